@@ -1,0 +1,345 @@
+/* front_gate.c: the front gate box. malloc and free themselves (size -> class by table,
+ * the unified cache pop and push inline), routing to the mid and large paths, large
+ * mappings with their cache, aligned allocation, realloc, and the exported symbols.
+ *
+ * The fast paths are the first two functions. Everything else is noinline and cold so
+ * that they stay a handful of instructions with nothing to spill. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "hakmem.h"
+#include "internal.h"
+
+#define HK_EXPORT __attribute__((visibility("default")))
+
+/* ---- the fast paths --------------------------------------------------------------- */
+
+HK_EXPORT void *hak_malloc(size_t size) {
+  if (hk_likely(size <= HK_FRONT_TINY_MAX)) {
+    unsigned cls = hk_tiny_class(size);
+    hk_tcache_t *tc = &hk_tls.cache[cls];
+    hk_block_t *b = tc->head;
+    if (hk_likely(b != NULL)) {
+      tc->head = b->next;
+      tc->count--;
+      HK_UC_COUNT_AT(hits, cls, 1);
+      return b;
+    }
+    return hk_cache_refill(cls);
+  }
+  return hk_alloc_slow(size);
+}
+
+HK_EXPORT void hak_free(void *p) {
+  uintptr_t a = (uintptr_t)p;
+  if (hk_likely(hk_seg_kind(a) == HK_SEG_REGION)) {
+    hk_slab_t *u = hk_unit_of(a);
+    if (hk_likely(u->owner == hk_tls.heap)) {
+      unsigned cls = u->cls;
+      hk_tcache_t *tc = &hk_tls.cache[cls];
+      if (hk_likely(tc->count < tc->limit)) {
+        ((hk_block_t *)p)->next = tc->head;
+        tc->head = p;
+        tc->count++;
+        return;
+      }
+    }
+  }
+  hk_free_slow(p);
+}
+
+/* ---- large mappings ---------------------------------------------------------------- */
+
+pthread_mutex_t hk_large_lock = PTHREAD_MUTEX_INITIALIZER;
+
+#define HK_LARGE_CACHE_MAX 1024
+static struct {
+  void *base;
+  size_t len;
+} large_cache[HK_LARGE_CACHE_MAX];
+static size_t large_cached, large_cached_bytes;
+
+static void seg_mark(void *base, size_t len, uint8_t kind) {
+  for (uintptr_t a = (uintptr_t)base; a < (uintptr_t)base + len; a += HK_SS_SIZE)
+    atomic_store_explicit((_Atomic(uint8_t) *)&hk_segmap[a >> HK_SS_SHIFT], kind, memory_order_release);
+}
+
+/* A block of size bytes aligned to align (>= 16), in its own SS-aligned mapping with a
+ * header just before it. *fresh tells calloc whether the memory is still zero. */
+static void *large_alloc(size_t size, size_t align, bool *fresh) {
+  size_t off = align > HK_LARGE_HDR ? align : HK_LARGE_HDR;
+  if (size > PTRDIFF_MAX - off - HK_SS_SIZE) return NULL;
+  size_t len = (off + size + HK_SS_SIZE - 1) & ~(HK_SS_SIZE - 1);
+  void *base = NULL;
+  hk_process_init();
+  HK_FRONT_COUNT(large_allocs, 1);
+  if (large_cached) { /* best fit among a few entries: the smallest mapping that holds it */
+    pthread_mutex_lock(&hk_large_lock);
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; i < large_cached; i++)
+      if (large_cache[i].len >= len && large_cache[i].len <= 2 * len &&
+          (best == SIZE_MAX || large_cache[i].len < large_cache[best].len))
+        best = i;
+    if (best != SIZE_MAX) {
+      base = large_cache[best].base;
+      len = large_cache[best].len;
+      large_cached_bytes -= len;
+      large_cache[best] = large_cache[--large_cached];
+      HK_FRONT_COUNT(large_cache_hits, 1);
+    }
+    pthread_mutex_unlock(&hk_large_lock);
+  }
+  *fresh = base == NULL;
+  if (base == NULL) {
+    base = hk_os_map_aligned(len, HK_SS_SIZE);
+    if (base == NULL) return NULL;
+    seg_mark(base, len, HK_SEG_LARGE);
+  }
+  char *user = (char *)base + off;
+  hk_large_t *h = (hk_large_t *)(user - HK_LARGE_HDR);
+  h->magic = HK_LARGE_MAGIC;
+  h->base = base;
+  h->map_len = len;
+  h->user = user;
+  return user;
+}
+
+static hk_large_t *large_header(const void *p) {
+  hk_large_t *h = (hk_large_t *)((uintptr_t)p - HK_LARGE_HDR);
+  return h->magic == HK_LARGE_MAGIC && h->user == p ? h : NULL;
+}
+
+static void large_free(void *p) {
+  hk_large_t *h = large_header(p);
+  if (h == NULL) { /* an interior or already freed pointer: leave it alone */
+    HK_FRONT_COUNT(foreign_frees, 1);
+    return;
+  }
+  HK_FRONT_COUNT(large_frees, 1);
+  void *base = h->base;
+  size_t len = h->map_len;
+  h->magic = 0;
+  pthread_mutex_lock(&hk_large_lock);
+  if (large_cached < (size_t)hk_front_large_cache_entries() && large_cached < HK_LARGE_CACHE_MAX &&
+      large_cached_bytes + len <= (size_t)hk_front_large_cache_bytes()) {
+    large_cache[large_cached].base = base;
+    large_cache[large_cached].len = len;
+    large_cached++;
+    large_cached_bytes += len;
+    pthread_mutex_unlock(&hk_large_lock);
+    return;
+  }
+  pthread_mutex_unlock(&hk_large_lock);
+  seg_mark(base, len, 0);
+  hk_os_unmap(base, len);
+}
+
+/* ---- slow paths ------------------------------------------------------------------ */
+
+static inline void *class_alloc(unsigned cls) {
+  hk_tcache_t *tc = &hk_tls.cache[cls];
+  hk_block_t *b = tc->head;
+  if (b != NULL) {
+    tc->head = b->next;
+    tc->count--;
+    HK_UC_COUNT_AT(hits, cls, 1);
+    return b;
+  }
+  return hk_cache_refill(cls);
+}
+
+hk_noinline void *hk_alloc_slow(size_t size) {
+  if (size <= HK_FRONT_MID_MAX) return class_alloc(hk_mid_class(size));
+  bool fresh;
+  void *p = large_alloc(size, 16, &fresh);
+  if (p == NULL) errno = ENOMEM;
+  return p;
+}
+
+hk_noinline void hk_free_slow(void *p) {
+  uintptr_t a = (uintptr_t)p;
+  if (p == NULL) return;
+  switch (hk_seg_kind(a)) {
+  case HK_SEG_REGION: {
+    hk_slab_t *u = hk_unit_of(a);
+    hk_heap_t *owner = u->owner;
+    hk_tls_t *t = &hk_tls;
+    if (owner == NULL) { /* its slab is in the pool: a double free */
+      HK_FRONT_COUNT(foreign_frees, 1);
+      return;
+    }
+    if (owner == t->heap) hk_cache_overflow(p, u->cls);
+    else hk_remote_push(owner, p);
+    return;
+  }
+  case HK_SEG_LARGE:
+    large_free(p);
+    return;
+  default: /* not ours (allocated before hakmem was loaded, or by someone else) */
+    HK_FRONT_COUNT(foreign_frees, 1);
+    return;
+  }
+}
+
+size_t hk_usable(const void *p) {
+  uintptr_t a = (uintptr_t)p;
+  switch (hk_seg_kind(a)) {
+  case HK_SEG_REGION:
+    return hk_unit_of(a)->owner ? hk_class_size[hk_unit_of(a)->cls] : 0;
+  case HK_SEG_LARGE: {
+    hk_large_t *h = large_header(p);
+    return h ? (size_t)((char *)h->base + h->map_len - (char *)p) : 0;
+  }
+  default:
+    return 0;
+  }
+}
+
+/* Blocks of a class whose size is a multiple of align are aligned to it (slab areas are
+ * page-aligned), so up to a page the answer is the first such class; beyond, a mapping. */
+void *hk_alloc_aligned(size_t align, size_t size) {
+  if (align <= 16) return hak_malloc(size);
+  HK_FRONT_COUNT(aligned_allocs, 1);
+  if (align <= HK_ALIGN_SLAB_MAX && size <= HK_FRONT_MID_MAX) {
+    for (unsigned c = hk_class_of(size ? size : 1); c < HK_CLASS_COUNT; c++)
+      if (hk_class_size[c] % align == 0) {
+        return class_alloc(c);
+      }
+  }
+  bool fresh;
+  void *p = large_alloc(size, align, &fresh);
+  if (p == NULL) errno = ENOMEM;
+  return p;
+}
+
+/* ---- the rest of the API ------------------------------------------------------------ */
+
+HK_EXPORT void *hak_calloc(size_t n, size_t size) {
+  size_t total;
+  if (__builtin_mul_overflow(n, size, &total)) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  if (total > HK_FRONT_MID_MAX) {
+    bool fresh;
+    void *p = large_alloc(total, 16, &fresh);
+    if (p == NULL) {
+      errno = ENOMEM;
+      return NULL;
+    }
+    if (!fresh) memset(p, 0, total);
+    return p;
+  }
+  void *p = hak_malloc(total);
+  if (p) memset(p, 0, total);
+  return p;
+}
+
+/* A foreign block's size is unknown; glibc's chunk header is read only when it lies on
+ * the same page as the block (so it is mapped), else nothing can be copied safely. */
+static size_t foreign_size(const void *p) {
+  uintptr_t a = (uintptr_t)p;
+  if ((a & 4095) < 16) return 0;
+  size_t chunk = ((const size_t *)p)[-1] & ~(size_t)7;
+  return chunk >= 16 && chunk < ((size_t)1 << 40) ? chunk - sizeof(size_t) : 0;
+}
+
+HK_EXPORT void *hak_realloc(void *p, size_t size) {
+  if (p == NULL) return hak_malloc(size);
+  if (size == 0) { /* as glibc: free and return NULL */
+    hak_free(p);
+    return NULL;
+  }
+  uintptr_t a = (uintptr_t)p;
+  unsigned kind = hk_seg_kind(a);
+  size_t old = kind ? hk_usable(p) : foreign_size(p);
+  if (kind == HK_SEG_REGION && size <= old && size > old / 2) return p; /* fits, not wasteful */
+  if (kind == HK_SEG_LARGE && size <= old && size > old / 4) return p;  /* grows or shrinks in place */
+  void *q = hak_malloc(size);
+  if (q == NULL) return NULL;
+  memcpy(q, p, old < size ? old : size);
+  if (kind) hak_free(p);
+  return q;
+}
+
+HK_EXPORT void *hak_aligned_alloc(size_t align, size_t size) {
+  if (align == 0 || (align & (align - 1)) != 0) {
+    errno = EINVAL;
+    return NULL;
+  }
+  return hk_alloc_aligned(align, size);
+}
+
+HK_EXPORT size_t hak_usable_size(const void *p) { return p ? hk_usable(p) : 0; }
+
+HK_EXPORT const hak_build_info_t *hak_build_info(void) {
+  static hak_build_info_t info;
+  hk_process_init();
+  info.mode = HAKMEM_MODE_NAME;
+  info.profile = hk_env_profile_name();
+  info.config_hash = HAKMEM_CONFIG_HASH;
+  info.box_front = HAKMEM_BOX_FRONT_VERSION;
+  info.box_superslab = HAKMEM_BOX_SUPERSLAB_VERSION;
+  info.box_remote = HAKMEM_BOX_REMOTE_VERSION;
+  info.box_env = HAKMEM_BOX_ENV_VERSION;
+  return &info;
+}
+
+HK_EXPORT void hak_stats_print(void) { hk_stats_print_now(); }
+
+/* ---- the C library's names ---------------------------------------------------------- */
+
+#define HK_ALIAS(target) __attribute__((alias(#target), visibility("default"), used))
+
+void *malloc(size_t size) HK_ALIAS(hak_malloc);
+void free(void *p) HK_ALIAS(hak_free);
+void *calloc(size_t n, size_t size) HK_ALIAS(hak_calloc);
+void *realloc(void *p, size_t size) HK_ALIAS(hak_realloc);
+
+HK_EXPORT size_t malloc_usable_size(void *p) { return hak_usable_size(p); }
+
+HK_EXPORT void *reallocarray(void *p, size_t n, size_t size) {
+  size_t total;
+  if (__builtin_mul_overflow(n, size, &total)) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  return hak_realloc(p, total);
+}
+
+HK_EXPORT int posix_memalign(void **out, size_t align, size_t size) {
+  if (align < sizeof(void *) || (align & (align - 1)) != 0) return EINVAL;
+  int saved = errno;
+  void *p = hk_alloc_aligned(align, size);
+  if (p == NULL) {
+    errno = saved;
+    return ENOMEM;
+  }
+  *out = p;
+  return 0;
+}
+
+HK_EXPORT void *aligned_alloc(size_t align, size_t size) { return hak_aligned_alloc(align, size); }
+
+HK_EXPORT void *memalign(size_t align, size_t size) {
+  if (align & (align - 1)) { /* as glibc: round up to a power of two */
+    size_t a = 1;
+    while (a < align) a <<= 1;
+    align = a;
+  }
+  return hk_alloc_aligned(align ? align : 1, size);
+}
+
+HK_EXPORT void *valloc(size_t size) { return hk_alloc_aligned((size_t)sysconf(_SC_PAGESIZE), size); }
+
+HK_EXPORT void *pvalloc(size_t size) {
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  if (size > SIZE_MAX - page) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  return hk_alloc_aligned(page, (size + page - 1) & ~(page - 1));
+}

@@ -1,0 +1,92 @@
+/* init.c: process and thread lifecycle. Everything here runs once per process or once
+ * per thread, behind the first cache miss, never on a fast path.
+ *
+ * Safe first calls: the first malloc may come from the dynamic loader, a constructor,
+ * dlsym, getenv or atexit. Process initialisation therefore allocates nothing and calls
+ * nothing that allocates (no stdio, no atexit, no dlsym); work that may allocate
+ * (pthread_atfork) runs from the library constructor, when the allocator already works. */
+#include <errno.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+pthread_mutex_t hk_meta_lock = PTHREAD_MUTEX_INITIALIZER;
+_Atomic(hk_heap_t *) hk_heaps;
+
+static pthread_once_t process_once = PTHREAD_ONCE_INIT;
+static pthread_key_t thread_key;
+
+static void thread_exit(void *arg);
+
+static void process_init_once(void) {
+  hk_env_load();
+  hk_superslab_init();
+  hk_cache_derive_limits();
+  pthread_key_create(&thread_key, thread_exit);
+}
+
+void hk_process_init(void) { pthread_once(&process_once, process_init_once); }
+
+bool hk_thread_init(void) {
+  hk_tls_t *t = &hk_tls;
+  hk_process_init();
+  if (t->heap != NULL) return true;
+  hk_heap_t *h = hk_heap_acquire();
+  if (h == NULL) return false;
+  t->heap = h;
+  hk_cache_set_limits(t);
+  t->state = HK_THREAD_ACTIVE;
+  /* May allocate (keys beyond the first 32): the heap is already usable. */
+  pthread_setspecific(thread_key, h);
+  return true;
+}
+
+/* The thread is exiting (a pthread key destructor): hand everything back. If the thread
+ * allocates again afterwards (a later destructor), it gets a heap again and this runs
+ * again, up to PTHREAD_DESTRUCTOR_ITERATIONS rounds. */
+static void thread_exit(void *arg) {
+  (void)arg;
+  hk_tls_t *t = &hk_tls;
+  hk_heap_t *h = t->heap;
+  if (h == NULL) return;
+  hk_cache_flush_all(t, h);
+  hk_stats_thread_exit();
+  t->heap = NULL;
+  t->state = HK_THREAD_DEAD;
+  hk_heap_abandon(h);
+}
+
+/* fork(): take every lock so that no other thread is inside the allocator's shared
+ * structures, then release them on both sides. The child keeps the forking thread's
+ * heap; the other threads' heaps stay marked in use and are never touched again. */
+static void fork_prepare(void) {
+  pthread_mutex_lock(&hk_meta_lock);
+  pthread_mutex_lock(&hk_pool_lock);
+  pthread_mutex_lock(&hk_large_lock);
+}
+
+static void fork_parent(void) {
+  pthread_mutex_unlock(&hk_large_lock);
+  pthread_mutex_unlock(&hk_pool_lock);
+  pthread_mutex_unlock(&hk_meta_lock);
+}
+
+static void fork_child(void) {
+  pthread_mutex_init(&hk_large_lock, NULL);
+  pthread_mutex_init(&hk_pool_lock, NULL);
+  pthread_mutex_init(&hk_meta_lock, NULL);
+}
+
+__attribute__((constructor)) static void hakmem_constructor(void) {
+  int saved = errno;
+  hk_process_init();
+  if (hk_env_provisional()) { /* the first call came before the environment was set up */
+    hk_env_load();
+    hk_cache_derive_limits();
+    if (hk_tls.heap) hk_cache_set_limits(&hk_tls);
+  }
+  pthread_atfork(fork_prepare, fork_parent, fork_child);
+  errno = saved;
+}
+
+__attribute__((destructor)) static void hakmem_destructor(void) { hk_stats_report(); }

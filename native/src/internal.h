@@ -1,0 +1,100 @@
+/* internal.h: hot inline helpers and the functions the C files share.
+ *
+ * Naming: hak_* is public (hakmem.h), hk_* is internal across files (hidden), static
+ * for everything else. Fast paths are written for the compiler: the common case is a
+ * few lines inline; everything rare is a noinline, cold function so that the fast path
+ * does not spill registers.
+ */
+#ifndef HAKMEM_INTERNAL_H
+#define HAKMEM_INTERNAL_H
+
+#include <pthread.h>
+#include <string.h>
+
+#include "types.h"
+
+#define HK_HIDDEN __attribute__((visibility("hidden")))
+#define HK_TLS_MODEL __attribute__((tls_model("initial-exec")))
+
+/* ---- globals ----------------------------------------------------------------------- */
+extern uint8_t hk_segmap[HK_SEGMAP_LEN] HK_HIDDEN;
+extern __thread hk_tls_t hk_tls HK_TLS_MODEL HK_HIDDEN;
+extern uint8_t hk_class_tier[HK_CLASS_COUNT] HK_HIDDEN;
+extern uint32_t hk_class_refill[HK_CLASS_COUNT] HK_HIDDEN;
+extern uint32_t hk_class_limit[HK_CLASS_COUNT] HK_HIDDEN;
+extern pthread_mutex_t hk_meta_lock HK_HIDDEN;
+extern pthread_mutex_t hk_pool_lock HK_HIDDEN;
+extern pthread_mutex_t hk_large_lock HK_HIDDEN;
+extern _Atomic(hk_heap_t *) hk_heaps HK_HIDDEN;
+
+/* ---- address -> owner, O(1), constants only ------------------------------------------ */
+hk_inline unsigned hk_seg_kind(uintptr_t a) {
+  uintptr_t i = a >> HK_SS_SHIFT;
+  return hk_likely(i < HK_SEGMAP_LEN) ? hk_segmap[i] : 0;
+}
+
+hk_inline hk_region_t *hk_region_of(uintptr_t a) { return (hk_region_t *)(a & ~(HK_SS_SIZE - 1)); }
+
+hk_inline hk_slab_t *hk_unit_of(uintptr_t a) {
+  return &hk_region_of(a)->slabs[(a >> HK_SLAB_SHIFT) & (HK_UNITS - 1)];
+}
+
+/* ---- size -> class, a table lookup ------------------------------------------------- */
+hk_inline unsigned hk_tiny_class(size_t size) { return hk_tiny_class_index[(size + 15) >> 4]; }
+hk_inline unsigned hk_mid_class(size_t size) { return hk_mid_class_index[(size - 1) >> HK_MID_GRANULE_SHIFT]; }
+hk_inline unsigned hk_class_of(size_t size) {
+  return size <= HK_FRONT_TINY_MAX ? hk_tiny_class(size) : hk_mid_class(size);
+}
+hk_inline bool hk_class_is_tiny(unsigned cls) { return cls < HK_TINY_CLASS_COUNT; }
+
+/* ---- init.c: process and thread lifecycle ------------------------------------------ */
+void hk_process_init(void) HK_HIDDEN;
+bool hk_thread_init(void) HK_HIDDEN; /* false: no heap could be had (ENOMEM) */
+hk_heap_t *hk_heap_acquire(void) HK_HIDDEN;
+
+/* ---- unified_cache.c: refill and flush (the slow halves of malloc and free) ---------- */
+void *hk_cache_refill(unsigned cls) HK_HIDDEN;          /* returns a block, or NULL (ENOMEM) */
+void hk_cache_overflow(hk_block_t *b, unsigned cls) HK_HIDDEN; /* cache full: flush, then push */
+void hk_cache_flush_all(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN;
+void hk_cache_set_limits(hk_tls_t *t) HK_HIDDEN;
+void hk_cache_derive_limits(void) HK_HIDDEN;
+
+/* ---- superslab.c: regions, slabs and the pool ---------------------------------------- */
+void hk_superslab_init(void) HK_HIDDEN;
+hk_slab_t *hk_slab_acquire(hk_heap_t *h, unsigned cls) HK_HIDDEN; /* listed at the head of h->partial[cls] */
+unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **out) HK_HIDDEN;
+void hk_slab_give(hk_heap_t *h, hk_block_t *b) HK_HIDDEN; /* one block back to its slab, owner side */
+void hk_slab_release_empty(hk_heap_t *h) HK_HIDDEN;      /* every empty slab of h back to the pool */
+size_t hk_slab_block_size(const void *p) HK_HIDDEN;
+
+/* ---- remote_queue.c -------------------------------------------------------------- */
+void hk_remote_push(hk_heap_t *owner, hk_block_t *b) HK_HIDDEN;
+void hk_remote_drain(hk_heap_t *h, uint64_t budget) HK_HIDDEN;
+hk_inline bool hk_remote_due(hk_heap_t *h) {
+  return atomic_load_explicit(&h->remote_count, memory_order_relaxed) >= (uint64_t)hk_remote_drain_threshold();
+}
+bool hk_remote_collect_abandoned(void) HK_HIDDEN; /* true if anything came back to the pool */
+void hk_heap_abandon(hk_heap_t *h) HK_HIDDEN;
+
+/* ---- front_gate.c: routing, large mappings, aligned blocks ----------------------------- */
+void *hk_alloc_slow(size_t size) HK_HIDDEN;
+void hk_free_slow(void *p) HK_HIDDEN;
+void *hk_alloc_aligned(size_t align, size_t size) HK_HIDDEN;
+size_t hk_usable(const void *p) HK_HIDDEN;
+
+/* ---- os.c: every mmap, munmap and madvise in one place ----------------------------- */
+void *hk_os_map_aligned(size_t len, size_t align) HK_HIDDEN;
+void hk_os_unmap(void *p, size_t len) HK_HIDDEN;
+void hk_os_decommit(void *p, size_t len) HK_HIDDEN;
+void *hk_os_meta_alloc(size_t size) HK_HIDDEN; /* zeroed, never freed; takes hk_meta_lock */
+void hk_os_write_err(const char *fmt, ...) HK_HIDDEN __attribute__((format(printf, 1, 2)));
+
+/* ---- env_gate.c: the one-time environment snapshot, verbosity, statistics ----------- */
+void hk_env_load(void) HK_HIDDEN;
+bool hk_env_provisional(void) HK_HIDDEN;
+const char *hk_env_profile_name(void) HK_HIDDEN;
+void hk_stats_thread_exit(void) HK_HIDDEN;
+void hk_stats_report(void) HK_HIDDEN;    /* at exit, when HAKMEM_STATS=1 (OBSERVE) */
+void hk_stats_print_now(void) HK_HIDDEN; /* hak_stats_print */
+
+#endif /* HAKMEM_INTERNAL_H */

@@ -1,0 +1,86 @@
+/* remote_queue.c: the remote free box. A free by a thread that does not own the block's
+ * slab pushes it onto the owning heap's lock-free list; the owner drains that list in
+ * batches when it refills. Heaps of exited threads are abandoned, adopted by new threads
+ * and, while nobody adopts them, collected by threads that would otherwise map memory. */
+#include "internal.h"
+
+/* Multi-producer push; the owner takes the whole list at once with an exchange, so a
+ * node is never popped alone and there is no ABA. */
+void hk_remote_push(hk_heap_t *owner, hk_block_t *b) {
+  hk_block_t *old = atomic_load_explicit(&owner->remote, memory_order_relaxed);
+  do {
+    b->next = old;
+  } while (!atomic_compare_exchange_weak_explicit(&owner->remote, &old, b, memory_order_release,
+                                                  memory_order_relaxed));
+  atomic_fetch_add_explicit(&owner->remote_count, 1, memory_order_relaxed);
+  HK_REMOTE_COUNT(remote_pushed, 1);
+}
+
+/* Return up to budget remote frees to their slabs: first those left waiting by the last
+ * drain, then the queue. What the budget does not cover waits in h->pending. */
+void hk_remote_drain(hk_heap_t *h, uint64_t budget) {
+  uint64_t done = 0;
+  for (int round = 0; round < 2 && done < budget; round++) {
+    hk_block_t *b = h->pending;
+    if (b == NULL) b = atomic_exchange_explicit(&h->remote, NULL, memory_order_acquire);
+    while (b != NULL && done < budget) {
+      hk_block_t *next = b->next;
+      hk_slab_give(h, b);
+      b = next;
+      done++;
+    }
+    h->pending = b;
+  }
+  if (done) {
+    atomic_fetch_sub_explicit(&h->remote_count, done, memory_order_relaxed);
+    HK_REMOTE_COUNT(remote_drained, done);
+  }
+}
+
+/* The thread of h is exiting (its cache already flushed): return what came back,
+ * give empty slabs to the pool, and let the next thread adopt the rest. */
+void hk_heap_abandon(hk_heap_t *h) {
+  hk_remote_drain(h, UINT64_MAX);
+  hk_slab_release_empty(h);
+  HK_REMOTE_COUNT(heaps_abandoned, 1);
+  atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_release);
+}
+
+/* A new thread's heap: an abandoned one if any (its slabs come along), else a new one. */
+hk_heap_t *hk_heap_acquire(void) {
+  for (hk_heap_t *h = atomic_load_explicit(&hk_heaps, memory_order_acquire); h; h = h->next_all) {
+    int expect = HK_HEAP_ABANDONED;
+    if (atomic_load_explicit(&h->state, memory_order_relaxed) == HK_HEAP_ABANDONED &&
+        atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_ACTIVE, memory_order_acquire,
+                                                memory_order_relaxed)) {
+      HK_REMOTE_COUNT(heaps_adopted, 1);
+      return h;
+    }
+  }
+  hk_heap_t *h = hk_os_meta_alloc(sizeof(hk_heap_t));
+  if (h == NULL) return NULL;
+  atomic_store_explicit(&h->state, HK_HEAP_ACTIVE, memory_order_relaxed);
+  hk_heap_t *head = atomic_load_explicit(&hk_heaps, memory_order_relaxed);
+  do {
+    h->next_all = head;
+  } while (!atomic_compare_exchange_weak_explicit(&hk_heaps, &head, h, memory_order_release, memory_order_relaxed));
+  return h;
+}
+
+/* Drain the queues of abandoned heaps so their empty slabs return to the pool. Runs only
+ * when the pool is dry, before a new region is mapped. */
+bool hk_remote_collect_abandoned(void) {
+  bool any = false;
+  for (hk_heap_t *h = atomic_load_explicit(&hk_heaps, memory_order_acquire); h; h = h->next_all) {
+    if (atomic_load_explicit(&h->remote_count, memory_order_relaxed) == 0) continue;
+    int expect = HK_HEAP_ABANDONED;
+    if (!atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
+                                                 memory_order_relaxed))
+      continue;
+    hk_remote_drain(h, UINT64_MAX);
+    hk_slab_release_empty(h);
+    atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_release);
+    any = true;
+  }
+  return any;
+}

@@ -1,0 +1,317 @@
+/* superslab.c: the SuperSlab box. SS-aligned regions carved into per-class slabs, the
+ * shared pool of free slabs and empty regions, and lazy, batched release to the OS.
+ * The layout is explained in types.h. */
+#include "internal.h"
+
+uint8_t hk_segmap[HK_SEGMAP_LEN];
+uint8_t hk_class_tier[HK_CLASS_COUNT];
+pthread_mutex_t hk_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Pool state, all under hk_pool_lock. */
+static hk_slab_t *tier_free[HK_TIERS]; /* free slabs of partly used regions, per tier */
+static hk_region_t *empty_regions;     /* regions with every slab free, most recent first */
+static size_t empty_committed;         /* of those, the ones still holding memory */
+
+static inline unsigned tier_shift(unsigned tier) {
+  unsigned s = HK_SLAB_SHIFT + 3 * tier;
+  return s < HK_SS_SHIFT ? s : HK_SS_SHIFT;
+}
+
+void hk_superslab_init(void) {
+  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
+    unsigned t = 0;
+    while (t + 1 < HK_TIERS && ((size_t)1 << tier_shift(t)) < 8 * (size_t)hk_class_size[c]) t++;
+    hk_class_tier[c] = (uint8_t)t;
+  }
+}
+
+/* ---- list helpers (doubly linked through next/prev, NULL-terminated) ---------------- */
+static void slab_push(hk_slab_t **list, hk_slab_t *s) {
+  s->prev = NULL;
+  s->next = *list;
+  if (*list) (*list)->prev = s;
+  *list = s;
+}
+
+/* Second place: the head is the slab refills are taking from; keep it there. */
+static void slab_insert_second(hk_slab_t **list, hk_slab_t *s) {
+  hk_slab_t *h = *list;
+  if (h == NULL) {
+    slab_push(list, s);
+    return;
+  }
+  s->prev = h;
+  s->next = h->next;
+  if (h->next) h->next->prev = s;
+  h->next = s;
+}
+
+static void slab_unlink(hk_slab_t **list, hk_slab_t *s) {
+  if (s->prev) s->prev->next = s->next;
+  else *list = s->next;
+  if (s->next) s->next->prev = s->prev;
+  s->next = s->prev = NULL;
+}
+
+static void region_unlink(hk_region_t *r) {
+  if (r->prev) r->prev->next = r->next;
+  else empty_regions = r->next;
+  if (r->next) r->next->prev = r->prev;
+  r->next = r->prev = NULL;
+  r->in_empty_list = 0;
+}
+
+static void region_push_empty(hk_region_t *r) {
+  r->prev = NULL;
+  r->next = empty_regions;
+  if (empty_regions) empty_regions->prev = r;
+  empty_regions = r;
+  r->in_empty_list = 1;
+}
+
+/* ---- slab geometry ------------------------------------------------------------- */
+static inline unsigned slab_index(const hk_slab_t *s) {
+  return (unsigned)(s - hk_region_of((uintptr_t)s)->slabs);
+}
+
+static inline char *slab_area(const hk_slab_t *s) {
+  hk_region_t *r = hk_region_of((uintptr_t)s);
+  unsigned i = slab_index(s);
+  return i == 0 ? (char *)r + HK_REGION_HDR : (char *)r + ((size_t)i << HK_SLAB_SHIFT);
+}
+
+static inline size_t slab_end_offset(const hk_slab_t *s) {
+  return ((size_t)slab_index(s) << HK_SLAB_SHIFT) + ((size_t)1 << tier_shift(s->tier));
+}
+
+/* Stamp owner and class into every unit the slab covers (free reads them there). */
+static void slab_stamp(hk_slab_t *s, hk_heap_t *owner, unsigned cls) {
+  hk_region_t *r = hk_region_of((uintptr_t)s);
+  unsigned first = slab_index(s);
+  unsigned units = 1u << (tier_shift(s->tier) - HK_SLAB_SHIFT);
+  for (unsigned u = first; u < first + units; u++) {
+    r->slabs[u].cls = (uint8_t)cls;
+    atomic_store_explicit((_Atomic(hk_heap_t *) *)&r->slabs[u].owner, owner, memory_order_release);
+  }
+}
+
+/* Format an empty region for a tier: every slab free and in the tier's list. Pool lock held. */
+static void region_format(hk_region_t *r, unsigned tier) {
+  unsigned shift = tier_shift(tier);
+  unsigned per = 1u << (shift - HK_SLAB_SHIFT);
+  r->tier = (uint8_t)tier;
+  r->nslabs = (uint16_t)(HK_UNITS / per);
+  r->free_slabs = r->nslabs;
+  for (unsigned u = 0; u < HK_UNITS; u++) {
+    hk_slab_t *s = &r->slabs[u];
+    memset(s, 0, sizeof *s);
+    s->head = &r->slabs[u - u % per];
+    s->tier = (uint8_t)tier;
+  }
+  for (unsigned i = r->nslabs; i-- > 0;) {
+    hk_slab_t *s = &r->slabs[i * per];
+    s->in_pool = 1;
+    slab_push(&tier_free[tier], s);
+  }
+}
+
+/* Take a formatted region's slabs out of its tier list (it became empty). Pool lock held. */
+static void region_unformat(hk_region_t *r) {
+  unsigned per = 1u << (tier_shift(r->tier) - HK_SLAB_SHIFT);
+  for (unsigned i = 0; i < r->nslabs; i++) {
+    hk_slab_t *s = &r->slabs[i * per];
+    if (s->in_pool) {
+      slab_unlink(&tier_free[r->tier], s);
+      s->in_pool = 0;
+    }
+  }
+}
+
+static hk_region_t *region_map(void) {
+  hk_region_t *r = hk_os_map_aligned(HK_SS_SIZE, HK_SS_SIZE);
+  if (r == NULL) return NULL;
+  HK_SS_COUNT(regions_mapped, 1);
+  r->magic = HK_REGION_MAGIC;
+  atomic_store_explicit((_Atomic(uint8_t) *)&hk_segmap[(uintptr_t)r >> HK_SS_SHIFT], HK_SEG_REGION,
+                        memory_order_release);
+  return r;
+}
+
+/* Release empty regions beyond poolLimit down to releaseThreshold. Pool lock held. */
+static void pool_trim(void) {
+  if (empty_committed <= (size_t)hk_ss_pool_limit()) return;
+  int mode = (int)hk_ss_release_mode();
+  if (mode == HK_SS_RELEASE_MODE_NEVER) return;
+  hk_region_t *r = empty_regions, *last = NULL;
+  while (r && r->next) r = r->next;
+  last = r;
+  /* oldest first: walk from the tail */
+  for (r = last; r && empty_committed > (size_t)hk_ss_release_threshold();) {
+    hk_region_t *prev = r->prev;
+    if (!r->decommitted) {
+      empty_committed--;
+      HK_SS_COUNT(regions_released, 1);
+      if (mode == HK_SS_RELEASE_MODE_UNMAP) {
+        region_unlink(r);
+        atomic_store_explicit((_Atomic(uint8_t) *)&hk_segmap[(uintptr_t)r >> HK_SS_SHIFT], 0,
+                              memory_order_release);
+        hk_os_unmap(r, HK_SS_SIZE);
+      } else {
+        r->decommitted = 1;
+        hk_os_decommit((char *)r + HK_REGION_HDR, HK_SS_SIZE - HK_REGION_HDR);
+      }
+    }
+    r = prev;
+  }
+}
+
+/* A free slab of the tier from the pool, formatting an empty region if need be. Pool lock held. */
+static hk_slab_t *pool_pop_locked(unsigned tier) {
+  hk_slab_t *s = tier_free[tier];
+  if (s != NULL) {
+    HK_SS_COUNT(slabs_reused, 1);
+  } else if (empty_regions != NULL) {
+    hk_region_t *r = empty_regions;
+    region_unlink(r);
+    if (!r->decommitted) empty_committed--;
+    r->decommitted = 0;
+    region_format(r, tier);
+    s = tier_free[tier];
+  } else {
+    return NULL;
+  }
+  slab_unlink(&tier_free[tier], s);
+  s->in_pool = 0;
+  hk_region_of((uintptr_t)s)->free_slabs--;
+  return s;
+}
+
+/* A free slab of the tier: from the pool; else from what exited threads' heaps were sent
+ * (collected first, so thread churn does not grow the heap); else from a new region. */
+static hk_slab_t *pool_take(unsigned tier) {
+  for (int attempt = 0;; attempt++) {
+    pthread_mutex_lock(&hk_pool_lock);
+    hk_slab_t *s = pool_pop_locked(tier);
+    pthread_mutex_unlock(&hk_pool_lock);
+    if (s != NULL) return s;
+    if (attempt == 0 && hk_remote_collect_abandoned()) continue;
+    hk_region_t *r = region_map();
+    if (r == NULL) return NULL;
+    pthread_mutex_lock(&hk_pool_lock);
+    region_format(r, tier);
+    s = pool_pop_locked(tier);
+    pthread_mutex_unlock(&hk_pool_lock);
+    return s;
+  }
+}
+
+/* Give an empty slab back to the pool. Its owner has no block of it anywhere. */
+static void pool_give(hk_slab_t *s) {
+  slab_stamp(s, NULL, 0);
+  s->free = NULL;
+  s->carved = 0;
+  s->used = 0;
+  s->listed = 0;
+  hk_region_t *r = hk_region_of((uintptr_t)s);
+  pthread_mutex_lock(&hk_pool_lock);
+  s->in_pool = 1;
+  slab_push(&tier_free[s->tier], s);
+  if (++r->free_slabs == r->nslabs) {
+    region_unformat(r);
+    r->decommitted = 0;
+    region_push_empty(r);
+    empty_committed++;
+    pool_trim();
+  }
+  pthread_mutex_unlock(&hk_pool_lock);
+}
+
+hk_slab_t *hk_slab_acquire(hk_heap_t *h, unsigned cls) {
+  hk_slab_t *s = pool_take(hk_class_tier[cls]);
+  if (s == NULL) return NULL;
+  HK_SS_COUNT(slabs_carved, 1);
+  char *area = slab_area(s);
+  size_t end = slab_end_offset(s);
+  size_t start = (size_t)(area - (char *)hk_region_of((uintptr_t)s));
+  s->capacity = (uint32_t)((end - start) / hk_class_size[cls]);
+  s->carved = 0;
+  s->free = NULL;
+  s->used = 0;
+  slab_stamp(s, h, cls);
+  s->listed = 1;
+  slab_push(&h->partial[cls], s);
+  return s;
+}
+
+/* Move up to `want` blocks of class cls from h's slabs into a chain. Returns the count. */
+unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **out) {
+  hk_block_t *chain = NULL;
+  unsigned got = 0;
+  size_t bs = hk_class_size[cls];
+  while (got < want) {
+    hk_slab_t *s = h->partial[cls];
+    if (s == NULL && (s = hk_slab_acquire(h, cls)) == NULL) break;
+    unsigned n = 0;
+    while (got + n < want && s->free) {
+      hk_block_t *b = s->free;
+      s->free = b->next;
+      b->next = chain;
+      chain = b;
+      n++;
+    }
+    if (got + n < want && s->carved < s->capacity) {
+      unsigned k = want - got - n;
+      if (k > s->capacity - s->carved) k = s->capacity - s->carved;
+      char *p = slab_area(s) + (size_t)s->carved * bs;
+      s->carved += k;
+      n += k;
+      for (unsigned i = 0; i < k; i++, p += bs) {
+        ((hk_block_t *)p)->next = chain;
+        chain = (hk_block_t *)p;
+      }
+    }
+    s->used += n;
+    got += n;
+    if (s->free == NULL && s->carved == s->capacity) {
+      slab_unlink(&h->partial[cls], s);
+      s->listed = 0;
+    }
+  }
+  *out = chain;
+  return got;
+}
+
+/* One block back to its slab, by the owning heap. An emptied slab goes back to the pool
+ * unless it is the class's only listed slab (keeping one avoids ping-pong). */
+void hk_slab_give(hk_heap_t *h, hk_block_t *b) {
+  hk_slab_t *s = hk_unit_of((uintptr_t)b)->head;
+  unsigned cls = s->cls;
+  b->next = s->free;
+  s->free = b;
+  s->used--;
+  if (!s->listed) {
+    s->listed = 1;
+    slab_insert_second(&h->partial[cls], s);
+  }
+  if (s->used == 0 && !(h->partial[cls] == s && s->next == NULL)) {
+    slab_unlink(&h->partial[cls], s);
+    pool_give(s);
+  }
+}
+
+/* Every empty slab of h back to the pool (the heap is being abandoned or collected). */
+void hk_slab_release_empty(hk_heap_t *h) {
+  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
+    hk_slab_t *s = h->partial[c];
+    while (s) {
+      hk_slab_t *next = s->next;
+      if (s->used == 0) {
+        slab_unlink(&h->partial[c], s);
+        pool_give(s);
+      }
+      s = next;
+    }
+  }
+}
+
+size_t hk_slab_block_size(const void *p) { return hk_class_size[hk_unit_of((uintptr_t)p)->cls]; }

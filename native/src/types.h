@@ -1,0 +1,227 @@
+/* types.h: the memory layout of hakmem, in one place.
+ *
+ * Read this file first. Every structure the allocator keeps is declared here, with who
+ * may touch which field and the invariants each list keeps. The values (sizes, counts,
+ * limits) come from the generated box headers in native/generated/<mode>/, which are
+ * made from the declarations in packages/box-* by `npm run codegen`.
+ *
+ * ADDRESS SPACE
+ *   The allocator owns two kinds of memory, both obtained with mmap and both aligned to
+ *   the SuperSlab size SS (HK_SS_SUPERSLAB_SIZE, 2 MiB by default):
+ *
+ *   - SuperSlab regions (one SS each) hold every block of up to HK_FRONT_MID_MAX bytes.
+ *   - Large mappings (a multiple of SS) hold one block each.
+ *
+ *   The segment map, hk_segmap[address >> SS_SHIFT], says for every SS-sized piece of the
+ *   address space which kind it is: 0 = not ours, HK_SEG_REGION or HK_SEG_LARGE. It is a
+ *   static byte array (only the pages for addresses we used ever become resident), so
+ *   "is this pointer ours, and what is it?" costs one load and never reads memory that
+ *   may be unmapped. A pointer that maps to 0 (from before the library was loaded, or
+ *   from another allocator) is never dereferenced: free ignores it, realloc copies it
+ *   conservatively, malloc_usable_size reports 0.
+ *
+ * SUPERSLAB REGION (superslab.c)
+ *
+ *   region (SS-aligned, SS bytes)
+ *   +------------------+----------------------+----------------------+-----+
+ *   | hk_region_t      | blocks of unit 0     | unit 1               | ... |
+ *   | (header + one    | (slab 0 starts after |                      |     |
+ *   |  hk_slab_t per   |  the header page)    |                      |     |
+ *   |  unit)           |                      |                      |     |
+ *   +------------------+----------------------+----------------------+-----+
+ *   0                  HK_REGION_HDR          HK_SLAB_SIZE           ...  SS
+ *
+ *   The region is cut into units of HK_SLAB_SIZE (64 KiB by default). A region is
+ *   formatted for one tier: tier 0 slabs are one unit, tier 1 slabs eight units, tier 2
+ *   slabs the whole region (capped at SS). Every size class has the tier whose slab
+ *   holds at least eight of its blocks, so small classes pack tightly and 256 KiB blocks
+ *   still come seven to a region. An empty region can be re-formatted for any tier.
+ *
+ *   Owner lookup from any block address p, with constants only:
+ *       region = p & ~(SS - 1)
+ *       unit   = &region->slabs[(p >> SLAB_SHIFT) & (UNITS - 1)]
+ *   A unit's descriptor carries copies of its slab's owner and class (a multi-unit slab
+ *   writes them into every unit it covers), so free needs no further hop; the slow paths
+ *   follow unit->head to the slab's own descriptor.
+ *
+ * SLAB (hk_slab_t, 64 bytes, one cache line)
+ *   A slab serves one size class for one heap. Its blocks are in exactly one of these
+ *   places, and `used` counts all but the first two:
+ *     - uncarved: index >= carved (never touched yet; carving is a pointer bump);
+ *     - the slab's free list (`free`, owner only);
+ *     - a thread cache of the owning heap, the user's hands, a heap's remote queue.
+ *   used == 0 means every block is back: the slab may return to the pool.
+ *   Each transfer between these places adjusts `used` exactly once (the predecessor's
+ *   double decrement, lessons.md, is the bug this rule prevents).
+ *
+ *   Fields read by other threads: owner and cls (to decide local or remote free). They
+ *   change only while the slab has no live block, so a racing free cannot see them change.
+ *   Every other field belongs to the owning heap, or to the pool lock while the slab is
+ *   in the pool (owner == NULL).
+ *
+ * BLOCK
+ *   A free block's first word is the next pointer of whatever list holds it. Blocks are
+ *   at least 16 bytes and 16-byte aligned; a block of class c is hk_class_size[c] bytes.
+ *   Live blocks carry no header: the class comes from the slab.
+ *
+ * HEAP (hk_heap_t) AND THREAD CACHE (hk_tls_t)
+ *   A heap owns slabs: per class, a list of slabs that still have free or uncarved blocks
+ *   (`partial[c]`; its head is the slab refills take from). A heap is never freed: when
+ *   its thread exits it is abandoned (its cached blocks flushed back to its slabs, its
+ *   empty slabs returned to the pool) and the next new thread adopts it, slabs included,
+ *   so thread churn reuses memory instead of growing. Heaps are used by one thread at a
+ *   time; `state` (ACTIVE, ABANDONED, COLLECTING) is the only field another thread writes
+ *   besides the remote queue.
+ *
+ *   The thread cache lives in thread-local storage (initial-exec TLS, no call): one LIFO
+ *   list per class with its count and limit. malloc pops, free pushes when the block's
+ *   slab belongs to this thread's heap and count < limit. A fresh or exited thread has
+ *   limit 0 everywhere, so its first call falls into the slow path, which initialises;
+ *   no "initialised?" test sits on the fast path.
+ *
+ * REMOTE QUEUE (remote_queue.c)
+ *   A free from a thread that does not own the slab pushes the block onto the owning
+ *   heap's `remote` list: a lock-free multi-producer stack (compare-and-swap on the head;
+ *   the owner takes the whole list with one exchange, so there is no ABA problem).
+ *   remote_count counts blocks pushed and not yet processed. The owner drains when it
+ *   refills and remote_count >= drainThreshold, at most drainBatch blocks per refill;
+ *   the rest wait, owner-private, in `pending`. An abandoned heap's queue is drained by
+ *   the thread that adopts it, or by any thread that is about to map a new region.
+ *
+ * POOL (superslab.c, under hk_pool_lock)
+ *   Per tier, a list of free slabs in regions that are partly used; a list of empty
+ *   regions. Slabs come back when empty; regions with every slab free move to the empty
+ *   list. When more than poolLimit empty regions are kept, regions are released until
+ *   releaseThreshold remain (unmapped, or decommitted with madvise, or kept, per
+ *   releaseMode): lazily, in a batch, with hysteresis, so a steady workload makes no
+ *   system calls.
+ *
+ * LARGE MAPPINGS (front_gate.c)
+ *   Requests above HK_FRONT_MID_MAX, and alignments above HK_ALIGN_SLAB_MAX, get their own
+ *   SS-aligned mapping; a 64-byte hk_large_t sits just before the block. Freed mappings
+ *   wait in a small cache (largeCacheEntries / largeCacheBytes) for reuse.
+ *
+ * LOCKS: hk_meta_lock (heap descriptors) -> hk_pool_lock -> hk_large_lock, always in this
+ * order; all three are taken around fork() so that a child can allocate.
+ */
+#ifndef HAKMEM_TYPES_H
+#define HAKMEM_TYPES_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "front_gate_box.h"
+#include "unified_cache_box.h"
+#include "superslab_box.h"
+#include "remote_queue_box.h"
+#include "env_gate_box.h"
+
+/* ---- derived constants ---------------------------------------------------------- */
+#define HK_SS_SIZE ((uintptr_t)HK_SS_SUPERSLAB_SIZE)
+#define HK_SS_SHIFT ((unsigned)__builtin_ctzll(HK_SS_SUPERSLAB_SIZE))
+#define HK_SLAB_SIZE ((uintptr_t)HK_SS_SLAB_SIZE)
+#define HK_SLAB_SHIFT ((unsigned)__builtin_ctzll(HK_SS_SLAB_SIZE))
+#define HK_UNITS (HK_SS_SUPERSLAB_SIZE / HK_SS_SLAB_SIZE)
+#define HK_TIERS 3
+#define HK_ADDRESS_BITS 47
+#define HK_SEGMAP_LEN ((size_t)1 << (HK_ADDRESS_BITS - HK_SS_SHIFT)) /* one byte per SS of user address space */
+#define HK_SEG_REGION 1
+#define HK_SEG_LARGE 2
+#define HK_LARGE_HDR 64
+#define HK_ALIGN_SLAB_MAX 4096 /* slab blocks honour alignments up to this (the header page) */
+#define HK_REMOTE_ABANDONED_SCAN 1
+
+_Static_assert((HK_SS_SUPERSLAB_SIZE & (HK_SS_SUPERSLAB_SIZE - 1)) == 0, "SS must be a power of two");
+_Static_assert((HK_SS_SLAB_SIZE & (HK_SS_SLAB_SIZE - 1)) == 0, "slab size must be a power of two");
+_Static_assert(HK_UNITS >= 4 && HK_UNITS <= 64, "SS / slab size must be within [4, 64]");
+_Static_assert(HK_CLASS_COUNT <= 255, "class index is a byte");
+
+#if defined(__GNUC__)
+#define hk_likely(x) __builtin_expect(!!(x), 1)
+#define hk_unlikely(x) __builtin_expect(!!(x), 0)
+#define hk_noinline __attribute__((noinline))
+#define hk_inline static inline __attribute__((always_inline))
+#define hk_cold __attribute__((cold))
+#endif
+
+typedef struct hk_block {
+  struct hk_block *next;
+} hk_block_t;
+
+struct hk_heap;
+
+typedef struct __attribute__((aligned(64))) hk_slab {
+  /* read by any thread on free; written only while the slab has no live block */
+  struct hk_heap *owner; /* NULL while in the pool */
+  uint8_t cls;
+  uint8_t tier;
+  uint8_t listed;        /* on its heap's partial list (owner) or the pool's tier list */
+  uint8_t in_pool;
+  uint32_t used;         /* see SLAB above */
+  /* owner only (or the pool lock while owner == NULL) */
+  struct hk_slab *head;  /* the descriptor of the slab this unit belongs to */
+  hk_block_t *free;
+  uint32_t carved;
+  uint32_t capacity;
+  struct hk_slab *next;
+  struct hk_slab *prev;
+} hk_slab_t;
+_Static_assert(sizeof(hk_slab_t) == 64, "a slab descriptor is one cache line");
+
+typedef struct hk_region {
+  uint64_t magic;
+  uint8_t tier;          /* -1 (0xff) while empty and unformatted */
+  uint8_t decommitted;
+  uint16_t nslabs;       /* slabs in the current format */
+  uint16_t free_slabs;   /* slabs of this region in the pool */
+  uint8_t in_empty_list;
+  uint8_t pad0;
+  struct hk_region *next, *prev; /* empty-region list (pool lock) */
+  char pad1[64 - 8 - 8 - 16];
+  hk_slab_t slabs[HK_UNITS];
+} hk_region_t;
+
+#define HK_REGION_MAGIC 0x68616b6d656d5353ull /* "hakmemSS" */
+#define HK_REGION_HDR ((sizeof(hk_region_t) + 4095) & ~(size_t)4095)
+_Static_assert(sizeof(hk_region_t) % 64 == 0, "slab descriptors stay line-aligned");
+
+typedef struct hk_large {
+  uint64_t magic;
+  void *base;      /* the mapping */
+  size_t map_len;  /* its length, a multiple of SS */
+  void *user;      /* the block, this header + 64 */
+  char pad[HK_LARGE_HDR - 32];
+} hk_large_t;
+#define HK_LARGE_MAGIC 0x68616b6d656d4c47ull /* "hakmemLG" */
+
+enum { HK_HEAP_ACTIVE = 1, HK_HEAP_ABANDONED = 2, HK_HEAP_COLLECTING = 3 };
+
+typedef struct hk_heap {
+  /* pushed by any thread: its own cache line */
+  _Alignas(64) _Atomic(hk_block_t *) remote;
+  _Atomic(uint64_t) remote_count;
+  /* owner only */
+  _Alignas(64) hk_block_t *pending;
+  _Atomic(int) state;
+  struct hk_heap *next_all; /* every heap ever made; never unlinked */
+  hk_slab_t *partial[HK_CLASS_COUNT];
+} hk_heap_t;
+
+typedef struct hk_tcache {
+  hk_block_t *head;
+  uint32_t count;
+  uint32_t limit;
+} hk_tcache_t;
+
+enum { HK_THREAD_FRESH = 0, HK_THREAD_ACTIVE = 1, HK_THREAD_DEAD = 2 };
+
+typedef struct hk_tls {
+  hk_tcache_t cache[HK_CLASS_COUNT];
+  hk_heap_t *heap;
+  int state;
+  int destructor_rounds;
+} hk_tls_t;
+
+#endif /* HAKMEM_TYPES_H */

@@ -1,0 +1,104 @@
+/* unified_cache.c: the unified cache box, slow halves. The fast halves (pop in malloc,
+ * push in free) are inline in front_gate.c; this file refills an empty cache from the
+ * heap's slabs and flushes a full one back to them. */
+#include <errno.h>
+
+#include "internal.h"
+
+__thread hk_tls_t hk_tls HK_TLS_MODEL;
+uint32_t hk_class_refill[HK_CLASS_COUNT];
+uint32_t hk_class_limit[HK_CLASS_COUNT];
+
+/* Per-class limits from the knobs: tiny and mid classes have their own capacity and
+ * batch, and no class caches more than maxBytesPerClass. Read once at start. */
+void hk_cache_derive_limits(void) {
+  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
+    bool tiny = hk_class_is_tiny(c);
+    uint64_t cap = (uint64_t)(tiny ? hk_uc_capacity() : hk_uc_mid_capacity());
+    uint64_t by_bytes = (uint64_t)hk_uc_max_bytes_per_class() / hk_class_size[c];
+    if (by_bytes < 1) by_bytes = 1;
+    if (cap > by_bytes) cap = by_bytes;
+    if (cap > 65535) cap = 65535;
+    uint64_t batch = (uint64_t)(tiny ? hk_uc_refill_batch() : hk_uc_mid_refill_batch());
+    if (batch > cap) batch = cap;
+    if (batch < 1) batch = 1;
+    hk_class_limit[c] = hk_uc_enabled() ? (uint32_t)cap : 0;
+    hk_class_refill[c] = hk_uc_enabled() ? (uint32_t)batch : 1;
+  }
+}
+
+void hk_cache_set_limits(hk_tls_t *t) {
+  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) t->cache[c].limit = hk_class_limit[c];
+}
+
+/* The cache of cls is empty: drain remote frees if due, take a batch from the slabs,
+ * return one block and keep the rest. NULL with errno ENOMEM when memory is out. */
+void *hk_cache_refill(unsigned cls) {
+  hk_tls_t *t = &hk_tls;
+  if (hk_unlikely(t->heap == NULL) && !hk_thread_init()) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  hk_heap_t *h = t->heap;
+  hk_tcache_t *tc = &t->cache[cls];
+  if (tc->head != NULL) { /* refilled meanwhile (thread init may allocate) */
+    hk_block_t *b = tc->head;
+    tc->head = b->next;
+    tc->count--;
+    return b;
+  }
+  HK_UC_COUNT_AT(misses, cls, 1);
+  HK_UC_COUNT(refills, 1);
+  if (hk_remote_due(h)) hk_remote_drain(h, (uint64_t)hk_remote_drain_batch());
+  hk_block_t *chain;
+  unsigned want = hk_class_refill[cls];
+  if (want > tc->limit + 1) want = tc->limit + 1;
+  unsigned got = hk_slab_take(h, cls, want, &chain);
+  if (got == 0) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  hk_block_t *b = chain;
+  tc->head = chain->next;
+  tc->count = got - 1;
+  return b;
+}
+
+/* free found the cache of cls full (or disabled): flush half of it to the slabs, then
+ * keep b. A disabled cache (limit 0) returns b straight to its slab. */
+void hk_cache_overflow(hk_block_t *b, unsigned cls) {
+  hk_tls_t *t = &hk_tls;
+  hk_heap_t *h = t->heap;
+  hk_tcache_t *tc = &t->cache[cls];
+  if (tc->limit == 0) {
+    hk_slab_give(h, b);
+    return;
+  }
+  HK_UC_COUNT(flushes, 1);
+  unsigned n = tc->count - tc->limit / 2;
+  for (unsigned i = 0; i < n; i++) {
+    hk_block_t *x = tc->head;
+    tc->head = x->next;
+    hk_slab_give(h, x);
+  }
+  tc->count -= n;
+  b->next = tc->head;
+  tc->head = b;
+  tc->count++;
+}
+
+/* The thread is going away: every cached block back to its slab. */
+void hk_cache_flush_all(hk_tls_t *t, hk_heap_t *h) {
+  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
+    hk_tcache_t *tc = &t->cache[c];
+    hk_block_t *b = tc->head;
+    while (b) {
+      hk_block_t *next = b->next;
+      hk_slab_give(h, b);
+      b = next;
+    }
+    tc->head = NULL;
+    tc->count = 0;
+    tc->limit = 0;
+  }
+}
