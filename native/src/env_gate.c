@@ -6,6 +6,7 @@
  * Also here: the OBSERVE counters (per thread, summed when threads exit) and the report. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,16 +170,27 @@ const char *hk_env_profile_name(void) { return HAKMEM_PROFILE_NAME; }
 /* ---- OBSERVE counters --------------------------------------------------------------- */
 #if HAKMEM_OBSERVE
 
-#define HK_OBSERVED_BOXES(X) X(front) X(uc) X(ss) X(remote)
+/* The boxes with counters, from the generated header: X(prefix, "box-name"). */
+#define HK_OBSERVED_BOXES HK_ENV_COUNTER_BOXES
 
-#define DEFINE_COUNTERS(p) __thread hk_##p##_counters_t hk_##p##_tls_counters HK_TLS_MODEL; static hk_##p##_counters_t p##_total;
+#define DEFINE_COUNTERS(p, name) __thread hk_##p##_counters_t hk_##p##_tls_counters HK_TLS_MODEL; static hk_##p##_counters_t p##_total;
 HK_OBSERVED_BOXES(DEFINE_COUNTERS)
 
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Programs may close stderr before the library's destructor runs (coreutils do), so the
+ * report writes to a duplicate taken at start when HAKMEM_STATS=1. */
+static int report_fd = 2;
+void hk_stats_prepare(void) {
+  if (hk_env_stats()) {
+    int fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+    if (fd >= 0) report_fd = fd;
+  }
+}
+
 #define ADD_FIELD(name, len, doc)                                                   \
   for (size_t i = 0; i < (size_t)(len); i++) ((uint64_t *)&dst->name)[i] += ((const uint64_t *)&src->name)[i];
-#define DEFINE_ADD(p)                                                                        \
+#define DEFINE_ADD(p, name)                                                                      \
   static void p##_add(hk_##p##_counters_t *dst, const hk_##p##_counters_t *src) { HK_##p##_FIELDS(ADD_FIELD) }
 
 #define HK_front_FIELDS HK_FRONT_COUNTERS
@@ -189,7 +201,7 @@ HK_OBSERVED_BOXES(DEFINE_ADD)
 
 void hk_stats_thread_exit(void) {
   pthread_mutex_lock(&stats_lock);
-#define FOLD(p)                                   \
+#define FOLD(p, name)                                 \
   p##_add(&p##_total, &hk_##p##_tls_counters);    \
   memset(&hk_##p##_tls_counters, 0, sizeof hk_##p##_tls_counters);
   HK_OBSERVED_BOXES(FOLD)
@@ -197,29 +209,25 @@ void hk_stats_thread_exit(void) {
   pthread_mutex_unlock(&stats_lock);
 }
 
-static const char *box_label(const char *p) {
-  return strcmp(p, "uc") == 0 ? "unified_cache" : strcmp(p, "ss") == 0 ? "superslab" : strcmp(p, "front") == 0 ? "front_gate" : "remote_queue";
-}
-
 #define PRINT_FIELD(name, len, doc)                                                                            \
   for (size_t i = 0; i < (size_t)(len); i++) {                                                                 \
     uint64_t v = ((const uint64_t *)&sum.name)[i];                                                             \
     if (v == 0) continue;                                                                                      \
-    if ((len) == 1) hk_os_write_err("  %s.%s %" PRIu64 "\n", label, #name, v);                                 \
-    else hk_os_write_err("  %s.%s[%zu] %" PRIu64 " (%u B)\n", label, #name, i, v, (unsigned)hk_class_size[i]); \
+    if ((len) == 1) hk_os_write_fd(report_fd, "  %s.%s %" PRIu64 "\n", label, #name, v);                                 \
+    else hk_os_write_fd(report_fd, "  %s.%s[%zu] %" PRIu64 " (%u B)\n", label, #name, i, v, (unsigned)hk_class_size[i]); \
   }
-#define PRINT_BOX(p)                                         \
+#define PRINT_BOX(p, name)                                       \
   {                                                          \
     hk_##p##_counters_t sum;                                 \
     memcpy(&sum, &p##_total, sizeof sum);                    \
     p##_add(&sum, &hk_##p##_tls_counters);                   \
-    const char *label = box_label(#p);                       \
+    const char *label = name;                                \
     HK_##p##_FIELDS(PRINT_FIELD)                             \
   }
 
 static void print_report(void) {
   pthread_mutex_lock(&stats_lock);
-  hk_os_write_err("hakmem stats (observe) profile=%s config=%s: threads that exited plus the calling thread\n",
+  hk_os_write_fd(report_fd, "hakmem stats (observe) profile=%s config=%s: threads that exited plus the calling thread\n",
                   hk_env_profile_name(), HAKMEM_CONFIG_HASH);
   HK_OBSERVED_BOXES(PRINT_BOX)
   pthread_mutex_unlock(&stats_lock);
@@ -237,6 +245,7 @@ void hk_stats_print_now(void) { print_report(); }
 #else
 
 void hk_stats_thread_exit(void) {}
+void hk_stats_prepare(void) {}
 void hk_stats_report(void) {}
 void hk_stats_print_now(void) {
   hk_os_write_err("hakmem stats: the %s build keeps no counters; preload libhakmem-observe.so to see them\n",

@@ -24,7 +24,7 @@ HK_EXPORT void *hak_malloc(size_t size) {
     hk_block_t *b = tc->head;
     if (hk_likely(b != NULL)) {
       tc->head = b->next;
-      tc->count--;
+      tc->room++;
       HK_UC_COUNT_AT(hits, cls, 1);
       return b;
     }
@@ -40,10 +40,10 @@ HK_EXPORT void hak_free(void *p) {
     if (hk_likely(u->owner == hk_tls.heap)) {
       unsigned cls = u->cls;
       hk_tcache_t *tc = &hk_tls.cache[cls];
-      if (hk_likely(tc->count < tc->limit)) {
+      if (hk_likely(tc->room > 0)) {
         ((hk_block_t *)p)->next = tc->head;
         tc->head = p;
-        tc->count++;
+        tc->room--;
         return;
       }
     }
@@ -108,6 +108,8 @@ static void *large_alloc(size_t size, size_t align, bool *fresh) {
 }
 
 static hk_large_t *large_header(const void *p) {
+  /* p lies in a large mapping; its header would too (a bogus p near the start does not) */
+  if (hk_seg_kind((uintptr_t)p - HK_LARGE_HDR) != HK_SEG_LARGE) return NULL;
   hk_large_t *h = (hk_large_t *)((uintptr_t)p - HK_LARGE_HDR);
   return h->magic == HK_LARGE_MAGIC && h->user == p ? h : NULL;
 }
@@ -144,7 +146,7 @@ static inline void *class_alloc(unsigned cls) {
   hk_block_t *b = tc->head;
   if (b != NULL) {
     tc->head = b->next;
-    tc->count--;
+    tc->room++;
     HK_UC_COUNT_AT(hits, cls, 1);
     return b;
   }
@@ -256,7 +258,7 @@ HK_EXPORT void *hak_realloc(void *p, size_t size) {
   uintptr_t a = (uintptr_t)p;
   unsigned kind = hk_seg_kind(a);
   size_t old = kind ? hk_usable(p) : foreign_size(p);
-  if (kind == HK_SEG_REGION && size <= old && size > old / 2) return p; /* fits, not wasteful */
+  if (kind == HK_SEG_REGION && size <= old && (size > old / 2 || old <= 64)) return p; /* fits, not wasteful */
   if (kind == HK_SEG_LARGE && size <= old && size > old / 4) return p;  /* grows or shrinks in place */
   void *q = hak_malloc(size);
   if (q == NULL) return NULL;

@@ -86,6 +86,7 @@ __attribute__((constructor)) static void hakmem_constructor(void) {
     if (hk_tls.heap) hk_cache_set_limits(&hk_tls);
   }
   pthread_atfork(fork_prepare, fork_parent, fork_child);
+  hk_stats_prepare();
   errno = saved;
 }
 

@@ -77,17 +77,28 @@ void *hk_os_meta_alloc(size_t size) {
   return p;
 }
 
-/* One line to stderr without stdio's buffers or any allocation. */
-void hk_os_write_err(const char *fmt, ...) {
+/* One line to a file descriptor without stdio's buffers or any allocation. */
+static void vwrite_fd(int fd, const char *fmt, va_list ap) {
   char buf[512];
-  va_list ap;
-  va_start(ap, fmt);
   int n = vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
   if (n < 0) return;
   size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
   int saved = errno;
-  ssize_t w = write(2, buf, len);
+  ssize_t w = write(fd, buf, len);
   (void)w;
   errno = saved;
+}
+
+void hk_os_write_err(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vwrite_fd(2, fmt, ap);
+  va_end(ap);
+}
+
+void hk_os_write_fd(int fd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vwrite_fd(fd, fmt, ap);
+  va_end(ap);
 }

@@ -169,7 +169,7 @@ static void pool_trim(void) {
 static hk_slab_t *pool_pop_locked(unsigned tier) {
   hk_slab_t *s = tier_free[tier];
   if (s != NULL) {
-    HK_SS_COUNT(slabs_reused, 1);
+    if (s->capacity != 0) HK_SS_COUNT(slabs_reused, 1); /* served a class before */
   } else if (empty_regions != NULL) {
     hk_region_t *r = empty_regions;
     region_unlink(r);

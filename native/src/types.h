@@ -74,9 +74,9 @@
  *   besides the remote queue.
  *
  *   The thread cache lives in thread-local storage (initial-exec TLS, no call): one LIFO
- *   list per class with its count and limit. malloc pops, free pushes when the block's
- *   slab belongs to this thread's heap and count < limit. A fresh or exited thread has
- *   limit 0 everywhere, so its first call falls into the slow path, which initialises;
+ *   list per class with its limit and the room left under it. malloc pops, free pushes
+ *   when the block's slab belongs to this thread's heap and room > 0. A fresh or exited
+ *   thread has room 0 everywhere, so its first call falls into the slow path, which initialises;
  *   no "initialised?" test sits on the fast path.
  *
  * REMOTE QUEUE (remote_queue.c)
@@ -209,9 +209,11 @@ typedef struct hk_heap {
   hk_slab_t *partial[HK_CLASS_COUNT];
 } hk_heap_t;
 
+/* room = limit - (blocks held): free pushes while room > 0, one compare on a field it
+ * updates anyway; room < 0 after a limit shrank just means the next free flushes. */
 typedef struct hk_tcache {
   hk_block_t *head;
-  uint32_t count;
+  int32_t room;
   uint32_t limit;
 } hk_tcache_t;
 

@@ -28,7 +28,12 @@ void hk_cache_derive_limits(void) {
 }
 
 void hk_cache_set_limits(hk_tls_t *t) {
-  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) t->cache[c].limit = hk_class_limit[c];
+  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
+    hk_tcache_t *tc = &t->cache[c];
+    int32_t held = (int32_t)tc->limit - tc->room;
+    tc->limit = hk_class_limit[c];
+    tc->room = (int32_t)tc->limit - held;
+  }
 }
 
 /* The cache of cls is empty: drain remote frees if due, take a batch from the slabs,
@@ -44,7 +49,7 @@ void *hk_cache_refill(unsigned cls) {
   if (tc->head != NULL) { /* refilled meanwhile (thread init may allocate) */
     hk_block_t *b = tc->head;
     tc->head = b->next;
-    tc->count--;
+    tc->room++;
     return b;
   }
   HK_UC_COUNT_AT(misses, cls, 1);
@@ -60,7 +65,7 @@ void *hk_cache_refill(unsigned cls) {
   }
   hk_block_t *b = chain;
   tc->head = chain->next;
-  tc->count = got - 1;
+  tc->room = (int32_t)tc->limit - (int32_t)(got - 1);
   return b;
 }
 
@@ -75,16 +80,16 @@ void hk_cache_overflow(hk_block_t *b, unsigned cls) {
     return;
   }
   HK_UC_COUNT(flushes, 1);
-  unsigned n = tc->count - tc->limit / 2;
-  for (unsigned i = 0; i < n; i++) {
+  int32_t n = (int32_t)tc->limit - tc->room - (int32_t)(tc->limit / 2);
+  for (int32_t i = 0; i < n && tc->head; i++) {
     hk_block_t *x = tc->head;
     tc->head = x->next;
+    tc->room++;
     hk_slab_give(h, x);
   }
-  tc->count -= n;
   b->next = tc->head;
   tc->head = b;
-  tc->count++;
+  tc->room--;
 }
 
 /* The thread is going away: every cached block back to its slab. */
@@ -98,7 +103,7 @@ void hk_cache_flush_all(hk_tls_t *t, hk_heap_t *h) {
       b = next;
     }
     tc->head = NULL;
-    tc->count = 0;
+    tc->room = 0;
     tc->limit = 0;
   }
 }
