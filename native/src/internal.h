@@ -70,7 +70,11 @@ size_t hk_slab_block_size(const void *p) HK_HIDDEN;
 /* ---- remote_queue.c -------------------------------------------------------------- */
 void hk_remote_push(hk_heap_t *owner, hk_block_t *b) HK_HIDDEN;
 void hk_remote_drain(hk_heap_t *h, uint64_t budget) HK_HIDDEN;
+hk_inline bool hk_remote_pending(hk_heap_t *h) {
+  return h->pending != NULL || atomic_load_explicit(&h->remote, memory_order_relaxed) != NULL;
+}
 hk_inline bool hk_remote_due(hk_heap_t *h) {
+  if (hk_remote_drain_threshold() <= 1) return hk_remote_pending(h);
   return atomic_load_explicit(&h->remote_count, memory_order_relaxed) >= (uint64_t)hk_remote_drain_threshold();
 }
 bool hk_remote_collect_abandoned(void) HK_HIDDEN; /* true if anything came back to the pool */

@@ -12,7 +12,8 @@ void hk_remote_push(hk_heap_t *owner, hk_block_t *b) {
     b->next = old;
   } while (!atomic_compare_exchange_weak_explicit(&owner->remote, &old, b, memory_order_release,
                                                   memory_order_relaxed));
-  atomic_fetch_add_explicit(&owner->remote_count, 1, memory_order_relaxed);
+  /* Counted only when a threshold needs the count (a constant in FAST: no second atomic). */
+  if (hk_remote_drain_threshold() > 1) atomic_fetch_add_explicit(&owner->remote_count, 1, memory_order_relaxed);
   HK_REMOTE_COUNT(remote_pushed, 1);
 }
 
@@ -32,7 +33,7 @@ void hk_remote_drain(hk_heap_t *h, uint64_t budget) {
     h->pending = b;
   }
   if (done) {
-    atomic_fetch_sub_explicit(&h->remote_count, done, memory_order_relaxed);
+    if (hk_remote_drain_threshold() > 1) atomic_fetch_sub_explicit(&h->remote_count, done, memory_order_relaxed);
     HK_REMOTE_COUNT(remote_drained, done);
   }
 }
@@ -72,7 +73,8 @@ hk_heap_t *hk_heap_acquire(void) {
 bool hk_remote_collect_abandoned(void) {
   bool any = false;
   for (hk_heap_t *h = atomic_load_explicit(&hk_heaps, memory_order_acquire); h; h = h->next_all) {
-    if (atomic_load_explicit(&h->remote_count, memory_order_relaxed) == 0) continue;
+    /* abandoned heaps have nothing pending: abandonment and collection drain fully */
+    if (atomic_load_explicit(&h->remote, memory_order_relaxed) == NULL) continue;
     int expect = HK_HEAP_ABANDONED;
     if (!atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
                                                  memory_order_relaxed))

@@ -83,8 +83,8 @@
  *   A free from a thread that does not own the slab pushes the block onto the owning
  *   heap's `remote` list: a lock-free multi-producer stack (compare-and-swap on the head;
  *   the owner takes the whole list with one exchange, so there is no ABA problem).
- *   remote_count counts blocks pushed and not yet processed. The owner drains when it
- *   refills and remote_count >= drainThreshold, at most drainBatch blocks per refill;
+ *   remote_count counts blocks pushed and not yet processed (kept only when drainThreshold
+ *   > 1). The owner drains when it refills and that many wait, at most drainBatch per refill;
  *   the rest wait, owner-private, in `pending`. An abandoned heap's queue is drained by
  *   the thread that adopts it, or by any thread that is about to map a new region.
  *

@@ -1,0 +1,51 @@
+import { bool, defineBox, defineProfiles, enumOf, int, KiB, MiB } from '@hakmem/box-kit';
+import pkg from '../package.json' with { type: 'json' };
+
+/** The environment gate: run-time profile selection, verbosity and the statistics report. */
+export const envGate = defineBox({
+  name: 'env-gate',
+  packageName: pkg.name,
+  version: pkg.version,
+  configPath: 'env',
+  cPrefix: 'env',
+  envPrefix: '',
+  knobs: {
+    /** The profile; HAKMEM_PROFILE selects one at run time (Standard/OBSERVE), hakmem.config.ts `profile` at build time. */
+    profile: enumOf(['speed', 'balanced', 'lean'], { default: 'balanced', scope: 'env' }),
+    /** 0 silent, 1 one start-up line naming mode, profile, config hash and box versions, 2 more detail. */
+    verbose: int({ default: 0, min: 0, max: 2, scope: 'env' }),
+    /** OBSERVE: print the counter report to stderr at exit. */
+    stats: bool({ default: false, scope: 'env' }),
+  },
+});
+
+/** Named sets of overrides, keyed by full knob path. The order is the C profile index. */
+export const profiles = defineProfiles({
+  /** Larger caches and pools: fewer refills and system calls, more memory held. */
+  speed: {
+    'front.unifiedCache.capacity': 256,
+    'front.unifiedCache.refillBatch': 64,
+    'front.unifiedCache.midCapacity': 64,
+    'front.unifiedCache.midRefillBatch': 16,
+    'superslab.poolLimit': 32,
+    'superslab.releaseThreshold': 16,
+    'front.gate.largeCacheEntries': 64,
+    'front.gate.largeCacheBytes': MiB(256),
+  },
+  /** The middle ground: every box as declared. */
+  balanced: {},
+  /** Small caches and pools: least memory held, more refills. */
+  lean: {
+    'front.unifiedCache.capacity': 32,
+    'front.unifiedCache.refillBatch': 8,
+    'front.unifiedCache.midCapacity': 8,
+    'front.unifiedCache.midRefillBatch': 2,
+    'front.unifiedCache.maxBytesPerClass': KiB(128),
+    'superslab.poolLimit': 2,
+    'superslab.releaseThreshold': 0,
+    'front.gate.largeCacheEntries': 4,
+    'front.gate.largeCacheBytes': MiB(16),
+  },
+});
+
+export type ProfileName = keyof typeof profiles;

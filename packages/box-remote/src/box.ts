@@ -1,0 +1,31 @@
+import { atLeast, counter, defineBox, int } from '@hakmem/box-kit';
+import pkg from '../package.json' with { type: 'json' };
+
+const remote = 'remote';
+
+/** The remote queue: frees from a thread that does not own the block are pushed to the owner's queue. */
+export const remoteQueue = defineBox({
+  name: 'remote-queue',
+  packageName: pkg.name,
+  version: pkg.version,
+  configPath: remote,
+  cPrefix: 'remote',
+  envPrefix: 'REMOTE_',
+  knobs: {
+    /** Pending remote frees before a refill drains them. */
+    drainThreshold: int({ default: 1, min: 1, max: 1048576, scope: 'env' }),
+    /** Most remote frees processed per drain; the rest wait for the next drain. */
+    drainBatch: int({ default: 4096, min: 1, max: 1048576, scope: 'env' }),
+  },
+  invariants: [atLeast(`${remote}.drainBatch`, 1)],
+  counters: {
+    /** Blocks pushed onto another thread's remote queue. */
+    remotePushed: counter(),
+    /** Remote frees taken back by the owning thread. */
+    remoteDrained: counter(),
+    /** Heaps left behind by exiting threads. */
+    heapsAbandoned: counter(),
+    /** Abandoned heaps taken over by another thread. */
+    heapsAdopted: counter(),
+  },
+});

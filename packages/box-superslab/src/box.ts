@@ -1,0 +1,83 @@
+import {
+  bytes,
+  counter,
+  defineBox,
+  enumOf,
+  int,
+  KiB,
+  lessThan,
+  MiB,
+  multipleOf,
+  powerOfTwo,
+  ratioWithin,
+  rule,
+} from '@hakmem/box-kit';
+import pkg from '../package.json' with { type: 'json' };
+
+const ss = 'superslab';
+
+/** SuperSlabs: aligned regions carved into slabs of one size class each; metadata at a computable address. */
+export const superslab = defineBox({
+  name: 'superslab',
+  packageName: pkg.name,
+  version: pkg.version,
+  configPath: ss,
+  cPrefix: 'ss',
+  envPrefix: 'SUPERSLAB_',
+  knobs: {
+    /** Size and alignment of one SuperSlab region (a power of two, at least 1 MiB). */
+    superslabSize: bytes({ default: MiB(2), min: MiB(1), max: MiB(4), scope: 'const' }),
+    /** Size of one slab inside a SuperSlab (a power of two). */
+    slabSize: bytes({ default: KiB(64), min: KiB(16), max: MiB(1), scope: 'const' }),
+    /** Empty SuperSlabs kept before any is released. */
+    poolLimit: int({ default: 8, min: 1, max: 65536, scope: 'env' }),
+    /** When the pool exceeds poolLimit, empty SuperSlabs are released down to this many. */
+    releaseThreshold: int({ default: 2, min: 0, max: 65535, scope: 'env' }),
+    /** How an empty SuperSlab is released: unmap it, decommit it (madvise) and keep the range, or never release. */
+    releaseMode: enumOf(['unmap', 'decommit', 'never'], { default: 'unmap', scope: 'env' }),
+  },
+  invariants: [
+    powerOfTwo(`${ss}.superslabSize`),
+    rule({
+      name: `${ss}.superslabSize >= 1 MiB`,
+      rule: `${ss}.superslabSize must be >= 1048576 (1 MiB)`,
+      paths: [`${ss}.superslabSize`],
+      check: (c) =>
+        c.num(`${ss}.superslabSize`) >= MiB(1)
+          ? undefined
+          : `${ss}.superslabSize = ${c.num(`${ss}.superslabSize`)} must be >= 1048576 (1 MiB)`,
+    }),
+    powerOfTwo(`${ss}.slabSize`),
+    multipleOf(`${ss}.superslabSize`, `${ss}.slabSize`),
+    ratioWithin(`${ss}.superslabSize`, `${ss}.slabSize`, 4, 64),
+    rule({
+      name: `${ss}.superslabSize >= 4 * front.gate.midMax`,
+      rule: `${ss}.superslabSize must be >= 4 * front.gate.midMax`,
+      paths: [`${ss}.superslabSize`, 'front.gate.midMax'],
+      check: (c) => {
+        const size = c.num(`${ss}.superslabSize`);
+        const mid = c.num('front.gate.midMax');
+        return size >= 4 * mid
+          ? undefined
+          : `${ss}.superslabSize = ${size} must be >= 4 * front.gate.midMax (${4 * mid})`;
+      },
+    }),
+    lessThan(`${ss}.releaseThreshold`, `${ss}.poolLimit`),
+  ],
+  counters: {
+    /** SuperSlab regions mapped. */
+    regionsMapped: counter(),
+    /** SuperSlab regions released (unmapped or decommitted). */
+    regionsReleased: counter(),
+    /** Slabs carved from fresh SuperSlab space. */
+    slabsCarved: counter(),
+    /** Empty slabs reused for another class. */
+    slabsReused: counter(),
+    /** mmap system calls. */
+    mmapCalls: counter(),
+    /** munmap system calls. */
+    munmapCalls: counter(),
+    /** madvise system calls. */
+    madviseCalls: counter(),
+  },
+});

@@ -1,0 +1,185 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defineBox, int } from '@hakmem/box-kit';
+import { DeclarationError, ValidationError } from './errors.ts';
+import { loadBoxes } from './load-boxes.ts';
+import { parseConfig } from './load-config.ts';
+import type { Declarations } from './types.ts';
+import { validate, validateDeclarations } from './validate.ts';
+
+let decls: Declarations;
+beforeAll(async () => {
+  decls = await loadBoxes();
+});
+
+/** The problem lines codegen reports for a config object (empty when it is valid). */
+function problems(config: unknown): string[] {
+  try {
+    validate(decls, parseConfig(config, decls, 'test.config.ts'));
+    return [];
+  } catch (err) {
+    if (err instanceof ValidationError) return [...err.problems];
+    throw err;
+  }
+}
+
+const tiny = [16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512, 640, 768, 896, 1024];
+
+/** For every declared invariant: a config that breaks it and the line that must be reported. */
+const cases: { invariant: string; config: object; line: string }[] = [
+  {
+    invariant: 'tinyClasses ascending multiples of 16',
+    config: { front: { gate: { tinyClasses: [16, 48, 32, ...tiny.slice(3)] } } },
+    line: 'front.gate.tinyClasses[2] = 32 must be > front.gate.tinyClasses[1] (48) (strictly ascending)',
+  },
+  {
+    invariant: 'tinyClasses ascending multiples of 16',
+    config: { front: { gate: { tinyClasses: [16, 40, ...tiny.slice(2)] } } },
+    line: 'front.gate.tinyClasses[1] = 40 must be a multiple of 16',
+  },
+  {
+    invariant: 'tinyClasses end at tinyMax',
+    config: { front: { gate: { tinyClasses: tiny.slice(0, 16) } } },
+    line: 'front.gate.tinyClasses last = 512 must equal front.gate.tinyMax (1024)',
+  },
+  {
+    invariant: 'front.gate.tinyMax power of two',
+    config: { front: { gate: { tinyMax: 768, tinyClasses: tiny.slice(0, 18) } } },
+    line: 'front.gate.tinyMax = 768 must be a power of two',
+  },
+  {
+    invariant: 'front.gate.midClassesPerDoubling power of two',
+    config: { front: { gate: { midClassesPerDoubling: 3 } } },
+    line: 'front.gate.midClassesPerDoubling = 3 must be a power of two',
+  },
+  {
+    invariant: 'midMax = tinyMax * 2^n, n >= 1',
+    config: { front: { gate: { midMax: 12288 } } },
+    line: 'front.gate.midMax = 12288 must be front.gate.tinyMax (1024) times 2^n with n >= 1',
+  },
+  {
+    invariant: 'mid granule >= 16',
+    config: { front: { gate: { tinyMax: 256, tinyClasses: tiny.slice(0, 12), midClassesPerDoubling: 32 } } },
+    line: 'front.gate.tinyMax / front.gate.midClassesPerDoubling = 8 must be >= 16',
+  },
+  {
+    invariant: 'front.unifiedCache.refillBatch <= front.unifiedCache.capacity',
+    config: { front: { unifiedCache: { capacity: 128, refillBatch: 256 } } },
+    line: 'front.unifiedCache.refillBatch = 256 must be <= front.unifiedCache.capacity (128)',
+  },
+  {
+    invariant: 'front.unifiedCache.midRefillBatch <= front.unifiedCache.midCapacity',
+    config: { front: { unifiedCache: { midCapacity: 8, midRefillBatch: 9 } } },
+    line: 'front.unifiedCache.midRefillBatch = 9 must be <= front.unifiedCache.midCapacity (8)',
+  },
+  {
+    invariant: 'superslab.superslabSize power of two',
+    config: { superslab: { superslabSize: 3 * 1048576 } },
+    line: 'superslab.superslabSize = 3145728 must be a power of two',
+  },
+  {
+    invariant: 'superslab.superslabSize >= 1 MiB',
+    config: { superslab: { superslabSize: 524288 } },
+    line: 'superslab.superslabSize = 524288 must be >= 1048576 (1 MiB)',
+  },
+  {
+    invariant: 'superslab.slabSize power of two',
+    config: { superslab: { slabSize: 49152 } },
+    line: 'superslab.slabSize = 49152 must be a power of two',
+  },
+  {
+    invariant: 'superslab.superslabSize multiple of superslab.slabSize',
+    config: { superslab: { slabSize: 49152 } },
+    line: 'superslab.superslabSize = 2097152 must be a multiple of superslab.slabSize (49152)',
+  },
+  {
+    invariant: 'superslab.superslabSize / superslab.slabSize in [4, 64]',
+    config: { superslab: { superslabSize: 4194304, slabSize: 16384 } },
+    line: 'superslab.superslabSize / superslab.slabSize = 4194304 / 16384 = 256 must be in [4, 64]',
+  },
+  {
+    invariant: 'superslab.superslabSize >= 4 * front.gate.midMax',
+    config: { front: { gate: { midMax: 1048576 } } },
+    line: 'superslab.superslabSize = 2097152 must be >= 4 * front.gate.midMax (4194304)',
+  },
+  {
+    invariant: 'superslab.releaseThreshold < superslab.poolLimit',
+    config: { superslab: { poolLimit: 4, releaseThreshold: 4 } },
+    line: 'superslab.releaseThreshold = 4 must be < superslab.poolLimit (4)',
+  },
+  {
+    invariant: 'remote.drainBatch >= 1',
+    config: { remote: { drainBatch: 0 } },
+    line: 'remote.drainBatch = 0 must be >= 1',
+  },
+];
+
+describe('invariants', () => {
+  it('the declared defaults and every profile satisfy all of them', () => {
+    expect(problems({})).toEqual([]);
+    for (const profile of ['speed', 'balanced', 'lean']) expect(problems({ profile })).toEqual([]);
+  });
+
+  it('every declared invariant has a crafted bad config below', () => {
+    const declared = decls.boxes.flatMap((b) => b.box.invariants.map((i) => i.name));
+    expect(new Set(cases.map((c) => c.invariant))).toEqual(new Set(declared));
+  });
+
+  for (const c of cases) {
+    it(`${c.invariant} rejects ${JSON.stringify(c.config).slice(0, 80)}`, () => {
+      expect(problems(c.config)).toContain(c.line);
+    });
+  }
+
+  it('reports the exact line for refillBatch 256 > capacity 128 and nothing else', () => {
+    expect(problems({ front: { unifiedCache: { capacity: 128, refillBatch: 256 } } })).toEqual([
+      'front.unifiedCache.refillBatch = 256 must be <= front.unifiedCache.capacity (128)',
+    ]);
+  });
+
+  it('checks the other profiles merged with the config, prefixed with the profile', () => {
+    // balanced: 100 <= 128; speed: capacity 256; lean: capacity 32.
+    expect(problems({ front: { unifiedCache: { refillBatch: 100 } } })).toEqual([
+      'profile lean: front.unifiedCache.refillBatch = 100 must be <= front.unifiedCache.capacity (32)',
+    ]);
+  });
+
+  it('reports ranges with the allowed interval', () => {
+    expect(problems({ front: { unifiedCache: { capacity: 70000 } } })).toContain(
+      'front.unifiedCache.capacity = 70000 must be in [1, 65535]',
+    );
+  });
+});
+
+describe('declarations', () => {
+  it('refuse an environment name used twice', () => {
+    const clash = defineBox({
+      name: 'clash',
+      packageName: '@hakmem/box-clash',
+      version: '0.1.0',
+      configPath: 'clash',
+      cPrefix: 'clash',
+      envPrefix: 'CLASH_',
+      knobs: { capacity: int({ default: 1, min: 0, max: 2, scope: 'env', env: 'HAKMEM_UCACHE_CAPACITY' }) },
+    });
+    const withClash: Declarations = {
+      ...decls,
+      boxes: [...decls.boxes, { ...decls.boxes[0]!, box: clash, file: 'packages/box-clash/src/box.ts' }],
+    };
+    expect(() => validateDeclarations(withClash)).toThrow(DeclarationError);
+    expect(() => validateDeclarations(withClash)).toThrow(
+      'packages/box-clash/src/box.ts: environment name HAKMEM_UCACHE_CAPACITY of clash.capacity is also used by front.unifiedCache.capacity; every environment name must be unique',
+    );
+  });
+
+  it('refuse a profile that sets an unknown knob', () => {
+    const bad: Declarations = {
+      ...decls,
+      profiles: decls.profiles.map((p) => (p.name === 'lean' ? { ...p, overrides: { 'front.unifiedCache.capacty': 1 } } : p)),
+    };
+    expect(() => validateDeclarations(bad)).toThrow('profile lean: unknown knob front.unifiedCache.capacty');
+  });
+
+  it('the real declarations pass', () => {
+    expect(() => validateDeclarations(decls)).not.toThrow();
+  });
+});

@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+
+// One root config for every package: tests sit beside the code (packages/*/src/*.test.ts),
+// plus package-level test dirs, the native specs (native/test) and the tools.
+export default defineConfig({
+  test: {
+    include: [
+      'packages/**/src/**/*.test.ts',
+      'packages/**/test/**/*.test.ts',
+      'native/test/**/*.test.ts',
+      'tools/**/*.test.ts',
+    ],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    // A loaded 2-core machine: generous defaults; native specs set their own.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});
