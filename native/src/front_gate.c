@@ -76,7 +76,8 @@ static void *large_alloc(size_t size, size_t align, bool *fresh) {
   void *base = NULL;
   hk_process_init();
   HK_FRONT_COUNT(large_allocs, 1);
-  if (large_cached) { /* best fit among a few entries: the smallest mapping that holds it */
+  size_t map_align = align > HK_SS_SIZE ? align : HK_SS_SIZE; /* base + off must be aligned */
+  if (large_cached && map_align == HK_SS_SIZE) { /* best fit among a few: the smallest that holds it */
     pthread_mutex_lock(&hk_large_lock);
     size_t best = SIZE_MAX;
     for (size_t i = 0; i < large_cached; i++)
@@ -94,7 +95,7 @@ static void *large_alloc(size_t size, size_t align, bool *fresh) {
   }
   *fresh = base == NULL;
   if (base == NULL) {
-    base = hk_os_map_aligned(len, HK_SS_SIZE);
+    base = hk_os_map_aligned(len, map_align);
     if (base == NULL) return NULL;
     seg_mark(base, len, HK_SEG_LARGE);
   }
