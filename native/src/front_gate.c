@@ -174,8 +174,13 @@ hk_noinline void hk_free_slow(void *p) {
       HK_FRONT_COUNT(foreign_frees, 1);
       return;
     }
-    if (owner == t->heap) hk_cache_overflow(p, u->cls);
-    else hk_remote_push(owner, p);
+    if (owner == t->heap) {
+      hk_cache_overflow(p, u->cls);
+      return;
+    }
+    /* OBSERVE: a thread that only frees still needs its exit hook, to fold its counters */
+    if (HAKMEM_OBSERVE && t->heap == NULL) hk_thread_init();
+    hk_remote_push(owner, p);
     return;
   }
   case HK_SEG_LARGE:

@@ -282,7 +282,8 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **ou
 }
 
 /* One block back to its slab, by the owning heap. An emptied slab goes back to the pool
- * unless it is the class's only listed slab (keeping one avoids ping-pong). */
+ * unless it is the class's only listed slab of a small tier (keeping one avoids ping-pong;
+ * a whole-region slab is too big to sit idle in one heap). */
 void hk_slab_give(hk_heap_t *h, hk_block_t *b) {
   hk_slab_t *s = hk_unit_of((uintptr_t)b)->head;
   unsigned cls = s->cls;
@@ -293,7 +294,7 @@ void hk_slab_give(hk_heap_t *h, hk_block_t *b) {
     s->listed = 1;
     slab_insert_second(&h->partial[cls], s);
   }
-  if (s->used == 0 && !(h->partial[cls] == s && s->next == NULL)) {
+  if (s->used == 0 && !(h->partial[cls] == s && s->next == NULL && s->tier < HK_TIERS - 1)) {
     slab_unlink(&h->partial[cls], s);
     pool_give(s);
   }

@@ -65,8 +65,8 @@ static inline bool hk_env_stats(void) { return hk_env_env.stats; }
 static inline void hk_env_apply_profile(int p) {
     switch (p) {
     case 0: /* speed */
-        hk_front_env.large_cache_entries = 64;
-        hk_front_env.large_cache_bytes = ((size_t)268435456);
+        hk_front_env.large_cache_entries = 256;
+        hk_front_env.large_cache_bytes = ((size_t)536870912);
         hk_uc_env.enabled = true;
         hk_uc_env.capacity = 256;
         hk_uc_env.refill_batch = 64;
@@ -83,8 +83,8 @@ static inline void hk_env_apply_profile(int p) {
         hk_env_env.stats = false;
         break;
     case 1: /* balanced */
-        hk_front_env.large_cache_entries = 16;
-        hk_front_env.large_cache_bytes = ((size_t)67108864);
+        hk_front_env.large_cache_entries = 64;
+        hk_front_env.large_cache_bytes = ((size_t)134217728);
         hk_uc_env.enabled = true;
         hk_uc_env.capacity = 128;
         hk_uc_env.refill_batch = 32;
@@ -161,7 +161,7 @@ typedef struct hk_env_knob {
 
 /* Defines the snapshots (in native/src/env_gate.c), initialised to the build profile's values. */
 #define HK_ENV_DEFINE_SNAPSHOTS \
-    hk_front_env_t hk_front_env = { .large_cache_entries = 16, .large_cache_bytes = ((size_t)67108864) }; \
+    hk_front_env_t hk_front_env = { .large_cache_entries = 64, .large_cache_bytes = ((size_t)134217728) }; \
     hk_uc_env_t hk_uc_env = { .enabled = true, .capacity = 128, .refill_batch = 32, .mid_capacity = 32, .mid_refill_batch = 8, .max_bytes_per_class = ((size_t)1048576) }; \
     hk_ss_env_t hk_ss_env = { .pool_limit = 8, .release_threshold = 2, .release_mode = HK_SS_RELEASE_MODE_UNMAP }; \
     hk_remote_env_t hk_remote_env = { .drain_threshold = 1, .drain_batch = 4096 }; \

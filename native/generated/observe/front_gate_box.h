@@ -38,11 +38,11 @@ static inline size_t hk_front_mid_max(void) { return HK_FRONT_MID_MAX; }
 static inline int64_t hk_front_mid_classes_per_doubling(void) { return HK_FRONT_MID_CLASSES_PER_DOUBLING; }
 
 /* front.gate.largeCacheEntries — int, run-time (HAKMEM_FRONT_LARGE_CACHE_ENTRIES): Recently freed large mappings kept for reuse instead of being unmapped (0 = none). */
-#define HK_FRONT_LARGE_CACHE_ENTRIES_DEFAULT 16
+#define HK_FRONT_LARGE_CACHE_ENTRIES_DEFAULT 64
 static inline int64_t hk_front_large_cache_entries(void) { return hk_front_env.large_cache_entries; }
 
 /* front.gate.largeCacheBytes — bytes, run-time (HAKMEM_FRONT_LARGE_CACHE_BYTES): Total bytes the large-mapping cache may hold. */
-#define HK_FRONT_LARGE_CACHE_BYTES_DEFAULT ((size_t)67108864)
+#define HK_FRONT_LARGE_CACHE_BYTES_DEFAULT ((size_t)134217728)
 static inline size_t hk_front_large_cache_bytes(void) { return hk_front_env.large_cache_bytes; }
 
 /* Size classes, derived from the front.gate knobs: the tiny classes as declared, then

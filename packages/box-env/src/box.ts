@@ -29,8 +29,8 @@ export const profiles = defineProfiles({
     'front.unifiedCache.midRefillBatch': 16,
     'superslab.poolLimit': 32,
     'superslab.releaseThreshold': 16,
-    'front.gate.largeCacheEntries': 64,
-    'front.gate.largeCacheBytes': MiB(256),
+    'front.gate.largeCacheEntries': 256,
+    'front.gate.largeCacheBytes': MiB(512),
   },
   /** The middle ground: every box as declared. */
   balanced: {},

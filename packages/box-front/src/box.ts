@@ -40,9 +40,9 @@ export const frontGate = defineBox({
     /** Mid classes per doubling of size above tinyMax (a power of two). */
     midClassesPerDoubling: int({ default: 4, min: 1, max: 8, scope: 'const' }),
     /** Recently freed large mappings kept for reuse instead of being unmapped (0 = none). */
-    largeCacheEntries: int({ default: 16, min: 0, max: 1024, scope: 'env' }),
+    largeCacheEntries: int({ default: 64, min: 0, max: 1024, scope: 'env' }),
     /** Total bytes the large-mapping cache may hold. */
-    largeCacheBytes: bytes({ default: MiB(64), min: 0, max: GiB(16), scope: 'env' }),
+    largeCacheBytes: bytes({ default: MiB(128), min: 0, max: GiB(16), scope: 'env' }),
   },
   invariants: [
     rule({

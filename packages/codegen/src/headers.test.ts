@@ -63,7 +63,7 @@ describe('FAST', () => {
       'uc.enabled': '1',
       'uc.capacity': '128',
       'uc.refill_batch': '32',
-      'front.large_cache_bytes': '67108864',
+      'front.large_cache_bytes': '134217728',
       'ss.release_mode': 'unmap',
       classes: '52',
       tiny: '20',
