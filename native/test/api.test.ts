@@ -1,0 +1,102 @@
+// The allocator API as programs see it: native/tests/api_semantics.c (plain malloc API),
+// native/tests/api_hak.c (hak_* API, linked against libhakmem.so) and
+// native/tests/cxx_new_delete.cpp (C++ new/delete), under each library and under glibc.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  LIBS,
+  acquireHeavyLock,
+  describeRun,
+  expectOk,
+  LOCK_HOOK_TIMEOUT,
+  libByMode,
+  need,
+  run,
+  testBin,
+} from './helpers.ts';
+
+let release: (() => void) | undefined;
+beforeAll(async () => {
+  release = await acquireHeavyLock();
+}, LOCK_HOOK_TIMEOUT);
+afterAll(() => release?.());
+
+describe.sequential('api_semantics without preload (glibc, the control)', () => {
+  it('passes', async () => {
+    const r = await run(testBin('api_semantics'), [], { timeoutMs: 120_000 });
+    expectOk(r);
+    expect(r.stdout).toMatch(/^api_semantics: ok \(\d+ checks\)$/m);
+  }, 150_000);
+});
+
+describe.sequential.each(LIBS)('$file', (lib) => {
+  it('api_semantics passes under LD_PRELOAD', async () => {
+    const r = await run(testBin('api_semantics'), [], { preload: lib.path, timeoutMs: 120_000 });
+    expectOk(r);
+    expect(r.stdout, describeRun(r)).toMatch(/^api_semantics: ok \(\d+ checks\)$/m);
+  }, 150_000);
+
+  it('cxx_new_delete passes under LD_PRELOAD, with the same digest as glibc', async () => {
+    const control = await run(testBin('cxx_new_delete'), [], { timeoutMs: 60_000 });
+    expectOk(control);
+    const r = await run(testBin('cxx_new_delete'), [], { preload: lib.path, timeoutMs: 60_000 });
+    expectOk(r);
+    const digest = (s: string) => /^cxx_new_delete: digest=([0-9a-f]+)$/m.exec(s)?.[1];
+    expect(digest(r.stdout), describeRun(r)).toBeDefined();
+    expect(digest(r.stdout)).toBe(digest(control.stdout));
+  }, 150_000);
+});
+
+describe.sequential('the preloaded library really serves C++ allocations', () => {
+  it('HAKMEM_VERBOSE=1 with libhakmem.so prints the start line', async () => {
+    const lib = libByMode('standard');
+    const r = await run(testBin('cxx_new_delete'), [], {
+      preload: lib.path,
+      env: { HAKMEM_VERBOSE: '1' },
+      timeoutMs: 60_000,
+    });
+    expectOk(r);
+    expect(r.stderr, describeRun(r)).toMatch(
+      /^hakmem standard profile=\S+ config=[0-9a-f]{16} box-front@\S+ box-superslab@\S+ box-remote@\S+ box-env@\S+$/m,
+    );
+  }, 90_000);
+
+  it('HAKMEM_STATS=1 with libhakmem-observe.so reports cache hits or misses at exit', async () => {
+    const lib = libByMode('observe');
+    const r = await run(testBin('cxx_new_delete'), [], {
+      preload: lib.path,
+      env: { HAKMEM_STATS: '1' },
+      timeoutMs: 60_000,
+    });
+    expectOk(r);
+    expect(r.stderr, describeRun(r)).toMatch(/^hakmem stats \(observe\)/m);
+    // one line per non-zero counter: "  <box>.<counter>[<i>] <value>"; allocations happened,
+    // so the unified cache counted hits or misses
+    expect(r.stderr, describeRun(r)).toMatch(/^\s+\S+\.(hits|misses)\[\d+\] [1-9]\d*/m);
+  }, 90_000);
+
+  it('without HAKMEM_VERBOSE / HAKMEM_STATS nothing is printed on stderr', async () => {
+    for (const lib of LIBS) {
+      const r = await run(testBin('cxx_new_delete'), [], { preload: lib.path, timeoutMs: 60_000 });
+      expectOk(r);
+      expect(r.stderr, `${lib.file}: ${describeRun(r)}`).toBe('');
+    }
+  }, 120_000);
+});
+
+describe.sequential('api_hak (hak_* API, linked against libhakmem.so)', () => {
+  it('passes and reports a complete build info', async () => {
+    need(libByMode('standard').path);
+    const r = await run(testBin('api_hak'), [], { timeoutMs: 60_000 });
+    expectOk(r);
+    expect(r.stdout, describeRun(r)).toMatch(/^api_hak: ok \(\d+ checks\)$/m);
+    expect(r.stdout).toMatch(
+      /^api_hak: mode=standard profile=(speed|balanced|lean) config=[0-9a-f]{16} box-front@\d+\.\d+\.\d+\S* box-superslab@\d+\.\d+\.\d+\S* box-remote@\d+\.\d+\.\d+\S* box-env@\d+\.\d+\.\d+\S*$/m,
+    );
+  }, 90_000);
+
+  it('HAKMEM_PROFILE=lean is reflected in hak_build_info', async () => {
+    const r = await run(testBin('api_hak'), [], { env: { HAKMEM_PROFILE: 'lean' }, timeoutMs: 60_000 });
+    expectOk(r);
+    expect(r.stdout, describeRun(r)).toMatch(/^api_hak: mode=standard profile=lean /m);
+  }, 90_000);
+});

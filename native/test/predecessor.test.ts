@@ -1,0 +1,49 @@
+// The runs that killed the predecessor (../shared/spec/lessons.md, "What crashed it"):
+// random_mixed for 10M iterations at ws=400 ran its pool dry (OOM), and ws=40,000
+// segfaulted. hakmem must finish both with exit 0 and a valid result line, in every build.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  LIBS,
+  acquireHeavyLock,
+  bin,
+  describeRun,
+  expectOk,
+  LOCK_HOOK_TIMEOUT,
+  parseResultLine,
+  run,
+} from './helpers.ts';
+
+let release: (() => void) | undefined;
+beforeAll(async () => {
+  release = await acquireHeavyLock();
+}, LOCK_HOOK_TIMEOUT);
+afterAll(() => release?.());
+
+const CASES = [
+  { iters: 10_000_000, ws: 400 },
+  { iters: 10_000_000, ws: 40_000 },
+  { iters: 2_000_000, ws: 400 },
+  { iters: 2_000_000, ws: 40_000 },
+];
+
+describe.sequential.each(LIBS)('$file', (lib) => {
+  it.each(CASES)('random_mixed iters=$iters ws=$ws completes', async ({ iters, ws }) => {
+    const r = await run(bin('random_mixed'), [`iters=${iters}`, `ws=${ws}`, 'seed=1'], {
+      preload: lib.path,
+      timeoutMs: 90_000,
+    });
+    expectOk(r);
+    const res = parseResultLine('random_mixed', r.stdout);
+    expect(res.ops, describeRun(r)).toBe(iters);
+    expect(res.seconds).toBeGreaterThan(0);
+    expect(res.mops).toBeGreaterThan(0);
+  }, 120_000);
+});
+
+describe.sequential('control (glibc)', () => {
+  it('random_mixed iters=10000000 ws=40000 completes without preload', async () => {
+    const r = await run(bin('random_mixed'), ['iters=10000000', 'ws=40000'], { timeoutMs: 90_000 });
+    expectOk(r);
+    expect(parseResultLine('random_mixed', r.stdout).ops).toBe(10_000_000);
+  }, 120_000);
+});
