@@ -52,7 +52,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       modes: opts.modes,
       configFile: resolveConfigFile(opts.config),
       outDir: opts.out,
-      docsFile: opts.docs === undefined ? undefined : path.resolve(opts.docs),
+      // With an explicit --out, the docs go beside the headers: generating elsewhere must not
+      // touch the repository's docs/knobs.md.
+      docsFile:
+        opts.docs !== undefined
+          ? path.resolve(opts.docs)
+          : opts.out !== undefined
+            ? path.resolve(opts.out, 'knobs.md')
+            : undefined,
       check: opts.check,
     });
     if (opts.check) {

@@ -2,3 +2,10 @@ export { defineConfig, type HakmemConfig } from './config.ts';
 export { generate, type GenerateOptions, type GenerateResult } from './generate.ts';
 export { CodegenError, ConfigError, DeclarationError, ValidationError } from './errors.ts';
 export type { Mode } from './types.ts';
+
+// The pieces `hakmem ab` needs to check knob paths and values with codegen's own rules.
+export { loadBoxes } from './load-boxes.ts';
+export { knobIndex, parseConfig, resolveConfigFile } from './load-config.ts';
+export { envName } from './names.ts';
+export { validate } from './validate.ts';
+export type { Declarations } from './types.ts';

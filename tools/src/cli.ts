@@ -1,0 +1,128 @@
+/** The `hakmem` command: argument parsing and printing only; the work is in the plain functions it calls. */
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { buildNative } from './build-native.ts';
+import { installPeers } from './peers.ts';
+import { defaultBinDir, defaultLibDir, defaultResultsDir } from './paths.ts';
+import { runBench } from './run-bench.ts';
+import { runAb } from './ab.ts';
+import { runSoak } from './soak.ts';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+const program = new Command('hakmem')
+  .description('hakmem tools: the allocator benchmark matrix, A/B knob comparisons, soak runs, peer allocators')
+  .showHelpAfterError()
+  .enablePositionalOptions();
+
+function commonRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--no-build', 'skip building (codegen -> native through Nx) first')
+    .option('--bin-dir <dir>', 'workload programs', defaultBinDir)
+    .option('--out <dir>', 'results root (a timestamped directory and `latest` go there)', defaultResultsDir)
+    .option('--timeout <seconds>', 'kill a single run after this long', positiveNumber, 600)
+    .addOption(new Option('--progress <style>', 'progress display').choices(['auto', 'bar', 'lines']).default('auto'));
+}
+
+const ttyOf = (style: string) => (style === 'bar' ? true : style === 'lines' ? false : undefined);
+
+commonRunOptions(
+  program
+    .command('bench')
+    .description('run the allocator matrix (interleaved rounds) and write bench-results/<UTC timestamp>/')
+    .option('--workloads <list>', 'comma list of workloads (default: all)')
+    .option('--allocators <list>', 'comma list of hakmem-fast, hakmem, glibc, mimalloc, jemalloc, tcmalloc (default: all available)')
+    .option('--lib <NAME=PATH>', 'add another allocator library (repeatable)', collect, [])
+    .option('--runs <n>', 'rounds', positiveInt, 5)
+    .option('--quick', 'one round at reduced sizes (under a minute)', false)
+    .option('--instructions', 'also count marginal instructions/op with callgrind (random_mixed, tiny_hot)', false)
+    .option('--syscalls', 'also count steady-state mmap/munmap/madvise/mremap/brk with strace', false)
+    .option('--lib-dir <dir>', 'where the hakmem libraries are', defaultLibDir)
+    .option('--strict', 'exit 1 when any run failed or crashed', false),
+).action(async (o) => {
+  if (o.build) await buildNative();
+  const r = await runBench({
+    workloads: o.workloads, allocators: o.allocators, libs: o.lib, runs: o.runs, quick: o.quick,
+    instructions: o.instructions, syscalls: o.syscalls, binDir: path.resolve(o.binDir), libDir: path.resolve(o.libDir),
+    outDir: path.resolve(o.out), timeoutSeconds: o.timeout, tty: ttyOf(o.progress), log,
+  });
+  process.stdout.write(`\n${r.table}\n\n`);
+  const failed = r.results.runs.filter((x) => x.status !== 'ok').length;
+  if (failed) log(`WARNING: ${failed} run(s) did not succeed; they are marked in the table and listed in the report.`);
+  process.stdout.write(`report: ${path.join(r.dir, 'report.html')}\n(also ${r.latest})\n`);
+  if (failed && o.strict) process.exitCode = 1;
+});
+
+commonRunOptions(
+  program
+    .command('ab')
+    .description('compare two values of one knob (interleaved, paired), with a 95% CI and a GO / NO-GO / NEUTRAL verdict')
+    .requiredOption('--a <path=value>', 'side A, e.g. front.unifiedCache.capacity=64')
+    .requiredOption('--b <path=value>', 'side B, e.g. front.unifiedCache.capacity=128')
+    .option('--workloads <list>', 'comma list of workloads', 'random_mixed,tiny_hot')
+    .option('--runs <n>', 'rounds', positiveInt, 10)
+    .option('--quick', 'reduced sizes', false)
+    .option('--instructions', 'also count marginal instructions/op with callgrind', false)
+    .option('--lib-dir <dir>', 'where the Standard library is (run-time knobs)', defaultLibDir),
+).action(async (o) => {
+  if (o.build) await buildNative();
+  const r = await runAb({
+    a: o.a, b: o.b, workloads: o.workloads, runs: o.runs, quick: o.quick, instructions: o.instructions,
+    binDir: path.resolve(o.binDir), libDir: path.resolve(o.libDir), outDir: path.resolve(o.out),
+    timeoutSeconds: o.timeout, tty: ttyOf(o.progress), log,
+  });
+  process.stdout.write(`\n${r.table}\n\n`);
+  process.stdout.write(`report: ${path.join(r.dir, 'report.html')}\n`);
+});
+
+commonRunOptions(
+  program
+    .command('soak')
+    .description('one long-lived run in soak mode: RSS drift, throughput drift, per-epoch ns/op percentiles')
+    .option('--workload <name>', 'workload', 'random_mixed')
+    .option('--allocator <name>', 'allocator (hakmem-fast, hakmem, glibc, mimalloc, jemalloc, tcmalloc)', 'hakmem-fast')
+    .option('--lib <NAME=PATH>', 'use another allocator library', collect, [])
+    .option('--minutes <m>', 'total duration', positiveNumber, 5)
+    .option('--epoch <s>', 'seconds per epoch', positiveNumber, 5)
+    .option('--lib-dir <dir>', 'where the hakmem libraries are', defaultLibDir),
+).action(async (o) => {
+  if (o.build) await buildNative();
+  const r = await runSoak({
+    workload: o.workload, allocator: o.allocator, libs: o.lib, minutes: o.minutes, epochSeconds: o.epoch,
+    binDir: path.resolve(o.binDir), libDir: path.resolve(o.libDir), outDir: path.resolve(o.out),
+    timeoutSeconds: o.timeout, log,
+  });
+  process.stdout.write(`\n${r.table}\n\n`);
+  process.stdout.write(`report: ${path.join(r.dir, 'report.html')}\n`);
+});
+
+program
+  .command('peers')
+  .description("install Debian's mimalloc, jemalloc and tcmalloc (as root with apt-get), or print the command to do it")
+  .action(async () => {
+    const r = await installPeers((l) => process.stdout.write(`${l}\n`));
+    if (r.error) process.exitCode = 1;
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  const err = e as Error;
+  const known = ['UsageError', 'BuildError', 'MissingProgramError', 'KnobError'].includes(err.name);
+  log(`hakmem: ${known ? err.message : err.stack ?? err.message}`);
+  process.exitCode = err.name === 'UsageError' || err.name === 'KnobError' ? 2 : 1;
+}

@@ -1,0 +1,127 @@
+/** `hakmem bench`: the allocator matrix under the protocol, its table and its report files. */
+import { overviewChartSpec, renderSvg, slug, workloadChartSpec } from './chart.ts';
+import { collectContext } from './context.ts';
+import { baselineOf, resolveAllocators } from './find-allocators.ts';
+import { matrixTable, summaryTable } from './format-table.ts';
+import { measureInstructions } from './instructions.ts';
+import { createProgress } from './progress.ts';
+import { benchTableRows, failureList, mdTableToHtml, renderReportHtml } from './report-html.ts';
+import { assertBenchResults } from './results-schema.ts';
+import { runRounds } from './run-rounds.ts';
+import { summarize } from './summarize.ts';
+import { measureSyscalls } from './syscalls.ts';
+import type { BenchResults } from './types.ts';
+import { INSTRUCTION_WORKLOADS, selectWorkloads } from './workloads.ts';
+import { runsToCsv } from './write-csv.ts';
+import { createResultsDir, updateLatest, writeFiles } from './write-results.ts';
+import { instructionsTable, syscallsTable } from './format-counts.ts';
+
+export interface BenchOptions {
+  workloads?: string;
+  allocators?: string;
+  libs?: string[];
+  runs: number;
+  quick: boolean;
+  instructions: boolean;
+  syscalls: boolean;
+  binDir: string;
+  libDir: string;
+  outDir: string;
+  timeoutSeconds: number;
+  tty?: boolean;
+  log: (line: string) => void;
+}
+
+export interface BenchOutcome {
+  dir: string;
+  latest: string;
+  results: BenchResults;
+  table: string;
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
+  const specs = selectWorkloads(o.workloads);
+  const { allocators, missing } = resolveAllocators({ list: o.allocators, libs: o.libs, libDir: o.libDir });
+  for (const m of missing) o.log(`note: ${m.name} skipped: ${m.reason}`);
+  const rounds = o.quick ? 1 : o.runs;
+  const workloads = specs.map((w) => ({ name: w.name, args: o.quick ? w.quick : w.full }));
+  const baseline = baselineOf(allocators);
+  o.log(`bench: ${workloads.length} workloads x ${allocators.length} allocators x ${rounds} rounds (${allocators.map((a) => a.name).join(', ')}); ratios against ${baseline}`);
+
+  const context = await collectContext(allocators);
+  const progress = createProgress({ tty: o.tty });
+  let runs;
+  try {
+    runs = await runRounds({
+      binDir: o.binDir,
+      workloads,
+      allocators,
+      rounds,
+      timeoutSeconds: o.timeoutSeconds,
+      onStart: (e) => progress.start(e),
+      onDone: (e, r) => progress.done(e, r),
+    });
+  } finally {
+    progress.stop();
+  }
+  const summary = summarize(runs, workloads.map((w) => w.name), allocators.map((a) => a.name), rounds);
+
+  const results: BenchResults = {
+    schema: 'hakmem-bench/1',
+    context,
+    config: { rounds, quick: o.quick, baseline, workloads, allocators, missingPeers: missing.map((m) => m.name) },
+    runs,
+    summary,
+  };
+  if (o.instructions) {
+    const ws = specs.filter((w) => INSTRUCTION_WORKLOADS.includes(w.name));
+    o.log(`instructions: callgrind on ${ws.map((w) => w.name).join(', ') || '(none selected)'} ...`);
+    results.instructions = await measureInstructions({ binDir: o.binDir, workloads: ws, allocators, quick: o.quick, log: o.log });
+  }
+  if (o.syscalls) {
+    o.log('syscalls: strace at n and 2n ...');
+    results.syscalls = await measureSyscalls({ binDir: o.binDir, workloads: specs, allocators, quick: o.quick, log: o.log });
+  }
+  assertBenchResults(results);
+
+  const table = summaryTable(summary);
+  const charts: { name: string; svg: string }[] = [];
+  for (const w of workloads) charts.push({ name: `chart-${slug(w.name)}.svg`, svg: await renderSvg(workloadChartSpec(summary, w.name, baseline)) });
+  charts.unshift({ name: 'chart-overview.svg', svg: await renderSvg(overviewChartSpec(summary, baseline)) });
+
+  const title = `hakmem bench ${context.date.slice(0, 19)}Z`;
+  const intro = [
+    `${rounds} interleaved round(s)${o.quick ? ' (quick: reduced sizes)' : ''}; allocators in order: ${allocators.map((a) => a.name).join(', ')}; ratios are medians of per-round ratios.`,
+    ...(missing.length ? [`Not measured: ${missing.map((m) => `${m.name} (${m.reason})`).join('; ')}.`] : []),
+    `git ${context.gitSha.slice(0, 12)}${context.gitDirty ? ' (dirty)' : ''}, ${context.cpuModel}, ${context.nproc} CPUs.`,
+  ];
+  const countsMd = [
+    results.instructions ? `\n## Instructions per operation (callgrind, marginal)\n\n${instructionsTable(results.instructions)}\n` : '',
+    results.syscalls ? `\n## Steady-state syscalls (strace, 2n - n)\n\n${syscallsTable(results.syscalls)}\n` : '',
+  ].join('');
+  const summaryMd = `# ${title}\n\n${intro.join('\n\n')}\n\n${table}\n\n## M ops/s matrix\n\n${matrixTable(summary)}\n${countsMd}\n## Context\n\n\`\`\`json\n${JSON.stringify(context, null, 2)}\n\`\`\`\n`;
+  const extraSections = [
+    ...(results.instructions ? [{ title: 'Instructions per operation (callgrind, marginal)', html: mdTableToHtml(instructionsTable(results.instructions)) }] : []),
+    ...(results.syscalls ? [{ title: 'Steady-state syscalls (strace, 2n - n)', html: mdTableToHtml(syscallsTable(results.syscalls)) }] : []),
+  ];
+  const html = renderReportHtml({
+    title,
+    intro,
+    table: benchTableRows(summary),
+    charts,
+    context: { ...context, rounds, quick: o.quick, baseline },
+    failures: failureList(runs),
+    extraSections,
+  });
+
+  const dir = createResultsDir(o.outDir);
+  writeFiles(dir, {
+    'results.json': `${JSON.stringify(results, null, 2)}\n`,
+    'results.csv': runsToCsv(runs),
+    'summary.md': summaryMd,
+    'report.html': html,
+    ...Object.fromEntries(charts.map((c) => [c.name, c.svg])),
+  });
+  const latest = updateLatest(o.outDir, dir);
+  return { dir, latest, results, table };
+}

@@ -1,0 +1,72 @@
+/**
+ * The protocol's interleaved rounds: for each workload, every allocator once per round,
+ * in the same order each round, for N rounds. Every run is recorded, failures included.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { classifyRun, parseResultLine } from './parse-result.ts';
+import { runMeasured, tail } from './run-measured.ts';
+import type { Allocator, RunRecord, WorkloadRun } from './types.ts';
+
+export interface RoundEvent {
+  index: number; // runs started so far (0-based)
+  total: number;
+  workload: string;
+  allocator: string;
+  round: number; // 1-based
+  rounds: number;
+}
+
+export interface RunRoundsOptions {
+  binDir: string;
+  workloads: readonly WorkloadRun[];
+  allocators: readonly Allocator[];
+  rounds: number;
+  timeoutSeconds?: number;
+  onStart?: (e: RoundEvent) => void;
+  onDone?: (e: RoundEvent, r: RunRecord) => void;
+}
+
+export class MissingProgramError extends Error {
+  override name = 'MissingProgramError';
+}
+
+export async function runRounds(opts: RunRoundsOptions): Promise<RunRecord[]> {
+  for (const w of opts.workloads) {
+    const exe = path.join(opts.binDir, w.name);
+    if (!fs.existsSync(exe)) throw new MissingProgramError(`workload program ${exe} is missing (build it with npm run build, or drop it from --workloads)`);
+  }
+  const total = opts.workloads.length * opts.allocators.length * opts.rounds;
+  const runs: RunRecord[] = [];
+  let index = 0;
+  for (const w of opts.workloads) {
+    const exe = path.join(opts.binDir, w.name);
+    for (let round = 1; round <= opts.rounds; round++) {
+      for (const [order, a] of opts.allocators.entries()) {
+        const ev: RoundEvent = { index, total, workload: w.name, allocator: a.name, round, rounds: opts.rounds };
+        opts.onStart?.(ev);
+        const m = await runMeasured(exe, w.args, { preload: a.preload, env: a.env, timeoutSeconds: opts.timeoutSeconds });
+        const result = parseResultLine(m.stdout, w.name);
+        const status = classifyRun(m.report, result);
+        const rec: RunRecord = {
+          workload: w.name,
+          allocator: a.name,
+          round,
+          order,
+          argv: [w.name, ...w.args],
+          status,
+          exitCode: m.report?.how === 'exited' ? m.report.code : null,
+          signal: m.report && m.report.signal > 0 ? m.report.signal : null,
+          wallSeconds: m.report?.wallSeconds ?? null,
+          maxRssKb: m.report?.maxRssKb ?? null,
+          result: status === 'ok' ? result : null,
+          stderrTail: tail(m.stderr, status === 'ok' ? 3 : 10),
+        };
+        runs.push(rec);
+        index++;
+        opts.onDone?.({ ...ev, index }, rec);
+      }
+    }
+  }
+  return runs;
+}

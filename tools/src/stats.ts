@@ -1,0 +1,98 @@
+/** Statistics for the measurement protocol: medians, CV, paired ratios, confidence intervals, verdicts. */
+import { mean, median as ssMedian, sampleStandardDeviation } from 'simple-statistics';
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+
+export function median(xs: readonly number[]): number | null {
+  return xs.length === 0 ? null : ssMedian([...xs]);
+}
+
+/** Coefficient of variation (sample standard deviation / mean); null with fewer than two values. */
+export function coefficientOfVariation(xs: readonly number[]): number | null {
+  if (xs.length < 2) return null;
+  const m = mean([...xs]);
+  return m === 0 ? null : sampleStandardDeviation([...xs]) / m;
+}
+
+/**
+ * Paired ratios a[i] / b[i] for the rounds where both sides have a value (same round,
+ * adjacent runs), as the protocol asks; the median of these is the quoted ratio.
+ */
+export function pairedRatios(a: readonly (number | null)[], b: readonly (number | null)[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x != null && y != null && y > 0) out.push(x / y);
+  }
+  return out;
+}
+
+export function medianPairedRatio(a: readonly (number | null)[], b: readonly (number | null)[]): number | null {
+  return median(pairedRatios(a, b));
+}
+
+export interface PairedComparison {
+  n: number;
+  meanA: number;
+  meanB: number;
+  medianA: number;
+  medianB: number;
+  /** Mean of the per-round relative differences (b/a - 1), in percent. */
+  deltaPct: number;
+  /** 95 % confidence interval of deltaPct (t-distribution, n - 1 degrees of freedom). */
+  ciLowPct: number;
+  ciHighPct: number;
+}
+
+/**
+ * Compares side B against side A over paired rounds (higher is better, e.g. M ops/s).
+ * Each round contributes d = b/a - 1; the interval is mean(d) ± t(0.975, n-1) · sd(d)/√n.
+ */
+export function comparePaired(a: readonly (number | null)[], b: readonly (number | null)[]): PairedComparison | null {
+  const pa: number[] = [];
+  const pb: number[] = [];
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x != null && y != null && x > 0) {
+      pa.push(x);
+      pb.push(y);
+    }
+  }
+  const n = pa.length;
+  if (n === 0) return null;
+  const d = pa.map((x, i) => (pb[i]! / x - 1) * 100);
+  const dm = mean(d);
+  let half = Number.POSITIVE_INFINITY;
+  if (n >= 2) half = tQuantile(0.975, n - 1) * (sampleStandardDeviation(d) / Math.sqrt(n));
+  return {
+    n,
+    meanA: mean(pa),
+    meanB: mean(pb),
+    medianA: ssMedian(pa),
+    medianB: ssMedian(pb),
+    deltaPct: dm,
+    ciLowPct: dm - half,
+    ciHighPct: dm + half,
+  };
+}
+
+export type Verdict = 'GO' | 'NO-GO' | 'NEUTRAL';
+
+/** Minimum gain for GO: +1.0 % for run-time (env) knobs, +0.5 % for build-time (const) knobs. */
+export function goThresholdPct(kind: 'env' | 'const'): number {
+  return kind === 'env' ? 1.0 : 0.5;
+}
+
+/**
+ * GO when the whole interval is above zero and the gain reaches the threshold,
+ * NO-GO when the whole interval is below zero, NEUTRAL otherwise.
+ */
+export function verdict(c: Pick<PairedComparison, 'deltaPct' | 'ciLowPct' | 'ciHighPct'>, thresholdPct: number): Verdict {
+  if (c.ciLowPct > 0 && c.deltaPct >= thresholdPct) return 'GO';
+  if (c.ciHighPct < 0) return 'NO-GO';
+  return 'NEUTRAL';
+}
+
+/** Percentile by linear interpolation between closest ranks (p in [0, 1]). */
+export { quantile } from 'simple-statistics';

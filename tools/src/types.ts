@@ -1,0 +1,157 @@
+/** The shapes @hakmem/tools passes around. */
+
+/** How one run ended. */
+export type RunStatus =
+  | 'ok' // exit 0 and a well-formed result line
+  | 'failed' // exited non-zero
+  | 'crashed' // killed by a signal
+  | 'timeout' // killed by hk-run after the time limit
+  | 'malformed'; // exit 0 but no parsable result line
+
+/** The fields of a workload's result line: `<name> ops=<n> seconds=<s> mops=<m> [k=v ...]`. */
+export interface ResultLine {
+  name: string;
+  ops: number;
+  seconds: number;
+  mops: number;
+  extra: Record<string, string>;
+}
+
+/** One soak epoch line: `epoch=<i> ops=<n> seconds=<s> mops=<m> rss_kb=<k>`. */
+export interface EpochLine {
+  epoch: number;
+  ops: number;
+  seconds: number;
+  mops: number;
+  rssKb: number;
+}
+
+/** What hk-run reports about the child. */
+export interface ChildReport {
+  how: 'exited' | 'signaled' | 'timeout';
+  code: number;
+  signal: number;
+  wallSeconds: number;
+  maxRssKb: number;
+  userSeconds: number;
+  systemSeconds: number;
+}
+
+/** An allocator under test: a library to LD_PRELOAD, or none (the system's glibc). */
+export interface Allocator {
+  name: string;
+  /** Absolute path of the .so, or null for glibc (no preload). */
+  preload: string | null;
+  /** Extra environment (A/B run-time knobs). */
+  env?: Record<string, string>;
+}
+
+/** A workload program and the arguments of one configuration. */
+export interface WorkloadRun {
+  name: string;
+  args: string[];
+}
+
+/** One run of one workload under one allocator in one round. */
+export interface RunRecord {
+  workload: string;
+  allocator: string;
+  round: number;
+  /** Position in the round (0-based). */
+  order: number;
+  argv: string[];
+  status: RunStatus;
+  exitCode: number | null;
+  signal: number | null;
+  wallSeconds: number | null;
+  maxRssKb: number | null;
+  result: ResultLine | null;
+  /** The last lines of stderr when the run was not ok (or printed warnings). */
+  stderrTail: string;
+}
+
+/** One row of the summary table: a workload under an allocator over all rounds. */
+export interface SummaryRow {
+  workload: string;
+  allocator: string;
+  runs: number;
+  failures: number;
+  /** Statuses of the runs that were not ok, e.g. ["crashed", "timeout"]. */
+  failureKinds: string[];
+  medianMops: number | null;
+  /** Coefficient of variation of M ops/s (sample stddev / mean), null with fewer than 2 ok runs. */
+  cv: number | null;
+  /** Median of per-round ratios mops(allocator) / mops(mimalloc). */
+  ratioToMimalloc: number | null;
+  ratioToGlibc: number | null;
+  medianMaxRssKb: number | null;
+  /** Highest median M ops/s of its workload. */
+  best: boolean;
+}
+
+export interface LibraryBuildInfo {
+  path: string;
+  mode: string | null;
+  profile: string | null;
+  configHash: string | null;
+  boxVersions: string | null;
+}
+
+/** Everything a figure must carry (spec: "Record the context"). */
+export interface RunContext {
+  date: string;
+  gitSha: string;
+  gitDirty: boolean | null;
+  hakmem: Record<string, LibraryBuildInfo>;
+  compiler: string;
+  cflags: string | null;
+  peers: Record<string, string>;
+  cpuModel: string;
+  nproc: number;
+  memTotalKb: number | null;
+  kernel: string;
+  node: string;
+}
+
+export interface InstructionCount {
+  workload: string;
+  allocator: string;
+  n: number;
+  irAtN: number;
+  irAt2N: number;
+  opsAtN: number;
+  opsAt2N: number;
+  /** (Ir(2n) - Ir(n)) / (ops(2n) - ops(n)); null when a run failed. */
+  perOp: number | null;
+  error?: string;
+}
+
+export interface SyscallCount {
+  workload: string;
+  allocator: string;
+  n: number;
+  /** Calls at n and 2n per syscall name. */
+  atN: Record<string, number>;
+  at2N: Record<string, number>;
+  /** Steady-state calls (2n - n) per syscall, and their total per 1e8 operations. */
+  steady: Record<string, number>;
+  steadyPer1e8Ops: number | null;
+  error?: string;
+}
+
+export interface BenchResults {
+  schema: 'hakmem-bench/1';
+  context: RunContext;
+  config: {
+    rounds: number;
+    quick: boolean;
+    baseline: string;
+    workloads: WorkloadRun[];
+    allocators: Allocator[];
+    missingPeers: string[];
+  };
+  runs: RunRecord[];
+  summary: SummaryRow[];
+  instructions?: InstructionCount[];
+  syscalls?: SyscallCount[];
+}

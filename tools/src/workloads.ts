@@ -1,0 +1,50 @@
+/** The workloads of shared/spec/workloads.md and the arguments the tools run them with. */
+
+export interface WorkloadSpec {
+  name: string;
+  /** Arguments for a full run: none, i.e. the program's own defaults from the spec. */
+  full: string[];
+  /** Reduced sizes for --quick (the whole quick matrix stays under a minute). */
+  quick: string[];
+  /** The size parameter doubled for marginal counts (callgrind, strace), and its n. */
+  scale: { key: string; n: number; quickN: number };
+}
+
+export const WORKLOADS: readonly WorkloadSpec[] = [
+  { name: 'random_mixed', full: [], quick: ['iters=2000000'], scale: { key: 'iters', n: 1_000_000, quickN: 200_000 } },
+  { name: 'tiny_hot', full: [], quick: ['iters=1000000'], scale: { key: 'iters', n: 100_000, quickN: 20_000 } },
+  { name: 'larson', full: [], quick: ['seconds=1'], scale: { key: 'seconds', n: 1, quickN: 1 } },
+  { name: 'mid_large_mt', full: [], quick: ['iters=200000'], scale: { key: 'iters', n: 200_000, quickN: 50_000 } },
+  { name: 'vm_mixed', full: [], quick: ['iters=20000'], scale: { key: 'iters', n: 20_000, quickN: 5_000 } },
+  { name: 'xthread', full: [], quick: ['iters=1000000'], scale: { key: 'iters', n: 1_000_000, quickN: 200_000 } },
+];
+
+export const WORKLOAD_NAMES = WORKLOADS.map((w) => w.name);
+
+/** Workloads the --instructions mode measures (the front-path ones, per the issue). */
+export const INSTRUCTION_WORKLOADS = ['random_mixed', 'tiny_hot'];
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function workloadSpec(name: string): WorkloadSpec {
+  const w = WORKLOADS.find((x) => x.name === name);
+  if (!w) throw new UsageError(`unknown workload "${name}"; known: ${WORKLOAD_NAMES.join(', ')}`);
+  return w;
+}
+
+/** Parses a comma list (e.g. --workloads random_mixed,tiny_hot); undefined or "all" = every workload. */
+export function selectWorkloads(list: string | undefined): WorkloadSpec[] {
+  if (!list || list === 'all') return [...WORKLOADS];
+  return splitList(list).map(workloadSpec);
+}
+
+export function splitList(list: string): string[] {
+  return list.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** The arguments of a workload with one key set (replacing any earlier value). */
+export function withArg(args: readonly string[], key: string, value: string | number): string[] {
+  return [...args.filter((a) => !a.startsWith(`${key}=`)), `${key}=${value}`];
+}

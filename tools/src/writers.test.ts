@@ -1,0 +1,168 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { overviewChartSpec, renderSvg, soakChartSpec, workloadChartSpec } from './chart.ts';
+import { matrixTable, summaryTable } from './format-table.ts';
+import { benchTableRows, escapeHtml, failureList, mdTableToHtml, renderReportHtml } from './report-html.ts';
+import { assertBenchResults } from './results-schema.ts';
+import { summarize } from './summarize.ts';
+import type { BenchResults, RunRecord } from './types.ts';
+import { CSV_COLUMNS, runsToCsv } from './write-csv.ts';
+import { createResultsDir, updateLatest, utcStamp } from './write-results.ts';
+import { abChartSpec } from './ab.ts';
+import { soakStats } from './soak.ts';
+
+function run(workload: string, allocator: string, round: number, mops: number | null): RunRecord {
+  return {
+    workload, allocator, round, order: 0, argv: [workload, 'iters=10'],
+    status: mops == null ? 'crashed' : 'ok', exitCode: mops == null ? null : 0, signal: mops == null ? 11 : null,
+    wallSeconds: 0.5, maxRssKb: 2048,
+    result: mops == null ? null : { name: workload, ops: 100, seconds: 1, mops, extra: {} },
+    stderrTail: mops == null ? 'Segmentation fault <core>' : '',
+  };
+}
+
+const runs = [
+  run('random_mixed', 'glibc', 1, 50), run('random_mixed', 'mimalloc', 1, 70), run('random_mixed', 'hakmem', 1, null),
+  run('random_mixed', 'glibc', 2, 52), run('random_mixed', 'mimalloc', 2, 68), run('random_mixed', 'hakmem', 2, 60),
+];
+const summary = summarize(runs, ['random_mixed'], ['glibc', 'mimalloc', 'hakmem'], 2);
+
+function fixture(): BenchResults {
+  return {
+    schema: 'hakmem-bench/1',
+    context: {
+      date: new Date().toISOString(), gitSha: 'abc', gitDirty: false,
+      hakmem: { hakmem: { path: '/x/libhakmem.so', mode: 'standard', profile: 'balanced', configHash: '0123456789abcdef', boxVersions: 'box-front@0.1.0' } },
+      compiler: 'cc 12', cflags: '-O2', peers: { libmimalloc2: '2.0.9' }, cpuModel: 'cpu', nproc: 2, memTotalKb: 1, kernel: 'Linux', node: 'v20',
+    },
+    config: {
+      rounds: 2, quick: false, baseline: 'mimalloc', workloads: [{ name: 'random_mixed', args: [] }],
+      allocators: [{ name: 'glibc', preload: null }, { name: 'mimalloc', preload: '/m.so' }, { name: 'hakmem', preload: '/x/libhakmem.so' }],
+      missingPeers: ['tcmalloc'],
+    },
+    runs,
+    summary,
+  };
+}
+
+function wellFormedSvg(svg: string): void {
+  expect(XMLValidator.validate(svg)).toBe(true);
+  const doc = new XMLParser({ ignoreAttributes: false }).parse(svg);
+  expect(doc.svg).toBeDefined();
+  expect(doc.svg['@_xmlns']).toBe('http://www.w3.org/2000/svg');
+}
+
+describe('results.json schema', () => {
+  it('accepts a complete document with a crashed run', () => {
+    expect(() => assertBenchResults(JSON.parse(JSON.stringify(fixture())))).not.toThrow();
+  });
+  it('rejects missing fields and unknown statuses', () => {
+    const bad = fixture() as unknown as Record<string, unknown>;
+    delete bad.context;
+    expect(() => assertBenchResults(bad)).toThrow(/context/);
+    const bad2 = fixture();
+    (bad2.runs[0] as unknown as Record<string, unknown>).status = 'dropped';
+    expect(() => assertBenchResults(bad2)).toThrow(/schema/);
+  });
+});
+
+describe('results.csv', () => {
+  it('has the header and one row per run, failures included', () => {
+    const csv = runsToCsv(runs);
+    const [head] = csv.split('\n');
+    expect(head).toBe(CSV_COLUMNS.join(','));
+    const rows = parseCsv(csv, { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(6);
+    expect(rows[2]).toMatchObject({ allocator: 'hakmem', status: 'crashed', signal: '11', mops: '' });
+    expect(rows[0]).toMatchObject({ workload: 'random_mixed', mops: '50', args: 'iters=10' });
+  });
+});
+
+describe('Markdown tables', () => {
+  it('renders every row, marks the best and names failures', () => {
+    const md = summaryTable(summary);
+    const lines = md.split('\n');
+    expect(lines[0]).toMatch(/^\| workload +\| allocator +\| M ops\/s \(median\)/);
+    expect(lines[1]).toMatch(/^\| :-+ \|/);
+    expect(lines).toHaveLength(2 + 3);
+    expect(md).toContain('★ mimalloc');
+    expect(md).toContain('1/2 CRASHED');
+    expect(matrixTable(summary)).toContain('**69.00**');
+  });
+});
+
+describe('SVG charts', () => {
+  it('renders well-formed SVG for a workload, the overview, A/B and soak', async () => {
+    const w = await renderSvg(workloadChartSpec(summary, 'random_mixed', 'mimalloc'));
+    wellFormedSvg(w);
+    expect(w).toContain('random_mixed');
+    wellFormedSvg(await renderSvg(overviewChartSpec(summary, 'glibc')));
+    wellFormedSvg(await renderSvg(abChartSpec([
+      { workload: 'tiny_hot', comparison: { n: 3, meanA: 1, meanB: 1.1, medianA: 1, medianB: 1.1, deltaPct: 10, ciLowPct: 5, ciHighPct: 15 }, verdict: 'GO', failuresA: 0, failuresB: 0 },
+    ], 1)));
+    wellFormedSvg(await renderSvg(soakChartSpec([
+      { epoch: 1, ops: 10, seconds: 1, mops: 1e-5, rssKb: 1000 },
+      { epoch: 2, ops: 12, seconds: 1, mops: 1.2e-5, rssKb: 1100 },
+    ], 'soak')));
+  });
+});
+
+describe('report.html', () => {
+  it('is self-contained and escapes what it shows', async () => {
+    const svg = await renderSvg(workloadChartSpec(summary, 'random_mixed', 'mimalloc'));
+    const html = renderReportHtml({
+      title: 'bench <test>', intro: ['a & b'], table: benchTableRows(summary), charts: [{ name: 'chart-random_mixed.svg', svg }],
+      context: fixture().context as unknown as Record<string, unknown>, failures: failureList(runs),
+    });
+    expect(html).toContain('<title>bench &lt;test&gt;</title>');
+    expect(html).toContain('<table id="results">');
+    expect(html.match(/<tr class="best">/g)).toHaveLength(1);
+    expect(html).toContain('Segmentation fault &lt;core&gt;');
+    expect(html).toContain('<svg');
+    expect(html).toContain('hakmem.hakmem.configHash');
+    expect(html).not.toMatch(/<script|<link|src="http|url\(http/);
+    expect(escapeHtml(`<a href="x">'`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;');
+  });
+});
+
+describe('mdTableToHtml', () => {
+  it('turns a markdown-table string into an HTML table, escaped', () => {
+    const html = mdTableToHtml('| a | b |\n| :- | -: |\n| x<y | 2 |\n');
+    expect(html).toBe('<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>x&lt;y</td><td>2</td></tr></tbody></table>');
+  });
+});
+
+describe('results directory', () => {
+  it('creates timestamped directories and points latest at the newest', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-res-'));
+    const d = new Date('2026-11-26T09:41:07.123Z');
+    expect(utcStamp(d)).toBe('2026-11-26T09-41-07Z');
+    const a = createResultsDir(root, '', d);
+    const b = createResultsDir(root, '', d);
+    expect(path.basename(b)).toBe('2026-11-26T09-41-07Z-2');
+    fs.writeFileSync(path.join(b, 'x'), '1');
+    updateLatest(root, a);
+    const link = updateLatest(root, b);
+    expect(fs.readFileSync(path.join(link, 'x'), 'utf8')).toBe('1');
+  });
+});
+
+describe('soak statistics', () => {
+  it('computes drifts, CV and ns/op percentiles', () => {
+    const s = soakStats([
+      { epoch: 1, ops: 100e6, seconds: 1, mops: 100, rssKb: 2000 },
+      { epoch: 2, ops: 90e6, seconds: 1, mops: 90, rssKb: 2100 },
+      { epoch: 3, ops: 80e6, seconds: 1, mops: 80, rssKb: 2200 },
+    ]);
+    expect(s.rssDrift).toBeCloseTo(0.1, 10);
+    expect(s.throughputDrift).toBeCloseTo(-0.2, 10);
+    expect(s.mopsMedian).toBe(90);
+    expect(s.nsPerOp!.p50).toBeCloseTo(1e9 / 90e6, 6);
+    expect(s.nsPerOp!.p999).toBeLessThanOrEqual(12.5 + 1e-9);
+    expect(soakStats([]).rssDrift).toBeNull();
+  });
+});
