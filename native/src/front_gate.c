@@ -37,7 +37,8 @@ HK_EXPORT void hak_free(void *p) {
   uintptr_t a = (uintptr_t)p;
   if (hk_likely(hk_seg_kind(a) == HK_SEG_REGION)) {
     hk_slab_t *u = hk_unit_of(a);
-    if (hk_likely(u->owner == hk_tls.heap)) {
+    hk_heap_t *owner = u->owner;
+    if (hk_likely(owner == hk_tls.heap)) {
       unsigned cls = u->cls;
       hk_tcache_t *tc = &hk_tls.cache[cls];
       if (hk_likely(tc->room > 0)) {
@@ -46,7 +47,11 @@ HK_EXPORT void hak_free(void *p) {
         tc->room--;
         return;
       }
+      hk_free_full(p); /* recomputes cls: keeping it live here costs the hit path a move */
+      return;
     }
+    hk_free_remote(p, owner);
+    return;
   }
   hk_free_slow(p);
 }
@@ -162,27 +167,33 @@ hk_noinline void *hk_alloc_slow(size_t size) {
   return p;
 }
 
+/* A block of this thread's heap, and its cache is full (or disabled). */
+hk_noinline void hk_free_full(void *p) {
+  if (hk_tls.heap == NULL) { /* owner NULL: the slab is in the pool, so a double free */
+    HK_FRONT_COUNT(foreign_frees, 1);
+    return;
+  }
+  hk_cache_overflow(p, hk_unit_of((uintptr_t)p)->cls);
+}
+
+/* A block of another heap: to that heap's remote queue. */
+hk_noinline void hk_free_remote(void *p, hk_heap_t *owner) {
+  hk_tls_t *t = &hk_tls;
+  if (owner == NULL) { /* the slab is in the pool: a double free */
+    HK_FRONT_COUNT(foreign_frees, 1);
+    return;
+  }
+  /* A thread that only frees still needs its exit hook: to push what its outbox holds
+   * and, in OBSERVE, to fold its counters. */
+  if (hk_unlikely(t->heap == NULL) && (HAKMEM_OBSERVE || hk_remote_push_batch() > 1)) hk_thread_init();
+  hk_remote_free(t, owner, p);
+}
+
+/* NULL, large blocks, and pointers that are not ours. */
 hk_noinline void hk_free_slow(void *p) {
   uintptr_t a = (uintptr_t)p;
   if (p == NULL) return;
   switch (hk_seg_kind(a)) {
-  case HK_SEG_REGION: {
-    hk_slab_t *u = hk_unit_of(a);
-    hk_heap_t *owner = u->owner;
-    hk_tls_t *t = &hk_tls;
-    if (owner == NULL) { /* its slab is in the pool: a double free */
-      HK_FRONT_COUNT(foreign_frees, 1);
-      return;
-    }
-    if (owner == t->heap) {
-      hk_cache_overflow(p, u->cls);
-      return;
-    }
-    /* OBSERVE: a thread that only frees still needs its exit hook, to fold its counters */
-    if (HAKMEM_OBSERVE && t->heap == NULL) hk_thread_init();
-    hk_remote_push(owner, p);
-    return;
-  }
   case HK_SEG_LARGE:
     large_free(p);
     return;

@@ -50,6 +50,7 @@ static void thread_exit(void *arg) {
   hk_heap_t *h = t->heap;
   if (h == NULL) return;
   hk_cache_flush_all(t, h);
+  hk_remote_flush(t);
   hk_stats_thread_exit();
   t->heap = NULL;
   t->state = HK_THREAD_DEAD;

@@ -68,7 +68,8 @@ void hk_slab_release_empty(hk_heap_t *h) HK_HIDDEN;      /* every empty slab of 
 size_t hk_slab_block_size(const void *p) HK_HIDDEN;
 
 /* ---- remote_queue.c -------------------------------------------------------------- */
-void hk_remote_push(hk_heap_t *owner, hk_block_t *b) HK_HIDDEN;
+void hk_remote_free(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) HK_HIDDEN; /* via the outbox */
+void hk_remote_flush(hk_tls_t *t) HK_HIDDEN;                                   /* empty the outbox */
 void hk_remote_drain(hk_heap_t *h, uint64_t budget) HK_HIDDEN;
 hk_inline bool hk_remote_pending(hk_heap_t *h) {
   return h->pending != NULL || atomic_load_explicit(&h->remote, memory_order_relaxed) != NULL;
@@ -82,7 +83,9 @@ void hk_heap_abandon(hk_heap_t *h) HK_HIDDEN;
 
 /* ---- front_gate.c: routing, large mappings, aligned blocks ----------------------------- */
 void *hk_alloc_slow(size_t size) HK_HIDDEN;
-void hk_free_slow(void *p) HK_HIDDEN;
+void hk_free_slow(void *p) HK_HIDDEN;                          /* NULL, large, not ours */
+void hk_free_full(void *p) HK_HIDDEN;                          /* own block, cache full */
+void hk_free_remote(void *p, struct hk_heap *owner) HK_HIDDEN; /* another heap's block */
 void *hk_alloc_aligned(size_t align, size_t size) HK_HIDDEN;
 size_t hk_usable(const void *p) HK_HIDDEN;
 

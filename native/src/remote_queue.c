@@ -4,17 +4,46 @@
  * and, while nobody adopts them, collected by threads that would otherwise map memory. */
 #include "internal.h"
 
-/* Multi-producer push; the owner takes the whole list at once with an exchange, so a
- * node is never popped alone and there is no ABA. */
-void hk_remote_push(hk_heap_t *owner, hk_block_t *b) {
+/* Multi-producer push of a chain head..tail; the owner takes the whole list at once with
+ * an exchange, so a node is never popped alone and there is no ABA. */
+static void push_chain(hk_heap_t *owner, hk_block_t *head, hk_block_t *tail, uint32_t n) {
   hk_block_t *old = atomic_load_explicit(&owner->remote, memory_order_relaxed);
   do {
-    b->next = old;
-  } while (!atomic_compare_exchange_weak_explicit(&owner->remote, &old, b, memory_order_release,
+    tail->next = old;
+  } while (!atomic_compare_exchange_weak_explicit(&owner->remote, &old, head, memory_order_release,
                                                   memory_order_relaxed));
   /* Counted only when a threshold needs the count (a constant in FAST: no second atomic). */
-  if (hk_remote_drain_threshold() > 1) atomic_fetch_add_explicit(&owner->remote_count, 1, memory_order_relaxed);
-  HK_REMOTE_COUNT(remote_pushed, 1);
+  if (hk_remote_drain_threshold() > 1) atomic_fetch_add_explicit(&owner->remote_count, n, memory_order_relaxed);
+  HK_REMOTE_COUNT(remote_pushed, n);
+  HK_REMOTE_COUNT(remote_batches, 1);
+}
+
+void hk_remote_flush(hk_tls_t *t) {
+  hk_outbox_t *o = &t->outbox;
+  if (o->count == 0) return;
+  push_chain(o->owner, o->head, o->tail, o->count);
+  o->owner = NULL;
+  o->head = o->tail = NULL;
+  o->count = 0;
+}
+
+/* A free of a block owned by another heap: gather it for its owner, push when the batch is
+ * full. With pushBatch 1 (a constant in FAST) this is one push per free. */
+void hk_remote_free(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) {
+  uint32_t batch = (uint32_t)hk_remote_push_batch();
+  if (batch <= 1) {
+    push_chain(owner, b, b, 1);
+    return;
+  }
+  hk_outbox_t *o = &t->outbox;
+  if (o->owner != owner) {
+    hk_remote_flush(t);
+    o->owner = owner;
+    o->tail = b;
+  }
+  b->next = o->head;
+  o->head = b;
+  if (++o->count >= batch) hk_remote_flush(t);
 }
 
 /* Return up to budget remote frees to their slabs: first those left waiting by the last

@@ -82,7 +82,10 @@
  * REMOTE QUEUE (remote_queue.c)
  *   A free from a thread that does not own the slab pushes the block onto the owning
  *   heap's `remote` list: a lock-free multi-producer stack (compare-and-swap on the head;
- *   the owner takes the whole list with one exchange, so there is no ABA problem).
+ *   the owner takes the whole list with one exchange, so there is no ABA problem). The
+ *   freeing thread first gathers up to pushBatch blocks for the same owner in its outbox
+ *   (thread-local) and pushes them as one chain with one compare-and-swap; the outbox is
+ *   emptied when the owner changes, when the thread refills, and when it exits.
  *   remote_count counts blocks pushed and not yet processed (kept only when drainThreshold
  *   > 1). The owner drains when it refills and that many wait, at most drainBatch per refill;
  *   the rest wait, owner-private, in `pending`. An abandoned heap's queue is drained by
@@ -219,11 +222,18 @@ typedef struct hk_tcache {
 
 enum { HK_THREAD_FRESH = 0, HK_THREAD_ACTIVE = 1, HK_THREAD_DEAD = 2 };
 
+/* Remote frees gathered for one owner heap, pushed as one chain (remote.pushBatch). */
+typedef struct hk_outbox {
+  hk_heap_t *owner;
+  hk_block_t *head, *tail;
+  uint32_t count;
+} hk_outbox_t;
+
 typedef struct hk_tls {
   hk_tcache_t cache[HK_CLASS_COUNT];
   hk_heap_t *heap;
   int state;
-  int destructor_rounds;
+  hk_outbox_t outbox;
 } hk_tls_t;
 
 #endif /* HAKMEM_TYPES_H */

@@ -54,6 +54,7 @@ void *hk_cache_refill(unsigned cls) {
   }
   HK_UC_COUNT_AT(misses, cls, 1);
   HK_UC_COUNT(refills, 1);
+  hk_remote_flush(t); /* what this thread gathered for others goes out at least this often */
   if (hk_remote_due(h)) hk_remote_drain(h, (uint64_t)hk_remote_drain_batch());
   hk_block_t *chain;
   unsigned want = hk_class_refill[cls];

@@ -19,15 +19,21 @@ static inline int64_t hk_remote_drain_threshold(void) { return 1; }
 #define HK_REMOTE_DRAIN_BATCH_DEFAULT 4096
 static inline int64_t hk_remote_drain_batch(void) { return 4096; }
 
+/* remote.pushBatch — int, run-time (HAKMEM_REMOTE_PUSH_BATCH): Remote frees a thread gathers for one owner before pushing them with a single atomic operation (1 = push every free at once). Gathered blocks are pushed when the owner changes, when the thread refills or exits, or when the batch is full. */
+#define HK_REMOTE_PUSH_BATCH_DEFAULT 32
+static inline int64_t hk_remote_push_batch(void) { return 32; }
+
 /* Counters: compiled in only in OBSERVE (HK_REMOTE_COUNT is ((void)0) otherwise). */
 #define HK_REMOTE_COUNTERS(X) \
     X(remote_pushed, 1, "Blocks pushed onto another thread's remote queue.") \
+    X(remote_batches, 1, "Atomic pushes of gathered batches onto remote queues.") \
     X(remote_drained, 1, "Remote frees taken back by the owning thread.") \
     X(heaps_abandoned, 1, "Heaps left behind by exiting threads.") \
     X(heaps_adopted, 1, "Abandoned heaps taken over by another thread.") \
     /* end */
 typedef struct hk_remote_counters {
     uint64_t remote_pushed; /* Blocks pushed onto another thread's remote queue. */
+    uint64_t remote_batches; /* Atomic pushes of gathered batches onto remote queues. */
     uint64_t remote_drained; /* Remote frees taken back by the owning thread. */
     uint64_t heaps_abandoned; /* Heaps left behind by exiting threads. */
     uint64_t heaps_adopted; /* Abandoned heaps taken over by another thread. */

@@ -78,6 +78,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_ss_env.release_mode = HK_SS_RELEASE_MODE_UNMAP;
         hk_remote_env.drain_threshold = 1;
         hk_remote_env.drain_batch = 4096;
+        hk_remote_env.push_batch = 32;
         hk_env_env.profile = HK_ENV_PROFILE_SPEED;
         hk_env_env.verbose = 0;
         hk_env_env.stats = false;
@@ -96,6 +97,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_ss_env.release_mode = HK_SS_RELEASE_MODE_UNMAP;
         hk_remote_env.drain_threshold = 1;
         hk_remote_env.drain_batch = 4096;
+        hk_remote_env.push_batch = 32;
         hk_env_env.profile = HK_ENV_PROFILE_BALANCED;
         hk_env_env.verbose = 0;
         hk_env_env.stats = false;
@@ -114,6 +116,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_ss_env.release_mode = HK_SS_RELEASE_MODE_UNMAP;
         hk_remote_env.drain_threshold = 1;
         hk_remote_env.drain_batch = 4096;
+        hk_remote_env.push_batch = 32;
         hk_env_env.profile = HK_ENV_PROFILE_LEAN;
         hk_env_env.verbose = 0;
         hk_env_env.stats = false;
@@ -155,6 +158,7 @@ typedef struct hk_env_knob {
     {"HAKMEM_SUPERSLAB_RELEASE_MODE", "superslab.releaseMode", HK_KNOB_ENUM, 0, 2, hk_ss_release_mode_names, 3, &hk_ss_env.release_mode}, \
     {"HAKMEM_REMOTE_DRAIN_THRESHOLD", "remote.drainThreshold", HK_KNOB_INT, 1, 1048576, NULL, 0, &hk_remote_env.drain_threshold}, \
     {"HAKMEM_REMOTE_DRAIN_BATCH", "remote.drainBatch", HK_KNOB_INT, 1, 1048576, NULL, 0, &hk_remote_env.drain_batch}, \
+    {"HAKMEM_REMOTE_PUSH_BATCH", "remote.pushBatch", HK_KNOB_INT, 1, 4096, NULL, 0, &hk_remote_env.push_batch}, \
     {"HAKMEM_VERBOSE", "env.verbose", HK_KNOB_INT, 0, 2, NULL, 0, &hk_env_env.verbose}, \
     {"HAKMEM_STATS", "env.stats", HK_KNOB_BOOL, 0, 1, NULL, 0, &hk_env_env.stats}, \
 }
@@ -164,7 +168,7 @@ typedef struct hk_env_knob {
     hk_front_env_t hk_front_env = { .large_cache_entries = 64, .large_cache_bytes = ((size_t)134217728) }; \
     hk_uc_env_t hk_uc_env = { .enabled = true, .capacity = 128, .refill_batch = 32, .mid_capacity = 32, .mid_refill_batch = 8, .max_bytes_per_class = ((size_t)1048576) }; \
     hk_ss_env_t hk_ss_env = { .pool_limit = 8, .release_threshold = 2, .release_mode = HK_SS_RELEASE_MODE_UNMAP }; \
-    hk_remote_env_t hk_remote_env = { .drain_threshold = 1, .drain_batch = 4096 }; \
+    hk_remote_env_t hk_remote_env = { .drain_threshold = 1, .drain_batch = 4096, .push_batch = 32 }; \
     hk_env_env_t hk_env_env = { .profile = HK_ENV_PROFILE_BALANCED, .verbose = 0, .stats = false }; \
     /* end */
 

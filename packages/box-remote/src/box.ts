@@ -16,11 +16,19 @@ export const remoteQueue = defineBox({
     drainThreshold: int({ default: 1, min: 1, max: 1048576, scope: 'env' }),
     /** Most remote frees processed per drain; the rest wait for the next drain. */
     drainBatch: int({ default: 4096, min: 1, max: 1048576, scope: 'env' }),
+    /**
+     * Remote frees a thread gathers for one owner before pushing them with a single atomic
+     * operation (1 = push every free at once). Gathered blocks are pushed when the owner
+     * changes, when the thread refills or exits, or when the batch is full.
+     */
+    pushBatch: int({ default: 32, min: 1, max: 4096, scope: 'env' }),
   },
   invariants: [atLeast(`${remote}.drainBatch`, 1)],
   counters: {
     /** Blocks pushed onto another thread's remote queue. */
     remotePushed: counter(),
+    /** Atomic pushes of gathered batches onto remote queues. */
+    remoteBatches: counter(),
     /** Remote frees taken back by the owning thread. */
     remoteDrained: counter(),
     /** Heaps left behind by exiting threads. */

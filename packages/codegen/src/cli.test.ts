@@ -95,7 +95,7 @@ describe('cli', () => {
     const r = await cli('--out', path.join(dir, 'out'), '--docs', path.join(dir, 'knobs.md'), '--config', config);
     expect(r.exitCode).toBe(1);
     expect(r.stderr.split('\n')).toEqual([
-      `hakmem codegen: ${config}: unknown key remote.drainBatsh (known here: drainThreshold, drainBatch)`,
+      `hakmem codegen: ${config}: unknown key remote.drainBatsh (known here: drainThreshold, drainBatch, pushBatch)`,
       `hakmem codegen: ${config}: superslab.poolLimit: expected an integer, got "8"`,
     ]);
     expect(readdirSync(dir)).toEqual(['cfg.ts']);
