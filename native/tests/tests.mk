@@ -15,10 +15,10 @@ tests_saved_default_goal := $(.DEFAULT_GOAL)
 
 TESTS_SRC_DIR   := $(ROOT)/native/tests
 TESTS_BIN_DIR   := $(DIST)/tests
-TESTS_C_NAMES   := api_semantics mt_cross_free thread_churn fork_stress
+TESTS_C_NAMES   := api_semantics mt_cross_free thread_churn fork_stress init_paths
 TESTS_CXX_NAMES := cxx_new_delete
 TESTS_API_NAMES := api_hak
-TESTS_BINS      := $(addprefix $(TESTS_BIN_DIR)/,$(TESTS_C_NAMES) $(TESTS_CXX_NAMES))
+TESTS_BINS      := $(addprefix $(TESTS_BIN_DIR)/,$(TESTS_C_NAMES) $(TESTS_CXX_NAMES)) $(TESTS_BIN_DIR)/ctor_lib.so
 TESTS_API_BINS  := $(addprefix $(TESTS_BIN_DIR)/,$(TESTS_API_NAMES))
 TESTS_HEADERS   := $(wildcard $(TESTS_SRC_DIR)/*.h)
 TESTS_CFLAGS    := -fno-builtin -I$(TESTS_SRC_DIR)
@@ -32,7 +32,12 @@ tests-api: $(TESTS_API_BINS)
 
 $(addprefix $(TESTS_BIN_DIR)/,$(TESTS_C_NAMES)): $(TESTS_BIN_DIR)/%: $(TESTS_SRC_DIR)/%.c $(TESTS_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(TESTS_CFLAGS) -o $@ $< -lpthread
+	$(CC) $(CFLAGS) $(TESTS_CFLAGS) -o $@ $< -lpthread -ldl
+
+# a library whose constructor allocates: preloaded by init_paths' spec
+$(TESTS_BIN_DIR)/ctor_lib.so: $(TESTS_SRC_DIR)/ctor_lib.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(TESTS_CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 $(addprefix $(TESTS_BIN_DIR)/,$(TESTS_CXX_NAMES)): $(TESTS_BIN_DIR)/%: $(TESTS_SRC_DIR)/%.cpp $(TESTS_HEADERS)
 	@mkdir -p $(@D)
