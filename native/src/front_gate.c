@@ -28,26 +28,25 @@ HK_EXPORT void *hak_malloc(size_t size) {
       HK_UC_COUNT_AT(hits, cls, 1);
       return b;
     }
-    return hk_cache_refill(cls);
+    return hk_tiny_refill(size); /* takes size, still in its register: the hit path copies nothing */
   }
   return hk_alloc_slow(size);
 }
 
 HK_EXPORT void hak_free(void *p) {
   uintptr_t a = (uintptr_t)p;
-  if (hk_likely(hk_seg_kind(a) == HK_SEG_REGION)) {
-    hk_slab_t *u = hk_unit_of(a);
+  uintptr_t i = a >> HK_SS_SHIFT;
+  if (hk_likely(i < HK_SEGMAP_LEN && hk_segmap[i] == HK_SEG_REGION)) {
+    hk_slab_t *u = hk_unit_at(i, a);
     hk_heap_t *owner = u->owner;
     if (hk_likely(owner == hk_tls.heap)) {
-      unsigned cls = u->cls;
-      hk_tcache_t *tc = &hk_tls.cache[cls];
-      if (hk_likely(tc->room > 0)) {
+      hk_tcache_t *tc = (hk_tcache_t *)((char *)hk_tls.cache + u->tc_off);
+      if (hk_likely(--tc->room >= 0)) { /* one decrement-and-test */
         ((hk_block_t *)p)->next = tc->head;
         tc->head = p;
-        tc->room--;
         return;
       }
-      hk_free_full(p); /* recomputes cls: keeping it live here costs the hit path a move */
+      hk_free_full(p); /* undoes the decrement; recomputes what it needs, so the hit path keeps nothing live */
       return;
     }
     hk_free_remote(p, owner);
@@ -147,6 +146,8 @@ static void large_free(void *p) {
 
 /* ---- slow paths ------------------------------------------------------------------ */
 
+hk_noinline void *hk_tiny_refill(size_t size) { return hk_cache_refill(hk_tiny_class(size)); }
+
 static inline void *class_alloc(unsigned cls) {
   hk_tcache_t *tc = &hk_tls.cache[cls];
   hk_block_t *b = tc->head;
@@ -169,11 +170,13 @@ hk_noinline void *hk_alloc_slow(size_t size) {
 
 /* A block of this thread's heap, and its cache is full (or disabled). */
 hk_noinline void hk_free_full(void *p) {
+  unsigned cls = hk_unit_of((uintptr_t)p)->cls;
+  hk_tls.cache[cls].room++; /* hak_free decremented it to test it */
   if (hk_tls.heap == NULL) { /* owner NULL: the slab is in the pool, so a double free */
     HK_FRONT_COUNT(foreign_frees, 1);
     return;
   }
-  hk_cache_overflow(p, hk_unit_of((uintptr_t)p)->cls);
+  hk_cache_overflow(p, cls);
 }
 
 /* A block of another heap: to that heap's remote queue. */

@@ -39,6 +39,13 @@ hk_inline hk_slab_t *hk_unit_of(uintptr_t a) {
   return &hk_region_of(a)->slabs[(a >> HK_SLAB_SHIFT) & (HK_UNITS - 1)];
 }
 
+/* The same from a segment index i = a >> SS_SHIFT that free has already computed. */
+hk_inline hk_slab_t *hk_unit_at(uintptr_t i, uintptr_t a) {
+  return (hk_slab_t *)((i << HK_SS_SHIFT) + offsetof(hk_region_t, slabs) +
+                       ((a >> (HK_SLAB_SHIFT - 6)) & ((uintptr_t)(HK_UNITS - 1) << 6)));
+}
+_Static_assert(sizeof(hk_slab_t) == 64, "hk_unit_at scales by 64");
+
 /* ---- size -> class, a table lookup ------------------------------------------------- */
 hk_inline unsigned hk_tiny_class(size_t size) { return hk_tiny_class_index[(size + 15) >> 4]; }
 hk_inline unsigned hk_mid_class(size_t size) { return hk_mid_class_index[(size - 1) >> HK_MID_GRANULE_SHIFT]; }
@@ -83,6 +90,7 @@ void hk_heap_abandon(hk_heap_t *h) HK_HIDDEN;
 
 /* ---- front_gate.c: routing, large mappings, aligned blocks ----------------------------- */
 void *hk_alloc_slow(size_t size) HK_HIDDEN;
+void *hk_tiny_refill(size_t size) HK_HIDDEN;
 void hk_free_slow(void *p) HK_HIDDEN;                          /* NULL, large, not ours */
 void hk_free_full(void *p) HK_HIDDEN;                          /* own block, cache full */
 void hk_free_remote(void *p, struct hk_heap *owner) HK_HIDDEN; /* another heap's block */

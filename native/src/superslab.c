@@ -91,6 +91,7 @@ static void slab_stamp(hk_slab_t *s, hk_heap_t *owner, unsigned cls) {
   unsigned units = 1u << (tier_shift(s->tier) - HK_SLAB_SHIFT);
   for (unsigned u = first; u < first + units; u++) {
     r->slabs[u].cls = (uint8_t)cls;
+    r->slabs[u].tc_off = (uint16_t)(cls * sizeof(hk_tcache_t));
     atomic_store_explicit((_Atomic(hk_heap_t *) *)&r->slabs[u].owner, owner, memory_order_release);
   }
 }

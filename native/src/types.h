@@ -170,6 +170,7 @@ typedef struct __attribute__((aligned(64))) hk_slab {
   uint32_t capacity;
   struct hk_slab *next;
   struct hk_slab *prev;
+  uint16_t tc_off;       /* read on free: offsetof(hk_tls_t, cache[cls]), so free needs no multiply */
 } hk_slab_t;
 _Static_assert(sizeof(hk_slab_t) == 64, "a slab descriptor is one cache line");
 
@@ -230,7 +231,7 @@ typedef struct hk_outbox {
 } hk_outbox_t;
 
 typedef struct hk_tls {
-  hk_tcache_t cache[HK_CLASS_COUNT];
+  hk_tcache_t cache[HK_CLASS_COUNT]; /* first: a class's cache is at cls * sizeof(hk_tcache_t) */
   hk_heap_t *heap;
   int state;
   hk_outbox_t outbox;
