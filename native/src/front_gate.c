@@ -37,7 +37,7 @@ HK_EXPORT void hak_free(void *p) {
   uintptr_t a = (uintptr_t)p;
   uintptr_t i = a >> HK_SS_SHIFT;
   if (hk_likely(i < HK_SEGMAP_LEN && hk_segmap[i] == HK_SEG_REGION)) {
-    hk_slab_t *u = hk_unit_at(i, a);
+    hk_unit_t *u = hk_unit_at(i, a);
     hk_heap_t *owner = u->owner;
     if (hk_likely(owner == hk_tls.heap)) {
       hk_tcache_t *tc = (hk_tcache_t *)((char *)hk_tls.cache + u->tc_off);

@@ -35,16 +35,20 @@ hk_inline unsigned hk_seg_kind(uintptr_t a) {
 
 hk_inline hk_region_t *hk_region_of(uintptr_t a) { return (hk_region_t *)(a & ~(HK_SS_SIZE - 1)); }
 
-hk_inline hk_slab_t *hk_unit_of(uintptr_t a) {
-  return &hk_region_of(a)->slabs[(a >> HK_SLAB_SHIFT) & (HK_UNITS - 1)];
+hk_inline hk_unit_t *hk_unit_of(uintptr_t a) {
+  return &hk_region_of(a)->units[(a >> HK_SLAB_SHIFT) & (HK_UNITS - 1)];
 }
 
 /* The same from a segment index i = a >> SS_SHIFT that free has already computed. */
-hk_inline hk_slab_t *hk_unit_at(uintptr_t i, uintptr_t a) {
-  return (hk_slab_t *)((i << HK_SS_SHIFT) + offsetof(hk_region_t, slabs) +
-                       ((a >> (HK_SLAB_SHIFT - 6)) & ((uintptr_t)(HK_UNITS - 1) << 6)));
+hk_inline hk_unit_t *hk_unit_at(uintptr_t i, uintptr_t a) {
+  return (hk_unit_t *)((i << HK_SS_SHIFT) + offsetof(hk_region_t, units) +
+                       ((a >> (HK_SLAB_SHIFT - 4)) & ((uintptr_t)(HK_UNITS - 1) << 4)));
 }
-_Static_assert(sizeof(hk_slab_t) == 64, "hk_unit_at scales by 64");
+
+/* The state of the slab a block belongs to (owner side). */
+hk_inline hk_slab_t *hk_slab_of(uintptr_t a) {
+  return hk_region_of(a)->slabs[(a >> HK_SLAB_SHIFT) & (HK_UNITS - 1)].head;
+}
 
 /* ---- size -> class, a table lookup ------------------------------------------------- */
 hk_inline unsigned hk_tiny_class(size_t size) { return hk_tiny_class_index[(size + 15) >> 4]; }
@@ -72,7 +76,6 @@ hk_slab_t *hk_slab_acquire(hk_heap_t *h, unsigned cls) HK_HIDDEN; /* listed at t
 unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **out) HK_HIDDEN;
 void hk_slab_give(hk_heap_t *h, hk_block_t *b) HK_HIDDEN; /* one block back to its slab, owner side */
 void hk_slab_release_empty(hk_heap_t *h) HK_HIDDEN;      /* every empty slab of h back to the pool */
-size_t hk_slab_block_size(const void *p) HK_HIDDEN;
 
 /* ---- remote_queue.c -------------------------------------------------------------- */
 void hk_remote_free(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) HK_HIDDEN; /* via the outbox */

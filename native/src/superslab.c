@@ -89,10 +89,11 @@ static void slab_stamp(hk_slab_t *s, hk_heap_t *owner, unsigned cls) {
   hk_region_t *r = hk_region_of((uintptr_t)s);
   unsigned first = slab_index(s);
   unsigned units = 1u << (tier_shift(s->tier) - HK_SLAB_SHIFT);
+  s->cls = (uint8_t)cls;
   for (unsigned u = first; u < first + units; u++) {
-    r->slabs[u].cls = (uint8_t)cls;
-    r->slabs[u].tc_off = (uint16_t)(cls * sizeof(hk_tcache_t));
-    atomic_store_explicit((_Atomic(hk_heap_t *) *)&r->slabs[u].owner, owner, memory_order_release);
+    r->units[u].cls = (uint8_t)cls;
+    r->units[u].tc_off = (uint16_t)(cls * sizeof(hk_tcache_t));
+    atomic_store_explicit((_Atomic(hk_heap_t *) *)&r->units[u].owner, owner, memory_order_release);
   }
 }
 
@@ -286,7 +287,7 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **ou
  * unless it is the class's only listed slab of a small tier (keeping one avoids ping-pong;
  * a whole-region slab is too big to sit idle in one heap). */
 void hk_slab_give(hk_heap_t *h, hk_block_t *b) {
-  hk_slab_t *s = hk_unit_of((uintptr_t)b)->head;
+  hk_slab_t *s = hk_slab_of((uintptr_t)b);
   unsigned cls = s->cls;
   b->next = s->free;
   s->free = b;
@@ -315,5 +316,3 @@ void hk_slab_release_empty(hk_heap_t *h) {
     }
   }
 }
-
-size_t hk_slab_block_size(const void *p) { return hk_class_size[hk_unit_of((uintptr_t)p)->cls]; }

@@ -39,12 +39,14 @@
  *
  *   Owner lookup from any block address p, with constants only:
  *       region = p & ~(SS - 1)
- *       unit   = &region->slabs[(p >> SLAB_SHIFT) & (UNITS - 1)]
- *   A unit's descriptor carries copies of its slab's owner and class (a multi-unit slab
- *   writes them into every unit it covers), so free needs no further hop; the slow paths
- *   follow unit->head to the slab's own descriptor.
+ *       unit   = &region->units[(p >> SLAB_SHIFT) & (UNITS - 1)]      (owner, class)
+ *       slab   = region->slabs[(p >> SLAB_SHIFT) & (UNITS - 1)].head   (its state)
+ *   The unit map holds only what free reads, written when a slab changes hands; the slab
+ *   state, which the owner updates on every refill and flush, lives in other cache lines,
+ *   so a free from another thread never reads a line the owner is writing. A multi-unit
+ *   slab writes its owner and class into every unit it covers.
  *
- * SLAB (hk_slab_t, 64 bytes, one cache line)
+ * SLAB (hk_unit_t, 16 bytes per unit, and hk_slab_t, 64 bytes, one cache line)
  *   A slab serves one size class for one heap. Its blocks are in exactly one of these
  *   places, and `used` counts all but the first two:
  *     - uncarved: index >= carved (never touched yet; carving is a pointer bump);
@@ -54,10 +56,10 @@
  *   Each transfer between these places adjusts `used` exactly once (the predecessor's
  *   double decrement, lessons.md, is the bug this rule prevents).
  *
- *   Fields read by other threads: owner and cls (to decide local or remote free). They
- *   change only while the slab has no live block, so a racing free cannot see them change.
- *   Every other field belongs to the owning heap, or to the pool lock while the slab is
- *   in the pool (owner == NULL).
+ *   Read by other threads: the unit map's owner and cls (to decide local or remote free).
+ *   They change only while the slab has no live block, so a racing free cannot see them
+ *   change. The slab state belongs to the owning heap, or to the pool lock while the slab
+ *   is in the pool (owner == NULL).
  *
  * BLOCK
  *   A free block's first word is the next pointer of whatever list holds it. Blocks are
@@ -155,22 +157,31 @@ typedef struct hk_block {
 
 struct hk_heap;
 
+/* What free reads, per unit: kept apart from the slab state below, which the owner writes
+ * all the time, so that frees from other threads read lines nobody is writing. Written
+ * only while the unit's slab has no live block (formatting, acquiring, returning). */
+typedef struct hk_unit {
+  struct hk_heap *owner; /* NULL while the slab is in the pool */
+  uint8_t cls;
+  uint8_t pad;
+  uint16_t tc_off;       /* offsetof(hk_tls_t, cache[cls]): free adds instead of multiplying */
+  uint32_t pad2;
+} hk_unit_t;
+_Static_assert(sizeof(hk_unit_t) == 16, "hk_unit_at scales by 16");
+
+/* The slab state, owner only (or the pool lock while the slab is in the pool). */
 typedef struct __attribute__((aligned(64))) hk_slab {
-  /* read by any thread on free; written only while the slab has no live block */
-  struct hk_heap *owner; /* NULL while in the pool */
+  struct hk_slab *head;  /* the descriptor of the slab this unit belongs to */
+  hk_block_t *free;
+  uint32_t used;         /* see SLAB above */
+  uint32_t carved;
+  uint32_t capacity;
   uint8_t cls;
   uint8_t tier;
   uint8_t listed;        /* on its heap's partial list (owner) or the pool's tier list */
   uint8_t in_pool;
-  uint32_t used;         /* see SLAB above */
-  /* owner only (or the pool lock while owner == NULL) */
-  struct hk_slab *head;  /* the descriptor of the slab this unit belongs to */
-  hk_block_t *free;
-  uint32_t carved;
-  uint32_t capacity;
   struct hk_slab *next;
   struct hk_slab *prev;
-  uint16_t tc_off;       /* read on free: offsetof(hk_tls_t, cache[cls]), so free needs no multiply */
 } hk_slab_t;
 _Static_assert(sizeof(hk_slab_t) == 64, "a slab descriptor is one cache line");
 
@@ -184,7 +195,8 @@ typedef struct hk_region {
   uint8_t pad0;
   struct hk_region *next, *prev; /* empty-region list (pool lock) */
   char pad1[64 - 8 - 8 - 16];
-  hk_slab_t slabs[HK_UNITS];
+  hk_unit_t units[HK_UNITS]; /* read by free, from any thread */
+  hk_slab_t slabs[HK_UNITS]; /* one per unit; a multi-unit slab uses its first */
 } hk_region_t;
 
 #define HK_REGION_MAGIC 0x68616b6d656d5353ull /* "hakmemSS" */
