@@ -1,5 +1,9 @@
 /* os.c: every system call that maps, unmaps or advises memory, in one place, counted in
- * OBSERVE. Nothing here runs on a fast path. */
+ * OBSERVE. Nothing here runs on a fast path.
+ *
+ * Mappings are ordinary (no MAP_NORESERVE): the kernel's overcommit policy judges a huge
+ * request exactly as it would glibc's, so malloc(1 TiB) on a 24 GiB machine fails with
+ * ENOMEM instead of succeeding and inviting the OOM killer later. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
@@ -11,7 +15,7 @@
 
 static void *map_fresh(size_t len) {
   HK_SS_COUNT(mmap_calls, 1);
-  void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   return p == MAP_FAILED ? NULL : p;
 }
 
@@ -24,7 +28,7 @@ void *hk_os_map_aligned(size_t len, size_t align) {
   if (h != 0) {
     HK_SS_COUNT(mmap_calls, 1);
     void *p = h > len ? mmap((void *)(h - len), len, PROT_READ | PROT_WRITE,
-                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
                       : MAP_FAILED;
     if (p != MAP_FAILED) {
       if (((uintptr_t)p & (align - 1)) == 0) {

@@ -46,6 +46,17 @@ describe.sequential.each(LIBS)('$file', (lib) => {
   }, 150_000);
 });
 
+describe.sequential('impossible requests', () => {
+  it.each(LIBS)('fail under $file exactly as under glibc (the kernel decides, ENOMEM)', async (lib) => {
+    const control = await run(testBin('huge_alloc'), [], { timeoutMs: 60_000 });
+    expectOk(control);
+    const r = await run(testBin('huge_alloc'), [], { preload: lib.path, timeoutMs: 60_000 });
+    expectOk(r);
+    expect(r.stdout, describeRun(r)).toBe(control.stdout);
+    expect(r.stdout).toMatch(/^malloc\(64 MiB\): ok$/m);
+  }, 90_000);
+});
+
 describe.sequential('the preloaded library really serves C++ allocations', () => {
   it('HAKMEM_VERBOSE=1 with libhakmem.so prints the start line', async () => {
     const lib = libByMode('standard');
