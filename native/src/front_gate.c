@@ -81,7 +81,8 @@ static void *large_alloc(size_t size, size_t align, bool *fresh) {
   hk_process_init();
   HK_FRONT_COUNT(large_allocs, 1);
   size_t map_align = align > HK_SS_SIZE ? align : HK_SS_SIZE; /* base + off must be aligned */
-  if (large_cached && map_align == HK_SS_SIZE) { /* best fit among a few: the smallest that holds it */
+  /* the unlocked look at the count is only a hint; the lock decides */
+  if (__atomic_load_n(&large_cached, __ATOMIC_RELAXED) && map_align == HK_SS_SIZE) { /* best fit: the smallest that holds it */
     pthread_mutex_lock(&hk_large_lock);
     size_t best = SIZE_MAX;
     for (size_t i = 0; i < large_cached; i++)
