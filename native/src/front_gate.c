@@ -345,6 +345,32 @@ HK_EXPORT int posix_memalign(void **out, size_t align, size_t size) {
   return 0;
 }
 
+/* Return what can be returned now: the calling thread's cached blocks go back to its
+ * slabs, then every empty region and every cached large mapping to the OS. 1 if anything
+ * was released, as glibc. */
+HK_EXPORT int malloc_trim(size_t pad) {
+  (void)pad;
+  hk_tls_t *t = &hk_tls;
+  if (t->heap != NULL) {
+    hk_heap_t *h = t->heap;
+    hk_cache_flush_all(t, h);
+    hk_cache_set_limits(t);
+    hk_remote_flush(t);
+    hk_remote_drain(h, UINT64_MAX);
+    hk_slab_release_empty(h);
+  }
+  size_t released = hk_superslab_trim();
+  pthread_mutex_lock(&hk_large_lock);
+  for (size_t i = 0; i < large_cached; i++, released++) {
+    seg_mark(large_cache[i].base, large_cache[i].len, 0);
+    hk_os_unmap(large_cache[i].base, large_cache[i].len);
+  }
+  large_cached = 0;
+  large_cached_bytes = 0;
+  pthread_mutex_unlock(&hk_large_lock);
+  return released > 0;
+}
+
 HK_EXPORT void *aligned_alloc(size_t align, size_t size) { return hak_aligned_alloc(align, size); }
 
 HK_EXPORT void *memalign(size_t align, size_t size) {

@@ -76,6 +76,7 @@ hk_slab_t *hk_slab_acquire(hk_heap_t *h, unsigned cls) HK_HIDDEN; /* listed at t
 unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **out) HK_HIDDEN;
 void hk_slab_give(hk_heap_t *h, hk_block_t *b) HK_HIDDEN; /* one block back to its slab, owner side */
 void hk_slab_release_empty(hk_heap_t *h) HK_HIDDEN;      /* every empty slab of h back to the pool */
+size_t hk_superslab_trim(void) HK_HIDDEN;                /* malloc_trim: release every empty region */
 
 /* ---- remote_queue.c -------------------------------------------------------------- */
 void hk_remote_free(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) HK_HIDDEN; /* via the outbox */

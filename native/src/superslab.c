@@ -140,15 +140,12 @@ static hk_region_t *region_map(void) {
 }
 
 /* Release empty regions beyond poolLimit down to releaseThreshold. Pool lock held. */
-static void pool_trim(void) {
-  if (empty_committed <= (size_t)hk_ss_pool_limit()) return;
-  int mode = (int)hk_ss_release_mode();
-  if (mode == HK_SS_RELEASE_MODE_NEVER) return;
-  hk_region_t *r = empty_regions, *last = NULL;
+static size_t release_down_to(size_t keep, int mode) {
+  size_t released = 0;
+  hk_region_t *r = empty_regions;
   while (r && r->next) r = r->next;
-  last = r;
   /* oldest first: walk from the tail */
-  for (r = last; r && empty_committed > (size_t)hk_ss_release_threshold();) {
+  for (; r && empty_committed > keep;) {
     hk_region_t *prev = r->prev;
     if (!r->decommitted) {
       empty_committed--;
@@ -162,9 +159,28 @@ static void pool_trim(void) {
         r->decommitted = 1;
         hk_os_decommit((char *)r + HK_REGION_HDR, HK_SS_SIZE - HK_REGION_HDR);
       }
+      released++;
     }
     r = prev;
   }
+  return released;
+}
+
+static void pool_trim(void) {
+  if (empty_committed <= (size_t)hk_ss_pool_limit()) return;
+  int mode = (int)hk_ss_release_mode();
+  if (mode == HK_SS_RELEASE_MODE_NEVER) return;
+  release_down_to((size_t)hk_ss_release_threshold(), mode);
+}
+
+/* malloc_trim: every empty region goes back now (decommitted when releaseMode keeps them). */
+size_t hk_superslab_trim(void) {
+  int mode = (int)hk_ss_release_mode() == HK_SS_RELEASE_MODE_UNMAP ? HK_SS_RELEASE_MODE_UNMAP
+                                                                   : HK_SS_RELEASE_MODE_DECOMMIT;
+  pthread_mutex_lock(&hk_pool_lock);
+  size_t n = release_down_to(0, mode);
+  pthread_mutex_unlock(&hk_pool_lock);
+  return n;
 }
 
 /* A free slab of the tier from the pool, formatting an empty region if need be. Pool lock held. */

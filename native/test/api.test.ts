@@ -57,6 +57,14 @@ describe.sequential('impossible requests', () => {
   }, 90_000);
 });
 
+describe.sequential('malloc_trim', () => {
+  it.each(LIBS)('gives memory back under $file: the RSS falls to within 16 MiB of the start', async (lib) => {
+    const r = await run(testBin('trim'), [], { preload: lib.path, timeoutMs: 60_000 });
+    expectOk(r);
+    expect(r.stdout, describeRun(r)).toMatch(/^trim: ok \(\d+ checks\)$/m);
+  }, 90_000);
+});
+
 describe.sequential('the preloaded library really serves C++ allocations', () => {
   it('HAKMEM_VERBOSE=1 with libhakmem.so prints the start line', async () => {
     const lib = libByMode('standard');
