@@ -356,7 +356,7 @@ HK_EXPORT int malloc_trim(size_t pad) {
     hk_cache_flush_all(t, h);
     hk_cache_set_limits(t);
     hk_remote_flush(t);
-    hk_remote_drain(h, UINT64_MAX);
+    hk_remote_drain(h, NULL, UINT64_MAX);
     hk_slab_release_empty(h);
   }
   size_t released = hk_superslab_trim();

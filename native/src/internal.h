@@ -81,7 +81,7 @@ size_t hk_superslab_trim(void) HK_HIDDEN;                /* malloc_trim: release
 /* ---- remote_queue.c -------------------------------------------------------------- */
 void hk_remote_free(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) HK_HIDDEN; /* via the outbox */
 void hk_remote_flush(hk_tls_t *t) HK_HIDDEN;                                   /* empty the outbox */
-void hk_remote_drain(hk_heap_t *h, uint64_t budget) HK_HIDDEN;
+void hk_remote_drain(hk_heap_t *h, hk_tls_t *t, uint64_t budget) HK_HIDDEN; /* t: the owner, or NULL */
 hk_inline bool hk_remote_pending(hk_heap_t *h) {
   return h->pending != NULL || atomic_load_explicit(&h->remote, memory_order_relaxed) != NULL;
 }

@@ -46,16 +46,26 @@ void hk_remote_free(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) {
   if (++o->count >= batch) hk_remote_flush(t);
 }
 
-/* Return up to budget remote frees to their slabs: first those left waiting by the last
- * drain, then the queue. What the budget does not cover waits in h->pending. */
-void hk_remote_drain(hk_heap_t *h, uint64_t budget) {
+/* Take back up to budget remote frees: first those left waiting by the last drain, then
+ * the queue. What the budget does not cover waits in h->pending. With t (the owner thread
+ * draining its own heap), a block goes straight into t's cache for its class while there
+ * is room (it stays counted as used, as in the queue), so a refill need not carve it out
+ * of its slab again; otherwise it goes back to its slab. */
+void hk_remote_drain(hk_heap_t *h, hk_tls_t *t, uint64_t budget) {
   uint64_t done = 0;
   for (int round = 0; round < 2 && done < budget; round++) {
     hk_block_t *b = h->pending;
     if (b == NULL) b = atomic_exchange_explicit(&h->remote, NULL, memory_order_acquire);
     while (b != NULL && done < budget) {
       hk_block_t *next = b->next;
-      hk_slab_give(h, b);
+      hk_tcache_t *tc = t ? &t->cache[hk_unit_of((uintptr_t)b)->cls] : NULL;
+      if (tc && tc->room > 0) {
+        b->next = tc->head;
+        tc->head = b;
+        tc->room--;
+      } else {
+        hk_slab_give(h, b);
+      }
       b = next;
       done++;
     }
@@ -70,7 +80,7 @@ void hk_remote_drain(hk_heap_t *h, uint64_t budget) {
 /* The thread of h is exiting (its cache already flushed): return what came back,
  * give empty slabs to the pool, and let the next thread adopt the rest. */
 void hk_heap_abandon(hk_heap_t *h) {
-  hk_remote_drain(h, UINT64_MAX);
+  hk_remote_drain(h, NULL, UINT64_MAX);
   hk_slab_release_empty(h);
   HK_REMOTE_COUNT(heaps_abandoned, 1);
   atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_release);
@@ -108,7 +118,7 @@ bool hk_remote_collect_abandoned(void) {
     if (!atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
                                                  memory_order_relaxed))
       continue;
-    hk_remote_drain(h, UINT64_MAX);
+    hk_remote_drain(h, NULL, UINT64_MAX);
     hk_slab_release_empty(h);
     atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_release);
     any = true;

@@ -55,7 +55,15 @@ void *hk_cache_refill(unsigned cls) {
   HK_UC_COUNT_AT(misses, cls, 1);
   HK_UC_COUNT(refills, 1);
   hk_remote_flush(t); /* what this thread gathered for others goes out at least this often */
-  if (hk_remote_due(h)) hk_remote_drain(h, (uint64_t)hk_remote_drain_batch());
+  if (hk_remote_due(h)) {
+    hk_remote_drain(h, t, (uint64_t)hk_remote_drain_batch());
+    if (tc->head != NULL) { /* the drain brought blocks of this class */
+      hk_block_t *b = tc->head;
+      tc->head = b->next;
+      tc->room++;
+      return b;
+    }
+  }
   hk_block_t *chain;
   unsigned want = hk_class_refill[cls];
   if (want > tc->limit + 1) want = tc->limit + 1;
