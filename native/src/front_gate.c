@@ -359,6 +359,7 @@ HK_EXPORT int malloc_trim(size_t pad) {
     hk_remote_drain(h, NULL, UINT64_MAX);
     hk_slab_release_empty(h);
   }
+  hk_remote_collect_abandoned();
   size_t released = hk_superslab_trim();
   pthread_mutex_lock(&hk_large_lock);
   for (size_t i = 0; i < large_cached; i++, released++) {

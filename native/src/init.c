@@ -35,6 +35,7 @@ bool hk_thread_init(void) {
   if (h == NULL) return false;
   t->heap = h;
   hk_cache_set_limits(t);
+  hk_cache_unpark(t, h);
   t->state = HK_THREAD_ACTIVE;
   /* May allocate (keys beyond the first 32): the heap is already usable. */
   pthread_setspecific(thread_key, h);
@@ -49,7 +50,7 @@ static void thread_exit(void *arg) {
   hk_tls_t *t = &hk_tls;
   hk_heap_t *h = t->heap;
   if (h == NULL) return;
-  hk_cache_flush_all(t, h);
+  hk_cache_park(t, h);
   hk_remote_flush(t);
   hk_stats_thread_exit();
   t->heap = NULL;

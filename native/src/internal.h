@@ -67,6 +67,9 @@ hk_heap_t *hk_heap_acquire(void) HK_HIDDEN;
 void *hk_cache_refill(unsigned cls) HK_HIDDEN;          /* returns a block, or NULL (ENOMEM) */
 void hk_cache_overflow(hk_block_t *b, unsigned cls) HK_HIDDEN; /* cache full: flush, then push */
 void hk_cache_flush_all(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN;
+void hk_cache_park(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN;   /* thread exit: cached blocks stay with h */
+void hk_cache_unpark(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN; /* adoption: take them over */
+void hk_cache_flush_parked(hk_heap_t *h) HK_HIDDEN;        /* collection: back to the slabs */
 void hk_cache_set_limits(hk_tls_t *t) HK_HIDDEN;
 void hk_cache_derive_limits(void) HK_HIDDEN;
 

@@ -107,18 +107,22 @@ hk_heap_t *hk_heap_acquire(void) {
   return h;
 }
 
-/* Drain the queues of abandoned heaps so their empty slabs return to the pool. Runs only
- * when the pool is dry, before a new region is mapped. */
+/* Take back what abandoned heaps hold (their remote queues and the caches their threads
+ * parked) so their empty slabs return to the pool. Runs only when the pool is dry, before
+ * a new region is mapped, and from malloc_trim. */
 bool hk_remote_collect_abandoned(void) {
   bool any = false;
   for (hk_heap_t *h = atomic_load_explicit(&hk_heaps, memory_order_acquire); h; h = h->next_all) {
     /* abandoned heaps have nothing pending: abandonment and collection drain fully */
-    if (atomic_load_explicit(&h->remote, memory_order_relaxed) == NULL) continue;
+    if (atomic_load_explicit(&h->remote, memory_order_relaxed) == NULL &&
+        !atomic_load_explicit(&h->has_parked, memory_order_relaxed))
+      continue;
     int expect = HK_HEAP_ABANDONED;
     if (!atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
                                                  memory_order_relaxed))
       continue;
     hk_remote_drain(h, NULL, UINT64_MAX);
+    hk_cache_flush_parked(h);
     hk_slab_release_empty(h);
     atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_release);
     any = true;

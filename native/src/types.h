@@ -73,7 +73,9 @@
  *   empty slabs returned to the pool) and the next new thread adopts it, slabs included,
  *   so thread churn reuses memory instead of growing. Heaps are used by one thread at a
  *   time; `state` (ACTIVE, ABANDONED, COLLECTING) is the only field another thread writes
- *   besides the remote queue.
+ *   besides the remote queue. An exiting thread parks its cached blocks in the heap
+ *   (`parked`, still counted as used) and the adopting thread takes them over as its own
+ *   cache, so thread churn moves a few pointers per class instead of every cached block.
  *
  *   The thread cache lives in thread-local storage (initial-exec TLS, no call): one LIFO
  *   list per class with its limit and the room left under it. malloc pops, free pushes
@@ -214,6 +216,12 @@ typedef struct hk_large {
 
 enum { HK_HEAP_ACTIVE = 1, HK_HEAP_ABANDONED = 2, HK_HEAP_COLLECTING = 3 };
 
+/* A thread cache left behind by an exited thread, for the next thread that adopts the heap. */
+typedef struct hk_parked {
+  hk_block_t *head;
+  uint32_t count;
+} hk_parked_t;
+
 typedef struct hk_heap {
   /* pushed by any thread: its own cache line */
   _Alignas(64) _Atomic(hk_block_t *) remote;
@@ -221,8 +229,10 @@ typedef struct hk_heap {
   /* owner only */
   _Alignas(64) hk_block_t *pending;
   _Atomic(int) state;
+  _Atomic(bool) has_parked; /* parked[] holds blocks (read by collectors before they claim the heap) */
   struct hk_heap *next_all; /* every heap ever made; never unlinked */
   hk_slab_t *partial[HK_CLASS_COUNT];
+  hk_parked_t parked[HK_CLASS_COUNT];
 } hk_heap_t;
 
 /* room = limit - (blocks held): free pushes while room > 0, one compare on a field it

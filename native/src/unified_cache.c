@@ -116,3 +116,56 @@ void hk_cache_flush_all(hk_tls_t *t, hk_heap_t *h) {
     tc->limit = 0;
   }
 }
+
+/* The thread is exiting: up to one refill batch per tiny class stays with its heap (still
+ * counted as used), so the thread that adopts the heap next starts with a warm cache
+ * without moving those blocks one by one; the rest, and every mid block (a few of which
+ * would pin whole slabs), go back to their slabs, so a parked heap holds little memory. */
+void hk_cache_park(hk_tls_t *t, hk_heap_t *h) {
+  bool any = false;
+  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
+    hk_tcache_t *tc = &t->cache[c];
+    uint32_t held = tc->head ? (uint32_t)((int32_t)tc->limit - tc->room) : 0;
+    uint32_t keep = hk_class_is_tiny(c) ? hk_class_refill[c] : 0;
+    for (; held > keep; held--) {
+      hk_block_t *b = tc->head;
+      tc->head = b->next;
+      hk_slab_give(h, b);
+    }
+    h->parked[c].head = tc->head;
+    h->parked[c].count = held;
+    any |= tc->head != NULL;
+    tc->head = NULL;
+    tc->room = 0;
+    tc->limit = 0;
+  }
+  atomic_store_explicit(&h->has_parked, any, memory_order_release);
+}
+
+/* A thread adopted h: its cache becomes what the last thread left (limits already set). */
+void hk_cache_unpark(hk_tls_t *t, hk_heap_t *h) {
+  if (!atomic_load_explicit(&h->has_parked, memory_order_acquire)) return;
+  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
+    hk_tcache_t *tc = &t->cache[c];
+    tc->head = h->parked[c].head;
+    tc->room = (int32_t)tc->limit - (int32_t)h->parked[c].count;
+    h->parked[c].head = NULL;
+    h->parked[c].count = 0;
+  }
+  atomic_store_explicit(&h->has_parked, false, memory_order_relaxed);
+}
+
+/* Nobody adopted h and memory is short: its parked blocks go back to their slabs. */
+void hk_cache_flush_parked(hk_heap_t *h) {
+  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
+    hk_block_t *b = h->parked[c].head;
+    while (b) {
+      hk_block_t *next = b->next;
+      hk_slab_give(h, b);
+      b = next;
+    }
+    h->parked[c].head = NULL;
+    h->parked[c].count = 0;
+  }
+  atomic_store_explicit(&h->has_parked, false, memory_order_relaxed);
+}
