@@ -91,8 +91,9 @@
  *   (thread-local) and pushes them as one chain with one compare-and-swap; the outbox is
  *   emptied when the owner changes, when the thread refills, and when it exits.
  *   remote_count counts blocks pushed and not yet processed (kept only when drainThreshold
- *   > 1). The owner drains when it refills and that many wait, at most drainBatch per refill;
- *   the rest wait, owner-private, in `pending`. An abandoned heap's queue is drained by
+ *   > 1). The owner drains when it refills and that many wait, at most drainBatch per refill,
+ *   each block straight into its cache for the block's class while there is room (else
+ *   back to its slab); the rest wait, owner-private, in `pending`. An abandoned heap's queue is drained by
  *   the thread that adopts it, or by any thread that is about to map a new region.
  *
  * POOL (superslab.c, under hk_pool_lock)
