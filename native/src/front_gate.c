@@ -20,11 +20,8 @@
 HK_EXPORT void *hak_malloc(size_t size) {
   if (hk_likely(size <= HK_FRONT_TINY_MAX)) {
     unsigned cls = hk_tiny_class(size);
-    hk_tcache_t *tc = &hk_tls.cache[cls];
-    hk_block_t *b = tc->head;
+    hk_block_t *b = hk_tcache_pop(&hk_tls.cache[cls]);
     if (hk_likely(b != NULL)) {
-      tc->head = b->next;
-      tc->room++;
       HK_UC_COUNT_AT(hits, cls, 1);
       return b;
     }
@@ -150,11 +147,8 @@ static void large_free(void *p) {
 hk_noinline void *hk_tiny_refill(size_t size) { return hk_cache_refill(hk_tiny_class(size)); }
 
 static inline void *class_alloc(unsigned cls) {
-  hk_tcache_t *tc = &hk_tls.cache[cls];
-  hk_block_t *b = tc->head;
+  hk_block_t *b = hk_tcache_pop(&hk_tls.cache[cls]);
   if (b != NULL) {
-    tc->head = b->next;
-    tc->room++;
     HK_UC_COUNT_AT(hits, cls, 1);
     return b;
   }

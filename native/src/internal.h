@@ -58,6 +58,22 @@ hk_inline unsigned hk_class_of(size_t size) {
 }
 hk_inline bool hk_class_is_tiny(unsigned cls) { return cls < HK_TINY_CLASS_COUNT; }
 
+/* ---- the unified cache's pop (malloc's hit path) and push ----------------------------- */
+hk_inline hk_block_t *hk_tcache_pop(hk_tcache_t *tc) {
+  hk_block_t *b = tc->head;
+  if (hk_likely(b != NULL)) {
+    tc->head = b->next;
+    tc->room++;
+  }
+  return b;
+}
+
+hk_inline void hk_tcache_push(hk_tcache_t *tc, hk_block_t *b) {
+  b->next = tc->head;
+  tc->head = b;
+  tc->room--;
+}
+
 /* ---- init.c: process and thread lifecycle ------------------------------------------ */
 void hk_process_init(void) HK_HIDDEN;
 bool hk_thread_init(void) HK_HIDDEN; /* false: no heap could be had (ENOMEM) */

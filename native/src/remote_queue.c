@@ -60,9 +60,7 @@ void hk_remote_drain(hk_heap_t *h, hk_tls_t *t, uint64_t budget) {
       hk_block_t *next = b->next;
       hk_tcache_t *tc = t ? &t->cache[hk_unit_of((uintptr_t)b)->cls] : NULL;
       if (tc && tc->room > 0) {
-        b->next = tc->head;
-        tc->head = b;
-        tc->room--;
+        hk_tcache_push(tc, b);
       } else {
         hk_slab_give(h, b);
       }

@@ -46,23 +46,14 @@ void *hk_cache_refill(unsigned cls) {
   }
   hk_heap_t *h = t->heap;
   hk_tcache_t *tc = &t->cache[cls];
-  if (tc->head != NULL) { /* refilled meanwhile (thread init may allocate) */
-    hk_block_t *b = tc->head;
-    tc->head = b->next;
-    tc->room++;
-    return b;
-  }
+  hk_block_t *b = hk_tcache_pop(tc); /* refilled meanwhile (thread init may allocate) */
+  if (b != NULL) return b;
   HK_UC_COUNT_AT(misses, cls, 1);
   HK_UC_COUNT(refills, 1);
   hk_remote_flush(t); /* what this thread gathered for others goes out at least this often */
   if (hk_remote_due(h)) {
     hk_remote_drain(h, t, (uint64_t)hk_remote_drain_batch());
-    if (tc->head != NULL) { /* the drain brought blocks of this class */
-      hk_block_t *b = tc->head;
-      tc->head = b->next;
-      tc->room++;
-      return b;
-    }
+    if ((b = hk_tcache_pop(tc)) != NULL) return b; /* the drain brought blocks of this class */
   }
   hk_block_t *chain;
   unsigned want = hk_class_refill[cls];
@@ -72,10 +63,9 @@ void *hk_cache_refill(unsigned cls) {
     errno = ENOMEM;
     return NULL;
   }
-  hk_block_t *b = chain;
   tc->head = chain->next;
   tc->room = (int32_t)tc->limit - (int32_t)(got - 1);
-  return b;
+  return chain;
 }
 
 /* free found the cache of cls full (or disabled): flush half of it to the slabs, then
@@ -96,9 +86,7 @@ void hk_cache_overflow(hk_block_t *b, unsigned cls) {
     tc->room++;
     hk_slab_give(h, x);
   }
-  b->next = tc->head;
-  tc->head = b;
-  tc->room--;
+  hk_tcache_push(tc, b);
 }
 
 /* The thread is going away: every cached block back to its slab. */
