@@ -86,10 +86,11 @@
  * REMOTE QUEUE (remote_queue.c)
  *   A free from a thread that does not own the slab pushes the block onto the owning
  *   heap's `remote` list: a lock-free multi-producer stack (compare-and-swap on the head;
- *   the owner takes the whole list with one exchange, so there is no ABA problem). The
- *   freeing thread first gathers up to pushBatch blocks for the same owner in its outbox
- *   (thread-local) and pushes them as one chain with one compare-and-swap; the outbox is
- *   emptied when the owner changes, when the thread refills, and when it exits.
+ *   the owner takes the whole list with one exchange, so there is no ABA problem). With
+ *   remote.pushBatch > 1 (default 1) the freeing thread first gathers that many blocks for
+ *   the same owner in its outbox (thread-local) and pushes them as one chain with one
+ *   compare-and-swap; the outbox is emptied when the owner changes, when the thread
+ *   refills, and when it exits.
  *   remote_count counts blocks pushed and not yet processed (kept only when drainThreshold
  *   > 1). The owner drains when it refills and that many wait, at most drainBatch per refill,
  *   each block straight into its cache for the block's class while there is room (else

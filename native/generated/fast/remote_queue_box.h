@@ -20,8 +20,8 @@ static inline int64_t hk_remote_drain_threshold(void) { return 1; }
 static inline int64_t hk_remote_drain_batch(void) { return 4096; }
 
 /* remote.pushBatch — int, run-time (HAKMEM_REMOTE_PUSH_BATCH): Remote frees a thread gathers for one owner before pushing them with a single atomic operation (1 = push every free at once). Gathered blocks are pushed when the owner changes, when the thread refills or exits, or when the batch is full. */
-#define HK_REMOTE_PUSH_BATCH_DEFAULT 32
-static inline int64_t hk_remote_push_batch(void) { return 32; }
+#define HK_REMOTE_PUSH_BATCH_DEFAULT 1
+static inline int64_t hk_remote_push_batch(void) { return 1; }
 
 /* Counters: compiled in only in OBSERVE (HK_REMOTE_COUNT is ((void)0) otherwise). */
 #define HK_REMOTE_COUNTERS(X) \

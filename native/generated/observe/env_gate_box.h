@@ -78,7 +78,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_ss_env.release_mode = HK_SS_RELEASE_MODE_UNMAP;
         hk_remote_env.drain_threshold = 1;
         hk_remote_env.drain_batch = 4096;
-        hk_remote_env.push_batch = 32;
+        hk_remote_env.push_batch = 1;
         hk_env_env.profile = HK_ENV_PROFILE_SPEED;
         hk_env_env.verbose = 0;
         hk_env_env.stats = false;
@@ -97,7 +97,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_ss_env.release_mode = HK_SS_RELEASE_MODE_UNMAP;
         hk_remote_env.drain_threshold = 1;
         hk_remote_env.drain_batch = 4096;
-        hk_remote_env.push_batch = 32;
+        hk_remote_env.push_batch = 1;
         hk_env_env.profile = HK_ENV_PROFILE_BALANCED;
         hk_env_env.verbose = 0;
         hk_env_env.stats = false;
@@ -116,7 +116,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_ss_env.release_mode = HK_SS_RELEASE_MODE_UNMAP;
         hk_remote_env.drain_threshold = 1;
         hk_remote_env.drain_batch = 4096;
-        hk_remote_env.push_batch = 32;
+        hk_remote_env.push_batch = 1;
         hk_env_env.profile = HK_ENV_PROFILE_LEAN;
         hk_env_env.verbose = 0;
         hk_env_env.stats = false;
@@ -168,7 +168,7 @@ typedef struct hk_env_knob {
     hk_front_env_t hk_front_env = { .large_cache_entries = 64, .large_cache_bytes = ((size_t)134217728) }; \
     hk_uc_env_t hk_uc_env = { .enabled = true, .capacity = 128, .refill_batch = 32, .mid_capacity = 32, .mid_refill_batch = 8, .max_bytes_per_class = ((size_t)1048576) }; \
     hk_ss_env_t hk_ss_env = { .pool_limit = 8, .release_threshold = 2, .release_mode = HK_SS_RELEASE_MODE_UNMAP }; \
-    hk_remote_env_t hk_remote_env = { .drain_threshold = 1, .drain_batch = 4096, .push_batch = 32 }; \
+    hk_remote_env_t hk_remote_env = { .drain_threshold = 1, .drain_batch = 4096, .push_batch = 1 }; \
     hk_env_env_t hk_env_env = { .profile = HK_ENV_PROFILE_BALANCED, .verbose = 0, .stats = false }; \
     /* end */
 

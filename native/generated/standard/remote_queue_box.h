@@ -28,7 +28,7 @@ static inline int64_t hk_remote_drain_threshold(void) { return hk_remote_env.dra
 static inline int64_t hk_remote_drain_batch(void) { return hk_remote_env.drain_batch; }
 
 /* remote.pushBatch — int, run-time (HAKMEM_REMOTE_PUSH_BATCH): Remote frees a thread gathers for one owner before pushing them with a single atomic operation (1 = push every free at once). Gathered blocks are pushed when the owner changes, when the thread refills or exits, or when the batch is full. */
-#define HK_REMOTE_PUSH_BATCH_DEFAULT 32
+#define HK_REMOTE_PUSH_BATCH_DEFAULT 1
 static inline int64_t hk_remote_push_batch(void) { return hk_remote_env.push_batch; }
 
 /* Counters: compiled in only in OBSERVE (HK_REMOTE_COUNT is ((void)0) otherwise). */

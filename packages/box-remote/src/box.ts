@@ -21,7 +21,7 @@ export const remoteQueue = defineBox({
      * operation (1 = push every free at once). Gathered blocks are pushed when the owner
      * changes, when the thread refills or exits, or when the batch is full.
      */
-    pushBatch: int({ default: 32, min: 1, max: 4096, scope: 'env' }),
+    pushBatch: int({ default: 1, min: 1, max: 4096, scope: 'env' }),
   },
   invariants: [atLeast(`${remote}.drainBatch`, 1)],
   counters: {
