@@ -2,7 +2,7 @@
  * the unified cache pop and push inline), routing to the mid and large paths, large
  * mappings with their cache, aligned allocation, realloc, and the exported symbols.
  *
- * The fast paths are the first two functions. Everything else is noinline and cold so
+ * The fast paths are the first two functions. What they hand off to is noinline, so
  * that they stay a handful of instructions with nothing to spill. */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -36,7 +36,6 @@ bool hk_thread_init(void) {
   t->heap = h;
   hk_cache_set_limits(t);
   hk_cache_unpark(t, h);
-  t->state = HK_THREAD_ACTIVE;
   /* May allocate (keys beyond the first 32): the heap is already usable. */
   pthread_setspecific(thread_key, h);
   return true;
@@ -54,7 +53,6 @@ static void thread_exit(void *arg) {
   hk_remote_flush(t);
   hk_stats_thread_exit();
   t->heap = NULL;
-  t->state = HK_THREAD_DEAD;
   hk_heap_abandon(h);
 }
 

@@ -2,7 +2,7 @@
  *
  * Naming: hak_* is public (hakmem.h), hk_* is internal across files (hidden), static
  * for everything else. Fast paths are written for the compiler: the common case is a
- * few lines inline; everything rare is a noinline, cold function so that the fast path
+ * few lines inline; everything rare is a noinline function so that the fast path
  * does not spill registers.
  */
 #ifndef HAKMEM_INTERNAL_H

@@ -140,7 +140,6 @@
 #define HK_SEG_LARGE 2
 #define HK_LARGE_HDR 64
 #define HK_ALIGN_SLAB_MAX 4096 /* slab blocks honour alignments up to this (the header page) */
-#define HK_REMOTE_ABANDONED_SCAN 1
 
 _Static_assert((HK_SS_SUPERSLAB_SIZE & (HK_SS_SUPERSLAB_SIZE - 1)) == 0, "SS must be a power of two");
 _Static_assert((HK_SS_SLAB_SIZE & (HK_SS_SLAB_SIZE - 1)) == 0, "slab size must be a power of two");
@@ -152,7 +151,6 @@ _Static_assert(HK_CLASS_COUNT <= 255, "class index is a byte");
 #define hk_unlikely(x) __builtin_expect(!!(x), 0)
 #define hk_noinline __attribute__((noinline))
 #define hk_inline static inline __attribute__((always_inline))
-#define hk_cold __attribute__((cold))
 #endif
 
 typedef struct hk_block {
@@ -245,8 +243,6 @@ typedef struct hk_tcache {
   uint32_t limit;
 } hk_tcache_t;
 
-enum { HK_THREAD_FRESH = 0, HK_THREAD_ACTIVE = 1, HK_THREAD_DEAD = 2 };
-
 /* Remote frees gathered for one owner heap, pushed as one chain (remote.pushBatch). */
 typedef struct hk_outbox {
   hk_heap_t *owner;
@@ -256,8 +252,7 @@ typedef struct hk_outbox {
 
 typedef struct hk_tls {
   hk_tcache_t cache[HK_CLASS_COUNT]; /* first: a class's cache is at cls * sizeof(hk_tcache_t) */
-  hk_heap_t *heap;
-  int state;
+  hk_heap_t *heap; /* NULL before the first refill and after the thread's exit hook */
   hk_outbox_t outbox;
 } hk_tls_t;
 
