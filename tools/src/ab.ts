@@ -23,24 +23,14 @@ import { failureList, mdTableToHtml, renderReportHtml } from './report-html.ts';
 import { runRounds } from './run-rounds.ts';
 import { comparePaired, goThresholdPct, type PairedComparison, type Verdict, verdict } from './stats.ts';
 import { mopsByRound } from './summarize.ts';
-import type { Allocator, InstructionCount, RunContext, RunRecord, WorkloadRun } from './types.ts';
+import type { Allocator, InstructionCount, RunContext, RunnerOptions, RunRecord, WorkloadRun } from './types.ts';
 import { INSTRUCTION_WORKLOADS, selectWorkloads } from './workloads.ts';
 import { runsToCsv } from './write-csv.ts';
 import { createResultsDir, updateLatest, writeFiles } from './write-results.ts';
 
-export interface AbOptions {
+export interface AbOptions extends RunnerOptions {
   a: string;
   b: string;
-  workloads?: string;
-  runs: number;
-  quick: boolean;
-  instructions: boolean;
-  binDir: string;
-  libDir: string;
-  outDir: string;
-  timeoutSeconds: number;
-  tty?: boolean;
-  log: (line: string) => void;
 }
 
 export interface AbRow {

@@ -10,26 +10,16 @@ import { assertBenchResults } from './results-schema.ts';
 import { runRounds } from './run-rounds.ts';
 import { summarize } from './summarize.ts';
 import { measureSyscalls } from './syscalls.ts';
-import type { BenchResults } from './types.ts';
+import type { BenchResults, RunnerOptions } from './types.ts';
 import { INSTRUCTION_WORKLOADS, selectWorkloads } from './workloads.ts';
 import { runsToCsv } from './write-csv.ts';
 import { createResultsDir, updateLatest, writeFiles } from './write-results.ts';
 import { instructionsTable, syscallsTable } from './format-counts.ts';
 
-export interface BenchOptions {
-  workloads?: string;
+export interface BenchOptions extends RunnerOptions {
   allocators?: string;
   libs?: string[];
-  runs: number;
-  quick: boolean;
-  instructions: boolean;
   syscalls: boolean;
-  binDir: string;
-  libDir: string;
-  outDir: string;
-  timeoutSeconds: number;
-  tty?: boolean;
-  log: (line: string) => void;
 }
 
 export interface BenchOutcome {

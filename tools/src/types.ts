@@ -155,3 +155,17 @@ export interface BenchResults {
   instructions?: InstructionCount[];
   syscalls?: SyscallCount[];
 }
+
+/** What every command that runs workloads needs: where things are, how long a run may take, how to report. */
+export interface RunnerOptions {
+  workloads?: string;
+  runs: number;
+  quick: boolean;
+  instructions: boolean;
+  binDir: string;
+  libDir: string;
+  outDir: string;
+  timeoutSeconds: number;
+  tty?: boolean;
+  log: (line: string) => void;
+}
