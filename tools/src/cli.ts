@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { buildNative } from './build-native.ts';
 import { installPeers } from './peers.ts';
+import { runSetup } from './setup.ts';
 import { defaultBinDir, defaultLibDir, defaultResultsDir } from './paths.ts';
 import { runBench } from './run-bench.ts';
 import { runAb } from './ab.ts';
@@ -116,6 +117,14 @@ program
   .action(async () => {
     const r = await installPeers((l) => process.stdout.write(`${l}\n`));
     if (r.error) process.exitCode = 1;
+  });
+
+program
+  .command('setup')
+  .description('install the Debian packages the build, the tests and the benchmark need (as root with apt-get), or print the command to do it')
+  .action(async () => {
+    const r = await runSetup({ log: (l) => process.stdout.write(`${l}\n`) });
+    if (r.status === 'needs-root' || r.status === 'failed') process.exitCode = 1;
   });
 
 try {

@@ -1,6 +1,10 @@
-/** `hakmem peers`: installs Debian's mimalloc, jemalloc and tcmalloc when it can, else says how. */
-import { execa } from 'execa';
+/**
+ * `hakmem peers`: `hakmem setup` restricted to Debian's mimalloc, jemalloc and tcmalloc (the
+ * rows of the prerequisites table that ship them): installs them when it can, else says how.
+ */
 import { PEERS, findPeer } from './find-allocators.ts';
+import { PREREQS } from './prereqs.ts';
+import { runSetup, sudoInstallCommand } from './setup.ts';
 
 export interface PeersOutcome {
   installed: string[];
@@ -11,39 +15,15 @@ export interface PeersOutcome {
 }
 
 export function peerInstallCommand(pkgs: readonly string[]): string {
-  return `sudo apt-get update && sudo apt-get install -y ${pkgs.join(' ')}`;
-}
-
-async function hasAptGet(): Promise<boolean> {
-  const r = await execa('sh', ['-c', 'command -v apt-get'], { reject: false });
-  return r.exitCode === 0;
+  return sudoInstallCommand(pkgs);
 }
 
 /** Installs the missing peers (root + apt-get), or returns the exact command for a person to run. */
 export async function installPeers(log: (line: string) => void = console.log): Promise<PeersOutcome> {
-  const missing = Object.entries(PEERS).filter(([name]) => !findPeer(name));
+  const peerPkgs = new Set(Object.values(PEERS).map((p) => p.pkg));
   const alreadyPresent = Object.keys(PEERS).filter((name) => findPeer(name));
-  for (const name of alreadyPresent) log(`${name}: ${findPeer(name)}`);
-  if (missing.length === 0) return { installed: [], alreadyPresent, command: null };
-  const pkgs = missing.map(([, p]) => p.pkg);
-  const command = peerInstallCommand(pkgs);
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot || !(await hasAptGet())) {
-    log(`missing peers: ${missing.map(([n]) => n).join(', ')}; install them with:\n  ${command}`);
-    return { installed: [], alreadyPresent, command };
-  }
-  log(`installing ${pkgs.join(' ')} with apt-get ...`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const update = await execa('apt-get', ['update'], { env, reject: false, stdio: 'inherit' });
-  const install = update.exitCode === 0
-    ? await execa('apt-get', ['install', '-y', '--no-install-recommends', ...pkgs], { env, reject: false, stdio: 'inherit' })
-    : update;
-  if (install.exitCode !== 0) {
-    const error = `apt-get exited with ${install.exitCode}`;
-    log(`${error}; run by hand:\n  ${command}`);
-    return { installed: [], alreadyPresent, command, error };
-  }
-  const installed = missing.map(([n]) => n).filter((n) => findPeer(n));
-  for (const n of installed) log(`${n}: ${findPeer(n)}`);
-  return { installed, alreadyPresent, command: null };
+  const r = await runSetup({ prereqs: PREREQS.filter((p) => peerPkgs.has(p.pkg)), log });
+  const installed = Object.keys(PEERS).filter((n) => !alreadyPresent.includes(n) && findPeer(n));
+  for (const name of Object.keys(PEERS)) if (findPeer(name)) log(`${name}: ${findPeer(name)}`);
+  return { installed, alreadyPresent, command: r.command, ...(r.error ? { error: r.error } : {}) };
 }
