@@ -72,7 +72,9 @@ static void seg_mark(void *base, size_t len, uint8_t kind) {
  * header just before it. *fresh tells calloc whether the memory is still zero. */
 static void *large_alloc(size_t size, size_t align, bool *fresh) {
   size_t off = align > HK_LARGE_HDR ? align : HK_LARGE_HDR;
-  if (size > PTRDIFF_MAX - off - HK_SS_SIZE) return NULL;
+  /* off + size + SS must not pass PTRDIFF_MAX (no object may), and off alone must not
+   * make the subtraction wrap: an alignment of 2^62 or more can never be mapped anyway */
+  if (off > PTRDIFF_MAX / 2 || size > PTRDIFF_MAX - off - HK_SS_SIZE) return NULL;
   size_t len = (off + size + HK_SS_SIZE - 1) & ~(HK_SS_SIZE - 1);
   void *base = NULL;
   hk_process_init();
@@ -369,11 +371,12 @@ HK_EXPORT int malloc_trim(size_t pad) {
 HK_EXPORT void *aligned_alloc(size_t align, size_t size) { return hak_aligned_alloc(align, size); }
 
 HK_EXPORT void *memalign(size_t align, size_t size) {
-  if (align & (align - 1)) { /* as glibc: round up to a power of two */
-    size_t a = 1;
-    while (a < align) a <<= 1;
-    align = a;
+  if (align > SIZE_MAX / 2 + 1) { /* as glibc: no power of two holds it (rounding up would wrap) */
+    errno = EINVAL;
+    return NULL;
   }
+  if (align & (align - 1)) /* as glibc: round up to a power of two; align < 2^63 here */
+    align = (size_t)1 << (64 - __builtin_clzll((unsigned long long)align));
   return hk_alloc_aligned(align ? align : 1, size);
 }
 

@@ -1,6 +1,7 @@
 // The allocator API as programs see it: native/tests/api_semantics.c (plain malloc API),
-// native/tests/api_hak.c (hak_* API, linked against libhakmem.so) and
-// native/tests/cxx_new_delete.cpp (C++ new/delete), under each library and under glibc.
+// native/tests/api_hak.c (hak_* API, linked against libhakmem.so),
+// native/tests/cxx_new_delete.cpp (C++ new/delete) and native/tests/alloc_limits.c (sizes
+// and alignments near SIZE_MAX), under each library and under glibc.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LIBS,
@@ -55,6 +56,21 @@ describe.sequential('impossible requests', () => {
     expect(r.stdout, describeRun(r)).toBe(control.stdout);
     expect(r.stdout).toMatch(/^malloc\(64 MiB\): ok$/m);
   }, 90_000);
+});
+
+describe.sequential('sizes and alignments at the edge of size_t (alloc_limits)', () => {
+  // every call must fail with glibc's errno, quickly: the test's own watchdog fails it
+  // after 10 s (an alignment rounding loop that wrapped to 0 used to spin forever)
+  const check = (r: Awaited<ReturnType<typeof run>>) => {
+    expectOk(r);
+    expect(r.stdout, describeRun(r)).toMatch(/^alloc_limits: ok \(\d+ checks\)$/m);
+  };
+  it('pass under glibc (the control)', async () => {
+    check(await run(testBin('alloc_limits'), [], { timeoutMs: 30_000 }));
+  }, 60_000);
+  it.each(LIBS)('pass under $file', async (lib) => {
+    check(await run(testBin('alloc_limits'), [], { preload: lib.path, timeoutMs: 30_000 }));
+  }, 60_000);
 });
 
 describe.sequential('malloc_trim', () => {
