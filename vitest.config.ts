@@ -11,6 +11,8 @@ export default defineConfig({
       'tools/**/*.test.ts',
     ],
     exclude: ['**/node_modules/**', '**/dist/**'],
+    // Stops the run at once, with one line, on a machine that lacks a prerequisite (npm run setup).
+    globalSetup: ['tools/src/prereqs-global-setup.ts'],
     // A loaded 2-core machine: generous defaults; native specs set their own.
     testTimeout: 120_000,
     hookTimeout: 120_000,
