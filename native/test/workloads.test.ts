@@ -23,10 +23,16 @@ afterAll(() => release?.());
 const SMALL: { name: string; args: string[]; ops?: number }[] = [
   { name: 'random_mixed', args: ['iters=1000000'], ops: 1_000_000 },
   { name: 'tiny_hot', args: ['iters=1000000'], ops: 2_000_000 },
+  // per size: n = 25, 100, 400 -> 20,000 ops each; 1600 -> 7 batches, 22,400; 6400 -> 2 batches, 25,600
+  { name: 'batch', args: ['iters=10000'], ops: 5 * (3 * 20_000 + 22_400 + 25_600) },
   { name: 'larson', args: ['seconds=0.5'] },
+  { name: 'thread_churn', args: ['seconds=0.5'] },
   { name: 'mid_large_mt', args: ['iters=200000'], ops: 400_000 },
-  { name: 'vm_mixed', args: ['iters=20000'], ops: 20_000 },
   { name: 'xthread', args: ['iters=300000'], ops: 300_000 },
+  { name: 'vm_mixed', args: ['iters=20000'], ops: 20_000 },
+  { name: 'large_mixed', args: ['iters=100'], ops: 100 },
+  // 4 buffers x (256 linear steps of 4 KiB + 9 doublings 4 KiB .. 1 MiB)
+  { name: 'realloc_grow', args: ['max=1048576'], ops: 4 * (256 + 9) },
 ];
 
 const TARGETS = [{ file: 'glibc (no preload)', path: undefined as string | undefined }, ...LIBS];
@@ -40,6 +46,46 @@ describe.sequential.each(TARGETS)('$file', (t) => {
     else expect(res.ops, describeRun(r)).toBeGreaterThan(0);
     expect(res.seconds).toBeGreaterThan(0);
   }, 90_000);
+});
+
+describe.sequential.each([TARGETS[0]!, LIBS[1]!])('larson hands over after rounds x chunks: $file', (t) => {
+  const THREADS = 2;
+  const ROUNDS = 100;
+  const CHUNKS = 5000;
+  const go = async (name: string) => {
+    const r = await run(bin(name), ['seconds=2'], { preload: t.path, timeoutMs: 60_000 });
+    expectOk(r);
+    const res = parseResultLine(name, r.stdout);
+    const created = Number(res.fields.threads_created);
+    expect(Number.isInteger(created) && created >= THREADS, describeRun(r)).toBe(true);
+    return { r, ops: res.ops, created };
+  };
+
+  it('larson creates far fewer threads than thread_churn; every thread but the last of a lane did its whole share', async () => {
+    const larson = await go('larson');
+    const churn = await go('thread_churn');
+    // Each lane's threads but its last did exactly their share before the hand-over; the
+    // last did at most its share: (created - threads) x share <= ops <= created x share.
+    const share = ROUNDS * CHUNKS;
+    expect(larson.ops, describeRun(larson.r)).toBeGreaterThanOrEqual((larson.created - THREADS) * share);
+    expect(larson.ops, describeRun(larson.r)).toBeLessThanOrEqual(larson.created * share);
+    expect(churn.ops, describeRun(churn.r)).toBeGreaterThanOrEqual((churn.created - THREADS) * ROUNDS);
+    expect(churn.ops, describeRun(churn.r)).toBeLessThanOrEqual(churn.created * ROUNDS);
+    // 2,000 larson threads in 2 s would be 10^9 replacements: out of reach of 2 cores.
+    // thread_churn makes thousands of threads a second under every allocator on an idle
+    // machine (mimalloc ~3,000/s, glibc ~20,000/s): 1,000 in 2 s leaves room for a loaded one.
+    expect(larson.created, describeRun(larson.r)).toBeLessThan(2000);
+    expect(churn.created, describeRun(churn.r)).toBeGreaterThan(1000);
+    expect(churn.created, `${describeRun(larson.r)}\n${describeRun(churn.r)}`).toBeGreaterThan(5 * larson.created);
+  }, 60_000);
+});
+
+describe.sequential.each([TARGETS[0]!, LIBS[1]!])('realloc_grow rounds up to max: $file', (t) => {
+  it('step=3000 max=100000 count=3: 3 x (34 linear + 7 doubling) reallocs', async () => {
+    const r = await run(bin('realloc_grow'), ['step=3000', 'max=100000', 'count=3'], { preload: t.path, timeoutMs: 30_000 });
+    expectOk(r);
+    expect(parseResultLine('realloc_grow', r.stdout).ops, describeRun(r)).toBe(3 * (34 + 7));
+  }, 30_000);
 });
 
 describe.sequential('arguments and soak mode', () => {
