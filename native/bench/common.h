@@ -183,18 +183,29 @@ static HK_UNUSED void hk_parse_args(int argc, char **argv, const char *name, con
 
 /* ---------------------------------------------------------------- output */
 
+/* Decimals for mops: at least four significant digits, so that workloads of a few large
+ * operations per second (large_mixed: ~0.0004 M ops/s) do not print 0.00. */
+static inline int hk_mops_decimals(double mops)
+{
+    int d = 2;
+    for (double m = mops; m > 0 && m < 10 && d < 8; m *= 10)
+        d++;
+    return d;
+}
+
 static HK_UNUSED void hk_print_result(const char *name, uint64_t ops, double seconds)
 {
     double mops = seconds > 0 ? (double)ops / seconds / 1e6 : 0.0;
-    printf("%s ops=%llu seconds=%.4f mops=%.2f\n", name, (unsigned long long)ops, seconds, mops);
+    printf("%s ops=%llu seconds=%.4f mops=%.*f\n", name, (unsigned long long)ops, seconds,
+           hk_mops_decimals(mops), mops);
     fflush(stdout);
 }
 
 static HK_UNUSED void hk_print_epoch(unsigned idx, uint64_t ops, double seconds)
 {
     double mops = seconds > 0 ? (double)ops / seconds / 1e6 : 0.0;
-    printf("epoch=%u ops=%llu seconds=%.4f mops=%.2f rss_kb=%ld\n", idx, (unsigned long long)ops,
-           seconds, mops, hk_rss_kb());
+    printf("epoch=%u ops=%llu seconds=%.4f mops=%.*f rss_kb=%ld\n", idx, (unsigned long long)ops,
+           seconds, hk_mops_decimals(mops), mops, hk_rss_kb());
     fflush(stdout);
 }
 

@@ -259,8 +259,8 @@ static int hk_handover_main(int argc, char **argv, const char *name, const char 
     if (bad)
         hk_die(name, "a block's tag changed between malloc and free (memory corruption)");
     double mops = elapsed > 0 ? (double)ops / elapsed / 1e6 : 0.0;
-    printf("%s ops=%llu seconds=%.4f mops=%.2f threads_created=%llu\n", name,
-           (unsigned long long)ops, elapsed, mops, (unsigned long long)generations);
+    printf("%s ops=%llu seconds=%.4f mops=%.*f threads_created=%llu\n", name,
+           (unsigned long long)ops, elapsed, hk_mops_decimals(mops), mops, (unsigned long long)generations);
     return 0;
 }
 
