@@ -3,33 +3,21 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { hakmemBuildInfos } from './build-info.ts';
 import { PEERS } from './find-allocators.ts';
-import { generatedDir, repoRoot } from './paths.ts';
-import type { Allocator, LibraryBuildInfo, RunContext } from './types.ts';
+import { repoRoot } from './paths.ts';
+import type { Allocator, RunContext } from './types.ts';
 
 async function run(cmd: string, args: string[], cwd = repoRoot): Promise<string | null> {
   const r = await execa(cmd, args, { cwd, reject: false, stdin: 'ignore' });
   return r.exitCode === 0 ? String(r.stdout).trim() : null;
 }
 
-/** Reads `#define NAME "value"` strings from a generated hakmem_build.h. */
+/** Reads `#define NAME "value"` strings from a generated hakmem_build.h (ab's temporary builds). */
 export function readBuildHeader(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const m of text.matchAll(/^\s*#define\s+(HAKMEM_\w+)\s+"([^"]*)"/gm)) out[m[1]!] = m[2]!;
   return out;
-}
-
-/** The build info of a hakmem library from native/generated/<mode>/hakmem_build.h. */
-export function hakmemBuildInfo(lib: string, mode: 'fast' | 'standard' | 'observe', genDir = generatedDir): LibraryBuildInfo {
-  const header = path.join(genDir, mode, 'hakmem_build.h');
-  const d = fs.existsSync(header) ? readBuildHeader(fs.readFileSync(header, 'utf8')) : {};
-  return {
-    path: lib,
-    mode: d.HAKMEM_MODE_NAME ?? mode,
-    profile: d.HAKMEM_PROFILE_NAME ?? null,
-    configHash: d.HAKMEM_CONFIG_HASH ?? null,
-    boxVersions: d.HAKMEM_BOX_VERSIONS ?? null,
-  };
 }
 
 function cpuModel(): string {
@@ -71,20 +59,18 @@ function makefileCflags(): string | null {
   return m ? m[1]!.trim() : null;
 }
 
-export async function collectContext(allocators: readonly Allocator[], genDir = generatedDir): Promise<RunContext> {
-  const [sha, status, cc, peers] = await Promise.all([
+/**
+ * The context of a run. The hakmem entries come from the measured libraries themselves
+ * (their hak_build_info(), through the build-info probe), one per allocator that is a hakmem library.
+ */
+export async function collectContext(allocators: readonly Allocator[]): Promise<RunContext> {
+  const [sha, status, cc, peers, hakmem] = await Promise.all([
     run('git', ['rev-parse', 'HEAD']),
     run('git', ['status', '--porcelain']),
     run('cc', ['--version']),
     peerVersions(),
+    hakmemBuildInfos(allocators),
   ]);
-  const hakmem: Record<string, LibraryBuildInfo> = {};
-  for (const a of allocators) {
-    if (!a.preload) continue;
-    const base = path.basename(a.preload);
-    const mode = base === 'libhakmem-fast.so' ? 'fast' : base === 'libhakmem.so' ? 'standard' : base === 'libhakmem-observe.so' ? 'observe' : null;
-    if (mode) hakmem[a.name] = hakmemBuildInfo(a.preload, mode, genDir);
-  }
   return {
     date: new Date().toISOString(),
     gitSha: sha ?? 'unknown',
