@@ -21,61 +21,118 @@ export function normalised(row: SummaryRow, rows: readonly SummaryRow[], baselin
   return base && row.medianMops != null ? row.medianMops / base : null;
 }
 
+/** The 95 % interval of a row's ratio to the baseline (null for another baseline or with one round). */
+export function normalisedCi(row: SummaryRow, baseline: string): [number, number] | null {
+  if (baseline === 'mimalloc') return row.ratioToMimallocCi ?? null;
+  if (baseline === 'glibc') return row.ratioToGlibcCi ?? null;
+  return null;
+}
+
+const VERDICT_COLORS = { best: '#2f7d32', tie: '#c98a00', other: '#4c78a8' };
+
 const config = { font: 'sans-serif', view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 12 } };
 
-/** One workload: a bar per allocator, throughput relative to the baseline (1.0 = baseline). */
+/**
+ * One workload: a bar per allocator, throughput relative to the baseline (1.0 = baseline),
+ * with the 95 % interval of the per-round ratio as an error bar; ★ best green, tied top rows amber.
+ */
 export function workloadChartSpec(rows: readonly SummaryRow[], workload: string, baseline: string): TopLevelSpec {
   const values = rows
     .filter((r) => r.workload === workload)
     .map((r) => {
       const v = normalised(r, rows, baseline);
-      const label = v == null ? (r.failureKinds.join('+').toUpperCase() || 'n/a') : `${v.toFixed(2)}× (${r.medianMops!.toFixed(1)} M/s)`;
-      return { allocator: r.allocator, value: v ?? 0, label, best: r.best };
+      const ci = v == null ? null : normalisedCi(r, baseline);
+      const mark = r.verdict === 'best' ? '★ ' : r.verdict === 'tie' ? 'tie ' : '';
+      const label = v == null
+        ? (r.failureKinds.join('+').toUpperCase() || 'n/a')
+        : `${mark}${v.toFixed(2)}×${ci ? ` [${ci[0].toFixed(2)}–${ci[1].toFixed(2)}]` : ''} (${r.medianMops!.toFixed(1)} M/s)`;
+      return {
+        allocator: r.allocator, value: v ?? 0, label, verdict: r.verdict ?? 'other',
+        ciLow: ci?.[0] ?? null, ciHigh: ci?.[1] ?? null, labelAt: Math.max(v ?? 0, ci?.[1] ?? 0),
+      };
     });
   const y = { field: 'allocator', type: 'nominal', sort: null, title: null };
+  const hasCi = { filter: 'datum.ciLow != null' };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: workload, subtitle: `throughput relative to ${baseline} (median of per-round ratios; higher is better)` },
+    title: {
+      text: workload,
+      subtitle: [
+        `throughput relative to ${baseline}: median of per-round ratios, error bars = 95 % interval (higher is better)`,
+        'green ★: best (interval against the runner-up above 1.0); amber: tied at the top',
+      ],
+    },
     width: 520,
     height: { step: 28 },
     data: { values },
     layer: [
       {
-        mark: { type: 'bar' },
+        mark: { type: 'bar', opacity: 0.85 },
         encoding: {
           y,
           x: { field: 'value', type: 'quantitative', title: `× ${baseline}` },
-          color: { condition: { test: 'datum.best', value: '#2f7d32' }, value: '#4c78a8' },
+          color: {
+            field: 'verdict', type: 'nominal', legend: null,
+            scale: { domain: Object.keys(VERDICT_COLORS), range: Object.values(VERDICT_COLORS) },
+          },
         },
       },
       { mark: { type: 'rule', color: '#c33', strokeDash: [4, 3] }, encoding: { x: { datum: 1 } } },
-      { mark: { type: 'text', align: 'left', dx: 4 }, encoding: { y, x: { field: 'value', type: 'quantitative' }, text: { field: 'label' } } },
+      {
+        transform: [hasCi],
+        mark: { type: 'rule', color: '#222', strokeWidth: 1.5 },
+        encoding: { y, x: { field: 'ciLow', type: 'quantitative' }, x2: { field: 'ciHigh' } },
+      },
+      {
+        transform: [hasCi],
+        layer: [
+          { mark: { type: 'tick', color: '#222', thickness: 1.5, size: 10 }, encoding: { y, x: { field: 'ciLow', type: 'quantitative' } } },
+          { mark: { type: 'tick', color: '#222', thickness: 1.5, size: 10 }, encoding: { y, x: { field: 'ciHigh', type: 'quantitative' } } },
+        ],
+      },
+      { mark: { type: 'text', align: 'left', dx: 5 }, encoding: { y, x: { field: 'labelAt', type: 'quantitative' }, text: { field: 'label' } } },
     ],
     config,
   } as TopLevelSpec;
 }
 
-/** Every workload side by side: grouped bars of throughput relative to the baseline. */
+/** Every workload side by side: grouped bars of throughput relative to the baseline, with 95 % interval error bars. */
 export function overviewChartSpec(rows: readonly SummaryRow[], baseline: string): TopLevelSpec {
   const values = rows
-    .map((r) => ({ workload: r.workload, allocator: r.allocator, value: normalised(r, rows, baseline) }))
+    .map((r) => {
+      const ci = normalisedCi(r, baseline);
+      return { workload: r.workload, allocator: r.allocator, value: normalised(r, rows, baseline), ciLow: ci?.[0] ?? null, ciHigh: ci?.[1] ?? null };
+    })
     .filter((v) => v.value != null);
   const nw = new Set(rows.map((r) => r.workload)).size;
   const na = new Set(rows.map((r) => r.allocator)).size;
+  const x = {
+    x: { field: 'workload', type: 'nominal', sort: null, title: null, axis: { labelAngle: 0 } },
+    xOffset: { field: 'allocator', sort: null },
+  };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'hakmem bench overview', subtitle: `throughput relative to ${baseline}, per workload (higher is better)` },
+    title: { text: 'hakmem bench overview', subtitle: `throughput relative to ${baseline} per workload, error bars = 95 % interval (higher is better)` },
     width: Math.max(360, nw * (na * 16 + 24)),
     height: 260,
     data: { values },
-    mark: 'bar',
-    encoding: {
-      x: { field: 'workload', type: 'nominal', sort: null, title: null, axis: { labelAngle: 0 } },
-      xOffset: { field: 'allocator', sort: null },
-      y: { field: 'value', type: 'quantitative', title: `× ${baseline}` },
-      color: { field: 'allocator', type: 'nominal', sort: null, scale: { scheme: 'tableau10' } },
-      tooltip: [{ field: 'allocator' }, { field: 'value', format: '.3f' }],
-    },
+    layer: [
+      {
+        mark: 'bar',
+        encoding: {
+          ...x,
+          y: { field: 'value', type: 'quantitative', title: `× ${baseline}` },
+          color: { field: 'allocator', type: 'nominal', sort: null, scale: { scheme: 'tableau10' } },
+          tooltip: [{ field: 'allocator' }, { field: 'value', format: '.3f' }, { field: 'ciLow', format: '.3f' }, { field: 'ciHigh', format: '.3f' }],
+        },
+      },
+      {
+        transform: [{ filter: 'datum.ciLow != null' }],
+        mark: { type: 'rule', color: '#222', strokeWidth: 1.2 },
+        encoding: { ...x, y: { field: 'ciLow', type: 'quantitative' }, y2: { field: 'ciHigh' } },
+      },
+      { mark: { type: 'rule', color: '#c33', strokeDash: [4, 3] }, encoding: { y: { datum: 1 } } },
+    ],
     config,
   } as TopLevelSpec;
 }

@@ -42,7 +42,7 @@ beforeAll(async () => {
 describe('hakmem --help', () => {
   it('lists the commands', async () => {
     const r = await execa('node', [bin, '--help'], { cwd: repoRoot });
-    for (const c of ['bench', 'ab', 'soak', 'peers']) expect(r.stdout).toContain(c);
+    for (const c of ['bench', 'ab', 'soak', 'table', 'peers']) expect(r.stdout).toContain(c);
   });
 });
 
@@ -69,8 +69,11 @@ describe('hakmem bench --quick', () => {
     }
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
     assertBenchResults(json);
+    expect(json.schema).toBe('hakmem-bench/2');
     expect(json.runs).toHaveLength(4);
     expect(json.config.baseline).toBe('glibc');
+    expect(json.config.workloads.map((w: { rounds: number }) => w.rounds)).toEqual([1, 1]);
+    expect(json.config.mtRounds).toBe(1);
     for (const r of json.runs) {
       expect(r.status, JSON.stringify(r)).toBe('ok');
       expect(r.result!.mops).toBeGreaterThan(0);
@@ -81,14 +84,20 @@ describe('hakmem bench --quick', () => {
     }
     expect(json.context.nproc).toBeGreaterThan(0);
     expect(json.context.hakmem["hakmem-fast"]!.mode).toBe('fast');
+    expect(json.context.hakmem["hakmem-fast"]!.configHash).toMatch(/^[0-9a-f]{16}$/);
     const glibcRow = json.summary.find((s: { allocator: string; workload: string }) => s.allocator === 'glibc' && s.workload === 'tiny_hot');
     expect(glibcRow!.ratioToGlibc).toBe(1);
+    // one round: no interval, so no verdict
+    expect(glibcRow!.ratioToGlibcCi).toBeNull();
+    expect(json.summary.every((s: { verdict: unknown; best: boolean }) => s.verdict === null && !s.best)).toBe(true);
     const csv = fs.readFileSync(path.join(dir, 'results.csv'), 'utf8');
     expect(csv.split('\n')[0]).toBe(CSV_COLUMNS.join(','));
     expect(parseCsv(csv, { columns: true })).toHaveLength(4);
     const md = fs.readFileSync(path.join(dir, 'summary.md'), 'utf8');
     expect(md).toContain('| workload');
-    expect(md).toContain('★');
+    expect(md).toMatch(/\| verdict \|/);
+    expect(md).toMatch(/\| +1\.000 \[–\] \|/);
+    expect(md).toContain('★: highest median');
     for (const svg of fs.readdirSync(dir).filter((f) => f.endsWith('.svg'))) {
       expect(XMLValidator.validate(fs.readFileSync(path.join(dir, svg), 'utf8')), svg).toBe(true);
     }
@@ -110,7 +119,7 @@ describe('hakmem bench --quick', () => {
       page.on('request', (req) => { if (!req.url().startsWith('file:')) requests.push(req.url()); });
       await page.goto(`file://${path.join(dir, 'report.html')}`);
       await expect.poll(() => page.locator('#results tbody tr').count()).toBe(4);
-      expect(await page.locator('#results tbody tr.best').count()).toBe(2);
+      expect(await page.locator('#results tbody tr.best').count()).toBe(0); // --quick: one round, no verdict
       expect(await page.locator('#results').innerText()).toMatch(/random_mixed[\s\S]*hakmem-fast/);
       const charts = page.locator('figure.chart svg');
       expect(await charts.count()).toBe(3);
@@ -122,10 +131,51 @@ describe('hakmem bench --quick', () => {
       fs.mkdirSync(artifacts, { recursive: true });
       await page.screenshot({ path: path.join(artifacts, 'bench-report.png'), fullPage: true });
       expect(fs.statSync(path.join(artifacts, 'bench-report.png')).size).toBeGreaterThan(10_000);
+
     } finally {
       await context.close();
       fs.rmSync(userDataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('hakmem bench round counts', () => {
+  it('refuses --mt-runs below 9 without --allow-few-mt-runs', async () => {
+    const r = await hakmem(['bench', '--mt-runs', '3', '--allocators', 'glibc', '--workloads', 'xthread']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('--mt-runs 3 is below');
+    expect(r.stderr).toContain('--allow-few-mt-runs');
+  });
+  it('runs threaded workloads for --mt-runs rounds and single-threaded ones for --runs', async () => {
+    const r = await hakmem(['bench', '--runs', '2', '--mt-runs', '3', '--allow-few-mt-runs', '--allocators', 'glibc,hakmem-fast',
+      '--workloads', 'tiny_hot,xthread']);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stderr).toContain('2 rounds: tiny_hot; 3 rounds: xthread');
+    const dir = path.dirname(r.stdout.match(/^report: (.+)$/m)![1]!);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
+    assertBenchResults(json);
+    expect(json.config).toMatchObject({ rounds: 2, mtRounds: 3 });
+    expect(json.config.workloads).toMatchObject([{ name: 'tiny_hot', rounds: 2, threaded: false }, { name: 'xthread', rounds: 3, threaded: true }]);
+    expect(json.runs).toHaveLength(2 * 2 + 3 * 2);
+    const row = json.summary.find((s) => s.workload === 'xthread' && s.allocator === 'hakmem-fast')!;
+    expect(row.runs).toBe(3);
+    expect(row.ratioToGlibcCi).toHaveLength(2);
+    expect(row.ratioToGlibcCi![0]).toBeLessThanOrEqual(row.ratioToGlibc!);
+    expect(r.stdout).toMatch(/\| xthread +\| hakmem-fast +\| +(★|tie)? +\| .*\d\.\d{3} \[\d+\.\d\d–\d+\.\d\d\] \| +3 ok \|/);
+
+    // hakmem table: the same table from the file, under its provenance line
+    const t = await execa('node', [bin, 'table', path.join(dir, 'results.json'), '--workloads', 'xthread'], { cwd: repoRoot, reject: false });
+    expect(t.exitCode, t.stderr).toBe(0);
+    expect(t.stdout.split('\n')[0]).toMatch(/^Source: .*results\.json · git [0-9a-f]{12}.* · hakmem: hakmem-fast fast\/\S+ config [0-9a-f]{16} · 3 rounds: xthread · /);
+    const tableRows = t.stdout.split('\n').filter((l) => l.startsWith('| xthread'));
+    expect(tableRows).toEqual(r.stdout.split('\n').filter((l) => l.startsWith('| xthread')));
+    const missing = await execa('node', [bin, 'table', path.join(dir, 'nope.json')], { cwd: repoRoot, reject: false });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    fs.writeFileSync(path.join(out, 'notjson.json'), 'nope');
+    const bad = await execa('node', [bin, 'table', path.join(out, 'notjson.json')], { cwd: repoRoot, reject: false });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toMatch(/is not JSON/);
   });
 });
 
@@ -137,7 +187,7 @@ describe('hakmem bench with a crashing allocator', () => {
     await execa('cc', ['-shared', '-fPIC', '-o', so, src]);
     const r = await hakmem(['bench', '--quick', '--allocators', 'glibc', '--lib', `crashy=${so}`, '--workloads', 'tiny_hot']);
     expect(r.exitCode, r.all).toBe(0);
-    expect(r.stdout).toMatch(/\| tiny_hot +\| crashy +\| +– \|.*1\/1 CRASHED/);
+    expect(r.stdout).toMatch(/\| tiny_hot +\| crashy +\| +\| +– \|.*1\/1 CRASHED/);
     expect(r.stderr).toContain('CRASHED (SIGABRT)');
     const dir = path.dirname(r.stdout.match(/^report: (.+)$/m)![1]!);
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));

@@ -1,4 +1,5 @@
 /** The `hakmem` command: argument parsing and printing only; the work is in the plain functions it calls. */
+import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { buildNative } from './build-native.ts';
@@ -8,6 +9,9 @@ import { defaultBinDir, defaultLibDir, defaultResultsDir } from './paths.ts';
 import { runBench } from './run-bench.ts';
 import { runAb } from './ab.ts';
 import { runSoak } from './soak.ts';
+import { MIN_MT_ROUNDS } from './plan-rounds.ts';
+import { readBenchResults } from './read-results.ts';
+import { tableFromResults } from './table-from-results.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -48,8 +52,10 @@ commonRunOptions(
     .option('--workloads <list>', 'comma list of workloads (default: all)')
     .option('--allocators <list>', 'comma list of hakmem-fast, hakmem, glibc, mimalloc, jemalloc, tcmalloc (default: all available)')
     .option('--lib <NAME=PATH>', 'add another allocator library (repeatable)', collect, [])
-    .option('--runs <n>', 'rounds', positiveInt, 5)
-    .option('--quick', 'one round at reduced sizes (under a minute)', false)
+    .option('--runs <n>', 'rounds of the single-threaded workloads', positiveInt, 5)
+    .option('--mt-runs <n>', `rounds of the threaded workloads (default: the larger of --runs and ${MIN_MT_ROUNDS})`, positiveInt)
+    .option('--allow-few-mt-runs', `accept --mt-runs below ${MIN_MT_ROUNDS} (intervals too wide to call most differences)`, false)
+    .option('--quick', 'one round of everything at reduced sizes (under a minute; no intervals, no verdicts)', false)
     .option('--instructions', 'also count marginal instructions/op with callgrind (random_mixed, tiny_hot)', false)
     .option('--syscalls', 'also count steady-state mmap/munmap/madvise/mremap/brk with strace', false)
     .option('--lib-dir <dir>', 'where the hakmem libraries are', defaultLibDir)
@@ -57,7 +63,8 @@ commonRunOptions(
 ).action(async (o) => {
   if (o.build) await buildNative();
   const r = await runBench({
-    workloads: o.workloads, allocators: o.allocators, libs: o.lib, runs: o.runs, quick: o.quick,
+    workloads: o.workloads, allocators: o.allocators, libs: o.lib, runs: o.runs, mtRuns: o.mtRuns,
+    allowFewMtRuns: o.allowFewMtRuns, quick: o.quick,
     instructions: o.instructions, syscalls: o.syscalls, binDir: path.resolve(o.binDir), libDir: path.resolve(o.libDir),
     outDir: path.resolve(o.out), timeoutSeconds: o.timeout, tty: ttyOf(o.progress), log,
   });
@@ -112,6 +119,22 @@ commonRunOptions(
 });
 
 program
+  .command('table')
+  .description('print the bench summary table (as bench prints it) from a results.json, under a line naming its source, git SHA, date, builds and rounds')
+  .argument('<results>', 'a results.json (hakmem-bench/2, or /1 summarised again), or a results directory holding one')
+  .option('--workloads <list>', 'comma list: only these workloads, in this order')
+  .option('--allocators <list>', 'comma list: only these allocators, in this order (verdicts among them)')
+  .action((file: string, o: { workloads?: string; allocators?: string }) => {
+    const r = readBenchResults(file);
+    // Name the file by its real path (bench-results/latest moves on), relative when under the current directory.
+    const real = fs.realpathSync(r.path);
+    const rel = path.relative(process.cwd(), real);
+    process.stdout.write(tableFromResults(r.results, {
+      source: rel && !rel.startsWith('..') ? rel : real, workloads: o.workloads, allocators: o.allocators, upgradedFrom: r.upgradedFrom,
+    }));
+  });
+
+program
   .command('peers')
   .description("install Debian's mimalloc, jemalloc and tcmalloc (as root with apt-get), or print the command to do it")
   .action(async () => {
@@ -130,8 +153,8 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  const err = e as Error;
-  const known = ['UsageError', 'BuildError', 'MissingProgramError', 'KnobError'].includes(err.name);
+  const err = e as Error & { exitCode?: number };
+  const known = ['UsageError', 'BuildError', 'MissingProgramError', 'KnobError', 'ResultsFileError'].includes(err.name);
   log(`hakmem: ${known ? err.message : err.stack ?? err.message}`);
-  process.exitCode = err.name === 'UsageError' || err.name === 'KnobError' ? 2 : 1;
+  process.exitCode = err.name === 'ResultsFileError' ? err.exitCode ?? 1 : err.name === 'UsageError' || err.name === 'KnobError' ? 2 : 1;
 }

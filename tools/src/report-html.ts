@@ -1,6 +1,6 @@
 /** report.html: one self-contained page (inline CSS and SVG, no network) with the table, charts and context. */
 import { describeFailure } from './parse-result.ts';
-import { fmt, fmtMiB, fmtPct } from './format-table.ts';
+import { fmt, fmtMiB, fmtPct, fmtRatioCi, runStatus, SUMMARY_HEADER, verdictMark } from './format-table.ts';
 import type { RunRecord, SummaryRow } from './types.ts';
 
 export function escapeHtml(s: string): string {
@@ -13,7 +13,7 @@ h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid 
 table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
 th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:right}
 th{background:#f3f3f3}td.l,th.l{text-align:left}
-tr.best td{background:#e8f5e9;font-weight:600}
+tr.best td{background:#e8f5e9;font-weight:600}tr.tie td{background:#fff8e1}td.c,th.c{text-align:center}
 td.fail{color:#b00020;font-weight:600}
 .charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{border:1px solid #eee;padding:.5rem}
 .chart svg{max-width:100%;height:auto}
@@ -26,8 +26,13 @@ export interface ReportInput {
   title: string;
   /** Lines under the title (e.g. "5 rounds, baseline mimalloc"). */
   intro: string[];
-  /** Table header and rows of already formatted cells; rows may be marked best or failed. */
-  table: { header: string[]; rows: { cells: string[]; best?: boolean; failed?: boolean }[] };
+  /** Table header and rows of already formatted cells; rows may be marked best, tie or failed; cells may carry a tooltip. */
+  table: {
+    header: string[];
+    rows: { cells: string[]; best?: boolean; tie?: boolean; failed?: boolean; titles?: (string | undefined)[] }[];
+    /** Per column: 'l', 'c' or 'r' (default: the first two columns left, the rest right). */
+    align?: ('l' | 'c' | 'r')[];
+  };
   charts: { name: string; svg: string }[];
   context: Record<string, unknown>;
   failures?: { label: string; detail: string }[];
@@ -49,12 +54,19 @@ function inlineSvg(svg: string): string {
 }
 
 export function renderReportHtml(r: ReportInput): string {
-  const head = r.table.header.map((h, i) => `<th class="${i < 2 ? 'l' : ''}">${escapeHtml(h)}</th>`).join('');
+  const align = (i: number) => {
+    const a = r.table.align?.[i] ?? (i < 2 ? 'l' : 'r');
+    return a === 'r' ? '' : a;
+  };
+  const head = r.table.header.map((h, i) => `<th class="${align(i)}">${escapeHtml(h)}</th>`).join('');
   const rows = r.table.rows
     .map((row) => {
-      const cls = row.best ? ' class="best"' : '';
+      const cls = row.best ? ' class="best"' : row.tie ? ' class="tie"' : '';
       const cells = row.cells
-        .map((c, i) => `<td class="${i < 2 ? 'l' : ''}${row.failed && i === row.cells.length - 1 ? ' fail' : ''}">${escapeHtml(c)}</td>`)
+        .map((c, i) => {
+          const title = row.titles?.[i] ? ` title="${escapeHtml(row.titles[i]!)}"` : '';
+          return `<td class="${align(i)}${row.failed && i === row.cells.length - 1 ? ' fail' : ''}"${title}>${escapeHtml(c)}</td>`;
+        })
         .join('');
       return `<tr${cls}>${cells}</tr>`;
     })
@@ -100,22 +112,33 @@ ${failures}
 `;
 }
 
-/** The bench table for the HTML report. */
+/** "×1.083 [1.03–1.13] vs tcmalloc over 9 rounds": why the top row got its verdict. */
+export function runnerUpNote(r: SummaryRow): string | undefined {
+  const v = r.vsRunnerUp;
+  if (!v) return undefined;
+  return `${r.allocator} / ${v.allocator} per round: ${fmtRatioCi(v.ratio, v.ci)} over ${v.n} paired round(s)`;
+}
+
+/** The bench table for the HTML report (the same columns as the Markdown table). */
 export function benchTableRows(rows: readonly SummaryRow[]): ReportInput['table'] {
   return {
-    header: ['workload', 'allocator', 'M ops/s (median)', 'CV', 'vs mimalloc', 'vs glibc', 'peak RSS MiB', 'runs'],
+    header: SUMMARY_HEADER,
+    align: ['l', 'l', 'c', 'r', 'r', 'r', 'r', 'r', 'l'],
     rows: rows.map((r) => ({
-      best: r.best,
+      best: r.verdict === 'best',
+      tie: r.verdict === 'tie',
       failed: r.failures > 0,
+      titles: [undefined, undefined, runnerUpNote(r)],
       cells: [
         r.workload,
-        r.best ? `★ ${r.allocator}` : r.allocator,
+        r.allocator,
+        verdictMark(r),
         fmt(r.medianMops),
         fmtPct(r.cv),
-        fmt(r.ratioToMimalloc, 3),
-        fmt(r.ratioToGlibc, 3),
+        fmtRatioCi(r.ratioToMimalloc, r.ratioToMimallocCi),
+        fmtRatioCi(r.ratioToGlibc, r.ratioToGlibcCi),
         fmtMiB(r.medianMaxRssKb),
-        r.failures === 0 ? `${r.runs} ok` : `${r.failures}/${r.runs} ${r.failureKinds.join('+').toUpperCase()}`,
+        runStatus(r),
       ],
     })),
   };

@@ -1,6 +1,10 @@
-/** JSON Schema of bench-results/<ts>/results.json (kind "hakmem-bench/1"), checked with ajv before writing. */
+/**
+ * JSON Schema of bench-results/<ts>/results.json, checked with ajv before writing. Kind
+ * "hakmem-bench/2" (per-workload rounds, ratio intervals, verdicts); "hakmem-bench/1" files
+ * (one round count, bare ratios, best only) are still recognised for reading.
+ */
 import { Ajv } from 'ajv';
-import type { BenchResults } from './types.ts';
+import { BENCH_SCHEMA, type BenchResults } from './types.ts';
 
 const num = { type: 'number' };
 const nnum = { type: ['number', 'null'] };
@@ -34,7 +38,7 @@ const runSchema = {
   },
 };
 
-const summarySchema = {
+const summaryV1 = {
   type: 'object',
   required: ['workload', 'allocator', 'runs', 'failures', 'failureKinds', 'medianMops', 'cv', 'ratioToMimalloc', 'ratioToGlibc', 'medianMaxRssKb', 'best'],
   properties: {
@@ -44,66 +48,120 @@ const summarySchema = {
   },
 };
 
-export const benchResultsSchema = {
-  $id: 'https://hakmem.invalid/schemas/bench-results-1.json',
+/** [lo, hi] or null. */
+const ci = { oneOf: [{ type: 'null' }, { type: 'array', items: num, minItems: 2, maxItems: 2 }] };
+
+const summaryV2 = {
   type: 'object',
-  required: ['schema', 'context', 'config', 'runs', 'summary'],
+  required: [...summaryV1.required, 'ratioToMimallocCi', 'ratioToGlibcCi', 'verdict', 'vsRunnerUp'],
   properties: {
-    schema: { const: 'hakmem-bench/1' },
-    context: {
-      type: 'object',
-      required: ['date', 'gitSha', 'gitDirty', 'hakmem', 'compiler', 'cflags', 'peers', 'cpuModel', 'nproc', 'memTotalKb', 'kernel', 'node'],
-      properties: {
-        date: { type: 'string', format: 'date-time' },
-        gitSha: str,
-        gitDirty: { type: ['boolean', 'null'] },
-        hakmem: {
-          type: 'object',
-          additionalProperties: {
-            type: 'object',
-            required: ['path', 'mode', 'profile', 'configHash', 'boxVersions'],
-            properties: { path: str, mode: { type: ['string', 'null'] }, profile: { type: ['string', 'null'] }, configHash: { type: ['string', 'null'] }, boxVersions: { type: ['string', 'null'] } },
-          },
-        },
-        compiler: str,
-        cflags: { type: ['string', 'null'] },
-        peers: { type: 'object', additionalProperties: str },
-        cpuModel: str,
-        nproc: { type: 'integer', minimum: 1 },
-        memTotalKb: nnum,
-        kernel: str,
-        node: str,
-      },
+    ...summaryV1.properties,
+    ratioToMimallocCi: ci,
+    ratioToGlibcCi: ci,
+    verdict: { enum: ['best', 'tie', null] },
+    vsRunnerUp: {
+      oneOf: [
+        { type: 'null' },
+        { type: 'object', required: ['allocator', 'ratio', 'ci', 'n'], properties: { allocator: str, ratio: nnum, ci, n: { type: 'integer', minimum: 0 } } },
+      ],
     },
-    config: {
-      type: 'object',
-      required: ['rounds', 'quick', 'baseline', 'workloads', 'allocators', 'missingPeers'],
-      properties: {
-        rounds: { type: 'integer', minimum: 1 },
-        quick: { type: 'boolean' },
-        baseline: str,
-        workloads: { type: 'array', items: { type: 'object', required: ['name', 'args'], properties: { name: str, args: { type: 'array', items: str } } } },
-        allocators: {
-          type: 'array',
-          items: { type: 'object', required: ['name', 'preload'], properties: { name: str, preload: { type: ['string', 'null'] }, env: { type: 'object', additionalProperties: str } } },
-        },
-        missingPeers: { type: 'array', items: str },
-      },
-    },
-    runs: { type: 'array', items: runSchema },
-    summary: { type: 'array', items: summarySchema },
-    instructions: { type: 'array', items: { type: 'object', required: ['workload', 'allocator', 'n', 'perOp'] } },
-    syscalls: { type: 'array', items: { type: 'object', required: ['workload', 'allocator', 'n', 'steady', 'steadyPer1e8Ops'] } },
   },
-} as const;
+};
+
+const workloadV1 = { type: 'object', required: ['name', 'args'], properties: { name: str, args: { type: 'array', items: str } } };
+const workloadV2 = {
+  type: 'object',
+  required: ['name', 'args', 'rounds', 'threaded'],
+  properties: { ...workloadV1.properties, rounds: { type: 'integer', minimum: 1 }, threaded: { type: 'boolean' } },
+};
+
+function resultsSchema(version: 1 | 2) {
+  return {
+    $id: `https://hakmem.invalid/schemas/bench-results-${version}.json`,
+    type: 'object',
+    required: ['schema', 'context', 'config', 'runs', 'summary'],
+    properties: {
+      schema: { const: `hakmem-bench/${version}` },
+      context: {
+        type: 'object',
+        required: ['date', 'gitSha', 'gitDirty', 'hakmem', 'compiler', 'cflags', 'peers', 'cpuModel', 'nproc', 'memTotalKb', 'kernel', 'node'],
+        properties: {
+          date: { type: 'string', format: 'date-time' },
+          gitSha: str,
+          gitDirty: { type: ['boolean', 'null'] },
+          hakmem: {
+            type: 'object',
+            additionalProperties: {
+              type: 'object',
+              required: ['path', 'mode', 'profile', 'configHash', 'boxVersions'],
+              properties: { path: str, mode: { type: ['string', 'null'] }, profile: { type: ['string', 'null'] }, configHash: { type: ['string', 'null'] }, boxVersions: { type: ['string', 'null'] } },
+            },
+          },
+          compiler: str,
+          cflags: { type: ['string', 'null'] },
+          peers: { type: 'object', additionalProperties: str },
+          cpuModel: str,
+          nproc: { type: 'integer', minimum: 1 },
+          memTotalKb: nnum,
+          kernel: str,
+          node: str,
+        },
+      },
+      config: {
+        type: 'object',
+        required: ['rounds', 'quick', 'baseline', 'workloads', 'allocators', 'missingPeers', ...(version === 2 ? ['mtRounds'] : [])],
+        properties: {
+          rounds: { type: 'integer', minimum: 1 },
+          mtRounds: { type: 'integer', minimum: 1 },
+          quick: { type: 'boolean' },
+          baseline: str,
+          workloads: { type: 'array', items: version === 2 ? workloadV2 : workloadV1 },
+          allocators: {
+            type: 'array',
+            items: { type: 'object', required: ['name', 'preload'], properties: { name: str, preload: { type: ['string', 'null'] }, env: { type: 'object', additionalProperties: str } } },
+          },
+          missingPeers: { type: 'array', items: str },
+        },
+      },
+      runs: { type: 'array', items: runSchema },
+      summary: { type: 'array', items: version === 2 ? summaryV2 : summaryV1 },
+      instructions: { type: 'array', items: { type: 'object', required: ['workload', 'allocator', 'n', 'perOp'] } },
+      syscalls: { type: 'array', items: { type: 'object', required: ['workload', 'allocator', 'n', 'steady', 'steadyPer1e8Ops'] } },
+    },
+  };
+}
+
+export const benchResultsSchema = resultsSchema(2);
+export const benchResultsSchemaV1 = resultsSchema(1);
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
 const validate = ajv.compile(benchResultsSchema);
+const validateV1 = ajv.compile(benchResultsSchemaV1);
 
-/** Throws with ajv's messages when `data` is not a valid results.json document. */
+/** The shape of a hakmem-bench/1 document (the runs are the same as in /2). */
+export type BenchResultsV1 = Omit<BenchResults, 'schema' | 'config' | 'summary'> & {
+  schema: 'hakmem-bench/1';
+  config: Omit<BenchResults['config'], 'mtRounds' | 'workloads'> & { workloads: { name: string; args: string[] }[] };
+  summary: unknown[];
+};
+
+/** Throws with ajv's messages when `data` is not a valid hakmem-bench/2 results.json document. */
 export function assertBenchResults(data: unknown): asserts data is BenchResults {
   if (!validate(data)) {
-    throw new Error(`results.json does not match its schema: ${ajv.errorsText(validate.errors)}`);
+    throw new Error(`results.json does not match its schema (${BENCH_SCHEMA}): ${ajv.errorsText(validate.errors)}`);
+  }
+}
+
+/** Which results.json kind `data` is, when it says so: 1, 2, or null. */
+export function benchSchemaVersion(data: unknown): 1 | 2 | null {
+  const kind = data && typeof data === 'object' ? (data as { schema?: unknown }).schema : undefined;
+  return kind === 'hakmem-bench/2' ? 2 : kind === 'hakmem-bench/1' ? 1 : null;
+}
+
+/** Throws with ajv's messages when `data` is not a valid hakmem-bench/1 document. */
+export function assertBenchResultsV1(data: unknown): asserts data is BenchResultsV1 {
+  if (!validateV1(data)) {
+    throw new Error(`results.json does not match its schema (hakmem-bench/1): ${ajv.errorsText(validateV1.errors)}`);
   }
 }

@@ -2,15 +2,16 @@
 import { overviewChartSpec, renderSvg, slug, workloadChartSpec } from './chart.ts';
 import { collectContext } from './context.ts';
 import { baselineOf, resolveAllocators } from './find-allocators.ts';
-import { matrixTable, summaryTable } from './format-table.ts';
+import { matrixTable, SUMMARY_LEGEND, summaryTable } from './format-table.ts';
 import { measureInstructions } from './instructions.ts';
+import { describeRounds, isThreadedWorkload, planRounds, roundsFor } from './plan-rounds.ts';
 import { createProgress } from './progress.ts';
 import { benchTableRows, failureList, mdTableToHtml, renderReportHtml } from './report-html.ts';
 import { assertBenchResults } from './results-schema.ts';
 import { runRounds } from './run-rounds.ts';
 import { summarize } from './summarize.ts';
 import { measureSyscalls } from './syscalls.ts';
-import type { BenchResults, RunnerOptions } from './types.ts';
+import { BENCH_SCHEMA, type BenchResults, type BenchWorkload, type RunnerOptions } from './types.ts';
 import { INSTRUCTION_WORKLOADS, selectWorkloads } from './workloads.ts';
 import { runsToCsv } from './write-csv.ts';
 import { createResultsDir, updateLatest, writeFiles } from './write-results.ts';
@@ -20,6 +21,10 @@ export interface BenchOptions extends RunnerOptions {
   allocators?: string;
   libs?: string[];
   syscalls: boolean;
+  /** Rounds of the threaded workloads when given (--mt-runs); default max(runs, 9). */
+  mtRuns?: number;
+  /** Accept mtRuns below 9 (--allow-few-mt-runs). */
+  allowFewMtRuns?: boolean;
 }
 
 export interface BenchOutcome {
@@ -31,12 +36,16 @@ export interface BenchOutcome {
 
 export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   const specs = selectWorkloads(o.workloads);
+  const plan = planRounds({ runs: o.runs, mtRuns: o.mtRuns, allowFewMtRuns: o.allowFewMtRuns, quick: o.quick });
   const { allocators, missing } = resolveAllocators({ list: o.allocators, libs: o.libs, libDir: o.libDir });
   for (const m of missing) o.log(`note: ${m.name} skipped: ${m.reason}`);
-  const rounds = o.quick ? 1 : o.runs;
-  const workloads = specs.map((w) => ({ name: w.name, args: o.quick ? w.quick : w.full }));
+  const workloads: BenchWorkload[] = specs.map((w) => {
+    const threaded = isThreadedWorkload(w.name);
+    return { name: w.name, args: o.quick ? w.quick : w.full, threaded, rounds: roundsFor({ threaded }, plan) };
+  });
+  const roundsText = describeRounds(workloads);
   const baseline = baselineOf(allocators);
-  o.log(`bench: ${workloads.length} workloads x ${allocators.length} allocators x ${rounds} rounds (${allocators.map((a) => a.name).join(', ')}); ratios against ${baseline}`);
+  o.log(`bench: ${workloads.length} workloads x ${allocators.length} allocators (${allocators.map((a) => a.name).join(', ')}); ${roundsText}; ratios against ${baseline}`);
 
   const context = await collectContext(allocators);
   const progress = createProgress({ tty: o.tty });
@@ -46,7 +55,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       binDir: o.binDir,
       workloads,
       allocators,
-      rounds,
+      rounds: plan.single,
       timeoutSeconds: o.timeoutSeconds,
       onStart: (e) => progress.start(e),
       onDone: (e, r) => progress.done(e, r),
@@ -54,12 +63,16 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   } finally {
     progress.stop();
   }
-  const summary = summarize(runs, workloads.map((w) => w.name), allocators.map((a) => a.name), rounds);
+  const roundsByWorkload = Object.fromEntries(workloads.map((w) => [w.name, w.rounds]));
+  const summary = summarize(runs, workloads.map((w) => w.name), allocators.map((a) => a.name), roundsByWorkload);
 
   const results: BenchResults = {
-    schema: 'hakmem-bench/1',
+    schema: BENCH_SCHEMA,
     context,
-    config: { rounds, quick: o.quick, baseline, workloads, allocators, missingPeers: missing.map((m) => m.name) },
+    config: {
+      rounds: plan.single, mtRounds: plan.threaded, quick: o.quick, baseline, workloads, allocators,
+      missingPeers: missing.map((m) => m.name),
+    },
     runs,
     summary,
   };
@@ -81,7 +94,8 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
 
   const title = `hakmem bench ${context.date.slice(0, 19)}Z`;
   const intro = [
-    `${rounds} interleaved round(s)${o.quick ? ' (quick: reduced sizes)' : ''}; allocators in order: ${allocators.map((a) => a.name).join(', ')}; ratios are medians of per-round ratios.`,
+    `Interleaved rounds, ${roundsText}${o.quick ? ' (quick: reduced sizes)' : ''}; allocators in order: ${allocators.map((a) => a.name).join(', ')}.`,
+    SUMMARY_LEGEND,
     ...(missing.length ? [`Not measured: ${missing.map((m) => `${m.name} (${m.reason})`).join('; ')}.`] : []),
     `git ${context.gitSha.slice(0, 12)}${context.gitDirty ? ' (dirty)' : ''}, ${context.cpuModel}, ${context.nproc} CPUs.`,
   ];
@@ -89,7 +103,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     results.instructions ? `\n## Instructions per operation (callgrind, marginal)\n\n${instructionsTable(results.instructions)}\n` : '',
     results.syscalls ? `\n## Steady-state syscalls (strace, 2n - n)\n\n${syscallsTable(results.syscalls)}\n` : '',
   ].join('');
-  const summaryMd = `# ${title}\n\n${intro.join('\n\n')}\n\n${table}\n\n## M ops/s matrix\n\n${matrixTable(summary)}\n${countsMd}\n## Context\n\n\`\`\`json\n${JSON.stringify(context, null, 2)}\n\`\`\`\n`;
+  const summaryMd = `# ${title}\n\n${intro.filter((l) => l !== SUMMARY_LEGEND).join('\n\n')}\n\n${table}\n\n${SUMMARY_LEGEND}\n\n## M ops/s matrix\n\n${matrixTable(summary)}\n${countsMd}\n## Context\n\n\`\`\`json\n${JSON.stringify(context, null, 2)}\n\`\`\`\n`;
   const extraSections = [
     ...(results.instructions ? [{ title: 'Instructions per operation (callgrind, marginal)', html: mdTableToHtml(instructionsTable(results.instructions)) }] : []),
     ...(results.syscalls ? [{ title: 'Steady-state syscalls (strace, 2n - n)', html: mdTableToHtml(syscallsTable(results.syscalls)) }] : []),
@@ -99,7 +113,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     intro,
     table: benchTableRows(summary),
     charts,
-    context: { ...context, rounds, quick: o.quick, baseline },
+    context: { ...context, rounds: roundsText, quick: o.quick, baseline },
     failures: failureList(runs),
     extraSections,
   });

@@ -1,6 +1,7 @@
 /**
  * The protocol's interleaved rounds: for each workload, every allocator once per round,
- * in the same order each round, for N rounds. Every run is recorded, failures included.
+ * in the same order each round, for N rounds (the workload's own `rounds` when it has one,
+ * else `rounds`). Every run is recorded, failures included.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,13 +15,14 @@ export interface RoundEvent {
   workload: string;
   allocator: string;
   round: number; // 1-based
-  rounds: number;
+  rounds: number; // of this workload
 }
 
 export interface RunRoundsOptions {
   binDir: string;
   workloads: readonly WorkloadRun[];
   allocators: readonly Allocator[];
+  /** Rounds of each workload that does not carry its own `rounds`. */
   rounds: number;
   timeoutSeconds?: number;
   onStart?: (e: RoundEvent) => void;
@@ -36,14 +38,16 @@ export async function runRounds(opts: RunRoundsOptions): Promise<RunRecord[]> {
     const exe = path.join(opts.binDir, w.name);
     if (!fs.existsSync(exe)) throw new MissingProgramError(`workload program ${exe} is missing (build it with npm run build, or drop it from --workloads)`);
   }
-  const total = opts.workloads.length * opts.allocators.length * opts.rounds;
+  const roundsOf = (w: WorkloadRun) => w.rounds ?? opts.rounds;
+  const total = opts.workloads.reduce((t, w) => t + roundsOf(w) * opts.allocators.length, 0);
   const runs: RunRecord[] = [];
   let index = 0;
   for (const w of opts.workloads) {
     const exe = path.join(opts.binDir, w.name);
-    for (let round = 1; round <= opts.rounds; round++) {
+    const rounds = roundsOf(w);
+    for (let round = 1; round <= rounds; round++) {
       for (const [order, a] of opts.allocators.entries()) {
-        const ev: RoundEvent = { index, total, workload: w.name, allocator: a.name, round, rounds: opts.rounds };
+        const ev: RoundEvent = { index, total, workload: w.name, allocator: a.name, round, rounds };
         opts.onStart?.(ev);
         const m = await runMeasured(exe, w.args, { preload: a.preload, env: a.env, timeoutSeconds: opts.timeoutSeconds });
         const result = parseResultLine(m.stdout, w.name);

@@ -2,9 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   coefficientOfVariation,
   comparePaired,
+  excludesOneAbove,
   goThresholdPct,
+  includesOne,
+  logRatioInterval,
   median,
   medianPairedRatio,
+  pairedRatioEstimate,
   pairedRatios,
   verdict,
 } from './stats.ts';
@@ -71,5 +75,50 @@ describe('verdict thresholds', () => {
     expect(verdict({ deltaPct: -3, ciLowPct: -5, ciHighPct: -1 }, 1.0)).toBe('NO-GO');
     expect(verdict({ deltaPct: 3, ciLowPct: -1, ciHighPct: 7 }, 1.0)).toBe('NEUTRAL');
     expect(verdict({ deltaPct: 0, ciLowPct: -Infinity, ciHighPct: Infinity }, 0.5)).toBe('NEUTRAL');
+  });
+});
+
+describe('ratio intervals (t-interval of log-ratios)', () => {
+  it('gives the known interval for known log-ratios', () => {
+    // logs 0.1, 0.2, 0.3: mean 0.2, sd 0.1, n 3, t(0.975, 2) = 4.302653
+    const half = 4.302652730 * 0.1 / Math.sqrt(3);
+    const ci = logRatioInterval([Math.exp(0.1), Math.exp(0.2), Math.exp(0.3)])!;
+    expect(ci[0]).toBeCloseTo(Math.exp(0.2 - half), 6);
+    expect(ci[1]).toBeCloseTo(Math.exp(0.2 + half), 6);
+    expect(ci[0]).toBeCloseTo(0.95274, 4);
+    expect(ci[1]).toBeCloseTo(1.56580, 4);
+  });
+  it('is symmetric under swapping the sides (reciprocal interval)', () => {
+    const a = [10, 12, 11, 13, 9];
+    const b = [9, 11, 11.5, 12, 8];
+    const ab = pairedRatioEstimate(a, b).ci!;
+    const ba = pairedRatioEstimate(b, a).ci!;
+    expect(ab[0]).toBeCloseTo(1 / ba[1], 12);
+    expect(ab[1]).toBeCloseTo(1 / ba[0], 12);
+  });
+  it('has no interval with one round, and none with no pair', () => {
+    expect(logRatioInterval([1.2])).toBeNull();
+    expect(pairedRatioEstimate([12], [10])).toEqual({ n: 1, ratio: 1.2, ci: null });
+    expect(pairedRatioEstimate([null], [10])).toEqual({ n: 0, ratio: null, ci: null });
+  });
+  it('uses only the paired rounds when a run failed', () => {
+    const a = [Math.exp(0.1) * 10, null, Math.exp(0.2) * 10, Math.exp(0.3) * 10, 50];
+    const b = [10, 10, 10, 10, null];
+    const e = pairedRatioEstimate(a, b);
+    expect(e.n).toBe(3);
+    expect(e.ratio).toBeCloseTo(Math.exp(0.2), 12);
+    expect(e.ci).toEqual(logRatioInterval([Math.exp(0.1), Math.exp(0.2), Math.exp(0.3)]));
+  });
+  it('a zero-width interval at 1 for a side against itself', () => {
+    expect(pairedRatioEstimate([5, 6, 7], [5, 6, 7]).ci).toEqual([1, 1]);
+  });
+  it('tells whether an interval excludes or includes 1.0', () => {
+    expect(excludesOneAbove([1.01, 1.2])).toBe(true);
+    expect(excludesOneAbove([0.99, 1.2])).toBe(false);
+    expect(excludesOneAbove(null)).toBe(false);
+    expect(includesOne([0.99, 1.2])).toBe(true);
+    expect(includesOne([1.01, 1.2])).toBe(false);
+    expect(includesOne([0.8, 0.95])).toBe(false);
+    expect(includesOne(null)).toBe(false);
   });
 });

@@ -31,6 +31,50 @@ export function medianPairedRatio(a: readonly (number | null)[], b: readonly (nu
   return median(pairedRatios(a, b));
 }
 
+/** A paired ratio with its confidence interval. */
+export interface RatioEstimate {
+  /** Rounds where both sides have a value. */
+  n: number;
+  /** Median of the per-round ratios a/b (the quoted figure); null with no paired round. */
+  ratio: number | null;
+  /** 95 % interval of the ratio: null with fewer than two paired rounds. */
+  ci: [number, number] | null;
+}
+
+/**
+ * Confidence interval of a ratio from its per-round values: the t-interval of the log-ratios,
+ * mean(log r) ± t(1 − (1 − level)/2, n − 1) · sd(log r)/√n, exponentiated. Null with fewer than
+ * two ratios (no spread to estimate).
+ */
+export function logRatioInterval(ratios: readonly number[], level = 0.95): [number, number] | null {
+  const logs = ratios.filter((r) => r > 0 && Number.isFinite(r)).map(Math.log);
+  const n = logs.length;
+  if (n < 2) return null;
+  const m = mean(logs);
+  const half = tQuantile(1 - (1 - level) / 2, n - 1) * (sampleStandardDeviation(logs) / Math.sqrt(n));
+  return [Math.exp(m - half), Math.exp(m + half)];
+}
+
+/**
+ * The protocol's ratio of a to b: per-round ratios over the rounds where both ran (failed
+ * rounds drop out of the pairing), their median as the figure, and the 95 % interval of
+ * their log-ratios.
+ */
+export function pairedRatioEstimate(a: readonly (number | null)[], b: readonly (number | null)[], level = 0.95): RatioEstimate {
+  const rs = pairedRatios(a, b);
+  return { n: rs.length, ratio: median(rs), ci: logRatioInterval(rs, level) };
+}
+
+/** True when the interval lies wholly above 1.0 (a is faster than b). */
+export function excludesOneAbove(ci: readonly [number, number] | null): boolean {
+  return ci != null && ci[0] > 1;
+}
+
+/** True when the interval contains 1.0 (no evidence of a difference). */
+export function includesOne(ci: readonly [number, number] | null): boolean {
+  return ci != null && ci[0] <= 1 && ci[1] >= 1;
+}
+
 export interface PairedComparison {
   n: number;
   meanA: number;

@@ -50,6 +50,14 @@ export interface Allocator {
 export interface WorkloadRun {
   name: string;
   args: string[];
+  /** Rounds for this workload when it differs from the run's default (threaded workloads run more). */
+  rounds?: number;
+}
+
+/** A workload as bench ran it: its arguments, whether it is multi-threaded and its own round count. */
+export interface BenchWorkload extends WorkloadRun {
+  rounds: number;
+  threaded: boolean;
 }
 
 /** One run of one workload under one allocator in one round. */
@@ -83,10 +91,33 @@ export interface SummaryRow {
   cv: number | null;
   /** Median of per-round ratios mops(allocator) / mops(mimalloc). */
   ratioToMimalloc: number | null;
+  /** 95 % interval of that ratio (t-interval of the per-round log-ratios); null with fewer than 2 paired rounds. */
+  ratioToMimallocCi: [number, number] | null;
   ratioToGlibc: number | null;
+  ratioToGlibcCi: [number, number] | null;
   medianMaxRssKb: number | null;
-  /** Highest median M ops/s of its workload. */
+  /**
+   * 'best' (★): the highest median of its workload, and its interval against the runner-up lies
+   * above 1.0. 'tie': the top row when that interval does not exclude 1.0, and every row whose
+   * interval against the top row includes 1.0. null: neither, or too few paired rounds to call.
+   */
+  verdict: BenchVerdict | null;
+  /** On the top row of a workload: the per-round ratio top / runner-up and its interval; null elsewhere. */
+  vsRunnerUp: RunnerUpComparison | null;
+  /** verdict === 'best' (kept for readers of hakmem-bench/1). */
   best: boolean;
+}
+
+export type BenchVerdict = 'best' | 'tie';
+
+export interface RunnerUpComparison {
+  /** The allocator with the next-highest median M ops/s in the workload. */
+  allocator: string;
+  /** Median of per-round ratios top / runner-up. */
+  ratio: number | null;
+  ci: [number, number] | null;
+  /** Paired rounds behind the ratio. */
+  n: number;
 }
 
 export interface LibraryBuildInfo {
@@ -95,6 +126,8 @@ export interface LibraryBuildInfo {
   profile: string | null;
   configHash: string | null;
   boxVersions: string | null;
+  /** Why the fields are null (the build-info probe failed), when they are. */
+  note?: string;
 }
 
 /** Everything a figure must carry (spec: "Record the context"). */
@@ -139,14 +172,20 @@ export interface SyscallCount {
   error?: string;
 }
 
+export const BENCH_SCHEMA = 'hakmem-bench/2';
+
 export interface BenchResults {
-  schema: 'hakmem-bench/1';
+  schema: typeof BENCH_SCHEMA;
   context: RunContext;
   config: {
+    /** Rounds of the single-threaded workloads (--runs; 1 with --quick). */
     rounds: number;
+    /** Rounds of the threaded workloads (max(--runs, 9), or --mt-runs; 1 with --quick). */
+    mtRounds: number;
     quick: boolean;
     baseline: string;
-    workloads: WorkloadRun[];
+    /** Each workload with its arguments, whether it is threaded, and the rounds it ran. */
+    workloads: BenchWorkload[];
     allocators: Allocator[];
     missingPeers: string[];
   };

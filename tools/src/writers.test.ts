@@ -5,11 +5,11 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { overviewChartSpec, renderSvg, soakChartSpec, workloadChartSpec } from './chart.ts';
-import { matrixTable, summaryTable } from './format-table.ts';
+import { fmtRatioCi, matrixTable, summaryTable } from './format-table.ts';
 import { benchTableRows, escapeHtml, failureList, mdTableToHtml, renderReportHtml } from './report-html.ts';
 import { assertBenchResults } from './results-schema.ts';
 import { summarize } from './summarize.ts';
-import type { BenchResults, RunRecord } from './types.ts';
+import type { BenchResults, BenchVerdict, RunRecord } from './types.ts';
 import { CSV_COLUMNS, runsToCsv } from './write-csv.ts';
 import { createResultsDir, updateLatest, utcStamp } from './write-results.ts';
 import { abChartSpec } from './ab.ts';
@@ -33,14 +33,14 @@ const summary = summarize(runs, ['random_mixed'], ['glibc', 'mimalloc', 'hakmem'
 
 function fixture(): BenchResults {
   return {
-    schema: 'hakmem-bench/1',
+    schema: 'hakmem-bench/2',
     context: {
       date: new Date().toISOString(), gitSha: 'abc', gitDirty: false,
       hakmem: { hakmem: { path: '/x/libhakmem.so', mode: 'standard', profile: 'balanced', configHash: '0123456789abcdef', boxVersions: 'box-front@0.1.0' } },
       compiler: 'cc 12', cflags: '-O2', peers: { libmimalloc2: '2.0.9' }, cpuModel: 'cpu', nproc: 2, memTotalKb: 1, kernel: 'Linux', node: 'v20',
     },
     config: {
-      rounds: 2, quick: false, baseline: 'mimalloc', workloads: [{ name: 'random_mixed', args: [] }],
+      rounds: 2, mtRounds: 9, quick: false, baseline: 'mimalloc', workloads: [{ name: 'random_mixed', args: [], rounds: 2, threaded: false }],
       allocators: [{ name: 'glibc', preload: null }, { name: 'mimalloc', preload: '/m.so' }, { name: 'hakmem', preload: '/x/libhakmem.so' }],
       missingPeers: ['tcmalloc'],
     },
@@ -59,6 +59,16 @@ function wellFormedSvg(svg: string): void {
 describe('results.json schema', () => {
   it('accepts a complete document with a crashed run', () => {
     expect(() => assertBenchResults(JSON.parse(JSON.stringify(fixture())))).not.toThrow();
+  });
+  it('rejects a summary without intervals and verdicts, and a /1 document', () => {
+    const bad = fixture();
+    delete (bad.summary[0] as unknown as Record<string, unknown>).ratioToMimallocCi;
+    expect(() => assertBenchResults(bad)).toThrow(/ratioToMimallocCi/);
+    const bad2 = fixture();
+    (bad2.summary[0] as unknown as Record<string, unknown>).verdict = 'winner';
+    expect(() => assertBenchResults(bad2)).toThrow(/schema/);
+    const v1 = { ...fixture(), schema: 'hakmem-bench/1' };
+    expect(() => assertBenchResults(v1)).toThrow(/hakmem-bench\/2/);
   });
   it('rejects missing fields and unknown statuses', () => {
     const bad = fixture() as unknown as Record<string, unknown>;
@@ -83,15 +93,30 @@ describe('results.csv', () => {
 });
 
 describe('Markdown tables', () => {
-  it('renders every row, marks the best and names failures', () => {
+  it('renders every row, the verdicts, the ratio intervals and failures', () => {
     const md = summaryTable(summary);
     const lines = md.split('\n');
-    expect(lines[0]).toMatch(/^\| workload +\| allocator +\| M ops\/s \(median\)/);
+    expect(lines[0]).toMatch(/^\| workload +\| allocator +\| verdict +\| M ops\/s \(median\) +\| +CV +\| vs mimalloc \[95% CI\] +\| vs glibc \[95% CI\]/);
     expect(lines[1]).toMatch(/^\| :-+ \|/);
     expect(lines).toHaveLength(2 + 3);
-    expect(md).toContain('★ mimalloc');
+    // round 2 only for hakmem: one paired round, no interval
+    expect(md).toMatch(/\| random_mixed +\| hakmem +\| +\| +60\.00 \| +– \| +0\.882 \[–\] \|/);
+    // top mimalloc and runner-up hakmem share one round: no interval, so no verdict at all
+    expect(lines[3]).toMatch(/\| mimalloc +\| +\| +69\.00 \|.*\| +1\.000 \[1\.00–1\.00\] \| +1\.354 \[\d\.\d\d–\d\.\d\d\] \|/);
+    expect(md).not.toMatch(/★|tie/);
     expect(md).toContain('1/2 CRASHED');
-    expect(matrixTable(summary)).toContain('**69.00**');
+    expect(md).toContain('2 ok');
+    const marked = summary.map((r) => ({ ...r, verdict: r.allocator === 'mimalloc' ? 'best' as const : null }));
+    expect(summaryTable(marked)).toMatch(/\| mimalloc +\| +★ +\| +\*\*69\.00\*\* \|/);
+    expect(matrixTable(marked)).toContain('**69.00** ★');
+    const tied = summary.map((r) => ({ ...r, verdict: r.allocator === 'glibc' ? null : 'tie' as const }));
+    expect(summaryTable(tied)).toMatch(/\| hakmem +\| +tie +\| +\*\*60\.00\*\* \|/);
+    expect(matrixTable(tied)).toContain('60.00 (tie)');
+  });
+  it('formats ratios with their intervals', () => {
+    expect(fmtRatioCi(1.0444, [0.9812, 1.1123])).toBe('1.044 [0.98–1.11]');
+    expect(fmtRatioCi(1.0444, null)).toBe('1.044 [–]');
+    expect(fmtRatioCi(null, null)).toBe('–');
   });
 });
 
@@ -114,13 +139,22 @@ describe('SVG charts', () => {
 describe('report.html', () => {
   it('is self-contained and escapes what it shows', async () => {
     const svg = await renderSvg(workloadChartSpec(summary, 'random_mixed', 'mimalloc'));
+    const marked = summary.map((r) => ({
+      ...r,
+      verdict: (r.allocator === 'glibc' ? null : 'tie') as BenchVerdict | null,
+      vsRunnerUp: r.allocator === 'mimalloc' ? { allocator: 'hakmem', ratio: 1.1, ci: [0.9, 1.3] as [number, number], n: 9 } : null,
+    }));
+    marked[2]!.verdict = 'best';
     const html = renderReportHtml({
-      title: 'bench <test>', intro: ['a & b'], table: benchTableRows(summary), charts: [{ name: 'chart-random_mixed.svg', svg }],
+      title: 'bench <test>', intro: ['a & b'], table: benchTableRows(marked), charts: [{ name: 'chart-random_mixed.svg', svg }],
       context: fixture().context as unknown as Record<string, unknown>, failures: failureList(runs),
     });
     expect(html).toContain('<title>bench &lt;test&gt;</title>');
     expect(html).toContain('<table id="results">');
     expect(html.match(/<tr class="best">/g)).toHaveLength(1);
+    expect(html.match(/<tr class="tie">/g)).toHaveLength(1);
+    expect(html).toContain('title="mimalloc / hakmem per round: 1.100 [0.90–1.30] over 9 paired round(s)"');
+    expect(html).toContain('0.882 [–]');
     expect(html).toContain('Segmentation fault &lt;core&gt;');
     expect(html).toContain('<svg');
     expect(html).toContain('hakmem.hakmem.configHash');
