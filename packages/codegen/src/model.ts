@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AnyKnobValue, Knob } from '@hakmem/box-kit';
 import { envName, shortPackage, snake, upperSnake } from './names.ts';
 import { sizeClasses, type SizeClasses } from './size-classes.ts';
@@ -6,6 +7,7 @@ import type { Effective, Mode, SourcedBox, Validated } from './types.ts';
 import { PROFILE_PATH } from './validate.ts';
 
 const GENERATOR = '@hakmem/codegen';
+const GENERATOR_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const FRONT_GATE = 'front.gate';
 const ENV_GATE = 'env';
 
@@ -91,8 +93,10 @@ export interface Model {
   configFile: string;
   buildBanner: string;
   docsBanner: string;
-  versions: { macro: string; version: string }[];
+  versions: { macro: string; name: string; version: string }[];
   versionsString: string;
+  /** The version of @hakmem/codegen that generated the headers (recorded in the library's manifest). */
+  generatorVersion: string;
   boxes: BoxModel[];
   frontGate: BoxModel | undefined;
   classes: SizeClasses & { sizesInit: string; tinyIndexInit: string; midIndexInit: string; tinyIndexLen: string; midIndexLen: string };
@@ -343,9 +347,11 @@ export function buildModel(v: Validated, mode: Mode): Model {
     docsBanner: `<!-- ${banner(declFiles).slice(3, -3)} -->`,
     versions: packages.map((p) => ({
       macro: `HAKMEM_BOX_${p.name.replace(/^box-/, '').replace(/-/g, '_').toUpperCase()}_VERSION`,
+      name: p.name,
       version: p.version,
     })),
     versionsString: packages.map((p) => `${p.name}@${p.version}`).join(' '),
+    generatorVersion: GENERATOR_VERSION,
     boxes,
     frontGate: boxes.find((b) => b.configPath === FRONT_GATE),
     classes: {
