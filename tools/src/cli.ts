@@ -135,6 +135,19 @@ program
   });
 
 program
+  .command('info')
+  .description('what a hakmem library is (mode, profile, config hash, box versions, compiler, flags), read from its .hakmem_manifest section without loading it')
+  .argument('<lib>', 'a libhakmem .so or .a (any copy, anywhere)')
+  .option('--json', 'print JSON', false)
+  .action(async (lib: string, o: { json: boolean }) => {
+    const { runInfo } = await import('./info.ts');
+    const r = runInfo(lib, { json: o.json });
+    process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    process.exitCode = r.code;
+  });
+
+program
   .command('peers')
   .description("install Debian's mimalloc, jemalloc and tcmalloc (as root with apt-get), or print the command to do it")
   .action(async () => {
