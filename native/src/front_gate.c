@@ -144,6 +144,88 @@ static void large_free(void *p) {
   hk_os_unmap(base, len);
 }
 
+/* Make h's mapping new_len bytes (more than now), keeping the block's offset in it.
+ * Returns the block (moved or not), or NULL with nothing changed.
+ *
+ * Pages are not copied: the mapping grows where it lies when the addresses after it are
+ * free; else a suitably aligned range of the new length is reserved and the mapping is
+ * moved into it (mremap), as one kernel mapping, so the next growth can do the same. Only
+ * a mapping the program has split (mprotect or madvise on part of it) is copied.
+ *
+ * The segment map never names memory another thread may be mapping: a new range is
+ * marked before the block is handed back (nobody else has a pointer into it before), and
+ * the old range is cleared before it is unmapped (after that another thread may map it
+ * and mark it for itself; clearing it late would undo that). Only this block's entries
+ * change; a concurrent free of any other block reads what it always read. */
+static void *large_grow(hk_large_t *h, size_t new_len) {
+  char *base = h->base;
+  size_t len = h->map_len;
+  size_t off = (size_t)((char *)h->user - base);
+  int grown = hk_os_remap_in_place(base, len, new_len);
+  if (grown > 0) {
+    seg_mark(base + len, new_len - len, HK_SEG_LARGE);
+    h->map_len = new_len;
+    return h->user;
+  }
+  /* the block keeps its alignment: a block aligned beyond SS sits at off = its alignment */
+  size_t align = off & -off;
+  if (align < HK_SS_SIZE) align = HK_SS_SIZE;
+  char *dst = hk_os_map_aligned(new_len, align);
+  if (dst == NULL) return NULL;
+  if (grown == 0) { /* one kernel mapping with no room after it: move it */
+    seg_mark(base, len, 0);
+    if (hk_os_remap_to(base, len, new_len, dst)) goto moved;
+    seg_mark(base, len, HK_SEG_LARGE); /* still mapped, so still ours: nobody can have taken it */
+    if ((dst = hk_os_map_aligned(new_len, align)) == NULL) return NULL; /* remap_to released the first */
+  }
+  memcpy(dst + off - HK_LARGE_HDR, base + off - HK_LARGE_HDR, len - off + HK_LARGE_HDR);
+  seg_mark(base, len, 0);
+  hk_os_unmap(base, len);
+moved:
+  seg_mark(dst, new_len, HK_SEG_LARGE);
+  hk_large_t *nh = (hk_large_t *)(dst + off - HK_LARGE_HDR);
+  nh->base = dst;
+  nh->map_len = new_len;
+  nh->user = dst + off;
+  return nh->user;
+}
+
+/* realloc of a large block to a size that stays large (> midMax). A shrink stays in place
+ * (the tail goes back to the OS when the block keeps half of the mapping or less); a
+ * growth that fits the mapping's slack is free; beyond it the mapping grows by at least
+ * half (rounded to SS), so a buffer grown in small steps is remapped O(log n) times and
+ * never copied. NULL with errno ENOMEM when nothing can hold it; the block is intact then. */
+static void *large_realloc(hk_large_t *h, size_t size) {
+  char *base = h->base;
+  size_t len = h->map_len;
+  size_t off = (size_t)((char *)h->user - base);
+  if (size > PTRDIFF_MAX - off - HK_SS_SIZE) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  size_t need = (off + size + HK_SS_SIZE - 1) & ~(HK_SS_SIZE - 1);
+  if (need <= len) {
+    if (need <= len / 2) {
+      seg_mark(base + need, len - need, 0); /* cleared before the range can be reused */
+      hk_os_unmap(base + need, len - need);
+      h->map_len = need;
+    }
+    return h->user;
+  }
+  size_t want = len + len / 2;
+  want = want > need && want <= PTRDIFF_MAX - HK_SS_SIZE ? (want + HK_SS_SIZE - 1) & ~(HK_SS_SIZE - 1) : need;
+  void *q = large_grow(h, want);
+  if (q == NULL && want > need) q = large_grow(h, need); /* the address space or commit limit is tight */
+  if (q != NULL) return q;
+  /* no mapping of the new size could be made at all: the ordinary path (and its ENOMEM) */
+  void *user = h->user;
+  q = hak_malloc(size);
+  if (q == NULL) return NULL;
+  memcpy(q, user, len - off);
+  hak_free(user);
+  return q;
+}
+
 /* ---- slow paths ------------------------------------------------------------------ */
 
 hk_noinline void *hk_tiny_refill(size_t size) { return hk_cache_refill(hk_tiny_class(size)); }
@@ -274,9 +356,13 @@ HK_EXPORT void *hak_realloc(void *p, size_t size) {
   }
   uintptr_t a = (uintptr_t)p;
   unsigned kind = hk_seg_kind(a);
+  if (kind == HK_SEG_LARGE && size > HK_FRONT_MID_MAX) { /* stays large: resized in its mapping */
+    hk_large_t *h = large_header(p);
+    if (h != NULL) return large_realloc(h, size);
+  }
   size_t old = kind ? hk_usable(p) : foreign_size(p);
   if (kind == HK_SEG_REGION && size <= old && (size > old / 2 || old <= 64)) return p; /* fits, not wasteful */
-  if (kind == HK_SEG_LARGE && size <= old && size > old / 4) return p;  /* grows or shrinks in place */
+  if (kind == HK_SEG_LARGE && size <= old && size > old / 4) return p;  /* shrinks to a mid size in place */
   void *q = hak_malloc(size);
   if (q == NULL) return NULL;
   memcpy(q, p, old < size ? old : size);

@@ -120,8 +120,10 @@ void hk_free_remote(void *p, struct hk_heap *owner) HK_HIDDEN; /* another heap's
 void *hk_alloc_aligned(size_t align, size_t size) HK_HIDDEN;
 size_t hk_usable(const void *p) HK_HIDDEN;
 
-/* ---- os.c: every mmap, munmap and madvise in one place ----------------------------- */
+/* ---- os.c: every mmap, mremap, munmap and madvise in one place --------------------- */
 void *hk_os_map_aligned(size_t len, size_t align) HK_HIDDEN;
+int hk_os_remap_in_place(void *p, size_t len, size_t new_len) HK_HIDDEN;        /* 1 grown, 0 no room, -1 copy it */
+bool hk_os_remap_to(void *p, size_t len, size_t new_len, void *dst) HK_HIDDEN; /* move into the reservation dst */
 void hk_os_unmap(void *p, size_t len) HK_HIDDEN;
 void hk_os_decommit(void *p, size_t len) HK_HIDDEN;
 void *hk_os_meta_alloc(size_t size) HK_HIDDEN; /* zeroed, never freed; takes hk_meta_lock */

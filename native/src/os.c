@@ -1,4 +1,4 @@
-/* os.c: every system call that maps, unmaps or advises memory, in one place, counted in
+/* os.c: every system call that maps, remaps, unmaps or advises memory, in one place, counted in
  * OBSERVE. Nothing here runs on a fast path.
  *
  * Mappings are ordinary (no MAP_NORESERVE): the kernel's overcommit policy judges a huge
@@ -48,6 +48,36 @@ void *hk_os_map_aligned(size_t len, size_t align) {
   if (tail) hk_os_unmap((char *)start + len, tail);
   atomic_store_explicit(&hint, start, memory_order_relaxed);
   return (void *)start;
+}
+
+/* Grow the mapping [p, p + len) to new_len bytes where it lies (mremap without MAYMOVE,
+ * so p and its alignment stay). 1: grown. 0: it is one kernel mapping but the addresses
+ * after it are taken (it can be moved). -1: anything else, e.g. the range spans several
+ * kernel mappings (the program changed the protection or advice of part of it): moving it
+ * could fail half-way, so it should be copied. mremap is counted as mmap_calls (the box
+ * declares no mremap counter). */
+int hk_os_remap_in_place(void *p, size_t len, size_t new_len) {
+  HK_SS_COUNT(mmap_calls, 1);
+  if (mremap(p, len, new_len, 0) != MAP_FAILED) return 1;
+  return errno == ENOMEM ? 0 : -1;
+}
+
+/* Move the mapping [p, p + len) to dst and make it new_len (>= len) bytes long there:
+ * dst must be a mapping of ours of new_len bytes (a reservation, from hk_os_map_aligned),
+ * which the moved pages and fresh zero pages replace, as one kernel mapping. No page is
+ * copied, and [p, p + len) is unmapped. On failure the old mapping is intact and the
+ * reservation is released, except when the kernel had already unmapped it and it may be
+ * someone else's by now: then it is left alone (a leak of address space, never an unmap of
+ * another thread's memory). */
+bool hk_os_remap_to(void *p, size_t len, size_t new_len, void *dst) {
+  HK_SS_COUNT(mmap_calls, 1);
+  if (mremap(p, len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED, dst) == dst) return true;
+  HK_SS_COUNT(mmap_calls, 1);
+  void *q = mmap(dst, new_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (q == dst) hk_os_unmap(dst, new_len); /* the range was free: the reservation is gone, nobody took it */
+  else if (q != MAP_FAILED) hk_os_unmap(q, new_len); /* a kernel without NOREPLACE placed it elsewhere */
+  /* else EEXIST: the reservation is still there, or another thread mapped into it; leave it */
+  return false;
 }
 
 void hk_os_unmap(void *p, size_t len) {

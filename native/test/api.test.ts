@@ -1,7 +1,8 @@
 // The allocator API as programs see it: native/tests/api_semantics.c (plain malloc API),
 // native/tests/api_hak.c (hak_* API, linked against libhakmem.so),
-// native/tests/cxx_new_delete.cpp (C++ new/delete) and native/tests/alloc_limits.c (sizes
-// and alignments near SIZE_MAX), under each library and under glibc.
+// native/tests/cxx_new_delete.cpp (C++ new/delete), native/tests/alloc_limits.c (sizes and
+// alignments near SIZE_MAX) and native/tests/realloc_growth.c (a buffer grown by realloc in
+// small steps), under each library and under glibc.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LIBS,
@@ -71,6 +72,22 @@ describe.sequential('sizes and alignments at the edge of size_t (alloc_limits)',
   it.each(LIBS)('pass under $file', async (lib) => {
     check(await run(testBin('alloc_limits'), [], { preload: lib.path, timeoutMs: 30_000 }));
   }, 60_000);
+});
+
+describe.sequential('realloc growth (realloc_growth)', () => {
+  // a buffer grown by 4 KiB steps to 256 MiB: under 20 s (the program checks it, and its
+  // peak RSS, and its contents across every move); large blocks are remapped, not copied
+  const check = (r: Awaited<ReturnType<typeof run>>) => {
+    expectOk(r);
+    expect(r.stdout, describeRun(r)).toMatch(/^realloc_growth: grow 256 MiB in \d+\.\d+ s/m);
+    expect(r.stdout, describeRun(r)).toMatch(/^realloc_growth: ok \(\d+ checks\)$/m);
+  };
+  it('passes under glibc (the control)', async () => {
+    check(await run(testBin('realloc_growth'), [], { timeoutMs: 150_000 }));
+  }, 180_000);
+  it.each(LIBS)('passes under $file', async (lib) => {
+    check(await run(testBin('realloc_growth'), [], { preload: lib.path, timeoutMs: 150_000 }));
+  }, 180_000);
 });
 
 describe.sequential('malloc_trim', () => {
