@@ -11,7 +11,7 @@ const CSS = `
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
-th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:right}
+th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:right}td{white-space:nowrap}
 th{background:#f3f3f3}td.l,th.l{text-align:left}
 tr.best td{background:#e8f5e9;font-weight:600}tr.tie td{background:#fff8e1}td.c,th.c{text-align:center}
 td.fail{color:#b00020;font-weight:600}
