@@ -30,6 +30,7 @@ export const PREREQS: readonly Prereq[] = [
   { pkg: 'gcc', probes: [{ cmd: 'gcc' }, { cmd: 'cc' }], why: 'builds native/ (the Makefile and the tests call cc)' },
   { pkg: 'g++', probes: [{ cmd: 'g++' }, { cmd: 'c++' }], why: 'builds the C++ operator new/delete tests' },
   { pkg: 'make', probes: [{ cmd: 'make' }], why: 'runs native/Makefile' },
+  { pkg: 'pkg-config', probes: [{ cmd: 'pkg-config' }], why: 'the install test builds a program with pkg-config --cflags --libs hakmem' },
   { pkg: 'binutils', probes: [{ cmd: 'nm' }], why: 'the linker and assembler; nm checks exported symbols' },
   { pkg: 'valgrind', probes: [{ cmd: 'valgrind' }], why: 'callgrind instruction counts (bench --instructions)' },
   { pkg: 'strace', probes: [{ cmd: 'strace' }], why: 'the syscall budget tests and bench --syscalls' },

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { loadBoxes } from './load-boxes.ts';
 import { loadConfig } from './load-config.ts';
-import { buildModel } from './model.ts';
+import { buildManifestJson } from './manifest.ts';
+import { buildModel, GENERATOR_VERSION } from './model.ts';
 import { repoRoot } from './paths.ts';
 import { renderDocs, renderHeaders } from './render.ts';
 import { MODES, type Mode } from './types.ts';
@@ -44,6 +45,9 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     const dir = outputDir(mode, modes, options.outDir);
     for (const [name, content] of renderHeaders(model)) outputs.set(path.join(dir, name), content);
   }
+  // mode-independent: beside the mode directories (or the one mode's headers with --out DIR)
+  const manifestDir = options.outDir === undefined ? path.join(repoRoot, 'native', 'generated') : path.resolve(options.outDir);
+  outputs.set(path.join(manifestDir, 'manifest.json'), buildManifestJson(validated, GENERATOR_VERSION));
   const docsFile = path.resolve(options.docsFile ?? path.join(repoRoot, 'docs', 'knobs.md'));
   outputs.set(docsFile, renderDocs(buildModel(validated, modes[0] ?? 'standard')));
   if (options.check) return { files: [...outputs.keys()], differing: compareOutputs(outputs) };

@@ -7,7 +7,7 @@ import type { Effective, Mode, SourcedBox, Validated } from './types.ts';
 import { PROFILE_PATH } from './validate.ts';
 
 const GENERATOR = '@hakmem/codegen';
-const GENERATOR_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const GENERATOR_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const FRONT_GATE = 'front.gate';
 const ENV_GATE = 'env';
 
