@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { buildNative } from './build-native.ts';
 import { installPeers } from './peers.ts';
 import { runSetup } from './setup.ts';
-import { defaultBinDir, defaultLibDir, defaultResultsDir } from './paths.ts';
+import { defaultBinDir, defaultLibDir, defaultResultsDir, repoRoot } from './paths.ts';
 import { runBench } from './run-bench.ts';
 import { runAb } from './ab.ts';
 import { runSoak } from './soak.ts';
@@ -132,6 +132,22 @@ program
     process.stdout.write(tableFromResults(r.results, {
       source: rel && !rel.startsWith('..') ? rel : real, workloads: o.workloads, allocators: o.allocators, upgradedFrom: r.upgradedFrom,
     }));
+  });
+
+program
+  .command('figures')
+  .description('rewrite the generated figure blocks of Markdown files from their results files (or --check that they are current)')
+  .argument('[files...]', 'Markdown files holding "<!-- generated: hakmem table ... -->" blocks', ['README.md'])
+  .option('--check', 'change nothing; exit 1 naming every file whose blocks are stale', false)
+  .action(async (files: string[], o: { check: boolean }) => {
+    const { updateFigures } = await import('./figures.ts');
+    const r = updateFigures(files.map((f) => path.resolve(f)), repoRoot, o.check);
+    if (o.check && r.stale.length) {
+      log(`hakmem figures: stale generated figures in ${r.stale.join(', ')}; run: npx hakmem figures ${files.join(' ')}`);
+      process.exitCode = 1;
+    } else {
+      log(`hakmem figures: ${r.blocks} block(s) in ${files.length} file(s)${o.check ? ' are current' : r.stale.length ? `; rewrote ${r.stale.join(', ')}` : ', unchanged'}`);
+    }
   });
 
 program

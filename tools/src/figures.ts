@@ -1,0 +1,52 @@
+/**
+ * `hakmem figures [FILE...]`: rewrites the generated blocks of Markdown files (README.md by
+ * default) from their commands, or with --check says which block is stale. Only `hakmem table`
+ * may generate a block: figures come from a committed results file, never by hand.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { findGeneratedBlocks, GeneratedBlockError, regenerateBlocks } from './generated-blocks.ts';
+import { readBenchResults } from './read-results.ts';
+import { tableFromResults } from './table-from-results.ts';
+
+/** The output of one block's command, run from `root` (the results path is relative to it). */
+export function renderBlock(argv: readonly string[], root: string): string {
+  if (argv[0] !== 'table') throw new GeneratedBlockError(`generated block "hakmem ${argv.join(' ')}": only "hakmem table" may generate figures`);
+  const parsed = new Command('table')
+    .exitOverride()
+    .argument('<results>')
+    .option('--workloads <list>')
+    .option('--allocators <list>')
+    .parse(argv.slice(1), { from: 'user' });
+  const file = parsed.args[0]!;
+  if (path.isAbsolute(file) || file.startsWith('..')) {
+    throw new GeneratedBlockError(`generated block "hakmem ${argv.join(' ')}": the results file must be a path inside the repository`);
+  }
+  const o = parsed.opts<{ workloads?: string; allocators?: string }>();
+  const r = readBenchResults(path.join(root, file));
+  return tableFromResults(r.results, { source: file, workloads: o.workloads, allocators: o.allocators, upgradedFrom: r.upgradedFrom });
+}
+
+export interface FiguresOutcome {
+  /** Files whose blocks changed (written unless check). */
+  stale: string[];
+  blocks: number;
+}
+
+/** Regenerates (or, with check, compares) every block of the given files. */
+export function updateFigures(files: readonly string[], root: string, check: boolean): FiguresOutcome {
+  const stale: string[] = [];
+  let blocks = 0;
+  for (const f of files) {
+    const abs = path.resolve(root, f);
+    const text = fs.readFileSync(abs, 'utf8');
+    blocks += findGeneratedBlocks(text).length;
+    const next = regenerateBlocks(text, (argv) => renderBlock(argv, root));
+    if (next !== text) {
+      stale.push(f);
+      if (!check) fs.writeFileSync(abs, next);
+    }
+  }
+  return { stale, blocks };
+}
