@@ -1,0 +1,88 @@
+# native/check/check.mk - debug and sanitizer builds of the allocator, the seeded stress
+# test and the libFuzzer target (included by native/Makefile; issue 8).
+#
+# Targets (everything goes under $(DIST)/check/, or $(CHECK_DEBUG_DIST) for check-debug):
+#   check-debug     the whole native build (three libraries, the C tests) with -O1 -g
+#                   -DHK_DEBUG=1, into $(CHECK_DEBUG_DIST) (default dist/native-debug): run the
+#                   specs against it with HAKMEM_DIST=dist/native-debug npx vitest run native/test/...
+#   check-stress    $(DIST)/check/bin/stress: the stress test on the plain malloc API (for
+#                   LD_PRELOAD of each library, or glibc as the control)
+#   check-asan      $(DIST)/check/bin/stress-asan: the stress test on the hak_* API, linked
+#                   with the allocator objects, all built with -fsanitize=address,undefined
+#   check-tsan      $(DIST)/check/bin/{stress,mt_cross_free,thread_churn}-tsan: the same with
+#                   -fsanitize=thread (mt_cross_free and thread_churn from native/tests, their
+#                   malloc calls routed to hak_* by hak_shim.h)
+#   check-fuzz      $(DIST)/check/bin/fuzz_hak: the libFuzzer target (clang -fsanitize=fuzzer,
+#                   address,undefined; the allocator objects carry coverage too)
+#   check-all       all of the above
+#
+# The sanitizer builds use clang (CHECK_CC): libFuzzer exists only there, and one compiler
+# for the three keeps their runtimes consistent. The allocator's objects define malloc, free
+# & co. (front_gate.c aliases them to hak_*); linked into a program those definitions would
+# replace the sanitizer runtime's interceptors (ASan and TSan would then neither see nor
+# check the program's own allocations, and the runtime's internal calls would land in
+# hakmem). So every global symbol that is not hak_* or hk_* is made local in the objects
+# with objcopy --localize-symbol: no source change, and the program reaches the allocator
+# only through hak_*. The allocator's own memory comes from mmap, which the sanitizers do
+# not police, so ASan checks the allocator's code (its globals, stacks, metadata reads),
+# UBSan its arithmetic, and TSan its synchronisation (the blocks the program writes move
+# between threads through the allocator's remote queues and heaps).
+
+CHECK_SRC   := $(ROOT)/native/check
+CHECK_OUT   := $(DIST)/check
+CHECK_BIN   := $(CHECK_OUT)/bin
+CHECK_CC    ?= clang
+CHECK_GEN   := $(GEN)/standard
+CHECK_DEBUG_DIST ?= $(ROOT)/dist/native-debug
+CHECK_DEBUG_CFLAGS := -O1 -g -DHK_DEBUG=1 -Wall -Wextra -Werror -std=gnu11 -pthread
+# -Werror stays off for clang: its warnings are not the build's contract (gcc's are)
+CHECK_SAN_BASE := -O1 -g -DHK_DEBUG=1 -fno-omit-frame-pointer -Wall -Wextra -std=gnu11 -pthread \
+                  -fno-strict-aliasing -I$(ROOT)/native/include
+CHECK_ASAN  := -fsanitize=address,undefined -fno-sanitize-recover=all
+CHECK_TSAN  := -fsanitize=thread
+CHECK_FUZZ  := -fsanitize=address,undefined -fno-sanitize-recover=all
+CHECK_HDRS  := $(HDR) $(wildcard $(CHECK_GEN)/*.h)
+
+.PHONY: check-debug check-stress check-asan check-tsan check-fuzz check-all
+check-all: check-debug check-stress check-asan check-tsan check-fuzz
+
+check-debug:
+	$(MAKE) -C $(ROOT)/native DIST=$(CHECK_DEBUG_DIST) CFLAGS="$(CHECK_DEBUG_CFLAGS)" libs include tests tests-api
+
+check-stress: $(CHECK_BIN)/stress
+$(CHECK_BIN)/stress: $(CHECK_SRC)/stress.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -Wall -Wextra -Werror -std=gnu11 -pthread -fno-builtin -o $@ $< -lpthread
+
+# $(1) = variant (asan, tsan, fuzz), $(2) = its flags
+define CHECK_VARIANT
+CHECK_OBJ_$(1) := $(addprefix $(CHECK_OUT)/obj/$(1)/,$(addsuffix .o,$(NAMES)))
+$(CHECK_OUT)/obj/$(1)/%.o: $(ROOT)/native/src/%.c $(CHECK_HDRS)
+	@mkdir -p $$(@D)
+	$(CHECK_CC) $(CHECK_SAN_BASE) $(2) -DHAKMEM_BUILD_CFLAGS='"check-$(1)"' -I$(CHECK_GEN) -c $$< -o $$@.tmp
+	objcopy $$$$(nm -g --defined-only $$@.tmp | awk '$$$$3 !~ /^(hak|hk)_/ {printf " --localize-symbol=%s", $$$$3}') $$@.tmp $$@
+	rm -f $$@.tmp
+endef
+$(eval $(call CHECK_VARIANT,asan,$(CHECK_ASAN)))
+$(eval $(call CHECK_VARIANT,tsan,$(CHECK_TSAN)))
+$(eval $(call CHECK_VARIANT,fuzz,$(CHECK_FUZZ) -fsanitize=fuzzer-no-link))
+
+check-asan: $(CHECK_BIN)/stress-asan
+$(CHECK_BIN)/stress-asan: $(CHECK_SRC)/stress.c $(CHECK_OBJ_asan) $(ROOT)/native/include/hakmem.h
+	@mkdir -p $(@D)
+	$(CHECK_CC) $(CHECK_SAN_BASE) $(CHECK_ASAN) -DSTRESS_HAK -o $@ $< $(CHECK_OBJ_asan) -lpthread
+
+CHECK_TSAN_BINS := $(addprefix $(CHECK_BIN)/,stress-tsan mt_cross_free-tsan thread_churn-tsan)
+check-tsan: $(CHECK_TSAN_BINS)
+$(CHECK_BIN)/stress-tsan: $(CHECK_SRC)/stress.c $(CHECK_OBJ_tsan) $(ROOT)/native/include/hakmem.h
+	@mkdir -p $(@D)
+	$(CHECK_CC) $(CHECK_SAN_BASE) $(CHECK_TSAN) -DSTRESS_HAK -o $@ $< $(CHECK_OBJ_tsan) -lpthread
+$(CHECK_BIN)/%-tsan: $(ROOT)/native/tests/%.c $(CHECK_SRC)/hak_shim.h $(CHECK_OBJ_tsan) $(ROOT)/native/include/hakmem.h
+	@mkdir -p $(@D)
+	$(CHECK_CC) $(CHECK_SAN_BASE) $(CHECK_TSAN) -fno-builtin -I$(ROOT)/native/tests -include $(CHECK_SRC)/hak_shim.h \
+		-o $@ $< $(CHECK_OBJ_tsan) -lpthread -ldl
+
+check-fuzz: $(CHECK_BIN)/fuzz_hak
+$(CHECK_BIN)/fuzz_hak: $(CHECK_SRC)/fuzz_hak.c $(CHECK_OBJ_fuzz) $(ROOT)/native/include/hakmem.h
+	@mkdir -p $(@D)
+	$(CHECK_CC) $(CHECK_SAN_BASE) $(CHECK_FUZZ) -fsanitize=fuzzer -o $@ $< $(CHECK_OBJ_fuzz) -lpthread
