@@ -63,6 +63,8 @@ describe.skipIf(skip)('npm run release (dry run) in a temporary clone', () => {
     expect(fs.existsSync(path.join(clone, '.changeset', 'ss-test.md'))).toBe(false);
     const decl = JSON.parse(fs.readFileSync(path.join(clone, 'packages/box-superslab/declaration.json'), 'utf8')) as { version: string };
     expect(decl.version).toBe(pkgVersion('packages/box-superslab'));
+    const lock = JSON.parse(fs.readFileSync(path.join(clone, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+    expect(lock.packages['packages/box-superslab']?.version).toBe(pkgVersion('packages/box-superslab'));
   });
 
   it('the rebuilt libraries say the new version (hakmem info)', async () => {

@@ -4,7 +4,7 @@
  *
  *   1. the release plan (`changeset status --output`); nothing pending: stop;
  *   2. `changeset version`: package versions and CHANGELOG.md entries; the distribution version
- *      (native/package.json) moves by the largest bump of the plan;
+ *      (native/package.json) moves by the largest bump of the plan; package-lock.json follows;
  *   3. `npm run codegen`: the headers carry the new box versions;
  *      packages/box-* /declaration.json: the declarations as released (check-changesets' baseline);
  *   4. `make -C native`: all three modes (and the tests' programs);
@@ -80,6 +80,8 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
   fs.writeFileSync(nativePkgFile, `${JSON.stringify(nativePkg, null, 2)}\n`);
   const version = nativePkg.version;
   log(`release: hakmem ${version}`);
+  // package-lock.json records the workspace versions: without this, npm ci refuses the release commit
+  await run('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline']);
 
   // 3. headers with the new versions; the released declarations
   await run(bin('tsx'), [path.join(root, 'packages', 'codegen', 'src', 'cli.ts')]);
