@@ -15,6 +15,9 @@
 #   check-fuzz      $(DIST)/check/bin/fuzz_hak: the libFuzzer target (clang -fsanitize=fuzzer,
 #                   address,undefined; the allocator objects carry coverage too)
 #   check-all       all of the above
+#   check-run-asan  build and run the ASan+UBSan stress at fixed seeds (CI)
+#   check-run-tsan  build and run the TSan programs at fixed seeds (CI; tsan.supp lists the
+#                   reported, not yet fixed findings)
 #
 # The sanitizer builds use clang (CHECK_CC): libFuzzer exists only there, and one compiler
 # for the three keeps their runtimes consistent. The allocator's objects define malloc, free
@@ -43,7 +46,7 @@ CHECK_TSAN  := -fsanitize=thread
 CHECK_FUZZ  := -fsanitize=address,undefined -fno-sanitize-recover=all
 CHECK_HDRS  := $(HDR) $(wildcard $(CHECK_GEN)/*.h)
 
-.PHONY: check-debug check-stress check-asan check-tsan check-fuzz check-all
+.PHONY: check-debug check-stress check-asan check-tsan check-fuzz check-all check-run-asan check-run-tsan
 check-all: check-debug check-stress check-asan check-tsan check-fuzz
 
 check-debug:
@@ -86,3 +89,18 @@ check-fuzz: $(CHECK_BIN)/fuzz_hak
 $(CHECK_BIN)/fuzz_hak: $(CHECK_SRC)/fuzz_hak.c $(CHECK_OBJ_fuzz) $(ROOT)/native/include/hakmem.h
 	@mkdir -p $(@D)
 	$(CHECK_CC) $(CHECK_SAN_BASE) $(CHECK_FUZZ) -fsanitize=fuzzer -o $@ $< $(CHECK_OBJ_fuzz) -lpthread
+
+# Fixed-seed runs for CI (.ci/run): about 15 s (ASan) and 25 s (TSan) on a loaded 2-core machine.
+CHECK_ASAN_ENV := ASAN_OPTIONS=abort_on_error=0:detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+CHECK_TSAN_ENV := TSAN_OPTIONS="suppressions=$(CHECK_SRC)/tsan.supp halt_on_error=1 exitcode=66 second_deadlock_stack=1"
+check-run-asan: $(CHECK_BIN)/stress-asan
+	$(CHECK_ASAN_ENV) $< seed=1 threads=1 ops=300000
+	$(CHECK_ASAN_ENV) $< seed=2 threads=4 life=5000 ops=200000
+	$(CHECK_ASAN_ENV) HAKMEM_REMOTE_PUSH_BATCH=8 HAKMEM_REMOTE_DRAIN_THRESHOLD=4 HAKMEM_UCACHE_CAPACITY=4 \
+		$< seed=3 threads=4 life=3000 ops=200000
+check-run-tsan: $(CHECK_TSAN_BINS)
+	$(CHECK_TSAN_ENV) $(CHECK_BIN)/stress-tsan seed=4 threads=4 life=3000 ops=60000
+	$(CHECK_TSAN_ENV) HAKMEM_REMOTE_PUSH_BATCH=8 HAKMEM_REMOTE_DRAIN_THRESHOLD=4 \
+		$(CHECK_BIN)/stress-tsan seed=5 threads=4 life=2000 ops=60000
+	$(CHECK_TSAN_ENV) $(CHECK_BIN)/mt_cross_free-tsan ops=100000 threads=4
+	$(CHECK_TSAN_ENV) $(CHECK_BIN)/thread_churn-tsan threads=300 concurrency=4 rss_mb=512
