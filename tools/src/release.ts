@@ -57,9 +57,9 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
   const { root } = opts;
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const bin = (name: string): string => path.join(root, 'node_modules', '.bin', name);
-  const run = async (cmd: string, args: string[]): Promise<void> => {
+  const run = async (cmd: string, args: string[], env: Record<string, string> = {}): Promise<void> => {
     log(`release: ${path.basename(cmd)} ${args.join(' ')}`);
-    await execa(cmd, args, { cwd: root, stdout: 'pipe', stderr: 'pipe', env: { NX_DAEMON: 'false' } });
+    await execa(cmd, args, { cwd: root, stdout: 'pipe', stderr: 'pipe', env: { NX_DAEMON: 'false', ...env } });
   };
 
   // 1. the plan
@@ -91,7 +91,8 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
   await run('make', ['-s', '-C', path.join(root, 'native'), '-j', String(Math.max(1, os.availableParallelism()))]);
 
   // 5. the tests
-  if (!opts.skipTests) await run(bin('vitest'), ['run']);
+  // (not the release test itself: it would clone this tree and release it once more)
+  if (!opts.skipTests) await run(bin('vitest'), ['run'], { HAKMEM_SKIP_RELEASE_TEST: '1' });
   else log('release: tests skipped (--skip-tests)');
 
   // 6. dist/release
