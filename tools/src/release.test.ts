@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireHeavyLock } from '../../native/test/helpers.ts';
 import { bumpVersion } from './release.ts';
 import { readLibraryInfo } from './info.ts';
 import { repoRoot } from './paths.ts';
@@ -20,9 +21,12 @@ const git = (...args: string[]): string =>
   execFileSync('git', args, { cwd: clone, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
 let before: Record<string, string>;
 let log = '';
+let unlock: (() => void) | undefined;
 
 describe.skipIf(skip)('npm run release (dry run) in a temporary clone', () => {
   beforeAll(async () => {
+    // a full native build: not while the timing-sensitive native specs run
+    unlock = await acquireHeavyLock();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-release-test-'));
     clone = path.join(tmp, 'hakmem');
     await execa('git', ['clone', '-q', repoRoot, clone]);
@@ -44,8 +48,9 @@ describe.skipIf(skip)('npm run release (dry run) in a temporary clone', () => {
     const r = await execa(path.join(nm, '.bin', 'tsx'), ['tools/src/release.ts', '--skip-tests'], { cwd: clone, reject: false, all: true });
     log = r.all ?? '';
     expect(r.exitCode, log).toBe(0);
-  }, 900_000);
+  }, 1_800_000);
   afterAll(() => {
+    unlock?.();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
