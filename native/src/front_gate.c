@@ -251,7 +251,7 @@ hk_noinline void *hk_alloc_slow(size_t size) {
 hk_noinline void hk_free_full(void *p) {
   unsigned cls = hk_unit_of((uintptr_t)p)->cls;
   hk_tls.cache[cls].room++; /* hak_free decremented it to test it */
-  if (hk_tls.heap == NULL) { /* owner NULL: the slab is in the pool, so a double free */
+  if (hk_tls.heap == NULL || hk_marked_free(p)) { /* owner NULL: the slab is in the pool; or already free */
     HK_FRONT_COUNT(foreign_frees, 1);
     return;
   }

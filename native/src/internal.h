@@ -74,6 +74,24 @@ hk_inline void hk_tcache_push(hk_tcache_t *tc, hk_block_t *b) {
   tc->room--;
 }
 
+/* ---- the free mark: double frees across threads are dropped, not followed ------------
+ * A block in a slab's free list or in a remote queue / outbox carries HK_FREE_MARK ^ its
+ * address in its second word (every block has two); a block in a thread cache (running or
+ * parked) or in the user's hands does not (the mark is cleared when blocks leave those
+ * lists for a cache: refill, drain). A free that reaches a slow path (remote, or local
+ * with the cache full) and finds the mark is a double free and is dropped, so the block is
+ * never in two lists at once: that is what made an unrelated thread crash later, after it
+ * adopted the heap (in hk_cache_park, hk_remote_drain or malloc's pop). The fast paths
+ * neither set nor read it. Not seen: a second free of a block that sits in a thread cache,
+ * running or parked (tiny blocks of an exited thread; marking those would walk every
+ * parked list at each thread exit and adoption, +10 % instructions in thread_churn). The
+ * address makes a match by accident (stale user data) practically impossible. */
+#define HK_FREE_MARK 0x686b46726565426bull /* "hkFreeBk" */
+hk_inline uintptr_t hk_free_mark_of(const hk_block_t *b) { return (uintptr_t)HK_FREE_MARK ^ (uintptr_t)b; }
+hk_inline bool hk_marked_free(const hk_block_t *b) { return ((const uintptr_t *)b)[1] == hk_free_mark_of(b); }
+hk_inline void hk_mark_free(hk_block_t *b) { ((uintptr_t *)b)[1] = hk_free_mark_of(b); }
+hk_inline void hk_mark_clear(hk_block_t *b) { ((uintptr_t *)b)[1] = 0; }
+
 /* ---- init.c: process and thread lifecycle ------------------------------------------ */
 void hk_process_init(void) HK_HIDDEN;
 bool hk_thread_init(void) HK_HIDDEN; /* false: no heap could be had (ENOMEM) */

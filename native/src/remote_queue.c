@@ -28,8 +28,12 @@ void hk_remote_flush(hk_tls_t *t) {
 }
 
 /* A free of a block owned by another heap: gather it for its owner, push when the batch is
- * full. With pushBatch 1 (a constant in FAST) this is one push per free. */
+ * full. With pushBatch 1 (a constant in FAST) this is one push per free. A block that is
+ * already free (queued, or in its slab's free list) is a double free: dropped, so it is
+ * never in two lists at once (see the free mark in internal.h). */
 void hk_remote_free(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) {
+  if (hk_unlikely(hk_marked_free(b))) return;
+  hk_mark_free(b);
   uint32_t batch = (uint32_t)hk_remote_push_batch();
   if (batch <= 1) {
     push_chain(owner, b, b, 1);
@@ -58,6 +62,7 @@ void hk_remote_drain(hk_heap_t *h, hk_tls_t *t, uint64_t budget) {
     if (b == NULL) b = atomic_exchange_explicit(&h->remote, NULL, memory_order_acquire);
     while (b != NULL && done < budget) {
       hk_block_t *next = b->next;
+      hk_mark_clear(b); /* out of the queue: see the free mark in internal.h */
       hk_tcache_t *tc = t ? &t->cache[hk_unit_of((uintptr_t)b)->cls] : NULL;
       if (tc && tc->room > 0) {
         hk_tcache_push(tc, b);

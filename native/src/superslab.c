@@ -273,6 +273,7 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **ou
     while (got + n < want && s->free) {
       hk_block_t *b = s->free;
       s->free = b->next;
+      hk_mark_clear(b); /* into a cache: see the free mark in internal.h */
       b->next = chain;
       chain = b;
       n++;
@@ -284,6 +285,7 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **ou
       s->carved += k;
       n += k;
       for (unsigned i = 0; i < k; i++, p += bs) {
+        hk_mark_clear((hk_block_t *)p); /* a reformatted region may hold an old block's mark here */
         ((hk_block_t *)p)->next = chain;
         chain = (hk_block_t *)p;
       }
@@ -304,7 +306,11 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **ou
  * a whole-region slab is too big to sit idle in one heap). */
 void hk_slab_give(hk_heap_t *h, hk_block_t *b) {
   hk_slab_t *s = hk_slab_of((uintptr_t)b);
+  /* A block already free, or a slab with nothing out: a double free got this far. Dropping
+   * it keeps the slab's list acyclic and its count true (see the free mark in internal.h). */
+  if (hk_unlikely(s->used == 0 || hk_marked_free(b))) return;
   unsigned cls = s->cls;
+  hk_mark_free(b);
   b->next = s->free;
   s->free = b;
   s->used--;

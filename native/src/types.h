@@ -64,7 +64,10 @@
  * BLOCK
  *   A free block's first word is the next pointer of whatever list holds it. Blocks are
  *   at least 16 bytes and 16-byte aligned; a block of class c is hk_class_size[c] bytes.
- *   Live blocks carry no header: the class comes from the slab.
+ *   Live blocks carry no header: the class comes from the slab. The second word of a block
+ *   in a slab's free list or a remote queue holds the free mark (internal.h), which
+ *   slow-path frees check so that a double free across threads is dropped; blocks in thread
+ *   caches and live blocks have no mark (it is cleared as they enter a cache).
  *
  * HEAP (hk_heap_t) AND THREAD CACHE (hk_tls_t)
  *   A heap owns slabs: per class, a list of slabs that still have free or uncarved blocks

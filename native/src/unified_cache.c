@@ -115,7 +115,7 @@ void hk_cache_park(hk_tls_t *t, hk_heap_t *h) {
     hk_tcache_t *tc = &t->cache[c];
     uint32_t held = tc->head ? (uint32_t)((int32_t)tc->limit - tc->room) : 0;
     uint32_t keep = hk_class_is_tiny(c) ? hk_class_refill[c] : 0;
-    for (; held > keep; held--) {
+    for (; held > keep && tc->head; held--) { /* tc->head: a list a double free shortened */
       hk_block_t *b = tc->head;
       tc->head = b->next;
       hk_slab_give(h, b);
