@@ -10,7 +10,8 @@
  *   size (bytes 2-3, little-endian, with the op's high bits as a scale) the size
  * against a model: every live block is patterned from (slot, generation) and checked
  * before it is freed, resized or looked at; realloc keeps the prefix; calloc is zero;
- * usable size >= the size asked for; alignment honoured; no two live blocks overlap.
+ * usable size >= the size asked for, and the usable slack is written too; alignment
+ * honoured; no two live blocks overlap (usable sizes included).
  * Bad input the API promises to survive is part of the language: impossible sizes and
  * counts (overflowing calloc, SIZE_MAX, PTRDIFF_MAX), bad and huge alignments, free,
  * realloc and usable size of NULL and of foreign memory (an mmap'd page the allocator
@@ -32,7 +33,7 @@
 
 typedef struct {
   unsigned char *p;
-  size_t size, align;
+  size_t size, align, usable;
   uint64_t key;
 } slot_t;
 
@@ -75,10 +76,11 @@ static void check(const slot_t *s, size_t size, size_t limit, const char *what) 
 
 static void overlap_check(unsigned idx) {
   slot_t *s = &slots[idx];
-  uintptr_t a = (uintptr_t)s->p, ae = a + (s->size ? s->size : 1);
+  /* the usable bytes are the program's (malloc_usable_size): they must not overlap either */
+  uintptr_t a = (uintptr_t)s->p, ae = a + (s->usable ? s->usable : 1);
   for (unsigned j = 0; j < SLOTS; j++) {
     if (j == idx || !slots[j].p) continue;
-    uintptr_t b = (uintptr_t)slots[j].p, be = b + (slots[j].size ? slots[j].size : 1);
+    uintptr_t b = (uintptr_t)slots[j].p, be = b + (slots[j].usable ? slots[j].usable : 1);
     if (a < be && b < ae) die("two live blocks overlap", idx, j);
   }
 }
@@ -92,6 +94,7 @@ static void take(unsigned idx, void *p, size_t size, size_t align, int zeroed) {
   s->p = p;
   s->size = size;
   s->align = align;
+  s->usable = u;
   s->key = ++gen * 0x2545f4914f6cdd1dull;
   if (zeroed) {
     for (size_t i = 0; i < size && i < EDGE; i++)
@@ -100,6 +103,9 @@ static void take(unsigned idx, void *p, size_t size, size_t align, int zeroed) {
       if (s->p[i]) die("calloc not zero", i, size);
   }
   overlap_check(idx);
+  /* the slack the usable size promises is written too, at both ends */
+  memset(s->p + size, 0xa5, u - size < 256 ? u - size : 256);
+  if (u > size) s->p[u - 1] = 0xa5;
   fill(s);
   live += size;
 }

@@ -10,7 +10,8 @@
  * large blocks up to 4 MiB. Checked on every operation:
  *   - the block's pattern is intact before it is freed, resized or handed over;
  *   - realloc keeps the first min(old, new) bytes;
- *   - usable size >= the size asked for; the alignment asked for (and 16 by default);
+ *   - usable size >= the size asked for (and the slack it promises is written to); the
+ *     alignment asked for (and 16 by default);
  *   - calloc memory reads as zero;
  *   - no NULL for a satisfiable request.
  * Threads live for `life` operations each, then exit with their live blocks handed to the
@@ -265,6 +266,9 @@ static void accept_block(tstate_t *ts, slot_t *s, unsigned idx, void *p, size_t 
   size_t u = A_USABLE(p);
   if (g_trace) fprintf(stderr, "op %" PRIu64 " slot %u: %s size=%zu align=%zu -> %p usable=%zu\n", t_pos.op, idx, what, size, align, p, u);
   if (u < size) fail("usable size below the size asked for", u, size);
+  /* the usable slack is the program's too (malloc_usable_size): written at both ends */
+  memset((unsigned char *)p + size, 0xa5, u - size < 64 ? u - size : 64);
+  if (u > size) ((unsigned char *)p)[u - 1] = 0xa5;
   if (zeroed) {
     size_t bad = each_range(p, size, SIZE_MAX, 0, rf_zero);
     if (bad != SIZE_MAX) fail("calloc memory not zero", bad, size);
