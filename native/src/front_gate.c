@@ -75,7 +75,9 @@ static void *large_alloc(size_t size, size_t align, bool *fresh) {
   /* off + size + SS must not pass PTRDIFF_MAX (no object may), and off alone must not
    * make the subtraction wrap: an alignment of 2^62 or more can never be mapped anyway */
   if (off > PTRDIFF_MAX / 2 || size > PTRDIFF_MAX - off - HK_SS_SIZE) return NULL;
-  size_t len = (off + size + HK_SS_SIZE - 1) & ~(HK_SS_SIZE - 1);
+  /* at least one byte after off: a zero-size block with align = SS would otherwise sit one
+   * past its own mapping, on whatever is mapped next (a region's header) */
+  size_t len = (off + (size ? size : 1) + HK_SS_SIZE - 1) & ~(HK_SS_SIZE - 1);
   void *base = NULL;
   hk_process_init();
   HK_FRONT_COUNT(large_allocs, 1);
