@@ -63,6 +63,10 @@ static struct {
 } large_cache[HK_LARGE_CACHE_MAX];
 static size_t large_cached, large_cached_bytes;
 
+/* large_cached is written under hk_large_lock, and read without it as a hint (large_alloc):
+ * its writes are atomic stores so that the hint is not a data race. */
+static inline void set_large_cached(size_t n) { __atomic_store_n(&large_cached, n, __ATOMIC_RELAXED); }
+
 static void seg_mark(void *base, size_t len, uint8_t kind) {
   for (uintptr_t a = (uintptr_t)base; a < (uintptr_t)base + len; a += HK_SS_SIZE)
     atomic_store_explicit((_Atomic(uint8_t) *)&hk_segmap[a >> HK_SS_SHIFT], kind, memory_order_release);
@@ -94,7 +98,8 @@ static void *large_alloc(size_t size, size_t align, bool *fresh) {
       base = large_cache[best].base;
       len = large_cache[best].len;
       large_cached_bytes -= len;
-      large_cache[best] = large_cache[--large_cached];
+      set_large_cached(large_cached - 1);
+      large_cache[best] = large_cache[large_cached];
       HK_FRONT_COUNT(large_cache_hits, 1);
     }
     pthread_mutex_unlock(&hk_large_lock);
@@ -136,7 +141,7 @@ static void large_free(void *p) {
       large_cached_bytes + len <= (size_t)hk_front_large_cache_bytes()) {
     large_cache[large_cached].base = base;
     large_cache[large_cached].len = len;
-    large_cached++;
+    set_large_cached(large_cached + 1);
     large_cached_bytes += len;
     pthread_mutex_unlock(&hk_large_lock);
     return;
@@ -450,7 +455,7 @@ HK_EXPORT int malloc_trim(size_t pad) {
     seg_mark(large_cache[i].base, large_cache[i].len, 0);
     hk_os_unmap(large_cache[i].base, large_cache[i].len);
   }
-  large_cached = 0;
+  set_large_cached(0);
   large_cached_bytes = 0;
   pthread_mutex_unlock(&hk_large_lock);
   return released > 0;
