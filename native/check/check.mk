@@ -15,6 +15,8 @@
 #   check-fuzz      $(DIST)/check/bin/fuzz_hak: the libFuzzer target (clang -fsanitize=fuzzer,
 #                   address,undefined; the allocator objects carry coverage too)
 #   check-all       all of the above
+#   (CHECK_MODE=fast or observe: the sanitizer targets from that mode's headers, into
+#   $(DIST)/check-<mode>/; the default is standard, into $(DIST)/check/)
 #   check-run-asan  build and run the ASan+UBSan stress at fixed seeds (CI)
 #   check-run-tsan  build and run the TSan programs at fixed seeds (CI; tsan.supp lists the
 #                   reported, not yet fixed findings)
@@ -32,10 +34,12 @@
 # between threads through the allocator's remote queues and heaps).
 
 CHECK_SRC   := $(ROOT)/native/check
-CHECK_OUT   := $(DIST)/check
+# CHECK_MODE=fast|observe: the sanitizer builds from that mode's headers, into $(DIST)/check-<mode>
+CHECK_MODE  ?= standard
+CHECK_OUT   := $(DIST)/check$(if $(filter standard,$(CHECK_MODE)),,-$(CHECK_MODE))
 CHECK_BIN   := $(CHECK_OUT)/bin
 CHECK_CC    ?= clang
-CHECK_GEN   := $(GEN)/standard
+CHECK_GEN   := $(GEN)/$(CHECK_MODE)
 CHECK_DEBUG_DIST ?= $(ROOT)/dist/native-debug
 CHECK_DEBUG_CFLAGS := -O1 -g -DHK_DEBUG=1 -Wall -Wextra -Werror -std=gnu11 -pthread
 # -Werror stays off for clang: its warnings are not the build's contract (gcc's are)
