@@ -35,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
     '-print_final_stats=1',
     '-rss_limit_mb=4096',
     '-timeout=20',
+    '-max_len=512', // up to 128 operations per input
     ...(Number(o.jobs) > 1 ? [`-fork=${Number(o.jobs)}`] : []),
     corpus,
   ];
