@@ -6,7 +6,8 @@
 #                   -DHK_DEBUG=1, into $(CHECK_DEBUG_DIST) (default dist/native-debug): run the
 #                   specs against it with HAKMEM_DIST=dist/native-debug npx vitest run native/test/...
 #   check-stress    $(DIST)/check/bin/stress: the stress test on the plain malloc API (for
-#                   LD_PRELOAD of each library, or glibc as the control)
+#                   LD_PRELOAD of each library, or glibc as the control), and the reproducers
+#                   of reported bugs, repro/*.c -> $(DIST)/check/bin/repro/ (exit 0 = fixed)
 #   check-asan      $(DIST)/check/bin/stress-asan: the stress test on the hak_* API, linked
 #                   with the allocator objects, all built with -fsanitize=address,undefined
 #   check-tsan      $(DIST)/check/bin/{stress,mt_cross_free,thread_churn}-tsan: the same with
@@ -60,6 +61,13 @@ check-stress: $(CHECK_BIN)/stress
 $(CHECK_BIN)/stress: $(CHECK_SRC)/stress.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -Wall -Wextra -Werror -std=gnu11 -pthread -fno-builtin -o $@ $< -lpthread
+
+# reproducers of reported bugs (plain malloc API, for LD_PRELOAD): regression tests once fixed
+CHECK_REPRO_BINS := $(patsubst $(CHECK_SRC)/repro/%.c,$(CHECK_BIN)/repro/%,$(wildcard $(CHECK_SRC)/repro/*.c))
+check-stress: $(CHECK_REPRO_BINS)
+$(CHECK_BIN)/repro/%: $(CHECK_SRC)/repro/%.c
+	@mkdir -p $(@D)
+	$(CC) -O1 -g -Wall -Wextra -Werror -std=gnu11 -pthread -fno-builtin -o $@ $< -lpthread
 
 # $(1) = variant (asan, tsan, fuzz), $(2) = its flags
 define CHECK_VARIANT

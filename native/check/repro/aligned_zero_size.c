@@ -1,12 +1,14 @@
-/* aligned_zero_size: aligned_alloc(2 MiB, 0) returns a pointer one past the end of its own
+/* aligned_zero_size (fixed in 7a5ce7f; a regression test now, run by native/test/stress.test.ts
+ * under every library): aligned_alloc(2 MiB, 0) returned a pointer one past the end of its own
  * mapping, i.e. the first byte of the next SS-aligned range, which is typically a SuperSlab
- * region's header. free() of it then pushes the region header onto a thread cache, and the
- * next malloc of that class hands the header out: the unit map is overwritten.
+ * region's header. free() of it then pushed the region header onto a thread cache, and the
+ * next malloc of that class handed the header out: the unit map was overwritten.
  * Found by native/check/stress.c (seed=4 threads=1 off=95, op 29 -> op 261).
  * Cause: front_gate.c large_alloc(): len = (off + size + SS - 1) & ~(SS - 1) with off = align
- * = SS and size = 0 gives len = off, so user = base + off = base + len.
- * Build: cc -O1 -g -o /tmp/azs native/check/repro/aligned_zero_size.c
- * Run:   LD_PRELOAD=dist/native/lib/libhakmem.so /tmp/azs   (exit 1 = bug, 0 = fixed) */
+ * = SS and size = 0 gave len = off, so user = base + off = base + len.
+ * Build: make -C native check-stress (-> dist/native/check/bin/repro/aligned_zero_size)
+ * Run:   LD_PRELOAD=dist/native/lib/libhakmem.so dist/native/check/bin/repro/aligned_zero_size
+ *        (exit 1 = bug, 0 = fixed) */
 #include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
