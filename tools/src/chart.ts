@@ -2,6 +2,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { EpochLine, SummaryRow } from './types.ts';
+import { fmtMops } from './format-table.ts';
 
 /** Renders a vega-lite spec to an SVG string. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
@@ -45,7 +46,7 @@ export function workloadChartSpec(rows: readonly SummaryRow[], workload: string,
       const mark = r.verdict === 'best' ? '★ ' : r.verdict === 'tie' ? 'tie ' : '';
       const label = v == null
         ? (r.failureKinds.join('+').toUpperCase() || 'n/a')
-        : `${mark}${v.toFixed(2)}×${ci ? ` [${ci[0].toFixed(2)}–${ci[1].toFixed(2)}]` : ''} (${r.medianMops!.toFixed(1)} M/s)`;
+        : `${mark}${v.toFixed(2)}×${ci ? ` [${ci[0].toFixed(2)}–${ci[1].toFixed(2)}]` : ''} (${fmtMops(r.medianMops)} M/s)`;
       return {
         allocator: r.allocator, value: v ?? 0, label, verdict: r.verdict ?? 'other',
         ciLow: ci?.[0] ?? null, ciHigh: ci?.[1] ?? null, labelAt: Math.max(v ?? 0, ci?.[1] ?? 0),

@@ -6,6 +6,12 @@ export function fmt(x: number | null | undefined, digits = 2): string {
   return x == null || !Number.isFinite(x) ? '–' : x.toFixed(digits);
 }
 
+/** M ops/s: two decimals, or three significant digits below 1 (large_mixed runs ~0.0004 M ops/s). */
+export function fmtMops(x: number | null | undefined): string {
+  if (x == null || !Number.isFinite(x)) return '–';
+  return x >= 1 || x === 0 ? x.toFixed(2) : x.toPrecision(3);
+}
+
 export function fmtPct(x: number | null | undefined, digits = 1): string {
   return x == null || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(digits)}%`;
 }
@@ -45,7 +51,7 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
     r.workload,
     r.allocator,
     verdictMark(r),
-    r.verdict ? `**${fmt(r.medianMops)}**` : fmt(r.medianMops),
+    r.verdict ? `**${fmtMops(r.medianMops)}**` : fmtMops(r.medianMops),
     fmtPct(r.cv),
     fmtRatioCi(r.ratioToMimalloc, r.ratioToMimallocCi),
     fmtRatioCi(r.ratioToGlibc, r.ratioToGlibcCi),
@@ -64,7 +70,7 @@ export function matrixTable(rows: readonly SummaryRow[]): string {
     ...allocators.map((a) => {
       const r = rows.find((x) => x.workload === w && x.allocator === a);
       if (!r) return '';
-      const v = r.medianMops == null ? r.failureKinds.join('+').toUpperCase() || '–' : fmt(r.medianMops);
+      const v = r.medianMops == null ? r.failureKinds.join('+').toUpperCase() || '–' : fmtMops(r.medianMops);
       return r.verdict === 'best' ? `**${v}** ★` : r.verdict === 'tie' ? `${v} (tie)` : v;
     }),
   ]);

@@ -66,7 +66,7 @@ describe('tableFromResults', () => {
     // xthread: hakmem-fast and mimalloc swing in opposite directions around the same median: a tie
     expect(table).toMatch(/\| xthread +\| hakmem-fast +\| +tie +\|/);
     expect(table).toMatch(/\| xthread +\| mimalloc +\| +tie +\|/);
-    expect(table).toMatch(/\| xthread +\| glibc +\| +\| +0\.90 \|/);
+    expect(table).toMatch(/\| xthread +\| glibc +\| +\| +0\.900 \|/);
     expect(table).toContain('9 ok');
     expect(out).toContain('★: highest median');
   });
