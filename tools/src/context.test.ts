@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hakmemBuildInfos, looksLikeHakmem, parseBuildInfo, probeBuildInfo, toLibraryBuildInfo } from './build-info.ts';
+import { hakmemBuildInfos, looksLikeHakmem, toLibraryBuildInfo } from './build-info.ts';
 import { collectContext, readBuildHeader } from './context.ts';
+import { parseManifest } from './info.ts';
 import { defaultLibDir } from './paths.ts';
 
 const header = `/* generated */
@@ -12,44 +13,42 @@ const header = `/* generated */
 `;
 
 const fastLib = path.join(defaultLibDir, 'libhakmem-fast.so');
-const probeOutput = 'mode=fast\nprofile=balanced\nconfig_hash=0123456789abcdef\nbox_front=0.1.0\nbox_superslab=0.1.0\nbox_remote=0.1.0\nbox_env=0.2.0\n';
+const manifest = 'hakmem-manifest=1\nmode=fast\nprofile=balanced\nconfig_hash=0123456789abcdef\nbox.box-front=0.1.0\nbox.box-superslab=0.1.0\nbox.box-remote=0.1.0\nbox.box-env=0.2.0\n';
 
 describe('build info from the library', () => {
-  it('parses the probe output into LibraryBuildInfo', () => {
-    expect(toLibraryBuildInfo('/x/libhakmem-fast.so', parseBuildInfo(probeOutput))).toEqual({
+  it('turns a manifest into LibraryBuildInfo', () => {
+    expect(toLibraryBuildInfo('/x/libhakmem-fast.so', parseManifest(manifest))).toEqual({
       path: '/x/libhakmem-fast.so', mode: 'fast', profile: 'balanced', configHash: '0123456789abcdef',
       boxVersions: 'box-front@0.1.0 box-superslab@0.1.0 box-remote@0.1.0 box-env@0.2.0',
     });
-    expect(toLibraryBuildInfo('/x', parseBuildInfo(''))).toEqual({ path: '/x', mode: null, profile: null, configHash: null, boxVersions: null });
+    expect(toLibraryBuildInfo('/x', parseManifest(''))).toEqual({ path: '/x', mode: null, profile: null, configHash: null, boxVersions: null });
   });
   it('knows hakmem libraries by name', () => {
     expect(looksLikeHakmem('/a/libhakmem.so')).toBe(true);
     expect(looksLikeHakmem('/a/libhakmem-fast.so')).toBe(true);
     expect(looksLikeHakmem('/usr/lib/libmimalloc.so.2')).toBe(false);
   });
-  it.runIf(fs.existsSync(fastLib))('asks the built FAST library itself', async () => {
-    const r = await probeBuildInfo(fastLib);
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
-    expect(r.info.mode).toBe('fast');
-    expect(r.info.configHash).toMatch(/^[0-9a-f]{16}$/);
-    expect(r.info.boxVersions).toMatch(/^box-front@\S+ box-superslab@\S+ box-remote@\S+ box-env@\S+$/);
-    expect(r.info.profile).not.toBeNull();
+  it.runIf(fs.existsSync(fastLib))('reads the built FAST library itself', () => {
+    const info = hakmemBuildInfos([{ name: 'hakmem-fast', preload: fastLib }])['hakmem-fast']!;
+    expect(info.mode).toBe('fast');
+    expect(info.configHash).toMatch(/^[0-9a-f]{16}$/);
+    expect(info.boxVersions).toMatch(/^box-front@\S+ box-superslab@\S+ box-remote@\S+ box-env@\S+$/);
+    expect(info.profile).not.toBeNull();
   });
-  it.runIf(fs.existsSync(path.join(defaultLibDir, 'libhakmem-observe.so')))('loads a library dlopen() refuses (static TLS) through LD_PRELOAD', async () => {
-    const r = await probeBuildInfo(path.join(defaultLibDir, 'libhakmem-observe.so'));
-    expect(r.ok && r.info.mode).toBe('observe');
+  it.runIf(fs.existsSync(path.join(defaultLibDir, 'libhakmem-observe.so')))('reads a library dlopen() refuses (static TLS) without loading it', () => {
+    const lib = path.join(defaultLibDir, 'libhakmem-observe.so');
+    expect(hakmemBuildInfos([{ name: 'o', preload: lib }]).o!.mode).toBe('observe');
   });
-  it('skips libraries that are not hakmem and notes a hakmem library the probe cannot read', async () => {
+  it('skips libraries that are not hakmem and notes a hakmem library it cannot read', () => {
     const glibcLibc = ['/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/libc.so.6'].find((f) => fs.existsSync(f));
-    const infos = await hakmemBuildInfos([
+    const infos = hakmemBuildInfos([
       { name: 'glibc', preload: null },
       ...(glibcLibc ? [{ name: 'other', preload: glibcLibc }] : []),
       { name: 'gone', preload: '/nonexistent/libhakmem-fast.so' },
     ]);
     expect(Object.keys(infos)).toEqual(['gone']);
     expect(infos.gone).toMatchObject({ mode: null, configHash: null });
-    expect(infos.gone!.note).toMatch(/cannot load/);
+    expect(infos.gone!.note).toMatch(/cannot read/);
   });
 });
 

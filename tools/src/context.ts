@@ -61,7 +61,7 @@ function makefileCflags(): string | null {
 
 /**
  * The context of a run. The hakmem entries come from the measured libraries themselves
- * (their hak_build_info(), through the build-info probe), one per allocator that is a hakmem library.
+ * (their .hakmem_manifest section), one per allocator that is a hakmem library.
  */
 export async function collectContext(allocators: readonly Allocator[]): Promise<RunContext> {
   const [sha, status, cc, peers, hakmem] = await Promise.all([
@@ -69,7 +69,7 @@ export async function collectContext(allocators: readonly Allocator[]): Promise<
     run('git', ['status', '--porcelain']),
     run('cc', ['--version']),
     peerVersions(),
-    hakmemBuildInfos(allocators),
+    Promise.resolve(hakmemBuildInfos(allocators)),
   ]);
   return {
     date: new Date().toISOString(),

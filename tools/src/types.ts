@@ -126,7 +126,7 @@ export interface LibraryBuildInfo {
   profile: string | null;
   configHash: string | null;
   boxVersions: string | null;
-  /** Why the fields are null (the build-info probe failed), when they are. */
+  /** Why the fields are null (the library has no readable hakmem manifest), when they are. */
   note?: string;
 }
 
