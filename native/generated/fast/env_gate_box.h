@@ -23,6 +23,14 @@ typedef enum hk_env_profile_t {
 } hk_env_profile_t;
 static const char *const hk_env_profile_names[] HK_GEN_UNUSED = { "speed", "balanced", "lean" };
 
+/* env.onInvalid values, in declaration order. */
+typedef enum hk_env_on_invalid_t {
+    HK_ENV_ON_INVALID_ABORT = 0,
+    HK_ENV_ON_INVALID_WARN = 1,
+    HK_ENV_ON_INVALID_IGNORE = 2,
+} hk_env_on_invalid_t;
+static const char *const hk_env_on_invalid_names[] HK_GEN_UNUSED = { "abort", "warn", "ignore" };
+
 /* env.profile — enum, run-time (HAKMEM_PROFILE): The profile; HAKMEM_PROFILE selects one at run time (Standard/OBSERVE), hakmem.config.ts `profile` at build time. */
 #define HK_ENV_PROFILE_DEFAULT HK_ENV_PROFILE_BALANCED
 static inline hk_env_profile_t hk_env_profile(void) { return HK_ENV_PROFILE_BALANCED; }
@@ -30,6 +38,10 @@ static inline hk_env_profile_t hk_env_profile(void) { return HK_ENV_PROFILE_BALA
 /* env.verbose — int, run-time (HAKMEM_VERBOSE): 0 silent, 1 one start-up line naming mode, profile, config hash and box versions, 2 more detail. */
 #define HK_ENV_VERBOSE_DEFAULT 0
 static inline int64_t hk_env_verbose(void) { return 0; }
+
+/* env.onInvalid — enum, run-time (HAKMEM_ON_INVALID): What Standard and OBSERVE do on a misuse they detect (double free, a free or realloc of a pointer hakmem did not hand out, an interior or misaligned free, a poisoned free list): abort prints one line naming the call, the pointer and what was wrong, then abort()s; warn prints the line and skips the call; ignore skips the call silently. FAST detects less (docs/reliability.md) and follows the build's value, reading no environment. */
+#define HK_ENV_ON_INVALID_DEFAULT HK_ENV_ON_INVALID_ABORT
+static inline hk_env_on_invalid_t hk_env_on_invalid(void) { return HK_ENV_ON_INVALID_ABORT; }
 
 /* env.stats — bool, run-time (HAKMEM_STATS): OBSERVE: print the counter report to stderr at exit. */
 #define HK_ENV_STATS_DEFAULT false

@@ -23,10 +23,19 @@ typedef enum hk_env_profile_t {
 } hk_env_profile_t;
 static const char *const hk_env_profile_names[] HK_GEN_UNUSED = { "speed", "balanced", "lean" };
 
+/* env.onInvalid values, in declaration order. */
+typedef enum hk_env_on_invalid_t {
+    HK_ENV_ON_INVALID_ABORT = 0,
+    HK_ENV_ON_INVALID_WARN = 1,
+    HK_ENV_ON_INVALID_IGNORE = 2,
+} hk_env_on_invalid_t;
+static const char *const hk_env_on_invalid_names[] HK_GEN_UNUSED = { "abort", "warn", "ignore" };
+
 /* Run-time snapshot of the env knobs, read once at initialisation (native/src/env_gate.c). */
 typedef struct hk_env_env {
     hk_env_profile_t profile;
     int64_t verbose;
+    hk_env_on_invalid_t on_invalid;
     bool stats;
 } hk_env_env_t;
 extern hk_env_env_t hk_env_env;
@@ -38,6 +47,10 @@ static inline hk_env_profile_t hk_env_profile(void) { return hk_env_env.profile;
 /* env.verbose — int, run-time (HAKMEM_VERBOSE): 0 silent, 1 one start-up line naming mode, profile, config hash and box versions, 2 more detail. */
 #define HK_ENV_VERBOSE_DEFAULT 0
 static inline int64_t hk_env_verbose(void) { return hk_env_env.verbose; }
+
+/* env.onInvalid — enum, run-time (HAKMEM_ON_INVALID): What Standard and OBSERVE do on a misuse they detect (double free, a free or realloc of a pointer hakmem did not hand out, an interior or misaligned free, a poisoned free list): abort prints one line naming the call, the pointer and what was wrong, then abort()s; warn prints the line and skips the call; ignore skips the call silently. FAST detects less (docs/reliability.md) and follows the build's value, reading no environment. */
+#define HK_ENV_ON_INVALID_DEFAULT HK_ENV_ON_INVALID_ABORT
+static inline hk_env_on_invalid_t hk_env_on_invalid(void) { return hk_env_env.on_invalid; }
 
 /* env.stats — bool, run-time (HAKMEM_STATS): OBSERVE: print the counter report to stderr at exit. */
 #define HK_ENV_STATS_DEFAULT false
@@ -81,6 +94,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_remote_env.push_batch = 1;
         hk_env_env.profile = HK_ENV_PROFILE_SPEED;
         hk_env_env.verbose = 0;
+        hk_env_env.on_invalid = HK_ENV_ON_INVALID_ABORT;
         hk_env_env.stats = false;
         break;
     case 1: /* balanced */
@@ -100,6 +114,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_remote_env.push_batch = 1;
         hk_env_env.profile = HK_ENV_PROFILE_BALANCED;
         hk_env_env.verbose = 0;
+        hk_env_env.on_invalid = HK_ENV_ON_INVALID_ABORT;
         hk_env_env.stats = false;
         break;
     case 2: /* lean */
@@ -119,6 +134,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_remote_env.push_batch = 1;
         hk_env_env.profile = HK_ENV_PROFILE_LEAN;
         hk_env_env.verbose = 0;
+        hk_env_env.on_invalid = HK_ENV_ON_INVALID_ABORT;
         hk_env_env.stats = false;
         break;
     default:
@@ -160,6 +176,7 @@ typedef struct hk_env_knob {
     {"HAKMEM_REMOTE_DRAIN_BATCH", "remote.drainBatch", HK_KNOB_INT, 1, 1048576, NULL, 0, &hk_remote_env.drain_batch}, \
     {"HAKMEM_REMOTE_PUSH_BATCH", "remote.pushBatch", HK_KNOB_INT, 1, 4096, NULL, 0, &hk_remote_env.push_batch}, \
     {"HAKMEM_VERBOSE", "env.verbose", HK_KNOB_INT, 0, 2, NULL, 0, &hk_env_env.verbose}, \
+    {"HAKMEM_ON_INVALID", "env.onInvalid", HK_KNOB_ENUM, 0, 2, hk_env_on_invalid_names, 3, &hk_env_env.on_invalid}, \
     {"HAKMEM_STATS", "env.stats", HK_KNOB_BOOL, 0, 1, NULL, 0, &hk_env_env.stats}, \
 }
 
@@ -169,7 +186,7 @@ typedef struct hk_env_knob {
     hk_uc_env_t hk_uc_env = { .enabled = true, .capacity = 128, .refill_batch = 32, .mid_capacity = 32, .mid_refill_batch = 8, .max_bytes_per_class = ((size_t)1048576) }; \
     hk_ss_env_t hk_ss_env = { .pool_limit = 8, .release_threshold = 2, .release_mode = HK_SS_RELEASE_MODE_UNMAP }; \
     hk_remote_env_t hk_remote_env = { .drain_threshold = 1, .drain_batch = 4096, .push_batch = 1 }; \
-    hk_env_env_t hk_env_env = { .profile = HK_ENV_PROFILE_BALANCED, .verbose = 0, .stats = false }; \
+    hk_env_env_t hk_env_env = { .profile = HK_ENV_PROFILE_BALANCED, .verbose = 0, .on_invalid = HK_ENV_ON_INVALID_ABORT, .stats = false }; \
     /* end */
 
 #endif /* HAKMEM_GENERATED_ENV_GATE_BOX_H */

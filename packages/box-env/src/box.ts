@@ -14,6 +14,12 @@ export const envGate = defineBox({
     profile: enumOf(['speed', 'balanced', 'lean'], { default: 'balanced', scope: 'env' }),
     /** 0 silent, 1 one start-up line naming mode, profile, config hash and box versions, 2 more detail. */
     verbose: int({ default: 0, min: 0, max: 2, scope: 'env' }),
+    /** What Standard and OBSERVE do on a misuse they detect (double free, a free or realloc of a
+     * pointer hakmem did not hand out, an interior or misaligned free, a poisoned free list):
+     * abort prints one line naming the call, the pointer and what was wrong, then abort()s; warn
+     * prints the line and skips the call; ignore skips the call silently. FAST detects less
+     * (docs/reliability.md) and follows the build's value, reading no environment. */
+    onInvalid: enumOf(['abort', 'warn', 'ignore'], { default: 'abort', scope: 'env', env: 'HAKMEM_ON_INVALID' }),
     /** OBSERVE: print the counter report to stderr at exit. */
     stats: bool({ default: false, scope: 'env' }),
   },
