@@ -148,10 +148,12 @@ void *hk_os_meta_alloc(size_t size) HK_HIDDEN; /* zeroed, never freed; takes hk_
 void hk_os_write_err(const char *fmt, ...) HK_HIDDEN __attribute__((format(printf, 1, 2)));
 void hk_os_write_fd(int fd, const char *fmt, ...) HK_HIDDEN __attribute__((format(printf, 2, 3)));
 
-/* ---- env_gate.c: the one-time environment snapshot, verbosity, statistics ----------- */
+/* ---- env_gate.c: the one-time environment snapshot, verbosity ----------------------- */
 void hk_env_load(void) HK_HIDDEN;
 bool hk_env_provisional(void) HK_HIDDEN;
 const char *hk_env_profile_name(void) HK_HIDDEN;
+
+/* ---- stats.c: the OBSERVE counters and their report ---------------------------------- */
 void hk_stats_thread_exit(void) HK_HIDDEN;
 void hk_stats_prepare(void) HK_HIDDEN;   /* from the constructor: keep a descriptor for the report */
 void hk_stats_report(void) HK_HIDDEN;    /* at exit, when HAKMEM_STATS=1 (OBSERVE) */
