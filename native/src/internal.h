@@ -127,6 +127,7 @@ hk_inline bool hk_remote_due(hk_heap_t *h) {
   return atomic_load_explicit(&h->remote_count, memory_order_relaxed) >= (uint64_t)hk_remote_drain_threshold();
 }
 bool hk_remote_collect_abandoned(void) HK_HIDDEN; /* true if anything came back to the pool */
+void hk_heap_collect_on_free(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN; /* t freed a block of h, found ABANDONED */
 void hk_heap_abandon(hk_heap_t *h) HK_HIDDEN;
 
 /* ---- front_gate.c: routing, large mappings, aligned blocks ----------------------------- */

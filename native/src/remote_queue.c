@@ -89,6 +89,27 @@ void hk_heap_abandon(hk_heap_t *h) {
   atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_release);
 }
 
+/* A free reached a heap whose thread has exited (ABANDONED). Nobody drains its queue until
+ * a thread adopts it, which may never happen (a program that frees, after a worker exited,
+ * what the worker allocated), so the freeing thread does it: it claims the heap as a
+ * collector does, gives every queued block back to its slab (emptied slabs go to the pool,
+ * emptied regions to the OS under the pool's hysteresis) and lets go. No lock unless a slab
+ * empties, and no system call but the pool's batched release. A heap being adopted or
+ * collected meanwhile is left to that thread; blocks pushed while this thread held it are
+ * taken on a second pass (a free that sees COLLECTING only pushes). */
+void hk_heap_collect_on_free(hk_tls_t *t, hk_heap_t *h) {
+  if (t->outbox.owner == h) hk_remote_flush(t);
+  for (int pass = 0; pass < 2; pass++) {
+    int expect = HK_HEAP_ABANDONED;
+    if (!atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
+                                                 memory_order_relaxed))
+      return;
+    hk_remote_drain(h, NULL, UINT64_MAX);
+    atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_release);
+    if (atomic_load_explicit(&h->remote, memory_order_acquire) == NULL) return;
+  }
+}
+
 /* A new thread's heap: an abandoned one if any (its slabs come along), else a new one. */
 hk_heap_t *hk_heap_acquire(void) {
   for (hk_heap_t *h = atomic_load_explicit(&hk_heaps, memory_order_acquire); h; h = h->next_all) {

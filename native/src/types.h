@@ -98,7 +98,11 @@
  *   > 1). The owner drains when it refills and that many wait, at most drainBatch per refill,
  *   each block straight into its cache for the block's class while there is room (else
  *   back to its slab); the rest wait, owner-private, in `pending`. An abandoned heap's queue is drained by
- *   the thread that adopts it, or by any thread that is about to map a new region.
+ *   the thread that adopts it, by any thread that is about to map a new region, and by a
+ *   thread whose free finds the owner ABANDONED: it claims the heap (state CAS to COLLECTING),
+ *   drains the queue into the slabs and lets go, so memory freed after its thread exited
+ *   reaches the pool (and the OS) without malloc_trim. `state` sits in the queue's cache line,
+ *   so that check costs a remote free no extra line.
  *
  * POOL (superslab.c, under hk_pool_lock)
  *   Per tier, a list of free slabs in regions that are partly used; a list of empty
@@ -229,9 +233,9 @@ typedef struct hk_heap {
   /* pushed by any thread: its own cache line */
   _Alignas(64) _Atomic(hk_block_t *) remote;
   _Atomic(uint64_t) remote_count;
+  _Atomic(int) state; /* here: a remote free reads it in the line its push just wrote */
   /* owner only */
   _Alignas(64) hk_block_t *pending;
-  _Atomic(int) state;
   _Atomic(bool) has_parked; /* parked[] holds blocks (read by collectors before they claim the heap) */
   struct hk_heap *next_all; /* every heap ever made; never unlinked */
   hk_slab_t *partial[HK_CLASS_COUNT];
