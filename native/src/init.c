@@ -51,9 +51,9 @@ static void thread_exit(void *arg) {
   if (h == NULL) return;
   hk_cache_park(t, h);
   hk_remote_flush(t);
-  hk_stats_thread_exit();
   t->heap = NULL;
   hk_heap_abandon(h);
+  hk_stats_thread_exit(); /* last: abandoning the heap counts too (heaps_abandoned) */
 }
 
 /* fork(): take every lock so that no other thread is inside the allocator's shared

@@ -31,6 +31,15 @@ typedef enum hk_env_on_invalid_t {
 } hk_env_on_invalid_t;
 static const char *const hk_env_on_invalid_names[] HK_GEN_UNUSED = { "abort", "warn", "ignore" };
 
+/* env.stats values, in declaration order. */
+typedef enum hk_env_stats_t {
+    HK_ENV_STATS_OFF = 0,
+    HK_ENV_STATS_1 = 1,
+    HK_ENV_STATS_TABLE = 2,
+    HK_ENV_STATS_JSON = 3,
+} hk_env_stats_t;
+static const char *const hk_env_stats_names[] HK_GEN_UNUSED = { "off", "1", "table", "json" };
+
 /* env.profile — enum, run-time (HAKMEM_PROFILE): The profile; HAKMEM_PROFILE selects one at run time (Standard/OBSERVE), hakmem.config.ts `profile` at build time. */
 #define HK_ENV_PROFILE_DEFAULT HK_ENV_PROFILE_BALANCED
 static inline hk_env_profile_t hk_env_profile(void) { return HK_ENV_PROFILE_BALANCED; }
@@ -43,9 +52,9 @@ static inline int64_t hk_env_verbose(void) { return 0; }
 #define HK_ENV_ON_INVALID_DEFAULT HK_ENV_ON_INVALID_ABORT
 static inline hk_env_on_invalid_t hk_env_on_invalid(void) { return HK_ENV_ON_INVALID_ABORT; }
 
-/* env.stats — bool, run-time (HAKMEM_STATS): OBSERVE: print the counter report to stderr at exit. */
-#define HK_ENV_STATS_DEFAULT false
-static inline bool hk_env_stats(void) { return false; }
+/* env.stats — enum, run-time (HAKMEM_STATS): OBSERVE: the counter report at exit, on stderr. `1` or `table`: a table, one row per size class in use, then one line per box and the totals; `json`: the same as one JSON object on one line (for tools; `hakmem bench --stats` stores it); `off`: none. */
+#define HK_ENV_STATS_DEFAULT HK_ENV_STATS_OFF
+static inline hk_env_stats_t hk_env_stats(void) { return HK_ENV_STATS_OFF; }
 
 /* Counters: compiled in only in OBSERVE (HK_ENV_COUNT is ((void)0) otherwise). */
 #define HK_ENV_COUNTERS(X) \

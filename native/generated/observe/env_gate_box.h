@@ -31,12 +31,21 @@ typedef enum hk_env_on_invalid_t {
 } hk_env_on_invalid_t;
 static const char *const hk_env_on_invalid_names[] HK_GEN_UNUSED = { "abort", "warn", "ignore" };
 
+/* env.stats values, in declaration order. */
+typedef enum hk_env_stats_t {
+    HK_ENV_STATS_OFF = 0,
+    HK_ENV_STATS_1 = 1,
+    HK_ENV_STATS_TABLE = 2,
+    HK_ENV_STATS_JSON = 3,
+} hk_env_stats_t;
+static const char *const hk_env_stats_names[] HK_GEN_UNUSED = { "off", "1", "table", "json" };
+
 /* Run-time snapshot of the env knobs, read once at initialisation (native/src/env_gate.c). */
 typedef struct hk_env_env {
     hk_env_profile_t profile;
     int64_t verbose;
     hk_env_on_invalid_t on_invalid;
-    bool stats;
+    hk_env_stats_t stats;
 } hk_env_env_t;
 extern hk_env_env_t hk_env_env;
 
@@ -52,9 +61,9 @@ static inline int64_t hk_env_verbose(void) { return hk_env_env.verbose; }
 #define HK_ENV_ON_INVALID_DEFAULT HK_ENV_ON_INVALID_ABORT
 static inline hk_env_on_invalid_t hk_env_on_invalid(void) { return hk_env_env.on_invalid; }
 
-/* env.stats — bool, run-time (HAKMEM_STATS): OBSERVE: print the counter report to stderr at exit. */
-#define HK_ENV_STATS_DEFAULT false
-static inline bool hk_env_stats(void) { return hk_env_env.stats; }
+/* env.stats — enum, run-time (HAKMEM_STATS): OBSERVE: the counter report at exit, on stderr. `1` or `table`: a table, one row per size class in use, then one line per box and the totals; `json`: the same as one JSON object on one line (for tools; `hakmem bench --stats` stores it); `off`: none. */
+#define HK_ENV_STATS_DEFAULT HK_ENV_STATS_OFF
+static inline hk_env_stats_t hk_env_stats(void) { return hk_env_env.stats; }
 
 /* Counters: compiled in only in OBSERVE (HK_ENV_COUNT is ((void)0) otherwise). */
 #define HK_ENV_COUNTERS(X) \
@@ -95,7 +104,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_env_env.profile = HK_ENV_PROFILE_SPEED;
         hk_env_env.verbose = 0;
         hk_env_env.on_invalid = HK_ENV_ON_INVALID_ABORT;
-        hk_env_env.stats = false;
+        hk_env_env.stats = HK_ENV_STATS_OFF;
         break;
     case 1: /* balanced */
         hk_front_env.large_cache_entries = 64;
@@ -115,7 +124,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_env_env.profile = HK_ENV_PROFILE_BALANCED;
         hk_env_env.verbose = 0;
         hk_env_env.on_invalid = HK_ENV_ON_INVALID_ABORT;
-        hk_env_env.stats = false;
+        hk_env_env.stats = HK_ENV_STATS_OFF;
         break;
     case 2: /* lean */
         hk_front_env.large_cache_entries = 4;
@@ -135,7 +144,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_env_env.profile = HK_ENV_PROFILE_LEAN;
         hk_env_env.verbose = 0;
         hk_env_env.on_invalid = HK_ENV_ON_INVALID_ABORT;
-        hk_env_env.stats = false;
+        hk_env_env.stats = HK_ENV_STATS_OFF;
         break;
     default:
         break;
@@ -177,7 +186,7 @@ typedef struct hk_env_knob {
     {"HAKMEM_REMOTE_PUSH_BATCH", "remote.pushBatch", HK_KNOB_INT, 1, 4096, NULL, 0, &hk_remote_env.push_batch}, \
     {"HAKMEM_VERBOSE", "env.verbose", HK_KNOB_INT, 0, 2, NULL, 0, &hk_env_env.verbose}, \
     {"HAKMEM_ON_INVALID", "env.onInvalid", HK_KNOB_ENUM, 0, 2, hk_env_on_invalid_names, 3, &hk_env_env.on_invalid}, \
-    {"HAKMEM_STATS", "env.stats", HK_KNOB_BOOL, 0, 1, NULL, 0, &hk_env_env.stats}, \
+    {"HAKMEM_STATS", "env.stats", HK_KNOB_ENUM, 0, 3, hk_env_stats_names, 4, &hk_env_env.stats}, \
 }
 
 /* Defines the snapshots (in native/src/env_gate.c), initialised to the build profile's values. */
@@ -186,7 +195,7 @@ typedef struct hk_env_knob {
     hk_uc_env_t hk_uc_env = { .enabled = true, .capacity = 128, .refill_batch = 32, .mid_capacity = 32, .mid_refill_batch = 8, .max_bytes_per_class = ((size_t)1048576) }; \
     hk_ss_env_t hk_ss_env = { .pool_limit = 8, .release_threshold = 2, .release_mode = HK_SS_RELEASE_MODE_UNMAP }; \
     hk_remote_env_t hk_remote_env = { .drain_threshold = 1, .drain_batch = 4096, .push_batch = 1 }; \
-    hk_env_env_t hk_env_env = { .profile = HK_ENV_PROFILE_BALANCED, .verbose = 0, .on_invalid = HK_ENV_ON_INVALID_ABORT, .stats = false }; \
+    hk_env_env_t hk_env_env = { .profile = HK_ENV_PROFILE_BALANCED, .verbose = 0, .on_invalid = HK_ENV_ON_INVALID_ABORT, .stats = HK_ENV_STATS_OFF }; \
     /* end */
 
 #endif /* HAKMEM_GENERATED_ENV_GATE_BOX_H */

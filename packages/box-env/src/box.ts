@@ -1,4 +1,4 @@
-import { bool, defineBox, defineProfiles, enumOf, int, KiB, MiB } from '@hakmem/box-kit';
+import { defineBox, defineProfiles, enumOf, int, KiB, MiB } from '@hakmem/box-kit';
 import pkg from '../package.json' with { type: 'json' };
 
 /** The environment gate: run-time profile selection, verbosity and the statistics report. */
@@ -20,8 +20,10 @@ export const envGate = defineBox({
      * prints the line and skips the call; ignore skips the call silently. FAST detects less
      * (docs/reliability.md) and follows the build's value, reading no environment. */
     onInvalid: enumOf(['abort', 'warn', 'ignore'], { default: 'abort', scope: 'env', env: 'HAKMEM_ON_INVALID' }),
-    /** OBSERVE: print the counter report to stderr at exit. */
-    stats: bool({ default: false, scope: 'env' }),
+    /** OBSERVE: the counter report at exit, on stderr. `1` or `table`: a table, one row per size
+     * class in use, then one line per box and the totals; `json`: the same as one JSON object on
+     * one line (for tools; `hakmem bench --stats` stores it); `off`: none. */
+    stats: enumOf(['off', '1', 'table', 'json'], { default: 'off', scope: 'env' }),
   },
 });
 

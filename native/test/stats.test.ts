@@ -1,0 +1,140 @@
+// The OBSERVE report (native/src/stats.c): HAKMEM_STATS=1 or table prints one row per size
+// class in use, a total row and one line per box; HAKMEM_STATS=json prints the same as one
+// JSON object on one line. Both are read back here from programs whose allocations are known.
+import { describe, expect, it } from 'vitest';
+import { bin, describeRun, expectOk, libByMode, run, testBin } from './helpers.ts';
+
+interface StatsJson {
+  hakmem_stats: number;
+  mode: string;
+  profile: string;
+  config: string;
+  classes: ({ class: number; size: number; hit_rate: number | null } & Record<string, number>)[];
+  totals: Record<string, number | null>;
+  boxes: Record<string, Record<string, number>>;
+}
+
+const observe = libByMode('observe');
+
+/** The one line of stderr that is the JSON report. */
+function jsonReport(stderr: string): StatsJson {
+  const lines = stderr.split('\n').filter((l) => l.startsWith('{"hakmem_stats":'));
+  expect(lines, stderr).toHaveLength(1);
+  return JSON.parse(lines[0]!) as StatsJson;
+}
+
+interface StatsTable {
+  header: string[];
+  rows: Map<number, { size: number; values: number[]; rate: string }>;
+  total: number[];
+  boxes: Map<string, Record<string, number>>;
+}
+
+/** Reads the table back: `class size B <counters…> hit rate`, rows, `total`, box lines. */
+function tableReport(stderr: string): StatsTable {
+  const lines = stderr.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('hakmem stats (observe) '));
+  expect(start, stderr).toBeGreaterThanOrEqual(0);
+  const header = lines[start + 1]!.trim().replace('size B', 'size').replace('hit rate', 'hit_rate').split(/\s+/);
+  expect(header.slice(0, 2)).toEqual(['class', 'size']);
+  const rows: StatsTable['rows'] = new Map();
+  let i = start + 2;
+  for (; /^\s*\d+\s/.test(lines[i] ?? ''); i++) {
+    const cells = lines[i]!.trim().split(/\s+/);
+    rows.set(Number(cells[0]), { size: Number(cells[1]), values: cells.slice(2, -1).map(Number), rate: cells.at(-1)! });
+  }
+  expect(lines[i], stderr).toMatch(/^total\s/);
+  const total = lines[i]!.trim().split(/\s+/).slice(1, -1).map(Number);
+  const boxes: StatsTable['boxes'] = new Map();
+  for (i++; i < lines.length && /^[a-z][a-z-]+\s{2}/.test(lines[i]!); i++) {
+    const [name, ...rest] = lines[i]!.trim().split(/\s+/);
+    const kv: Record<string, number> = {};
+    for (let k = 0; k + 1 < rest.length; k += 2) kv[rest[k]!] = Number(rest[k + 1]);
+    boxes.set(name!, kv);
+  }
+  return { header, rows, total, boxes };
+}
+
+describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
+  // tiny_hot: 50,000 mallocs of 100 bytes (the 112-byte class), in batches of 10
+  const tinyHot = ['size=100', 'batch=10', 'iters=50000'];
+
+  it('json: one object whose 112-byte row counts the workload, with totals that add up', async () => {
+    const r = await run(bin('tiny_hot'), tinyHot, { preload: observe.path, env: { HAKMEM_STATS: 'json' }, timeoutMs: 60_000 });
+    expectOk(r);
+    const j = jsonReport(r.stderr);
+    expect(j).toMatchObject({ hakmem_stats: 1, mode: 'observe' });
+    expect(['speed', 'balanced', 'lean']).toContain(j.profile);
+    expect(j.config).toMatch(/^[0-9a-f]{16}$/);
+    const row = j.classes.find((c) => c.size === 112);
+    expect(row, describeRun(r)).toBeDefined();
+    // every malloc of the workload is a hit or a miss of that class; the program's start-up adds a few
+    expect(row!.hits! + row!.misses!).toBeGreaterThanOrEqual(50_000);
+    expect(row!.hits! + row!.misses!).toBeLessThan(50_100);
+    expect(row!.hit_rate).toBeGreaterThan(0.99);
+    // rows only for classes in use, in class order, and totals that are the sums of the rows
+    for (const c of j.classes) expect(c.hits! + c.misses!).toBeGreaterThan(0);
+    expect(j.classes.map((c) => c.class)).toEqual([...j.classes.map((c) => c.class)].sort((a, b) => a - b));
+    expect(j.totals.hits).toBe(j.classes.reduce((a, c) => a + c.hits!, 0));
+    expect(j.totals.misses).toBe(j.classes.reduce((a, c) => a + c.misses!, 0));
+    // each box's other counters, by name
+    expect(Object.keys(j.boxes)).toEqual(['front-gate', 'unified-cache', 'superslab', 'remote-queue']);
+    expect(j.boxes['unified-cache']!.refills).toBeGreaterThan(0);
+    expect(j.boxes.superslab!.mmap_calls).toBeGreaterThan(0);
+    expect(j.boxes['unified-cache']).not.toHaveProperty('hits'); // per-class counters are in the rows
+  }, 90_000);
+
+  it('1 and table print the same content as json, as a table of a few lines', async () => {
+    const args = ['iters=200000', 'seed=7'];
+    const j = jsonReport((await run(bin('random_mixed'), args, { preload: observe.path, env: { HAKMEM_STATS: 'json' } })).stderr);
+    for (const value of ['1', 'table']) {
+      const r = await run(bin('random_mixed'), args, { preload: observe.path, env: { HAKMEM_STATS: value }, timeoutMs: 60_000 });
+      expectOk(r);
+      const t = tableReport(r.stderr);
+      expect(t.header).toEqual(['class', 'size', 'hits', 'misses', 'hit_rate']);
+      expect([...t.rows.keys()]).toEqual(j.classes.map((c) => c.class));
+      for (const c of j.classes) {
+        const row = t.rows.get(c.class)!;
+        expect(row.size).toBe(c.size);
+        expect(row.values).toEqual([c.hits, c.misses]);
+        // the table rounds the rate down to 0.1 %
+        expect(Number.parseFloat(row.rate)).toBeCloseTo(Math.floor(c.hit_rate! * 1000) / 10, 5);
+      }
+      expect(t.total).toEqual([j.totals.hits, j.totals.misses]);
+      expect(Object.fromEntries(t.boxes)).toEqual(j.boxes);
+      // a person reads it: far fewer lines than one per counter per class
+      const reportLines = r.stderr.split('\n').filter(Boolean).length;
+      expect(reportLines, r.stderr).toBeLessThanOrEqual(3 + 52 + 1 + 4 + 1);
+    }
+  }, 120_000);
+
+  it('counts what threads did before they exited, abandoning their heaps included', async () => {
+    const r = await run(testBin('thread_churn'), ['threads=300'], { preload: observe.path, env: { HAKMEM_STATS: 'json' }, timeoutMs: 60_000 });
+    expectOk(r);
+    const remote = jsonReport(r.stderr).boxes['remote-queue']!;
+    expect(remote.heaps_abandoned, r.stderr).toBe(300);
+    expect(remote.heaps_adopted).toBeGreaterThan(0);
+    expect(remote.heaps_adopted).toBeLessThanOrEqual(300);
+    expect(remote.remote_pushed).toBeGreaterThan(0); // the main thread frees blocks of exited threads
+  }, 90_000);
+
+  it('off, and an invalid value, print no report (the invalid one a line saying so)', async () => {
+    const off = await run(bin('tiny_hot'), tinyHot, { preload: observe.path, env: { HAKMEM_STATS: 'off' } });
+    expectOk(off);
+    expect(off.stderr).toBe('');
+    const bad = await run(bin('tiny_hot'), tinyHot, { preload: observe.path, env: { HAKMEM_STATS: 'yes' } });
+    expectOk(bad);
+    // one line naming the variable and the value (its wording belongs to env_gate.c), no report
+    expect(bad.stderr.trim().split('\n'), bad.stderr).toHaveLength(1);
+    expect(bad.stderr).toMatch(/HAKMEM_STATS="?yes/);
+    expect(bad.stderr).not.toMatch(/hakmem stats|hakmem_stats/);
+  }, 60_000);
+
+  it('Standard and FAST keep no counters and print nothing', async () => {
+    for (const mode of ['standard', 'fast'] as const) {
+      const r = await run(bin('tiny_hot'), tinyHot, { preload: libByMode(mode).path, env: { HAKMEM_STATS: 'json' } });
+      expectOk(r);
+      expect(r.stderr, mode).toBe('');
+    }
+  }, 60_000);
+});
