@@ -51,9 +51,10 @@ describe('hakmem bench --quick', () => {
   let stdout = '';
 
   it('runs the matrix and prints the table and the report path', async () => {
-    const r = await hakmem(['bench', '--quick', '--allocators', 'glibc,hakmem-fast', '--workloads', 'random_mixed,tiny_hot']);
+    const r = await hakmem(['bench', '--quick', '--allocators', 'glibc,hakmem-fast', '--workloads', 'random_mixed,tiny_hot', '--stats']);
     expect(r.exitCode, r.all).toBe(0);
     stdout = r.stdout;
+    expect(r.stderr).toMatch(/^ {2}tiny_hot: \d+ classes in use, \d+ hits, \d+ misses \(\d+\.\d% hit rate\)$/m);
     expect(r.stderr).toMatch(/\[1\/4\] random_mixed glibc round 1\/1: .* \| elapsed \S+ eta \S+/);
     expect(stdout).toMatch(/\| random_mixed +\| .*glibc/);
     expect(stdout).toMatch(/\| tiny_hot +\| .*hakmem-fast/);
@@ -90,6 +91,14 @@ describe('hakmem bench --quick', () => {
     // one round: no interval, so no verdict
     expect(glibcRow!.ratioToGlibcCi).toBeNull();
     expect(json.summary.every((s: { verdict: unknown; best: boolean }) => s.verdict === null && !s.best)).toBe(true);
+    // --stats: one OBSERVE report per workload; tiny_hot's 1,000,000 mallocs of 64 bytes are hits or misses of that class
+    expect(json.stats!.map((s) => s.workload)).toEqual(['random_mixed', 'tiny_hot']);
+    const tiny = json.stats![1]!.report!;
+    expect(tiny, JSON.stringify(json.stats![1])).not.toBeNull();
+    expect(tiny.mode).toBe('observe');
+    const row = tiny.classes.find((c) => c.size === 64)!;
+    expect(row.hits! + row.misses!).toBeGreaterThanOrEqual(1_000_000);
+    expect(tiny.boxes['unified-cache']!.refills).toBeGreaterThan(0);
     const csv = fs.readFileSync(path.join(dir, 'results.csv'), 'utf8');
     expect(csv.split('\n')[0]).toBe(CSV_COLUMNS.join(','));
     expect(parseCsv(csv, { columns: true })).toHaveLength(4);
@@ -98,6 +107,7 @@ describe('hakmem bench --quick', () => {
     expect(md).toMatch(/\| verdict \|/);
     expect(md).toMatch(/\| +1\.000 \[–\] \|/);
     expect(md).toContain('★: highest median');
+    expect(md).toMatch(/## OBSERVE counters[\s\S]*\| tiny_hot \| \d+ \| \d+ \| \d+ \| \d+\.\d% \|/);
     for (const svg of fs.readdirSync(dir).filter((f) => f.endsWith('.svg'))) {
       expect(XMLValidator.validate(fs.readFileSync(path.join(dir, svg), 'utf8')), svg).toBe(true);
     }

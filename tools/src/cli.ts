@@ -58,6 +58,7 @@ commonRunOptions(
     .option('--quick', 'one round of everything at reduced sizes (under a minute; no intervals, no verdicts)', false)
     .option('--instructions', 'also count marginal instructions/op with callgrind (random_mixed, tiny_hot)', false)
     .option('--syscalls', 'also count steady-state mmap/munmap/madvise/mremap/brk with strace', false)
+    .option('--stats', 'also run each workload once under libhakmem-observe.so (HAKMEM_STATS=json) and store its counters in results.json', false)
     .option('--lib-dir <dir>', 'where the hakmem libraries are', defaultLibDir)
     .option('--strict', 'exit 1 when any run failed or crashed', false),
 ).action(async (o) => {
@@ -65,7 +66,7 @@ commonRunOptions(
   const r = await runBench({
     workloads: o.workloads, allocators: o.allocators, libs: o.lib, runs: o.runs, mtRuns: o.mtRuns,
     allowFewMtRuns: o.allowFewMtRuns, quick: o.quick,
-    instructions: o.instructions, syscalls: o.syscalls, binDir: path.resolve(o.binDir), libDir: path.resolve(o.libDir),
+    instructions: o.instructions, syscalls: o.syscalls, stats: o.stats, binDir: path.resolve(o.binDir), libDir: path.resolve(o.libDir),
     outDir: path.resolve(o.out), timeoutSeconds: o.timeout, tty: ttyOf(o.progress), log,
   });
   process.stdout.write(`\n${r.table}\n\n`);

@@ -127,6 +127,25 @@ function resultsSchema(version: 1 | 2) {
       summary: { type: 'array', items: version === 2 ? summaryV2 : summaryV1 },
       instructions: { type: 'array', items: { type: 'object', required: ['workload', 'allocator', 'n', 'perOp'] } },
       syscalls: { type: 'array', items: { type: 'object', required: ['workload', 'allocator', 'n', 'steady', 'steadyPer1e8Ops'] } },
+      stats: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['workload', 'library', 'argv', 'report'],
+          properties: {
+            workload: str,
+            library: str,
+            argv: { type: 'array', items: str },
+            report: {
+              anyOf: [
+                { type: 'null' },
+                { type: 'object', required: ['hakmem_stats', 'classes', 'totals', 'boxes'], properties: { classes: { type: 'array' }, totals: { type: 'object' }, boxes: { type: 'object' } } },
+              ],
+            },
+            error: str,
+          },
+        },
+      },
     },
   };
 }

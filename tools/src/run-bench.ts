@@ -11,6 +11,7 @@ import { assertBenchResults } from './results-schema.ts';
 import { runRounds } from './run-rounds.ts';
 import { summarize } from './summarize.ts';
 import { measureSyscalls } from './syscalls.ts';
+import { measureObserveStats, observeStatsTable } from './observe-stats.ts';
 import { BENCH_SCHEMA, type BenchResults, type BenchWorkload, type RunnerOptions } from './types.ts';
 import { INSTRUCTION_WORKLOADS, selectWorkloads } from './workloads.ts';
 import { runsToCsv } from './write-csv.ts';
@@ -21,6 +22,8 @@ export interface BenchOptions extends RunnerOptions {
   allocators?: string;
   libs?: string[];
   syscalls: boolean;
+  /** Run each workload once more under libhakmem-observe.so (HAKMEM_STATS=json) and store its counters. */
+  stats?: boolean;
   /** Rounds of the threaded workloads when given (--mt-runs); default max(runs, 9). */
   mtRuns?: number;
   /** Accept mtRuns below 9 (--allow-few-mt-runs). */
@@ -85,6 +88,12 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     o.log('syscalls: strace at n and 2n ...');
     results.syscalls = await measureSyscalls({ binDir: o.binDir, workloads: specs, allocators, quick: o.quick, log: o.log });
   }
+  if (o.stats) {
+    o.log('stats: each workload once under libhakmem-observe.so, HAKMEM_STATS=json ...');
+    results.stats = await measureObserveStats({
+      binDir: o.binDir, libDir: o.libDir, workloads: specs, quick: o.quick, timeoutSeconds: o.timeoutSeconds, log: o.log,
+    });
+  }
   assertBenchResults(results);
 
   const table = summaryTable(summary);
@@ -102,11 +111,13 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   const countsMd = [
     results.instructions ? `\n## Instructions per operation (callgrind, marginal)\n\n${instructionsTable(results.instructions)}\n` : '',
     results.syscalls ? `\n## Steady-state syscalls (strace, 2n - n)\n\n${syscallsTable(results.syscalls)}\n` : '',
+    results.stats ? `\n## OBSERVE counters (one run each; every counter in results.json \`stats\`)\n\n${observeStatsTable(results.stats)}\n` : '',
   ].join('');
   const summaryMd = `# ${title}\n\n${intro.filter((l) => l !== SUMMARY_LEGEND).join('\n\n')}\n\n${table}\n\n${SUMMARY_LEGEND}\n\n## M ops/s matrix\n\n${matrixTable(summary)}\n${countsMd}\n## Context\n\n\`\`\`json\n${JSON.stringify(context, null, 2)}\n\`\`\`\n`;
   const extraSections = [
     ...(results.instructions ? [{ title: 'Instructions per operation (callgrind, marginal)', html: mdTableToHtml(instructionsTable(results.instructions)) }] : []),
     ...(results.syscalls ? [{ title: 'Steady-state syscalls (strace, 2n - n)', html: mdTableToHtml(syscallsTable(results.syscalls)) }] : []),
+    ...(results.stats ? [{ title: 'OBSERVE counters (one run each)', html: mdTableToHtml(observeStatsTable(results.stats)) }] : []),
   ];
   const html = renderReportHtml({
     title,

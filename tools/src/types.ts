@@ -172,6 +172,31 @@ export interface SyscallCount {
   error?: string;
 }
 
+/** What HAKMEM_STATS=json prints (native/src/stats.c): one object on one line. */
+export interface ObserveReport {
+  hakmem_stats: number;
+  mode: string;
+  profile: string;
+  config: string;
+  /** One entry per size class in use: its index, its block size, each per-class counter and the hit rate. */
+  classes: ({ class: number; size: number; hit_rate?: number | null } & Record<string, number | null>)[];
+  /** The per-class counters summed, and the hit rate over them. */
+  totals: Record<string, number | null>;
+  /** Each box's other counters: box name -> counter -> value. */
+  boxes: Record<string, Record<string, number>>;
+}
+
+/** One workload run once under the OBSERVE build with HAKMEM_STATS=json (bench --stats). */
+export interface ObserveStats {
+  workload: string;
+  /** The library preloaded (libhakmem-observe.so). */
+  library: string;
+  argv: string[];
+  /** null when the run failed or printed no report (error says why). */
+  report: ObserveReport | null;
+  error?: string;
+}
+
 export const BENCH_SCHEMA = 'hakmem-bench/2';
 
 export interface BenchResults {
@@ -193,6 +218,8 @@ export interface BenchResults {
   summary: SummaryRow[];
   instructions?: InstructionCount[];
   syscalls?: SyscallCount[];
+  /** bench --stats: the OBSERVE counters of one run per workload. */
+  stats?: ObserveStats[];
 }
 
 /** What every command that runs workloads needs: where things are, how long a run may take, how to report. */
