@@ -276,6 +276,7 @@ hk_noinline void hk_free_remote(void *p, hk_heap_t *owner) {
    * and, in OBSERVE, to fold its counters. */
   if (hk_unlikely(t->heap == NULL) && (HAKMEM_OBSERVE || hk_remote_push_batch() > 1)) hk_thread_init();
   hk_remote_free(t, owner, p);
+  if (hk_unlikely(t->heap == NULL)) hk_remote_flush(t); /* an exited thread's outbox would never be pushed */
   /* The owner's thread has exited: nobody would drain this (state shares the line the push wrote). */
   if (hk_unlikely(atomic_load_explicit(&owner->state, memory_order_relaxed) == HK_HEAP_ABANDONED))
     hk_heap_collect_on_free(t, owner);

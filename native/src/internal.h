@@ -96,6 +96,7 @@ hk_inline void hk_mark_clear(hk_block_t *b) { ((uintptr_t *)b)[1] = 0; }
 void hk_process_init(void) HK_HIDDEN;
 bool hk_thread_init(void) HK_HIDDEN; /* false: no heap could be had (ENOMEM) */
 hk_heap_t *hk_heap_acquire(void) HK_HIDDEN;
+void *hk_exited_alloc(unsigned cls) HK_HIDDEN; /* after the thread's exit hook: a block from a borrowed heap */
 
 /* ---- unified_cache.c: refill and flush (the slow halves of malloc and free) ---------- */
 void *hk_cache_refill(unsigned cls) HK_HIDDEN;          /* returns a block, or NULL (ENOMEM) */

@@ -261,6 +261,7 @@ typedef struct hk_tls {
   hk_tcache_t cache[HK_CLASS_COUNT]; /* first: a class's cache is at cls * sizeof(hk_tcache_t) */
   hk_heap_t *heap; /* NULL before the first refill and after the thread's exit hook */
   hk_outbox_t outbox;
+  bool exited;     /* the exit hook ran: later allocations borrow a heap per call (init.c) */
 } hk_tls_t;
 
 #endif /* HAKMEM_TYPES_H */

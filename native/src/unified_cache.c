@@ -41,6 +41,8 @@ void hk_cache_set_limits(hk_tls_t *t) {
 void *hk_cache_refill(unsigned cls) {
   hk_tls_t *t = &hk_tls;
   if (hk_unlikely(t->heap == NULL) && !hk_thread_init()) {
+    void *e = t->exited ? hk_exited_alloc(cls) : NULL; /* allocating in a pthread key destructor, after ours */
+    if (e != NULL) return e;
     errno = ENOMEM;
     return NULL;
   }
