@@ -1,5 +1,5 @@
 // Shared helpers for the native specs (native/test/*.test.ts): where the build puts things,
-// running a program with or without LD_PRELOAD, parsing workload result lines, and a
+// running a program with or without LD_PRELOAD, reading workload result lines, and a
 // cross-file lock so the heavy native specs never run at the same time (vitest runs test
 // files in parallel; on a 2-core machine two of these at once would only time out).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -109,30 +109,9 @@ export function expectOk(r: RunResult): void {
   if (r.exitCode !== 0 || r.timedOut || r.signal) throw new Error(`command failed: ${describeRun(r)}`);
 }
 
-export interface WorkloadResult {
-  name: string;
-  ops: number;
-  seconds: number;
-  mops: number;
-  fields: Record<string, string>;
-}
-
-/** Parses the result line `<name> ops=<n> seconds=<s> mops=<m> [k=v ...]` (the last line naming `name`). */
-export function parseResultLine(name: string, stdout: string): WorkloadResult {
-  const line = stdout
-    .split('\n')
-    .filter((l) => l.startsWith(`${name} `))
-    .pop();
-  if (!line) throw new Error(`no result line starting with '${name} ' in:\n${stdout}`);
-  const m = /^(\S+) ops=(\d+) seconds=(\d+(?:\.\d+)?) mops=(\d+(?:\.\d+)?)((?: \w+=\S+)*)$/.exec(line);
-  if (!m) throw new Error(`malformed result line: '${line}'`);
-  const fields: Record<string, string> = {};
-  for (const kv of (m[5] ?? '').trim().split(' ').filter(Boolean)) {
-    const [k, v] = kv.split('=');
-    if (k && v !== undefined) fields[k] = v;
-  }
-  return { name: m[1]!, ops: Number(m[2]), seconds: Number(m[3]), mops: Number(m[4]), fields };
-}
+/** The result line `<name> ops=<n> seconds=<s> mops=<m> [k=v ...]` of a workload (@hakmem/parse-output);
+ * throws, quoting the output, when there is none. */
+export { readResultLine } from '@hakmem/parse-output';
 
 // ------------------------------------------------------------------ cross-file lock
 

@@ -9,7 +9,7 @@ import {
   describeRun,
   expectOk,
   LOCK_HOOK_TIMEOUT,
-  parseResultLine,
+  readResultLine,
   run,
 } from './helpers.ts';
 
@@ -33,7 +33,7 @@ describe.sequential.each(LIBS)('$file', (lib) => {
       timeoutMs: 90_000,
     });
     expectOk(r);
-    const res = parseResultLine('random_mixed', r.stdout);
+    const res = readResultLine(r.stdout, 'random_mixed');
     expect(res.ops, describeRun(r)).toBe(iters);
     expect(res.seconds).toBeGreaterThan(0);
     expect(res.mops).toBeGreaterThan(0);
@@ -44,6 +44,6 @@ describe.sequential('control (glibc)', () => {
   it('random_mixed iters=10000000 ws=40000 completes without preload', async () => {
     const r = await run(bin('random_mixed'), ['iters=10000000', 'ws=40000'], { timeoutMs: 90_000 });
     expectOk(r);
-    expect(parseResultLine('random_mixed', r.stdout).ops).toBe(10_000_000);
+    expect(readResultLine(r.stdout, 'random_mixed').ops).toBe(10_000_000);
   }, 120_000);
 });

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
+import { parseStraceSummary, straceCountArgs } from '@hakmem/parse-output';
 import {
   acquireHeavyLock,
   bin,
@@ -15,11 +16,10 @@ import {
   libByMode,
   LOCK_HOOK_TIMEOUT,
   need,
-  parseResultLine,
+  readResultLine,
   run,
 } from './helpers.ts';
 
-const TRACED = ['mmap', 'munmap', 'madvise', 'mremap', 'brk'] as const;
 const STEADY = ['mmap', 'munmap', 'madvise', 'mremap'] as const;
 const N = 2_000_000;
 
@@ -37,59 +37,30 @@ afterAll(() => {
   release?.();
 });
 
-/** Parses the summary table of `strace -c` into syscall -> calls. */
-export function parseStraceSummary(text: string): Map<string, number> {
-  const calls = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    // % time  seconds  usecs/call  calls  [errors]  syscall
-    const m = /^\s*\d+(?:\.\d+)?\s+\d+(?:\.\d+)?\s+\d+\s+(\d+)\s+(?:\d+\s+)?([a-z_0-9]+)\s*$/.exec(line);
-    if (m && m[2] !== 'total') calls.set(m[2]!, Number(m[1]));
-  }
-  return calls;
-}
-
-async function traced(libPath: string, iters: number, tag: string): Promise<Map<string, number>> {
+async function traced(libPath: string, iters: number, tag: string): Promise<Record<string, number>> {
   if (!strace) throw new Error('strace is not installed (Debian: apt-get install strace); syscalls.test.ts needs it');
   const out = path.join(tmp, `${tag}-${iters}.txt`);
-  // -E sets LD_PRELOAD for the traced program only, not for strace itself
+  // LD_PRELOAD for the traced program only, not for strace itself
   const r = await run(
     strace,
-    ['-f', '-c', '-e', `trace=${TRACED.join(',')}`, '-o', out, '-E', `LD_PRELOAD=${need(libPath)}`,
-      bin('random_mixed'), `iters=${iters}`, 'ws=400', 'seed=1'],
+    straceCountArgs({ output: out, preload: need(libPath), argv: [bin('random_mixed'), `iters=${iters}`, 'ws=400', 'seed=1'] }),
     { timeoutMs: 120_000 },
   );
   expectOk(r);
-  expect(parseResultLine('random_mixed', r.stdout).ops, describeRun(r)).toBe(iters);
+  expect(readResultLine(r.stdout, 'random_mixed').ops, describeRun(r)).toBe(iters);
   return parseStraceSummary(readFileSync(out, 'utf8'));
 }
-
-describe('parseStraceSummary', () => {
-  it('reads calls per syscall, with and without an errors column', () => {
-    const text = [
-      '% time     seconds  usecs/call     calls    errors syscall',
-      '------ ----------- ----------- --------- --------- ----------------',
-      ' 60.00    0.000006           0        15           mmap',
-      ' 40.00    0.000004           2         2         1 munmap',
-      '------ ----------- ----------- --------- --------- ----------------',
-      '100.00    0.000010           0        17         1 total',
-    ].join('\n');
-    const m = parseStraceSummary(text);
-    expect(m.get('mmap')).toBe(15);
-    expect(m.get('munmap')).toBe(2);
-    expect(m.has('total')).toBe(false);
-  });
-});
 
 describe.sequential.each([libByMode('fast'), libByMode('standard')])('$file', (lib) => {
   it(`random_mixed at ${2 * N} iterations makes no more mmap/munmap/madvise/mremap calls than at ${N}`, async () => {
     const n1 = await traced(lib.path, N, lib.mode);
     const n2 = await traced(lib.path, 2 * N, lib.mode);
-    const report = STEADY.map((s) => `${s}: ${n1.get(s) ?? 0} at n, ${n2.get(s) ?? 0} at 2n`).join('; ');
+    const report = STEADY.map((s) => `${s}: ${n1[s] ?? 0} at n, ${n2[s] ?? 0} at 2n`).join('; ');
     for (const s of STEADY) {
-      expect(n2.get(s) ?? 0, `${lib.file}: steady-state ${s} calls (${report})`).toBeLessThanOrEqual(n1.get(s) ?? 0);
+      expect(n2[s] ?? 0, `${lib.file}: steady-state ${s} calls (${report})`).toBeLessThanOrEqual(n1[s] ?? 0);
     }
     // and the warm-up itself stays small (the predecessor made thousands)
-    const total1 = STEADY.reduce((a, s) => a + (n1.get(s) ?? 0), 0);
+    const total1 = STEADY.reduce((a, s) => a + (n1[s] ?? 0), 0);
     expect(total1, `${lib.file}: ${report}`).toBeLessThan(200);
   }, 240_000);
 });

@@ -9,7 +9,7 @@ import {
   describeRun,
   expectOk,
   LOCK_HOOK_TIMEOUT,
-  parseResultLine,
+  readResultLine,
   run,
 } from './helpers.ts';
 
@@ -41,7 +41,7 @@ describe.sequential.each(TARGETS)('$file', (t) => {
   it.each(SMALL)('$name $args', async ({ name, args, ops }) => {
     const r = await run(bin(name), args, { preload: t.path, timeoutMs: 60_000 });
     expectOk(r);
-    const res = parseResultLine(name, r.stdout);
+    const res = readResultLine(r.stdout, name);
     if (ops !== undefined) expect(res.ops, describeRun(r)).toBe(ops);
     else expect(res.ops, describeRun(r)).toBeGreaterThan(0);
     expect(res.seconds).toBeGreaterThan(0);
@@ -55,8 +55,8 @@ describe.sequential.each([TARGETS[0]!, LIBS[1]!])('larson hands over after round
   const go = async (name: string) => {
     const r = await run(bin(name), ['seconds=2'], { preload: t.path, timeoutMs: 60_000 });
     expectOk(r);
-    const res = parseResultLine(name, r.stdout);
-    const created = Number(res.fields.threads_created);
+    const res = readResultLine(r.stdout, name);
+    const created = Number(res.extra.threads_created);
     expect(Number.isInteger(created) && created >= THREADS, describeRun(r)).toBe(true);
     return { r, ops: res.ops, created };
   };
@@ -84,7 +84,7 @@ describe.sequential.each([TARGETS[0]!, LIBS[1]!])('realloc_grow rounds up to max
   it('step=3000 max=100000 count=3: 3 x (34 linear + 7 doubling) reallocs', async () => {
     const r = await run(bin('realloc_grow'), ['step=3000', 'max=100000', 'count=3'], { preload: t.path, timeoutMs: 30_000 });
     expectOk(r);
-    expect(parseResultLine('realloc_grow', r.stdout).ops, describeRun(r)).toBe(3 * (34 + 7));
+    expect(readResultLine(r.stdout, 'realloc_grow').ops, describeRun(r)).toBe(3 * (34 + 7));
   }, 30_000);
 });
 
@@ -113,7 +113,7 @@ describe.sequential('arguments and soak mode', () => {
       expect(e).toMatch(/^epoch=\d+ ops=\d+ seconds=\d+\.\d+ mops=\d+\.\d+ rss_kb=\d+$/);
     const last = lines[lines.length - 1]!;
     expect(last.startsWith(`${name} `), describeRun(r)).toBe(true);
-    const res = parseResultLine(name, r.stdout);
+    const res = readResultLine(r.stdout, name);
     expect(res.seconds).toBeGreaterThanOrEqual(0.9);
     expect(res.ops).toBeGreaterThan(0);
   }, 60_000);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { marginalPerOp, parseCollected } from './instructions.ts';
-import { parseStraceSummary } from './syscalls.ts';
 import { instructionsTable, syscallsTable } from './format-counts.ts';
 
 describe('callgrind parsing', () => {
@@ -12,18 +11,7 @@ describe('callgrind parsing', () => {
   });
 });
 
-describe('strace parsing', () => {
-  it('reads calls per syscall, with and without an errors column', () => {
-    const text = `% time     seconds  usecs/call     calls    errors syscall
------- ----------- ----------- --------- --------- ----------------
- 60.00    0.000300          10        33           mmap
- 20.00    0.000100          33         3           munmap
- 10.00    0.000050          25         2         1 madvise
------- ----------- ----------- --------- --------- ----------------
-100.00    0.000450          11        38         1 total
-`;
-    expect(parseStraceSummary(text)).toEqual({ mmap: 33, munmap: 3, madvise: 2, mremap: 0, brk: 0 });
-  });
+describe('count tables', () => {
   it('formats both tables', () => {
     expect(instructionsTable([{ workload: 'w', allocator: 'a', n: 1, irAtN: 1, irAt2N: 2, opsAtN: 1, opsAt2N: 2, perOp: 1 }])).toContain('| w');
     expect(syscallsTable([{ workload: 'w', allocator: 'a', n: 1, atN: {}, at2N: {}, steady: {}, steadyPer1e8Ops: null, error: 'x' }])).toContain('FAILED');

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { parseResultLine } from './parse-result.ts';
+import { parseResultLine } from '@hakmem/parse-output';
 import type { Allocator, InstructionCount } from './types.ts';
 import { type WorkloadSpec, withArg } from './workloads.ts';
 

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { execa } from 'execa';
-import { parseResultLine } from './parse-result.ts';
+import { parseResultLine } from '@hakmem/parse-output';
 import type { ObserveReport, ObserveStats } from './types.ts';
 import type { WorkloadSpec } from './workloads.ts';
 

@@ -1,43 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRun, describeFailure, parseChildReport, parseEpochLines, parseResultLine } from './parse-result.ts';
-
-describe('parseResultLine', () => {
-  it('reads the fields and keeps extra key=value pairs', () => {
-    const r = parseResultLine('random_mixed ops=20000000 seconds=0.2874 mops=69.59 threads=2\n');
-    expect(r).toEqual({ name: 'random_mixed', ops: 20000000, seconds: 0.2874, mops: 69.59, extra: { threads: '2' } });
-  });
-  it('skips noise and epoch lines and takes the last result line for the named workload', () => {
-    const out = [
-      'warming up',
-      'epoch=0 ops=10 seconds=1 mops=1 rss_kb=100',
-      'other ops=1 seconds=1 mops=1',
-      'tiny_hot ops=100 seconds=1.0 mops=0.0001',
-      '',
-    ].join('\n');
-    expect(parseResultLine(out, 'tiny_hot')?.ops).toBe(100);
-    expect(parseResultLine(out, 'random_mixed')).toBeNull();
-    expect(parseResultLine(out)?.name).toBe('tiny_hot');
-  });
-  it('rejects malformed lines', () => {
-    expect(parseResultLine('')).toBeNull();
-    expect(parseResultLine('random_mixed ops=abc seconds=1 mops=2')).toBeNull();
-    expect(parseResultLine('random_mixed ops=1 seconds=1')).toBeNull();
-    expect(parseResultLine('random_mixed ops=1 seconds=1 mops=')).toBeNull();
-    expect(parseResultLine('random_mixed ops=1 seconds=1 mops=2 garbage')).toBeNull();
-    expect(parseResultLine('random_mixed ops=-1 seconds=1 mops=2')).toBeNull();
-    expect(parseResultLine('random_mixed ops=1 seconds=1 mops=NaN')).toBeNull();
-  });
-});
-
-describe('parseEpochLines', () => {
-  it('reads epoch lines and ignores the rest', () => {
-    const out = 'epoch=0 ops=100 seconds=1.0 mops=0.0001 rss_kb=2000\nepoch=1 ops=x seconds=1 mops=1 rss_kb=1\nepoch=2 ops=200 seconds=1.0 mops=0.0002 rss_kb=2100\nrandom_mixed ops=300 seconds=2 mops=0.00015\n';
-    expect(parseEpochLines(out)).toEqual([
-      { epoch: 0, ops: 100, seconds: 1, mops: 0.0001, rssKb: 2000 },
-      { epoch: 2, ops: 200, seconds: 1, mops: 0.0002, rssKb: 2100 },
-    ]);
-  });
-});
+import { parseResultLine } from '@hakmem/parse-output';
+import { classifyRun, describeFailure, parseChildReport } from './parse-result.ts';
 
 describe('child report and classification', () => {
   it('parses an hk-run report', () => {

@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { classifyRun, parseResultLine } from './parse-result.ts';
+import { parseResultLine } from '@hakmem/parse-output';
+import { classifyRun } from './parse-result.ts';
 import { runMeasured, tail } from './run-measured.ts';
 import type { Allocator, RunRecord, WorkloadRun } from './types.ts';
 

@@ -6,39 +6,26 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { parseResultLine } from './parse-result.ts';
+import { MEMORY_SYSCALLS, parseResultLine, parseStraceSummary, straceCountArgs } from '@hakmem/parse-output';
 import type { Allocator, SyscallCount } from './types.ts';
 import { type WorkloadSpec, withArg } from './workloads.ts';
 
-export const TRACED = ['mmap', 'munmap', 'madvise', 'mremap', 'brk'] as const;
-
-/** Calls per syscall from `strace -c` output (the summary table). */
-export function parseStraceSummary(text: string): Record<string, number> {
-  const out: Record<string, number> = Object.fromEntries(TRACED.map((s) => [s, 0]));
-  for (const line of text.split('\n')) {
-    const cols = line.trim().split(/\s+/);
-    const name = cols[cols.length - 1];
-    if (!name || !(TRACED as readonly string[]).includes(name)) continue;
-    // % time, seconds, usecs/call, calls, [errors], syscall
-    const calls = Number(cols[3]);
-    if (Number.isFinite(calls)) out[name] = calls;
-  }
-  return out;
-}
+/** The calls counted, in the order of the table's columns. */
+export const TRACED = MEMORY_SYSCALLS;
 
 async function straceRun(exe: string, args: string[], a: Allocator): Promise<{ counts: Record<string, number>; ops: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-strace-'));
   const file = path.join(dir, 'strace.txt');
   try {
-    const pre = a.preload ? ['-E', `LD_PRELOAD=${a.preload}`] : [];
-    const r = await execa('strace', ['-f', '-c', `-e`, `trace=${TRACED.join(',')}`, '-o', file, ...pre, exe, ...args], {
+    const r = await execa('strace', straceCountArgs({ output: file, preload: a.preload, syscalls: TRACED, argv: [exe, ...args] }), {
       env: { ...process.env, ...a.env, LD_PRELOAD: undefined }, extendEnv: false, reject: false, stdin: 'ignore',
     });
     const res = parseResultLine(String(r.stdout), path.basename(exe));
     if (r.exitCode !== 0 || !res || !fs.existsSync(file)) {
       throw new Error(`strace ${path.basename(exe)} ${args.join(' ')} under ${a.name}: exit ${r.exitCode ?? r.signal}${res ? '' : ', no result line'}`);
     }
-    return { counts: parseStraceSummary(fs.readFileSync(file, 'utf8')), ops: res.ops };
+    const calls = parseStraceSummary(fs.readFileSync(file, 'utf8'));
+    return { counts: Object.fromEntries(TRACED.map((s) => [s, calls[s] ?? 0])), ops: res.ops };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
 /** The shapes @hakmem/tools passes around. */
+import type { EpochLine, ResultLine } from '@hakmem/parse-output';
 
 /** How one run ended. */
 export type RunStatus =
@@ -8,23 +9,8 @@ export type RunStatus =
   | 'timeout' // killed by hk-run after the time limit
   | 'malformed'; // exit 0 but no parsable result line
 
-/** The fields of a workload's result line: `<name> ops=<n> seconds=<s> mops=<m> [k=v ...]`. */
-export interface ResultLine {
-  name: string;
-  ops: number;
-  seconds: number;
-  mops: number;
-  extra: Record<string, string>;
-}
-
-/** One soak epoch line: `epoch=<i> ops=<n> seconds=<s> mops=<m> rss_kb=<k>`. */
-export interface EpochLine {
-  epoch: number;
-  ops: number;
-  seconds: number;
-  mops: number;
-  rssKb: number;
-}
+/** The workload programs' result and epoch lines (parsed by @hakmem/parse-output). */
+export type { EpochLine, ResultLine };
 
 /** What hk-run reports about the child. */
 export interface ChildReport {
