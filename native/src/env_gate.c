@@ -2,13 +2,22 @@
  * are read once, at initialisation, into the snapshot structs the generated headers
  * declare; nothing reads the environment afterwards. FAST builds contain no environment
  * reading at all: every knob is a constant there. The OBSERVE counters and their report
- * are in stats.c. */
+ * are in stats.c.
+ *
+ * After reading, the declared invariants that involve run-time knobs are checked as codegen
+ * checks them at build time (HK_ENV_INVARIANT_TABLE, with codegen's wording): a broken one
+ * prints one line and every override from the environment falls back to the build's value
+ * (diagnostic knobs, which only choose what is reported, stay). The configuration in force is
+ * then hashed exactly as codegen hashes a build's (HK_ENV_CONFIG_TABLE), so HAKMEM_VERBOSE=1
+ * names the configuration really in force and the overrides that made it; HAKMEM_VERBOSE=2
+ * also prints every knob's value and where it came from. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -18,7 +27,13 @@ HK_ENV_DEFINE_SNAPSHOTS
 
 extern char **environ;
 static const char *const profile_names[] = HK_ENV_PROFILE_NAMES;
+static const char *const origin_names[] = HK_ENV_ORIGIN_NAMES;
+static const hk_env_knob_t knobs[] = HK_ENV_KNOB_TABLE;
+#define KNOB_COUNT (sizeof knobs / sizeof knobs[0])
 static int profile_in_force = HK_ENV_PROFILE_BUILD;
+static bool profile_from_env;     /* HAKMEM_PROFILE chose the profile */
+static bool from_env[KNOB_COUNT]; /* the environment set knobs[i] */
+static char config_hash[17] = HAKMEM_CONFIG_HASH;
 static bool provisional;
 static bool announced;
 
@@ -88,9 +103,10 @@ static const char *join(char *buf, size_t len, const char *const *names, int n) 
   return buf;
 }
 
-static void load_knob(const hk_env_knob_t *k) {
+/* Reads one variable; true when it was set to a valid value (now in force). */
+static bool load_knob(const hk_env_knob_t *k) {
   const char *v = getenv(k->env);
-  if (v == NULL) return;
+  if (v == NULL) return false;
   int64_t x = 0;
   bool ok = false;
   char accepted[256], kept[64];
@@ -118,20 +134,227 @@ static void load_knob(const hk_env_knob_t *k) {
   }
   if (ok) {
     knob_set(k, x);
-    return;
+    return true;
   }
   int64_t cur = knob_get(k);
   if (k->kind == HK_KNOB_ENUM) snprintf(kept, sizeof kept, "%s", k->names[cur]);
   else if (k->kind == HK_KNOB_BOOL) snprintf(kept, sizeof kept, "%s", cur ? "true" : "false");
   else snprintf(kept, sizeof kept, "%" PRId64, cur);
   hk_os_write_err("hakmem: ignoring %s=\"%s\" (%s): expected %s; keeping %s\n", k->env, v, k->path, accepted, kept);
+  return false;
+}
+
+/* ---- the configuration in force: its text, hash and origins ------------------------------ */
+
+/* A run-time knob's value as text: JSON (as codegen hashes it) or for people (enum names bare). */
+static void knob_text(char *buf, size_t len, int row, bool json) {
+  const hk_env_knob_t *k = &knobs[row];
+  int64_t x = knob_get(k);
+  if (k->kind == HK_KNOB_ENUM) snprintf(buf, len, json ? "\"%s\"" : "%s", k->names[x]);
+  else if (k->kind == HK_KNOB_BOOL) snprintf(buf, len, "%s", x ? "true" : "false");
+  else snprintf(buf, len, "%" PRId64, x);
+}
+
+/* SHA-256 (FIPS 180-4) of a short text, for the configuration hash. */
+static void sha256(const unsigned char *msg, size_t len, unsigned char out[32]) {
+  static const uint32_t k[64] = {
+      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+      0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+      0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+      0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+      0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+      0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+      0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+      0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+  uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+  size_t blocks = (len + 9 + 63) / 64;
+  for (size_t blk = 0; blk < blocks; blk++) {
+    unsigned char chunk[64];
+    for (size_t i = 0; i < 64; i++) {
+      size_t at = blk * 64 + i;
+      uint64_t bits = (uint64_t)len * 8;
+      if (at < len) chunk[i] = msg[at];
+      else if (at == len) chunk[i] = 0x80;
+      else if (blk == blocks - 1 && i >= 56) chunk[i] = (unsigned char)(bits >> (8 * (63 - i)));
+      else chunk[i] = 0;
+    }
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++)
+      w[i] = (uint32_t)chunk[4 * i] << 24 | (uint32_t)chunk[4 * i + 1] << 16 | (uint32_t)chunk[4 * i + 2] << 8 | chunk[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+      uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+      uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+    for (int i = 0; i < 64; i++) {
+      uint32_t t1 = hh + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
+      uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+      hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+    }
+    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
+  }
+#undef ROR
+  for (int i = 0; i < 32; i++) out[i] = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+/* config_hash = what codegen's configHash gives for the configuration in force: the first 16
+ * hex digits of sha256(["<profile>",[["<path>",<json>],...]]) over every knob, sorted by path,
+ * diagnostic knobs with the build's value. With no override it is HAKMEM_CONFIG_HASH. */
+static void hash_config(void) {
+  static const hk_env_config_entry_t entries[] = HK_ENV_CONFIG_TABLE;
+  static char text[HK_ENV_HASH_TEXT_MAX + 64];
+  size_t used = (size_t)snprintf(text, sizeof text, "[\"%s\",[", profile_names[profile_in_force]);
+  for (size_t i = 0; i < sizeof entries / sizeof entries[0] && used < sizeof text; i++) {
+    const hk_env_config_entry_t *e = &entries[i];
+    char value[96];
+    if (e->json != NULL) snprintf(value, sizeof value, "%s", e->json);
+    else if (e->row == -2) snprintf(value, sizeof value, "\"%s\"", profile_names[profile_in_force]);
+    else knob_text(value, sizeof value, e->row, true);
+    used += (size_t)snprintf(text + used, sizeof text - used, "%s[\"%s\",%s]", i ? "," : "", e->path, value);
+  }
+  if (used + 2 >= sizeof text) return; /* cannot happen (codegen sized the buffer); keep the build's */
+  used += (size_t)snprintf(text + used, sizeof text - used, "]]");
+  unsigned char digest[32];
+  sha256((const unsigned char *)text, used, digest);
+  for (int i = 0; i < 8; i++) snprintf(config_hash + 2 * i, 3, "%02x", digest[i]);
+}
+
+/* Where a run-time knob's value comes from now. */
+static unsigned origin_of(int row) {
+  return from_env[row] ? HK_ORIGIN_ENV : knobs[row].origin[profile_in_force];
+}
+
+/* "HAKMEM_UCACHE_CAPACITY=32 (profile lean)": a variable, its value, and where that came from
+ * when not from the environment. */
+static void describe_row(char *buf, size_t len, int row) {
+  char value[64];
+  knob_text(value, sizeof value, row, false);
+  unsigned o = origin_of(row);
+  if (o == HK_ORIGIN_ENV) snprintf(buf, len, "%s=%s", knobs[row].env, value);
+  else if (o == HK_ORIGIN_PROFILE) snprintf(buf, len, "%s=%s (profile %s)", knobs[row].env, value, profile_names[profile_in_force]);
+  else snprintf(buf, len, "%s=%s (%s)", knobs[row].env, value, origin_names[o]);
+}
+
+/* ---- the declared invariants, at run time ------------------------------------------------ */
+#if HK_ENV_INVARIANT_COUNT > 0
+static bool invariant_holds(const hk_env_invariant_t *inv, int64_t a, int64_t b) {
+  switch (inv->op) {
+  case HK_INV_AT_MOST: return a <= b;
+  case HK_INV_LESS_THAN: return a < b;
+  case HK_INV_AT_LEAST: return a >= inv->n;
+  case HK_INV_POWER_OF_TWO: return a > 0 && (a & (a - 1)) == 0;
+  case HK_INV_MULTIPLE_OF: return b > 0 && a % b == 0;
+  case HK_INV_RATIO_WITHIN: return b > 0 && a >= inv->lo * b && a <= inv->hi * b;
+  }
+  return true;
+}
+#endif
+
+/* Checks every invariant over run-time knobs; prints one line per broken one (the variables,
+ * their values and the rule as codegen words it). Returns how many are broken. */
+static int check_invariants(void) {
+  int broken = 0;
+#if HK_ENV_INVARIANT_COUNT > 0
+  static const hk_env_invariant_t invariants[] = HK_ENV_INVARIANT_TABLE;
+  for (size_t i = 0; i < sizeof invariants / sizeof invariants[0]; i++) {
+    const hk_env_invariant_t *inv = &invariants[i];
+    int64_t a = inv->a >= 0 ? knob_get(&knobs[inv->a]) : inv->a_value;
+    int64_t b = inv->b >= 0 ? knob_get(&knobs[inv->b]) : inv->b_value;
+    if (invariant_holds(inv, a, b)) continue;
+    broken++;
+    char rule[256], va[160] = "", vb[160] = "";
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    snprintf(rule, sizeof rule, inv->problem, a, b);
+#pragma GCC diagnostic pop
+    if (inv->a >= 0) describe_row(va, sizeof va, inv->a);
+    if (inv->b >= 0) describe_row(vb, sizeof vb, inv->b);
+    hk_os_write_err("hakmem: ignoring the environment's configuration: %s%s%s break %s; keeping the build's (profile %s)\n", va,
+                    va[0] && vb[0] ? " and " : "", vb, rule, profile_names[HK_ENV_PROFILE_BUILD]);
+  }
+#endif
+  return broken;
+}
+
+/* Every override from the environment falls back to the build's value, but the diagnostic
+ * knobs (what to report), which take part in no invariant. */
+static void fall_back_to_build(void) {
+  profile_in_force = HK_ENV_PROFILE_BUILD;
+  profile_from_env = false;
+  int64_t kept[KNOB_COUNT];
+  for (size_t i = 0; i < KNOB_COUNT; i++) kept[i] = knob_get(&knobs[i]);
+  hk_env_apply_profile(HK_ENV_PROFILE_BUILD);
+  for (size_t i = 0; i < KNOB_COUNT; i++) {
+    if (knobs[i].diagnostic && from_env[i]) knob_set(&knobs[i], kept[i]);
+    else from_env[i] = false;
+  }
+}
+
+/* ---- what HAKMEM_VERBOSE prints ----------------------------------------------------------- */
+
+/* Writes a text of any length to stderr (hk_os_write_err stops at one 512-byte line). */
+static void write_err(const char *s) {
+  size_t len = strlen(s);
+  while (len > 0) {
+    ssize_t w = write(2, s, len);
+    if (w <= 0) return;
+    s += w, len -= (size_t)w;
+  }
+}
+
+static void announce(void) {
+  static char line[4096];
+  size_t used = (size_t)snprintf(line, sizeof line, "hakmem %s profile=%s config=%s %s", HAKMEM_MODE_NAME,
+                                 profile_names[profile_in_force], config_hash, HAKMEM_BOX_VERSIONS);
+  bool any = profile_from_env;
+  for (size_t i = 0; i < KNOB_COUNT; i++) any |= from_env[i] && !knobs[i].diagnostic;
+  if (any) {
+    used += (size_t)snprintf(line + used, sizeof line - used, " overrides:");
+    if (profile_from_env && used < sizeof line)
+      used += (size_t)snprintf(line + used, sizeof line - used, " HAKMEM_PROFILE=%s", profile_names[profile_in_force]);
+    for (size_t i = 0; i < KNOB_COUNT && used < sizeof line; i++) {
+      if (!from_env[i] || knobs[i].diagnostic) continue;
+      char value[64];
+      knob_text(value, sizeof value, (int)i, false);
+      used += (size_t)snprintf(line + used, sizeof line - used, " %s=%s", knobs[i].env, value);
+    }
+    if (used < sizeof line) used += (size_t)snprintf(line + used, sizeof line - used, " (build config=%s)", HAKMEM_CONFIG_HASH);
+  }
+  if (used >= sizeof line - 1) used = sizeof line - 2;
+  line[used] = '\n', line[used + 1] = 0;
+  write_err(line);
+  if (hk_env_verbose() < 2) return;
+  /* every knob, sorted by path, with its value and where it came from */
+  static const hk_env_config_entry_t entries[] = HK_ENV_CONFIG_TABLE;
+  for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++) {
+    const hk_env_config_entry_t *e = &entries[i];
+    char value[160], from[96];
+    if (e->row == -2) {
+      snprintf(value, sizeof value, "%s", profile_names[profile_in_force]);
+      snprintf(from, sizeof from, "%s", profile_from_env ? "environment HAKMEM_PROFILE" : origin_names[HK_ENV_PROFILE_ORIGIN]);
+    } else if (e->row >= 0) {
+      knob_text(value, sizeof value, e->row, false);
+      unsigned o = origin_of(e->row);
+      if (o == HK_ORIGIN_ENV) snprintf(from, sizeof from, "environment %s", knobs[e->row].env);
+      else if (o == HK_ORIGIN_PROFILE) snprintf(from, sizeof from, "profile %s", profile_names[profile_in_force]);
+      else snprintf(from, sizeof from, "%s", origin_names[o]);
+    } else {
+      snprintf(value, sizeof value, "%s", e->json);
+      snprintf(from, sizeof from, "%s%s, build-time", e->origin == HK_ORIGIN_PROFILE ? "profile " : origin_names[e->origin],
+               e->origin == HK_ORIGIN_PROFILE ? profile_names[HK_ENV_PROFILE_BUILD] : "");
+    }
+    snprintf(line, sizeof line, "hakmem:   %s = %s (%s)\n", e->path, value, from);
+    write_err(line);
+  }
 }
 
 void hk_env_load(void) {
-  static const hk_env_knob_t knobs[] = HK_ENV_KNOB_TABLE;
   provisional = environ == NULL;
   int p = HK_ENV_PROFILE_BUILD;
   const char *v = getenv("HAKMEM_PROFILE");
+  profile_from_env = false;
   if (v != NULL) {
     int found = -1;
     for (int i = 0; i < HK_ENV_PROFILE_COUNT; i++)
@@ -142,25 +365,29 @@ void hk_env_load(void) {
                       join(names, sizeof names, profile_names, HK_ENV_PROFILE_COUNT), profile_names[p]);
     } else {
       p = found;
+      profile_from_env = true;
     }
   }
   profile_in_force = p;
   hk_env_apply_profile(p);
-  for (size_t i = 0; i < sizeof knobs / sizeof knobs[0]; i++) load_knob(&knobs[i]);
+  for (size_t i = 0; i < KNOB_COUNT; i++) from_env[i] = load_knob(&knobs[i]);
+  if (check_invariants() > 0) fall_back_to_build();
+  hash_config();
   if (!provisional && !announced && hk_env_verbose() >= 1) {
     announced = true;
-    hk_os_write_err("hakmem %s profile=%s config=%s %s\n", HAKMEM_MODE_NAME, profile_names[p], HAKMEM_CONFIG_HASH,
-                    HAKMEM_BOX_VERSIONS);
+    announce();
   }
 }
 
 bool hk_env_provisional(void) { return provisional; }
 const char *hk_env_profile_name(void) { return profile_names[profile_in_force]; }
+const char *hk_env_config_hash(void) { return config_hash; }
 
 #else /* FAST: constants only */
 
 void hk_env_load(void) {}
 bool hk_env_provisional(void) { return false; }
 const char *hk_env_profile_name(void) { return HAKMEM_PROFILE_NAME; }
+const char *hk_env_config_hash(void) { return HAKMEM_CONFIG_HASH; }
 
 #endif

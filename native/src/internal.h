@@ -154,6 +154,8 @@ void hk_os_write_fd(int fd, const char *fmt, ...) HK_HIDDEN __attribute__((forma
 void hk_env_load(void) HK_HIDDEN;
 bool hk_env_provisional(void) HK_HIDDEN;
 const char *hk_env_profile_name(void) HK_HIDDEN;
+/* The hash of the configuration in force (HAKMEM_CONFIG_HASH unless the environment changed it). */
+const char *hk_env_config_hash(void) HK_HIDDEN;
 
 /* ---- stats.c: the OBSERVE counters and their report ---------------------------------- */
 void hk_stats_thread_exit(void) HK_HIDDEN;

@@ -44,7 +44,7 @@ static const char *const hk_env_stats_names[] HK_GEN_UNUSED = { "off", "1", "tab
 #define HK_ENV_PROFILE_DEFAULT HK_ENV_PROFILE_BALANCED
 static inline hk_env_profile_t hk_env_profile(void) { return HK_ENV_PROFILE_BALANCED; }
 
-/* env.verbose — int, run-time (HAKMEM_VERBOSE): 0 silent, 1 one start-up line naming mode, profile, config hash and box versions, 2 more detail. */
+/* env.verbose — int, run-time (HAKMEM_VERBOSE): 0 silent; 1 one start-up line naming mode, profile, the hash of the configuration in force, box versions and the environment's overrides; 2 also every knob's value and where it came from (default, profile, build config, environment). */
 #define HK_ENV_VERBOSE_DEFAULT 0
 static inline int64_t hk_env_verbose(void) { return 0; }
 

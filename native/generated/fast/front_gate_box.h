@@ -134,6 +134,9 @@ static const uint8_t hk_mid_class_index[HK_FRONT_MID_MAX >> HK_MID_GRANULE_SHIFT
     X(aligned_allocs, 1, "Calls to the aligned allocation entry points.") \
     X(foreign_frees, 1, "Frees of pointers hakmem does not own (passed on or ignored).") \
     /* end */
+/* The same list under a name built from the C prefix, for code that walks every box with
+   HK_ENV_COUNTER_BOXES(X) and pastes HK_##p##_FIELDS. */
+#define HK_front_FIELDS HK_FRONT_COUNTERS
 typedef struct hk_front_counters {
     uint64_t large_allocs; /* Requests above midMax served by their own mapping. */
     uint64_t large_frees; /* Large blocks freed. */

@@ -31,6 +31,9 @@ static inline int64_t hk_remote_push_batch(void) { return 1; }
     X(heaps_abandoned, 1, "Heaps left behind by exiting threads.") \
     X(heaps_adopted, 1, "Abandoned heaps taken over by another thread.") \
     /* end */
+/* The same list under a name built from the C prefix, for code that walks every box with
+   HK_ENV_COUNTER_BOXES(X) and pastes HK_##p##_FIELDS. */
+#define HK_remote_FIELDS HK_REMOTE_COUNTERS
 typedef struct hk_remote_counters {
     uint64_t remote_pushed; /* Blocks pushed onto another thread's remote queue. */
     uint64_t remote_batches; /* Atomic pushes of gathered batches onto remote queues. */

@@ -43,6 +43,9 @@ static inline size_t hk_uc_max_bytes_per_class(void) { return ((size_t)1048576);
     X(refills, 1, "Refills from a slab.") \
     X(flushes, 1, "Flushes of a full cache back to the slabs.") \
     /* end */
+/* The same list under a name built from the C prefix, for code that walks every box with
+   HK_ENV_COUNTER_BOXES(X) and pastes HK_##p##_FIELDS. */
+#define HK_uc_FIELDS HK_UC_COUNTERS
 typedef struct hk_uc_counters {
     uint64_t hits[HK_CLASS_COUNT]; /* Allocations served from the cache, per class. */
     uint64_t misses[HK_CLASS_COUNT]; /* Allocations that found the cache empty, per class. */

@@ -53,7 +53,7 @@ extern hk_env_env_t hk_env_env;
 #define HK_ENV_PROFILE_DEFAULT HK_ENV_PROFILE_BALANCED
 static inline hk_env_profile_t hk_env_profile(void) { return hk_env_env.profile; }
 
-/* env.verbose — int, run-time (HAKMEM_VERBOSE): 0 silent, 1 one start-up line naming mode, profile, config hash and box versions, 2 more detail. */
+/* env.verbose — int, run-time (HAKMEM_VERBOSE): 0 silent; 1 one start-up line naming mode, profile, the hash of the configuration in force, box versions and the environment's overrides; 2 also every knob's value and where it came from (default, profile, build config, environment). */
 #define HK_ENV_VERBOSE_DEFAULT 0
 static inline int64_t hk_env_verbose(void) { return hk_env_env.verbose; }
 
@@ -152,10 +152,16 @@ static inline void hk_env_apply_profile(int p) {
 }
 
 typedef enum { HK_KNOB_BOOL, HK_KNOB_INT, HK_KNOB_BYTES, HK_KNOB_ENUM } hk_knob_kind_t;
+/* Where a knob's value comes from: its declared default, the profile in force, the build's
+   hakmem.config.ts, or the environment. */
+typedef enum { HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_CONFIG, HK_ORIGIN_ENV } hk_knob_origin_t;
+#define HK_ENV_ORIGIN_NAMES { "default", "profile", "build config", "environment" }
 /* One environment knob: variable, config path, kind, accepted range (enum: 0..name_count-1),
    accepted names (enum only) and the snapshot field to store into. The field is a bool
    (HK_KNOB_BOOL), int64_t (HK_KNOB_INT), size_t (HK_KNOB_BYTES) or a C enum written as int
-   (HK_KNOB_ENUM). */
+   (HK_KNOB_ENUM). A diagnostic knob only chooses what is reported: it is left out of the
+   run-time configuration hash and kept when a broken invariant sends the other overrides back.
+   origin: where the value comes from without the environment, per profile index. */
 typedef struct hk_env_knob {
     const char *env;
     const char *path;
@@ -165,29 +171,101 @@ typedef struct hk_env_knob {
     const char *const *names;
     int name_count;
     void *field;
+    bool diagnostic;
+    unsigned char origin[HK_ENV_PROFILE_COUNT];
 } hk_env_knob_t;
 
 /* One row per env knob of every box except env.profile (HAKMEM_PROFILE, parsed first), in
    declaration order. Use: static const hk_env_knob_t rows[] = HK_ENV_KNOB_TABLE; */
 #define HK_ENV_KNOB_TABLE { \
-    {"HAKMEM_FRONT_LARGE_CACHE_ENTRIES", "front.gate.largeCacheEntries", HK_KNOB_INT, 0, 1024, NULL, 0, &hk_front_env.large_cache_entries}, \
-    {"HAKMEM_FRONT_LARGE_CACHE_BYTES", "front.gate.largeCacheBytes", HK_KNOB_BYTES, 0, 17179869184, NULL, 0, &hk_front_env.large_cache_bytes}, \
-    {"HAKMEM_UCACHE_ENABLED", "front.unifiedCache.enabled", HK_KNOB_BOOL, 0, 1, NULL, 0, &hk_uc_env.enabled}, \
-    {"HAKMEM_UCACHE_CAPACITY", "front.unifiedCache.capacity", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.capacity}, \
-    {"HAKMEM_UCACHE_REFILL_BATCH", "front.unifiedCache.refillBatch", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.refill_batch}, \
-    {"HAKMEM_UCACHE_MID_CAPACITY", "front.unifiedCache.midCapacity", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.mid_capacity}, \
-    {"HAKMEM_UCACHE_MID_REFILL_BATCH", "front.unifiedCache.midRefillBatch", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.mid_refill_batch}, \
-    {"HAKMEM_UCACHE_MAX_BYTES_PER_CLASS", "front.unifiedCache.maxBytesPerClass", HK_KNOB_BYTES, 4096, 1073741824, NULL, 0, &hk_uc_env.max_bytes_per_class}, \
-    {"HAKMEM_SUPERSLAB_POOL_LIMIT", "superslab.poolLimit", HK_KNOB_INT, 1, 65536, NULL, 0, &hk_ss_env.pool_limit}, \
-    {"HAKMEM_SUPERSLAB_RELEASE_THRESHOLD", "superslab.releaseThreshold", HK_KNOB_INT, 0, 65535, NULL, 0, &hk_ss_env.release_threshold}, \
-    {"HAKMEM_SUPERSLAB_RELEASE_MODE", "superslab.releaseMode", HK_KNOB_ENUM, 0, 2, hk_ss_release_mode_names, 3, &hk_ss_env.release_mode}, \
-    {"HAKMEM_REMOTE_DRAIN_THRESHOLD", "remote.drainThreshold", HK_KNOB_INT, 1, 1048576, NULL, 0, &hk_remote_env.drain_threshold}, \
-    {"HAKMEM_REMOTE_DRAIN_BATCH", "remote.drainBatch", HK_KNOB_INT, 1, 1048576, NULL, 0, &hk_remote_env.drain_batch}, \
-    {"HAKMEM_REMOTE_PUSH_BATCH", "remote.pushBatch", HK_KNOB_INT, 1, 4096, NULL, 0, &hk_remote_env.push_batch}, \
-    {"HAKMEM_VERBOSE", "env.verbose", HK_KNOB_INT, 0, 2, NULL, 0, &hk_env_env.verbose}, \
-    {"HAKMEM_ON_INVALID", "env.onInvalid", HK_KNOB_ENUM, 0, 2, hk_env_on_invalid_names, 3, &hk_env_env.on_invalid}, \
-    {"HAKMEM_STATS", "env.stats", HK_KNOB_ENUM, 0, 3, hk_env_stats_names, 4, &hk_env_env.stats}, \
+    {"HAKMEM_FRONT_LARGE_CACHE_ENTRIES", "front.gate.largeCacheEntries", HK_KNOB_INT, 0, 1024, NULL, 0, &hk_front_env.large_cache_entries, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
+    {"HAKMEM_FRONT_LARGE_CACHE_BYTES", "front.gate.largeCacheBytes", HK_KNOB_BYTES, 0, 17179869184, NULL, 0, &hk_front_env.large_cache_bytes, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
+    {"HAKMEM_UCACHE_ENABLED", "front.unifiedCache.enabled", HK_KNOB_BOOL, 0, 1, NULL, 0, &hk_uc_env.enabled, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_UCACHE_CAPACITY", "front.unifiedCache.capacity", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.capacity, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
+    {"HAKMEM_UCACHE_REFILL_BATCH", "front.unifiedCache.refillBatch", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.refill_batch, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
+    {"HAKMEM_UCACHE_MID_CAPACITY", "front.unifiedCache.midCapacity", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.mid_capacity, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
+    {"HAKMEM_UCACHE_MID_REFILL_BATCH", "front.unifiedCache.midRefillBatch", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.mid_refill_batch, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
+    {"HAKMEM_UCACHE_MAX_BYTES_PER_CLASS", "front.unifiedCache.maxBytesPerClass", HK_KNOB_BYTES, 4096, 1073741824, NULL, 0, &hk_uc_env.max_bytes_per_class, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
+    {"HAKMEM_SUPERSLAB_POOL_LIMIT", "superslab.poolLimit", HK_KNOB_INT, 1, 65536, NULL, 0, &hk_ss_env.pool_limit, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
+    {"HAKMEM_SUPERSLAB_RELEASE_THRESHOLD", "superslab.releaseThreshold", HK_KNOB_INT, 0, 65535, NULL, 0, &hk_ss_env.release_threshold, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
+    {"HAKMEM_SUPERSLAB_RELEASE_MODE", "superslab.releaseMode", HK_KNOB_ENUM, 0, 2, hk_ss_release_mode_names, 3, &hk_ss_env.release_mode, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_REMOTE_DRAIN_THRESHOLD", "remote.drainThreshold", HK_KNOB_INT, 1, 1048576, NULL, 0, &hk_remote_env.drain_threshold, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_REMOTE_DRAIN_BATCH", "remote.drainBatch", HK_KNOB_INT, 1, 1048576, NULL, 0, &hk_remote_env.drain_batch, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_REMOTE_PUSH_BATCH", "remote.pushBatch", HK_KNOB_INT, 1, 4096, NULL, 0, &hk_remote_env.push_batch, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_VERBOSE", "env.verbose", HK_KNOB_INT, 0, 2, NULL, 0, &hk_env_env.verbose, true, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_ON_INVALID", "env.onInvalid", HK_KNOB_ENUM, 0, 2, hk_env_on_invalid_names, 3, &hk_env_env.on_invalid, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_STATS", "env.stats", HK_KNOB_ENUM, 0, 3, hk_env_stats_names, 4, &hk_env_env.stats, true, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
 }
+
+/* The declared invariants that read a run-time knob, checked after the environment is read:
+   the operator, then operands a and b, each a row of HK_ENV_KNOB_TABLE or -1 with the value of
+   a build-time knob, then the constants (atLeast: n; ratioWithin: lo, hi), then the problem
+   line as codegen words it, a printf format of the values of a and b. */
+typedef enum {
+    HK_INV_AT_MOST,
+    HK_INV_LESS_THAN,
+    HK_INV_AT_LEAST,
+    HK_INV_POWER_OF_TWO,
+    HK_INV_MULTIPLE_OF,
+    HK_INV_RATIO_WITHIN,
+} hk_inv_op_t;
+typedef struct hk_env_invariant {
+    hk_inv_op_t op;
+    int a;
+    int64_t a_value;
+    int b;
+    int64_t b_value;
+    int64_t n, lo, hi;
+    const char *problem;
+} hk_env_invariant_t;
+#define HK_ENV_INVARIANT_COUNT 3
+#define HK_ENV_INVARIANT_TABLE { \
+    /* front.unifiedCache.refillBatch <= front.unifiedCache.capacity */ {HK_INV_AT_MOST, 4, 0, 3, 0, 0, 0, 0, "front.unifiedCache.refillBatch = %" PRId64 " must be <= front.unifiedCache.capacity (%" PRId64 ")"}, \
+    /* front.unifiedCache.midRefillBatch <= front.unifiedCache.midCapacity */ {HK_INV_AT_MOST, 6, 0, 5, 0, 0, 0, 0, "front.unifiedCache.midRefillBatch = %" PRId64 " must be <= front.unifiedCache.midCapacity (%" PRId64 ")"}, \
+    /* superslab.releaseThreshold < superslab.poolLimit */ {HK_INV_LESS_THAN, 9, 0, 8, 0, 0, 0, 0, "superslab.releaseThreshold = %" PRId64 " must be < superslab.poolLimit (%" PRId64 ")"}, \
+}
+
+/* Every knob, sorted by path: the configuration as codegen hashes it (HAKMEM_CONFIG_HASH is the
+   first 16 hex digits of the sha256 of ["<profile>",[["<path>",<value as JSON>],...]]), so the
+   library can hash the configuration in force the same way. row: the knob's row in
+   HK_ENV_KNOB_TABLE, -1 for a build-time knob, -2 for env.profile; json: the value hashed when
+   it cannot change at run time (build-time knobs; diagnostic knobs count with the build's
+   value); origin: where the build's value comes from. */
+typedef struct hk_env_config_entry {
+    const char *path;
+    int row;
+    const char *json;
+    unsigned char origin;
+} hk_env_config_entry_t;
+#define HK_ENV_CONFIG_TABLE { \
+    {"env.onInvalid", 15, NULL, HK_ORIGIN_DEFAULT}, \
+    {"env.profile", -2, NULL, HK_ORIGIN_DEFAULT}, \
+    {"env.stats", 16, "\"off\"", HK_ORIGIN_DEFAULT}, \
+    {"env.verbose", 14, "0", HK_ORIGIN_DEFAULT}, \
+    {"front.gate.largeCacheBytes", 1, NULL, HK_ORIGIN_DEFAULT}, \
+    {"front.gate.largeCacheEntries", 0, NULL, HK_ORIGIN_DEFAULT}, \
+    {"front.gate.midClassesPerDoubling", -1, "4", HK_ORIGIN_DEFAULT}, \
+    {"front.gate.midMax", -1, "262144", HK_ORIGIN_DEFAULT}, \
+    {"front.gate.tinyClasses", -1, "[16,32,48,64,80,96,112,128,160,192,224,256,320,384,448,512,640,768,896,1024]", HK_ORIGIN_DEFAULT}, \
+    {"front.gate.tinyMax", -1, "1024", HK_ORIGIN_DEFAULT}, \
+    {"front.unifiedCache.capacity", 3, NULL, HK_ORIGIN_DEFAULT}, \
+    {"front.unifiedCache.enabled", 2, NULL, HK_ORIGIN_DEFAULT}, \
+    {"front.unifiedCache.maxBytesPerClass", 7, NULL, HK_ORIGIN_DEFAULT}, \
+    {"front.unifiedCache.midCapacity", 5, NULL, HK_ORIGIN_DEFAULT}, \
+    {"front.unifiedCache.midRefillBatch", 6, NULL, HK_ORIGIN_DEFAULT}, \
+    {"front.unifiedCache.refillBatch", 4, NULL, HK_ORIGIN_DEFAULT}, \
+    {"remote.drainBatch", 12, NULL, HK_ORIGIN_DEFAULT}, \
+    {"remote.drainThreshold", 11, NULL, HK_ORIGIN_DEFAULT}, \
+    {"remote.pushBatch", 13, NULL, HK_ORIGIN_DEFAULT}, \
+    {"superslab.poolLimit", 8, NULL, HK_ORIGIN_DEFAULT}, \
+    {"superslab.releaseMode", 10, NULL, HK_ORIGIN_DEFAULT}, \
+    {"superslab.releaseThreshold", 9, NULL, HK_ORIGIN_DEFAULT}, \
+    {"superslab.slabSize", -1, "65536", HK_ORIGIN_DEFAULT}, \
+    {"superslab.superslabSize", -1, "2097152", HK_ORIGIN_DEFAULT}, \
+}
+/* Where the build's profile comes from; the longest canonical configuration text. */
+#define HK_ENV_PROFILE_ORIGIN HK_ORIGIN_CONFIG
+#define HK_ENV_HASH_TEXT_MAX 1066
 
 /* Defines the snapshots (in native/src/env_gate.c), initialised to the build profile's values. */
 #define HK_ENV_DEFINE_SNAPSHOTS \

@@ -27,7 +27,7 @@ typedef struct hk_ss_env {
 } hk_ss_env_t;
 extern hk_ss_env_t hk_ss_env;
 
-/* superslab.superslabSize — bytes, build-time: Size and alignment of one SuperSlab region (a power of two, at least 1 MiB). */
+/* superslab.superslabSize — bytes, build-time: Size and alignment of one SuperSlab region (a power of two; the range starts at 1 MiB). */
 #define HK_SS_SUPERSLAB_SIZE_DEFAULT ((size_t)2097152)
 #define HK_SS_SUPERSLAB_SIZE ((size_t)2097152)
 static inline size_t hk_ss_superslab_size(void) { return HK_SS_SUPERSLAB_SIZE; }
@@ -59,6 +59,9 @@ static inline hk_ss_release_mode_t hk_ss_release_mode(void) { return hk_ss_env.r
     X(munmap_calls, 1, "munmap system calls.") \
     X(madvise_calls, 1, "madvise system calls.") \
     /* end */
+/* The same list under a name built from the C prefix, for code that walks every box with
+   HK_ENV_COUNTER_BOXES(X) and pastes HK_##p##_FIELDS. */
+#define HK_ss_FIELDS HK_SS_COUNTERS
 typedef struct hk_ss_counters {
     uint64_t regions_mapped; /* SuperSlab regions mapped. */
     uint64_t regions_released; /* SuperSlab regions released (unmapped or decommitted). */

@@ -12,8 +12,9 @@ export const envGate = defineBox({
   knobs: {
     /** The profile; HAKMEM_PROFILE selects one at run time (Standard/OBSERVE), hakmem.config.ts `profile` at build time. */
     profile: enumOf(['speed', 'balanced', 'lean'], { default: 'balanced', scope: 'env' }),
-    /** 0 silent, 1 one start-up line naming mode, profile, config hash and box versions, 2 more detail. */
-    verbose: int({ default: 0, min: 0, max: 2, scope: 'env' }),
+    /** 0 silent; 1 one start-up line naming mode, profile, the hash of the configuration in force, box versions and the
+     * environment's overrides; 2 also every knob's value and where it came from (default, profile, build config, environment). */
+    verbose: int({ default: 0, min: 0, max: 2, scope: 'env', diagnostic: true }),
     /** What Standard and OBSERVE do on a misuse they detect (double free, a free or realloc of a
      * pointer hakmem did not hand out, an interior or misaligned free, a poisoned free list):
      * abort prints one line naming the call, the pointer and what was wrong, then abort()s; warn
@@ -23,7 +24,7 @@ export const envGate = defineBox({
     /** OBSERVE: the counter report at exit, on stderr. `1` or `table`: a table, one row per size
      * class in use, then one line per box and the totals; `json`: the same as one JSON object on
      * one line (for tools; `hakmem bench --stats` stores it); `off`: none. */
-    stats: enumOf(['off', '1', 'table', 'json'], { default: 'off', scope: 'env' }),
+    stats: enumOf(['off', '1', 'table', 'json'], { default: 'off', scope: 'env', diagnostic: true }),
   },
 });
 

@@ -7,6 +7,8 @@ export class DeclarationError extends Error {
 interface ScopeOpts {
   scope: KnobScope;
   env?: string;
+  /** Only chooses what is reported (see KnobCommon.diagnostic). */
+  diagnostic?: boolean;
 }
 
 function checkRange(what: string, min: number, max: number): void {
@@ -21,8 +23,12 @@ function checkDefault(what: string, value: number, min: number, max: number): vo
   }
 }
 
-function scoped(opts: ScopeOpts): { scope: KnobScope; env?: string } {
-  return opts.env === undefined ? { scope: opts.scope } : { scope: opts.scope, env: opts.env };
+function scoped(opts: ScopeOpts): { scope: KnobScope; env?: string; diagnostic?: boolean } {
+  return {
+    scope: opts.scope,
+    ...(opts.env === undefined ? {} : { env: opts.env }),
+    ...(opts.diagnostic ? { diagnostic: true } : {}),
+  };
 }
 
 /** A boolean gate. */

@@ -13,6 +13,12 @@ interface KnobCommon {
   readonly scope: KnobScope;
   /** Full environment variable name; when absent it is HAKMEM_<envPrefix><KNOB_IN_UPPER_SNAKE>. */
   readonly env?: string;
+  /**
+   * The knob only chooses what is reported (verbosity, statistics), never how memory is
+   * managed: the run-time configuration hash and the list of overrides leave it out, and it
+   * stays as set when a broken invariant sends the other overrides back to the build's values.
+   */
+  readonly diagnostic?: boolean;
 }
 
 export interface BoolKnob extends KnobCommon {
@@ -70,6 +76,23 @@ export interface ConfigView {
   list(path: string): readonly number[];
 }
 
+/** The structured invariants: each is also checked at run time (Standard/OBSERVE) by C code. */
+export type InvariantOp = 'atMost' | 'lessThan' | 'atLeast' | 'powerOfTwo' | 'multipleOf' | 'ratioWithin';
+
+/**
+ * A rule in a form the C side can evaluate: operator, knob paths `a` (and `b`), constants.
+ * Only numeric knobs (int, bytes) may appear in one.
+ */
+export interface InvariantForm {
+  readonly op: InvariantOp;
+  readonly a: string;
+  readonly b?: string;
+  /** atLeast: the bound; ratioWithin: lo and hi. */
+  readonly n?: number;
+  readonly lo?: number;
+  readonly hi?: number;
+}
+
 /**
  * A named rule over one or several knobs. `check` returns one problem line per violation
  * (empty when the rule holds), each naming the knob path, the value and what is allowed.
@@ -81,6 +104,11 @@ export interface Invariant {
   /** Full paths of the knobs the rule reads. */
   readonly paths: readonly string[];
   check(config: ConfigView): readonly string[];
+  /**
+   * Present for the structured helpers (atMost, lessThan, ...): the run-time check is generated
+   * from it. A free-form `rule` has none and may read build-time knobs only.
+   */
+  readonly form?: InvariantForm;
 }
 
 /** An OBSERVE-only event counter; `perClass` counters have one slot per size class. */
@@ -111,11 +139,6 @@ export interface Box<K extends Record<string, Knob> = Record<string, Knob>> exte
   readonly invariants: readonly Invariant[];
   readonly counters: Readonly<Record<string, Counter>>;
 }
-
-/** The user-settable values of a box: every knob optional, typed by its kind. */
-export type KnobOverrides<B extends Box<Record<string, Knob>>> = {
-  readonly [P in keyof B['knobs']]?: KnobValue<B['knobs'][P]>;
-};
 
 /** A profile: a named set of overrides, keyed by full knob path. */
 export type ProfileOverrides = Readonly<Record<string, AnyKnobValue>>;

@@ -1,14 +1,12 @@
-import { atLeast, counter, defineBox, int } from '@hakmem/box-kit';
+import { counter, defineBox, int } from '@hakmem/box-kit';
 import pkg from '../package.json' with { type: 'json' };
-
-const remote = 'remote';
 
 /** The remote queue: frees from a thread that does not own the block are pushed to the owner's queue. */
 export const remoteQueue = defineBox({
   name: 'remote-queue',
   packageName: pkg.name,
   version: pkg.version,
-  configPath: remote,
+  configPath: 'remote',
   cPrefix: 'remote',
   envPrefix: 'REMOTE_',
   knobs: {
@@ -23,7 +21,6 @@ export const remoteQueue = defineBox({
      */
     pushBatch: int({ default: 1, min: 1, max: 4096, scope: 'env' }),
   },
-  invariants: [atLeast(`${remote}.drainBatch`, 1)],
   counters: {
     /** Blocks pushed onto another thread's remote queue. */
     remotePushed: counter(),

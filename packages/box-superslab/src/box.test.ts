@@ -1,15 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { isBox } from '@hakmem/box-kit';
-import pkg from '../package.json' with { type: 'json' };
+import { KiB, MiB, ownInvariantProblems } from '@hakmem/box-kit';
 import { superslab } from './box.ts';
 
-describe('box-superslab declarations', () => {
-  for (const box of [superslab]) {
-    it(`${box.name} loads with its package's name and version`, () => {
-      expect(isBox(box)).toBe(true);
-      expect(box.packageName).toBe(pkg.name);
-      expect(box.version).toBe(pkg.version);
-      expect(Object.keys(box.knobs).length).toBeGreaterThan(0);
-    });
-  }
+describe('box-superslab declaration', () => {
+  it('the declared defaults satisfy its invariants', () => {
+    expect(ownInvariantProblems(superslab)).toEqual([]);
+  });
+
+  it('refuses a slab size that does not divide the region into 4 to 64 slabs', () => {
+    expect(ownInvariantProblems(superslab, { 'superslab.superslabSize': MiB(4), 'superslab.slabSize': KiB(16) })).toEqual([
+      'superslab.superslabSize / superslab.slabSize = 4194304 / 16384 must be in [4, 64]',
+    ]);
+  });
+
+  it('keeps fewer empty regions after a release than it allows before one', () => {
+    expect(ownInvariantProblems(superslab, { 'superslab.releaseThreshold': 8 })).toEqual([
+      'superslab.releaseThreshold = 8 must be < superslab.poolLimit (8)',
+    ]);
+  });
 });

@@ -25,7 +25,7 @@ export const superslab = defineBox({
   cPrefix: 'ss',
   envPrefix: 'SUPERSLAB_',
   knobs: {
-    /** Size and alignment of one SuperSlab region (a power of two, at least 1 MiB). */
+    /** Size and alignment of one SuperSlab region (a power of two; the range starts at 1 MiB). */
     superslabSize: bytes({ default: MiB(2), min: MiB(1), max: MiB(4), scope: 'const' }),
     /** Size of one slab inside a SuperSlab (a power of two). */
     slabSize: bytes({ default: KiB(64), min: KiB(16), max: MiB(1), scope: 'const' }),
@@ -38,15 +38,6 @@ export const superslab = defineBox({
   },
   invariants: [
     powerOfTwo(`${ss}.superslabSize`),
-    rule({
-      name: `${ss}.superslabSize >= 1 MiB`,
-      rule: `${ss}.superslabSize must be >= 1048576 (1 MiB)`,
-      paths: [`${ss}.superslabSize`],
-      check: (c) =>
-        c.num(`${ss}.superslabSize`) >= MiB(1)
-          ? undefined
-          : `${ss}.superslabSize = ${c.num(`${ss}.superslabSize`)} must be >= 1048576 (1 MiB)`,
-    }),
     powerOfTwo(`${ss}.slabSize`),
     multipleOf(`${ss}.superslabSize`, `${ss}.slabSize`),
     ratioWithin(`${ss}.superslabSize`, `${ss}.slabSize`, 4, 64),

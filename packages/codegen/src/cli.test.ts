@@ -30,7 +30,7 @@ describe('codegen output', () => {
     await generate({ outDir: a, docsFile: path.join(a, 'knobs.md') });
     await generate({ outDir: b, docsFile: path.join(b, 'knobs.md') });
     const [sa, sb] = [snapshot(a), snapshot(b)];
-    expect([...sa.keys()]).toHaveLength(20); // 3 modes x 6 headers, knobs.md, manifest.json
+    expect([...sa.keys()]).toHaveLength(21); // 3 modes x 6 headers, knobs.md, manifest.json, config.generated.ts
     expect(sa).toEqual(sb);
   });
 
@@ -41,7 +41,7 @@ describe('codegen output', () => {
     expect(readFileSync(path.join(one, 'hakmem_build.h'), 'utf8')).toContain('#define HAKMEM_FAST 1');
     const two = tmp('two');
     await generate({ modes: ['standard', 'observe'], outDir: two, docsFile: path.join(two, 'knobs.md') });
-    expect(readdirSync(two).sort()).toEqual(['knobs.md', 'manifest.json', 'observe', 'standard']);
+    expect(readdirSync(two).sort()).toEqual(['config.generated.ts', 'knobs.md', 'manifest.json', 'observe', 'standard']);
   });
 
   it('starts every file with a banner naming the declaration file to edit', async () => {
@@ -61,7 +61,7 @@ describe('cli', () => {
     expect((await cli(...args)).exitCode).toBe(0);
     const fresh = await cli(...args, '--check');
     expect(fresh.exitCode).toBe(0);
-    expect(fresh.stdout).toBe('hakmem codegen: 20 files up to date');
+    expect(fresh.stdout).toBe('hakmem codegen: 21 files up to date');
     const edited = path.join(dir, 'standard', 'superslab_box.h');
     writeFileSync(edited, readFileSync(edited, 'utf8').replace('#define HK_SS_POOL_LIMIT_DEFAULT 8', '#define HK_SS_POOL_LIMIT_DEFAULT 9'));
     const stale = await cli(...args, '--check');

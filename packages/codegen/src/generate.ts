@@ -2,12 +2,16 @@ import path from 'node:path';
 import { loadBoxes } from './load-boxes.ts';
 import { loadConfig } from './load-config.ts';
 import { buildManifestJson } from './manifest.ts';
+import { renderConfigType } from './config-type.ts';
 import { buildModel, GENERATOR_VERSION } from './model.ts';
 import { repoRoot } from './paths.ts';
 import { renderDocs, renderHeaders } from './render.ts';
 import { MODES, type Mode } from './types.ts';
 import { validate } from './validate.ts';
 import { compareOutputs, writeOutputs } from './write.ts';
+
+/** Where the generated type of hakmem.config.ts goes (repository-relative). */
+export const CONFIG_TYPE_FILE = 'packages/codegen/src/config.generated.ts';
 
 export interface GenerateOptions {
   modes?: readonly Mode[];
@@ -49,7 +53,11 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   const manifestDir = options.outDir === undefined ? path.join(repoRoot, 'native', 'generated') : path.resolve(options.outDir);
   outputs.set(path.join(manifestDir, 'manifest.json'), buildManifestJson(validated, GENERATOR_VERSION));
   const docsFile = path.resolve(options.docsFile ?? path.join(repoRoot, 'docs', 'knobs.md'));
-  outputs.set(docsFile, renderDocs(buildModel(validated, modes[0] ?? 'standard')));
+  const docsModel = buildModel(validated, modes[0] ?? 'standard');
+  outputs.set(docsFile, renderDocs(docsModel));
+  // the type of hakmem.config.ts, beside codegen's own sources (with --out DIR: in DIR)
+  const typeFile = options.outDir === undefined ? path.join(repoRoot, CONFIG_TYPE_FILE) : path.join(path.resolve(options.outDir), 'config.generated.ts');
+  outputs.set(typeFile, renderConfigType(validated, docsModel.docsBanner.slice(5, -4)));
   if (options.check) return { files: [...outputs.keys()], differing: compareOutputs(outputs) };
   return { files: writeOutputs(outputs), differing: [] };
 }

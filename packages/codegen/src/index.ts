@@ -9,5 +9,6 @@ export { knobIndex, parseConfig, resolveConfigFile } from './load-config.ts';
 export { envName } from './names.ts';
 export { validate } from './validate.ts';
 export type { Declarations } from './types.ts';
+export { configHash } from './model.ts';
 export { buildManifestJson, declarationJson, packageDeclarations, type KnobDeclaration, type PackageDeclaration } from './manifest.ts';
 export type { Validated } from './types.ts';

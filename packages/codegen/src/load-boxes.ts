@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isBox, type ProfileOverrides } from '@hakmem/box-kit';
@@ -7,21 +7,26 @@ import { repoRelative, repoRoot } from './paths.ts';
 import { readDeclarations } from './read-declarations.ts';
 import type { Declarations, Profile, SourcedBox } from './types.ts';
 
-/** Box packages in header/table order; any other packages/box-* follow alphabetically. */
-const PACKAGE_ORDER = ['box-front', 'box-superslab', 'box-remote', 'box-env'];
+/**
+ * Where a box package goes in header, table and version order: the `hakmem.order` number in its
+ * package.json (lower first; absent: after every numbered one), then its directory name. A new
+ * box package places itself; nothing in codegen lists the packages.
+ */
+export function packageOrder(packageDir: string): number {
+  const file = path.join(packageDir, 'package.json');
+  if (!existsSync(file)) return Number.MAX_SAFE_INTEGER;
+  const order = (JSON.parse(readFileSync(file, 'utf8')) as { hakmem?: { order?: unknown } }).hakmem?.order;
+  return typeof order === 'number' ? order : Number.MAX_SAFE_INTEGER;
+}
 
 /** The declaration files: packages/box-<name>/src/box.ts, in box order. */
 export function findDeclarationFiles(root: string = repoRoot): string[] {
   const dir = path.join(root, 'packages');
-  const names = readdirSync(dir)
+  return readdirSync(dir)
     .filter((n) => n.startsWith('box-') && existsSync(path.join(dir, n, 'src', 'box.ts')))
-    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-  return names.map((n) => path.join(dir, n, 'src', 'box.ts'));
-}
-
-function rank(name: string): number {
-  const i = PACKAGE_ORDER.indexOf(name);
-  return i < 0 ? PACKAGE_ORDER.length : i;
+    .map((n) => ({ n, order: packageOrder(path.join(dir, n)) }))
+    .sort((a, b) => a.order - b.order || a.n.localeCompare(b.n))
+    .map(({ n }) => path.join(dir, n, 'src', 'box.ts'));
 }
 
 /**
@@ -80,7 +85,6 @@ export async function loadBoxes(files: readonly string[] = findDeclarationFiles(
         box: value,
         exportName,
         file: rel,
-        packageDir: path.dirname(path.dirname(file)),
         doc: source.doc,
         knobDocs,
         counterDocs,

@@ -1,33 +1,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AnyKnobValue, Knob } from '@hakmem/box-kit';
+import { kindOf, type AnyKnobValue, type Knob } from '@hakmem/box-kit';
 import { ConfigError } from './errors.ts';
 import { repoRelative, repoRoot } from './paths.ts';
 import type { Declarations, UserConfig } from './types.ts';
 
 /** Why a value does not fit a knob's kind, or undefined when it does (ranges are checked later). */
-export function typeProblem(knob: Knob, value: unknown): string | undefined {
-  const shown = JSON.stringify(value) ?? String(value);
-  switch (knob.kind) {
-    case 'bool':
-      return typeof value === 'boolean' ? undefined : `expected true or false, got ${shown}`;
-    case 'int':
-      return Number.isSafeInteger(value) ? undefined : `expected an integer, got ${shown}`;
-    case 'bytes':
-      return Number.isSafeInteger(value) && (value as number) >= 0
-        ? undefined
-        : `expected a byte count (a non-negative integer; KiB()/MiB() help), got ${shown}`;
-    case 'enum':
-      return typeof value === 'string' && knob.values.includes(value)
-        ? undefined
-        : `expected one of ${knob.values.map((v) => `'${v}'`).join(', ')}, got ${shown}`;
-    case 'intList':
-      return Array.isArray(value) && value.every((v) => Number.isSafeInteger(v))
-        ? undefined
-        : `expected a list of integers, got ${shown}`;
-  }
-}
+export const typeProblem = (knob: Knob, value: unknown): string | undefined => kindOf(knob).typeProblem(knob, value);
 
 /** Full knob path -> knob, for every box. */
 export function knobIndex(decls: Declarations): Map<string, Knob> {

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { AnyKnobValue, Knob } from '@hakmem/box-kit';
+import { kindOf, type AnyKnobValue, type Knob } from '@hakmem/box-kit';
+import { cString, envTables, type EnvTables } from './env-tables.ts';
 import { envName, shortPackage, snake, upperSnake } from './names.ts';
 import { sizeClasses, type SizeClasses } from './size-classes.ts';
 import type { Effective, Mode, SourcedBox, Validated } from './types.ts';
-import { PROFILE_PATH } from './validate.ts';
 
 const GENERATOR = '@hakmem/codegen';
 export const GENERATOR_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -17,7 +17,6 @@ export interface KnobModel {
   doc: string;
   docC: string;
   kind: Knob['kind'];
-  scope: Knob['scope'];
   isEnv: boolean;
   isConst: boolean;
   isList: boolean;
@@ -71,16 +70,6 @@ export interface BoxModel {
   invariants: { name: string; rule: string }[];
 }
 
-export interface ApplyCase {
-  index: number;
-  name: string;
-  assignments: string[];
-}
-
-export interface EnvTableRow {
-  text: string;
-}
-
 export interface Model {
   mode: Mode;
   fast: boolean;
@@ -98,72 +87,39 @@ export interface Model {
   /** The version of @hakmem/codegen that generated the headers (recorded in the library's manifest). */
   generatorVersion: string;
   boxes: BoxModel[];
-  frontGate: BoxModel | undefined;
   classes: SizeClasses & { sizesInit: string; tinyIndexInit: string; midIndexInit: string; tinyIndexLen: string; midIndexLen: string };
   profiles: { name: string; doc: string; index: number; overrides: { path: string; value: string }[] }[];
   profileNamesInit: string;
-  applyCases: ApplyCase[];
-  envTable: EnvTableRow[];
-  snapshots: { type: string; name: string; init: string }[];
+  /** The environment loader's tables (Standard and OBSERVE). */
+  env: EnvTables;
   counterBoxes: { p: string; name: string }[];
   userOverrides: { path: string; value: string }[];
 }
 
 const cComment = (s: string): string => s.replace(/\*\//g, '* /');
-const cString = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 const md = (s: string): string => s.replace(/\|/g, '\\|');
 
-export function humanBytes(n: number): string {
-  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
-    if (n >= size && n % size === 0) return `${n / size} ${unit}`;
-  }
-  return `${n} B`;
-}
-
+/** A knob's value as a C expression (enum values name their C constant). */
 function literal(p: string, key: string, knob: Knob, value: AnyKnobValue): string {
-  switch (knob.kind) {
-    case 'bool':
-      return value ? 'true' : 'false';
-    case 'int':
-      return String(value);
-    case 'bytes':
-      return `((size_t)${String(value)})`;
-    case 'enum':
-      return `HK_${p.toUpperCase()}_${upperSnake(key)}_${upperSnake(String(value))}`;
-    case 'intList':
-      return `{${(value as readonly number[]).join(', ')}}`;
-  }
-}
-
-function shownValue(knob: Knob, value: AnyKnobValue): string {
-  if (knob.kind === 'bytes') return `${String(value)} (${humanBytes(value as number)})`;
-  if (knob.kind === 'enum') return `'${String(value)}'`;
-  if (Array.isArray(value)) return `[${value.join(', ')}]`;
-  return String(value);
+  return kindOf(knob).cLiteral(value, (v) => `HK_${p.toUpperCase()}_${upperSnake(key)}_${upperSnake(v)}`);
 }
 
 function knobModel(sb: SourcedBox, key: string, knob: Knob, value: AnyKnobValue, mode: Mode): KnobModel {
   const { box } = sb;
   const p = box.cPrefix;
-  const P = p.toUpperCase();
+  const kind = kindOf(knob);
   const field = snake(key);
-  const macro = `HK_${P}_${upperSnake(key)}`;
+  const macro = `HK_${p.toUpperCase()}_${upperSnake(key)}`;
   const isEnv = knob.scope === 'env';
   const enumType = `hk_${p}_${field}_t`;
-  const cType =
-    knob.kind === 'bool' ? 'bool' : knob.kind === 'int' ? 'int64_t' : knob.kind === 'bytes' ? 'size_t' : knob.kind === 'enum' ? enumType : 'uint32_t';
   const lit = literal(p, key, knob, value);
-  const accessor = !isEnv ? macro : mode === 'fast' ? lit : `hk_${p}_env.${field}`;
   const doc = sb.knobDocs.get(key) ?? '';
-  const range = (f: (n: number) => string): string =>
-    knob.kind === 'int' || knob.kind === 'bytes' || knob.kind === 'intList' ? `${f(knob.min)} .. ${f(knob.max)}` : '';
   return {
     key,
     path: `${box.configPath}.${key}`,
     doc,
     docC: cComment(doc),
     kind: knob.kind,
-    scope: knob.scope,
     isEnv,
     isConst: !isEnv,
     isList: knob.kind === 'intList',
@@ -172,28 +128,18 @@ function knobModel(sb: SourcedBox, key: string, knob: Knob, value: AnyKnobValue,
     field,
     macro,
     fn: `hk_${p}_${field}`,
-    cType,
+    cType: kind.cType(enumType),
     literal: lit,
-    accessor,
+    accessor: !isEnv ? macro : mode === 'fast' ? lit : `hk_${p}_env.${field}`,
     enumType,
     enumConsts: knob.kind === 'enum' ? knob.values.map((v, i) => ({ name: `${macro}_${upperSnake(v)}`, value: i })) : [],
     namesArray: `hk_${p}_${field}_names`,
     namesInit: knob.kind === 'enum' ? knob.values.map(cString).join(', ') : '',
     listInit: Array.isArray(value) ? value.join(', ') : '',
     listCount: Array.isArray(value) ? value.length : 0,
-    defaultText: md(shownValue(knob, knob.default)),
-    allowedText: md(
-      knob.kind === 'bool'
-        ? 'true, false'
-        : knob.kind === 'enum'
-          ? knob.values.join(', ')
-          : knob.kind === 'bytes'
-            ? `${range(humanBytes)}${isEnv ? ' (environment: bytes, or with a KiB/MiB/GiB suffix)' : ''}`
-            : knob.kind === 'intList'
-              ? `each ${range(String)}`
-              : range(String),
-    ),
-    typeText: knob.kind === 'intList' ? 'int list' : knob.kind,
+    defaultText: md(kind.shown(knob.default)),
+    allowedText: md(kind.allowed(knob, isEnv)),
+    typeText: kind.label,
   };
 }
 
@@ -287,49 +233,12 @@ export function buildModel(v: Validated, mode: Mode): Model {
   for (const b of boxes) if (!packages.some((p) => p.name === b.packageName)) packages.push({ name: b.packageName, version: b.version });
 
   const profileNames = decls.profiles.map((p) => p.name);
-  const applyCases = decls.profiles.map((p, index) => {
-    const vals = v.effective.get(p.name) ?? new Map<string, AnyKnobValue>();
-    const assignments = decls.boxes.flatMap((sb) =>
-      Object.entries(sb.box.knobs)
-        .filter(([, k]) => k.scope === 'env')
-        .map(([key, knob]) => {
-          const x = vals.get(`${sb.box.configPath}.${key}`) ?? knob.default;
-          return `hk_${sb.box.cPrefix}_env.${snake(key)} = ${literal(sb.box.cPrefix, key, knob, x)};`;
-        }),
-    );
-    return { index, name: p.name, assignments };
-  });
-  const envTable = boxes.flatMap((b) =>
-    b.envKnobs
-      .filter((k) => k.path !== PROFILE_PATH)
-      .map((k) => {
-        const knob = decls.boxes.find((sb) => sb.box.name === b.name)?.box.knobs[k.key];
-        const [kind, min, max, names, count] =
-          knob?.kind === 'bool'
-            ? ['HK_KNOB_BOOL', 0, 1, 'NULL', 0]
-            : knob?.kind === 'int'
-              ? ['HK_KNOB_INT', knob.min, knob.max, 'NULL', 0]
-              : knob?.kind === 'bytes'
-                ? ['HK_KNOB_BYTES', knob.min, knob.max, 'NULL', 0]
-                : ['HK_KNOB_ENUM', 0, k.enumConsts.length - 1, k.namesArray, k.enumConsts.length];
-        return {
-          text: `{${cString(k.env)}, ${cString(k.path)}, ${kind}, ${min}, ${max}, ${names}, ${count}, &hk_${b.p}_env.${k.field}}`,
-        };
-      }),
-  );
-  const snapshots = boxes
-    .filter((b) => b.envKnobs.length > 0)
-    .map((b) => ({
-      type: `hk_${b.p}_env_t`,
-      name: `hk_${b.p}_env`,
-      init: b.envKnobs.map((k) => `.${k.field} = ${k.literal}`).join(', '),
-    }));
   const knobsByPath = new Map<string, Knob>(
     decls.boxes.flatMap((sb) => Object.entries(sb.box.knobs).map(([k, knob]): [string, Knob] => [`${sb.box.configPath}.${k}`, knob])),
   );
   const show = (path: string, x: AnyKnobValue): string => {
     const knob = knobsByPath.get(path);
-    return md(knob ? shownValue(knob, x) : String(x));
+    return md(knob ? kindOf(knob).shown(x) : String(x));
   };
   const configFile = v.config.file ?? '';
   const declFiles = [...new Set([...decls.boxes.map((b) => b.file), decls.profilesFile])];
@@ -353,7 +262,6 @@ export function buildModel(v: Validated, mode: Mode): Model {
     versionsString: packages.map((p) => `${p.name}@${p.version}`).join(' '),
     generatorVersion: GENERATOR_VERSION,
     boxes,
-    frontGate: boxes.find((b) => b.configPath === FRONT_GATE),
     classes: {
       ...cls,
       sizesInit: wrap(cls.sizes),
@@ -369,9 +277,7 @@ export function buildModel(v: Validated, mode: Mode): Model {
       overrides: Object.entries(p.overrides).map(([path, x]) => ({ path, value: show(path, x) })),
     })),
     profileNamesInit: profileNames.map(cString).join(', '),
-    applyCases,
-    envTable,
-    snapshots,
+    env: envTables(v),
     counterBoxes: boxes.filter((b) => b.hasCounters).map((b) => ({ p: b.p, name: b.name })),
     userOverrides: [...v.config.overrides.entries()].map(([path, x]) => ({ path, value: show(path, x) })),
   };

@@ -1,17 +1,8 @@
 import { Node, Project, SyntaxKind, type ObjectLiteralExpression } from 'ts-morph';
-import type { KnobKind } from '@hakmem/box-kit';
+import { KIND_BY_CTOR, type KnobKind } from '@hakmem/box-kit';
 import { DeclarationError } from './errors.ts';
 import { repoRelative } from './paths.ts';
 import type { DeclaredBox } from './types.ts';
-
-/** Knob constructor name -> knob kind. */
-const CONSTRUCTORS: Readonly<Record<string, KnobKind>> = {
-  bool: 'bool',
-  int: 'int',
-  bytes: 'bytes',
-  enumOf: 'enum',
-  intList: 'intList',
-};
 
 export interface DeclaredFile {
   boxes: DeclaredBox[];
@@ -91,7 +82,7 @@ export function readDeclarations(files: readonly string[]): Map<string, Declared
               continue;
             }
             const ctor = entry.init && Node.isCallExpression(entry.init) ? entry.init.getExpression().getText() : '';
-            knobs.set(entry.name, { ctor, kind: CONSTRUCTORS[ctor], doc });
+            knobs.set(entry.name, { ctor, kind: KIND_BY_CTOR.get(ctor), doc });
           }
         }
         declared.boxes.push({

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import type { Model } from './model.ts';
@@ -6,6 +6,13 @@ import { templatesDir } from './paths.ts';
 
 export const DOCS_TEMPLATE = 'knobs.md.hbs';
 export const BUILD_TEMPLATE = 'hakmem_build.h.hbs';
+/** The header of a box that has no template of its own (templates/<header>.hbs). */
+export const BOX_TEMPLATE = 'box.h.hbs';
+
+/** The template of a box's header: its own when templates/ has one, else the generic one. */
+export function boxTemplate(file: string, dir: string = templatesDir): string {
+  return existsSync(path.join(dir, `${file}.hbs`)) ? `${file}.hbs` : BOX_TEMPLATE;
+}
 
 function engine(dir: string): typeof Handlebars {
   const hb = Handlebars.create();
@@ -21,14 +28,13 @@ function compile(hb: typeof Handlebars, dir: string, name: string): HandlebarsTe
   return hb.compile(readFileSync(path.join(dir, name), 'utf8'), { noEscape: true, strict: true });
 }
 
-/** The headers of one mode: file name -> content (one template per header). */
+/** The headers of one mode: file name -> content (hakmem_build.h, then one per box). */
 export function renderHeaders(model: Model, dir: string = templatesDir): Map<string, string> {
   const hb = engine(dir);
   const out = new Map<string, string>();
   out.set('hakmem_build.h', compile(hb, dir, BUILD_TEMPLATE)(model));
   for (const box of model.boxes) {
-    const template = `${box.file}.hbs`;
-    out.set(box.file, compile(hb, dir, template)({ ...model, box }));
+    out.set(box.file, compile(hb, dir, boxTemplate(box.file, dir))({ ...model, box }));
   }
   return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
 }

@@ -18,7 +18,6 @@ export interface SourcedBox {
   exportName: string;
   /** Repo-relative path of the declaration file. */
   file: string;
-  packageDir: string;
   doc: string;
   knobDocs: ReadonlyMap<string, string>;
   counterDocs: ReadonlyMap<string, string>;

@@ -1,5 +1,6 @@
-import type { AnyKnobValue, ConfigView, Knob } from '@hakmem/box-kit';
+import { kindOf, type AnyKnobValue, type ConfigView } from '@hakmem/box-kit';
 import { DeclarationError, ValidationError } from './errors.ts';
+import type { Invariant, Knob } from '@hakmem/box-kit';
 import { knobIndex, typeProblem } from './load-config.ts';
 import { envName } from './names.ts';
 import type { Declarations, Effective, UserConfig, Validated } from './types.ts';
@@ -29,13 +30,11 @@ export function validateDeclarations(decls: Declarations): void {
       const other = seenEnv.get(env);
       if (other) problems.push(`${file}: environment name ${env} of ${path} is also used by ${other}; every environment name must be unique`);
       seenEnv.set(env, path);
-      if (knob.kind === 'intList' && knob.scope !== 'const') problems.push(`${file}: ${path}: list knobs are build-time only (scope 'const')`);
+      const kind = kindOf(knob);
+      if (knob.scope === 'env' && !kind.runtime) problems.push(`${file}: ${path}: ${kind.label} knobs are build-time only (scope 'const')`);
+      if (knob.diagnostic && knob.scope !== 'env') problems.push(`${file}: ${path}: only a run-time knob (scope 'env') can be diagnostic`);
     }
-    for (const inv of box.invariants) {
-      for (const p of inv.paths) {
-        if (!knobs.has(p)) problems.push(`${file}: invariant "${inv.name}" reads ${p}, which is not a knob`);
-      }
-    }
+    for (const inv of box.invariants) problems.push(...invariantProblems(file, inv, knobs));
   }
   const profileKnob = knobs.get(PROFILE_PATH);
   const names = decls.profiles.map((p) => p.name);
@@ -56,6 +55,39 @@ export function validateDeclarations(decls: Declarations): void {
     }
   }
   if (problems.length > 0) throw new DeclarationError(problems);
+}
+
+/**
+ * What is wrong with an invariant's declaration: a path that is not a knob; a free-form rule
+ * over a run-time knob (the Standard build checks invariants at run time too, and can only
+ * evaluate the structured forms); a structured form over a knob that is not a number or is
+ * diagnostic; an atLeast that the knob's own range already guarantees.
+ */
+function invariantProblems(file: string, inv: Invariant, knobs: ReadonlyMap<string, Knob>): string[] {
+  const problems: string[] = [];
+  const missing = inv.paths.filter((p) => !knobs.has(p));
+  for (const p of missing) problems.push(`${file}: invariant "${inv.name}" reads ${p}, which is not a knob`);
+  if (missing.length > 0) return problems;
+  const runtime = inv.paths.filter((p) => knobs.get(p)?.scope === 'env');
+  if (!inv.form) {
+    if (runtime.length > 0) {
+      problems.push(
+        `${file}: invariant "${inv.name}" is a free-form rule() over the run-time knob ${runtime.join(', ')}, which Standard cannot check at run time; ` +
+          'write it with atMost, lessThan, atLeast, powerOfTwo, multipleOf or ratioWithin, or make the knobs build-time (scope \'const\')',
+      );
+    }
+    return problems;
+  }
+  for (const p of inv.paths) {
+    const knob = knobs.get(p);
+    if (knob && !kindOf(knob).numeric) problems.push(`${file}: invariant "${inv.name}" compares ${p}, a ${kindOf(knob).label} knob; only int and bytes knobs can be compared`);
+    if (knob?.diagnostic) problems.push(`${file}: invariant "${inv.name}" reads ${p}, a diagnostic knob, which never takes part in an invariant`);
+  }
+  const a = knobs.get(inv.form.a);
+  if (inv.form.op === 'atLeast' && a && 'min' in a && a.min >= (inv.form.n ?? 0)) {
+    problems.push(`${file}: invariant "${inv.name}" repeats the range of ${inv.form.a} (min ${a.min}); remove it`);
+  }
+  return problems;
 }
 
 /** defaults <- profile <- user config, with env.profile set to the profile. */
@@ -92,21 +124,6 @@ export function configView(values: Effective): ConfigView {
   };
 }
 
-function rangeProblem(path: string, knob: Knob, value: AnyKnobValue): string[] {
-  if (knob.kind === 'int' || knob.kind === 'bytes') {
-    const v = value as number;
-    return v >= knob.min && v <= knob.max ? [] : [`${path} = ${v} must be in [${knob.min}, ${knob.max}]`];
-  }
-  if (knob.kind === 'intList') {
-    const list = value as readonly number[];
-    if (list.length === 0) return [`${path} must not be empty`];
-    return list.flatMap((v, i) =>
-      v >= knob.min && v <= knob.max ? [] : [`${path}[${i}] = ${v} must be in [${knob.min}, ${knob.max}]`],
-    );
-  }
-  return [];
-}
-
 /** Range and invariant problems of one set of effective values, one line each. */
 export function checkValues(decls: Declarations, values: Effective): string[] {
   const problems: string[] = [];
@@ -114,7 +131,7 @@ export function checkValues(decls: Declarations, values: Effective): string[] {
   for (const { box } of decls.boxes) {
     for (const [key, knob] of Object.entries(box.knobs)) {
       const path = `${box.configPath}.${key}`;
-      problems.push(...rangeProblem(path, knob, view.get(path)));
+      problems.push(...kindOf(knob).rangeProblems(path, knob, view.get(path)));
     }
   }
   for (const { box } of decls.boxes) {
@@ -130,18 +147,14 @@ export function checkValues(decls: Declarations, values: Effective): string[] {
  */
 export function validate(decls: Declarations, user: UserConfig): Validated {
   validateDeclarations(decls);
-  const profileKnob = knobIndex(decls).get(PROFILE_PATH);
-  const profile = user.profile ?? String(profileKnob?.default ?? decls.profiles[0]?.name ?? '');
-  const effective = new Map<string, Effective>();
-  for (const p of decls.profiles) effective.set(p.name, effectiveFor(decls, p.name, user));
-  const buildValues = effective.get(profile) ?? effectiveFor(decls, profile, user);
-  const problems = checkValues(decls, buildValues);
+  // validateDeclarations made env.profile an enum whose values are the profiles
+  const profile = user.profile ?? String(knobIndex(decls).get(PROFILE_PATH)?.default);
+  const effective = new Map<string, Effective>(decls.profiles.map((p) => [p.name, effectiveFor(decls, p.name, user)]));
+  const problems = checkValues(decls, effectiveFor(decls, profile, user));
   const reported = new Set(problems);
-  for (const p of decls.profiles) {
-    if (p.name === profile) continue;
-    for (const line of checkValues(decls, effective.get(p.name) ?? new Map())) {
-      if (!reported.has(line)) problems.push(`profile ${p.name}: ${line}`);
-    }
+  for (const [name, values] of effective) {
+    if (name === profile) continue;
+    for (const line of checkValues(decls, values)) if (!reported.has(line)) problems.push(`profile ${name}: ${line}`);
   }
   if (problems.length > 0) throw new ValidationError(problems);
   return { decls, config: user, profile, effective };

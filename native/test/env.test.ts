@@ -1,0 +1,154 @@
+// The environment loader of the real libraries (native/src/env_gate.c with the generated
+// env_gate_box.h), preloaded into ls: run-time profiles and overrides, invalid values, the
+// declared invariants checked at run time, the hash of the configuration in force (the same
+// hash codegen gives that configuration) and HAKMEM_VERBOSE=2's knob listing. FAST reads no
+// environment at all.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { configHash, loadBoxes, parseConfig, validate } from '@hakmem/codegen';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, expectOk, libByMode, need, run, type Lib } from './helpers.ts';
+
+const BUILD_HASH = /#define HAKMEM_CONFIG_HASH "([0-9a-f]{16})"/.exec(
+  readFileSync(path.join(ROOT, 'native', 'generated', 'standard', 'hakmem_build.h'), 'utf8'),
+)?.[1];
+
+/** The hash codegen gives a configuration (hakmem.config.ts's shape). */
+async function codegenHash(config: object): Promise<string> {
+  const decls = await loadBoxes();
+  const v = validate(decls, parseConfig(config, decls, 'test'));
+  const values = v.effective.get(v.profile);
+  if (!values) throw new Error('no values');
+  return configHash(v.profile, values);
+}
+
+/** ls under a library with the given HAKMEM_* variables; its stderr lines. */
+async function withEnv(lib: Lib, env: Record<string, string>): Promise<string[]> {
+  const r = await run('/bin/ls', [ROOT], { preload: lib.path, env, timeoutMs: 30_000 });
+  expectOk(r);
+  return r.stderr.split('\n').filter(Boolean);
+}
+
+/** HAKMEM_VERBOSE=2's lines `hakmem:   <path> = <value> (<origin>)` as path -> [value, origin]. */
+function knobLines(lines: string[]): Map<string, [string, string]> {
+  const out = new Map<string, [string, string]>();
+  for (const l of lines) {
+    const m = /^hakmem: {3}(\S+) = (.*) \((.*)\)$/.exec(l);
+    if (m) out.set(m[1]!, [m[2]!, m[3]!]);
+  }
+  return out;
+}
+
+describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) => {
+  const lib = libByMode(mode);
+  beforeAll(() => {
+    need(lib.path);
+    expect(BUILD_HASH).toBeDefined();
+  });
+
+  it('without variables prints nothing; HAKMEM_VERBOSE=1 alone names the build\'s configuration and no overrides', async () => {
+    expect(await withEnv(lib, {})).toEqual([]);
+    const lines = await withEnv(lib, { HAKMEM_VERBOSE: '1' });
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^hakmem ${mode} profile=balanced config=${BUILD_HASH} box-front@\\S+ box-superslab@\\S+ box-remote@\\S+ box-env@\\S+$`)),
+    ]);
+  });
+
+  it('a profile and an override: the verbose line lists them, with the hash codegen gives that configuration', async () => {
+    const lines = await withEnv(lib, { HAKMEM_VERBOSE: '1', HAKMEM_PROFILE: 'lean', HAKMEM_UCACHE_CAPACITY: '64' });
+    const expected = await codegenHash({ profile: 'lean', front: { unifiedCache: { capacity: 64 } } });
+    expect(expected).not.toBe(BUILD_HASH);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      new RegExp(`^hakmem ${mode} profile=lean config=${expected} .* overrides: HAKMEM_PROFILE=lean HAKMEM_UCACHE_CAPACITY=64 \\(build config=${BUILD_HASH}\\)$`),
+    );
+  });
+
+  it('HAKMEM_VERBOSE=2 prints every knob with its value and where it came from', async () => {
+    const lines = await withEnv(lib, {
+      HAKMEM_VERBOSE: '2',
+      HAKMEM_PROFILE: 'lean',
+      HAKMEM_UCACHE_CAPACITY: '77',
+      HAKMEM_SUPERSLAB_RELEASE_MODE: 'decommit',
+    });
+    const knobs = knobLines(lines);
+    const decls = await loadBoxes();
+    const every = decls.boxes.flatMap((b) => Object.keys(b.box.knobs).map((k) => `${b.box.configPath}.${k}`)).sort();
+    expect([...knobs.keys()]).toEqual(every);
+    expect(knobs.get('front.unifiedCache.capacity')).toEqual(['77', 'environment HAKMEM_UCACHE_CAPACITY']);
+    expect(knobs.get('superslab.releaseMode')).toEqual(['decommit', 'environment HAKMEM_SUPERSLAB_RELEASE_MODE']);
+    expect(knobs.get('front.unifiedCache.refillBatch')).toEqual(['8', 'profile lean']);
+    expect(knobs.get('front.unifiedCache.maxBytesPerClass')).toEqual(['131072', 'profile lean']);
+    expect(knobs.get('remote.drainBatch')).toEqual(['4096', 'default']);
+    expect(knobs.get('front.gate.tinyMax')).toEqual(['1024', 'default, build-time']);
+    expect(knobs.get('env.profile')).toEqual(['lean', 'environment HAKMEM_PROFILE']);
+    expect(knobs.get('env.verbose')).toEqual(['2', 'environment HAKMEM_VERBOSE']);
+  });
+
+  it('an invalid value prints one line naming the variable, the value and what is accepted, and keeps the build\'s value', async () => {
+    const lines = await withEnv(lib, { HAKMEM_VERBOSE: '2', HAKMEM_UCACHE_CAPACITY: '70000' });
+    expect(lines[0]).toBe(
+      'hakmem: ignoring HAKMEM_UCACHE_CAPACITY="70000" (front.unifiedCache.capacity): expected an integer in [1, 65535]; keeping 128',
+    );
+    expect(knobLines(lines).get('front.unifiedCache.capacity')).toEqual(['128', 'default']);
+  });
+
+  const broken: { env: Record<string, string>; line: string; knob: string; kept: string }[] = [
+    {
+      env: { HAKMEM_UCACHE_REFILL_BATCH: '1000', HAKMEM_UCACHE_CAPACITY: '4' },
+      line:
+        'hakmem: ignoring the environment\'s configuration: HAKMEM_UCACHE_REFILL_BATCH=1000 and HAKMEM_UCACHE_CAPACITY=4 break ' +
+        'front.unifiedCache.refillBatch = 1000 must be <= front.unifiedCache.capacity (4); keeping the build\'s (profile balanced)',
+      knob: 'front.unifiedCache.capacity',
+      kept: '128',
+    },
+    {
+      env: { HAKMEM_SUPERSLAB_RELEASE_THRESHOLD: '100', HAKMEM_SUPERSLAB_POOL_LIMIT: '8' },
+      line:
+        'hakmem: ignoring the environment\'s configuration: HAKMEM_SUPERSLAB_RELEASE_THRESHOLD=100 and HAKMEM_SUPERSLAB_POOL_LIMIT=8 break ' +
+        'superslab.releaseThreshold = 100 must be < superslab.poolLimit (8); keeping the build\'s (profile balanced)',
+      knob: 'superslab.releaseThreshold',
+      kept: '2',
+    },
+    {
+      // the capacity comes from the profile, the batch from the environment
+      env: { HAKMEM_PROFILE: 'lean', HAKMEM_UCACHE_REFILL_BATCH: '64' },
+      line:
+        'hakmem: ignoring the environment\'s configuration: HAKMEM_UCACHE_REFILL_BATCH=64 and HAKMEM_UCACHE_CAPACITY=32 (profile lean) break ' +
+        'front.unifiedCache.refillBatch = 64 must be <= front.unifiedCache.capacity (32); keeping the build\'s (profile balanced)',
+      knob: 'front.unifiedCache.refillBatch',
+      kept: '32',
+    },
+  ];
+  for (const c of broken) {
+    it(`a broken invariant (${Object.entries(c.env).map(([k, v]) => `${k}=${v}`).join(' ')}): one line in codegen's words, and every override falls back`, async () => {
+      const lines = await withEnv(lib, { ...c.env, HAKMEM_UCACHE_MID_CAPACITY: '16', HAKMEM_VERBOSE: '2' });
+      expect(lines[0]).toBe(c.line);
+      expect(lines[1]).toMatch(new RegExp(`^hakmem ${mode} profile=balanced config=${BUILD_HASH} \\S+ \\S+ \\S+ \\S+$`));
+      const knobs = knobLines(lines);
+      expect(knobs.get(c.knob)).toEqual([c.kept, 'default']);
+      // an override no invariant involves falls back too; the diagnostic HAKMEM_VERBOSE stays
+      expect(knobs.get('front.unifiedCache.midCapacity')).toEqual(['32', 'default']);
+      expect(knobs.get('env.verbose')).toEqual(['2', 'environment HAKMEM_VERBOSE']);
+    });
+  }
+
+  it('codegen words the same rule the same way at build time', async () => {
+    const decls = await loadBoxes();
+    expect(() => validate(decls, parseConfig({ front: { unifiedCache: { capacity: 4, refillBatch: 1000 } } }, decls, 't'))).toThrow(
+      'front.unifiedCache.refillBatch = 1000 must be <= front.unifiedCache.capacity (4)',
+    );
+  });
+});
+
+describe('FAST', () => {
+  it('reads no environment: the variables change nothing and getenv is not linked', async () => {
+    const lib = libByMode('fast');
+    expect(await withEnv(lib, { HAKMEM_VERBOSE: '2', HAKMEM_UCACHE_REFILL_BATCH: '1000', HAKMEM_UCACHE_CAPACITY: '4' })).toEqual([]);
+    const { stdout } = await execa('nm', ['-D', lib.path]);
+    expect(stdout).not.toMatch(/getenv/);
+    const standard = await execa('nm', ['-D', libByMode('standard').path]);
+    expect(standard.stdout).toMatch(/ U getenv/);
+  });
+});
