@@ -67,7 +67,8 @@ export interface BoxModel {
   enumKnobs: KnobModel[];
   counters: CounterModel[];
   hasCounters: boolean;
-  invariants: { name: string; rule: string }[];
+  /** runtime: it reads a run-time knob, so Standard checks it again after reading the environment. */
+  invariants: { name: string; rule: string; runtime: boolean }[];
 }
 
 export interface Model {
@@ -167,6 +168,9 @@ export function buildModel(v: Validated, mode: Mode): Model {
     return x;
   };
   const frontGateBox = decls.boxes.find((b) => b.box.configPath === FRONT_GATE);
+  const knobsByPath = new Map<string, Knob>(
+    decls.boxes.flatMap((sb) => Object.entries(sb.box.knobs).map(([k, knob]): [string, Knob] => [`${sb.box.configPath}.${k}`, knob])),
+  );
   const boxes: BoxModel[] = decls.boxes.map((sb) => {
     const { box } = sb;
     const file = fileName(box.name);
@@ -209,7 +213,11 @@ export function buildModel(v: Validated, mode: Mode): Model {
       enumKnobs: knobs.filter((k) => k.isEnum),
       counters,
       hasCounters: counters.length > 0,
-      invariants: box.invariants.map((i) => ({ name: md(i.name), rule: md(i.rule) })),
+      invariants: box.invariants.map((i) => ({
+        name: md(i.name),
+        rule: md(i.rule),
+        runtime: i.paths.some((p) => knobsByPath.get(p)?.scope === 'env'),
+      })),
     };
   });
 
@@ -233,9 +241,6 @@ export function buildModel(v: Validated, mode: Mode): Model {
   for (const b of boxes) if (!packages.some((p) => p.name === b.packageName)) packages.push({ name: b.packageName, version: b.version });
 
   const profileNames = decls.profiles.map((p) => p.name);
-  const knobsByPath = new Map<string, Knob>(
-    decls.boxes.flatMap((sb) => Object.entries(sb.box.knobs).map(([k, knob]): [string, Knob] => [`${sb.box.configPath}.${k}`, knob])),
-  );
   const show = (path: string, x: AnyKnobValue): string => {
     const knob = knobsByPath.get(path);
     return md(knob ? kindOf(knob).shown(x) : String(x));
