@@ -24,7 +24,8 @@
 
 #if HAKMEM_OBSERVE
 
-/* The boxes with counters, from the generated header: X(prefix, "box-name"). */
+/* The boxes with counters, from the generated header: X(prefix, "box-name"); each box's
+ * header names its counters HK_<prefix>_FIELDS(X), X(name, length, doc). */
 #define HK_OBSERVED_BOXES HK_ENV_COUNTER_BOXES
 
 #define DEFINE_COUNTERS(p, name) __thread hk_##p##_counters_t hk_##p##_tls_counters HK_TLS_MODEL; static hk_##p##_counters_t p##_total;
@@ -47,10 +48,6 @@ void hk_stats_prepare(void) {
 #define DEFINE_ADD(p, name)                                                                      \
   static void p##_add(hk_##p##_counters_t *dst, const hk_##p##_counters_t *src) { HK_##p##_FIELDS(ADD_FIELD) }
 
-#define HK_front_FIELDS HK_FRONT_COUNTERS
-#define HK_uc_FIELDS HK_UC_COUNTERS
-#define HK_ss_FIELDS HK_SS_COUNTERS
-#define HK_remote_FIELDS HK_REMOTE_COUNTERS
 HK_OBSERVED_BOXES(DEFINE_ADD)
 
 void hk_stats_thread_exit(void) {
