@@ -122,4 +122,11 @@ describe('a new box package alone', () => {
       "hakmem: ignoring the environment's configuration: HAKMEM_PROBE_BATCH=6 and HAKMEM_PROBE_LIMIT=5 break probe.batch = 6 must be <= probe.limit (5); keeping the build's (profile balanced)",
     ]);
   });
+
+  it('has its counters in the OBSERVE report (native/src/stats.c walks every box with counters)', async () => {
+    const lines = await preloaded(lib('libhakmem-observe.so'), { HAKMEM_STATS: 'json' });
+    const report = JSON.parse(lines.find((l) => l.startsWith('{"hakmem_stats":')) ?? 'null') as { boxes: Record<string, unknown> } | null;
+    expect(report, lines.join('\n')).not.toBeNull();
+    expect(report!.boxes.probe).toEqual({ events: 0 });
+  });
 });
