@@ -60,6 +60,7 @@ pthread_mutex_t hk_large_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
   void *base;
   size_t len;
+  uint64_t since; /* when it was cached (ms): superslab.purgeDelayMs later it is unmapped */
 } large_cache[HK_LARGE_CACHE_MAX];
 static size_t large_cached, large_cached_bytes;
 
@@ -85,6 +86,7 @@ static void *large_alloc(size_t size, size_t align, bool *fresh) {
   void *base = NULL;
   hk_process_init();
   HK_FRONT_COUNT(large_allocs, 1);
+  hk_purge_maybe();
   size_t map_align = align > HK_SS_SIZE ? align : HK_SS_SIZE; /* base + off must be aligned */
   /* the unlocked look at the count is only a hint; the lock decides */
   if (__atomic_load_n(&large_cached, __ATOMIC_RELAXED) && map_align == HK_SS_SIZE) { /* best fit: the smallest that holds it */
@@ -136,19 +138,45 @@ static void large_free(void *p) {
   void *base = h->base;
   size_t len = h->map_len;
   h->magic = 0;
+  int64_t delay = hk_ss_purge_delay_ms(); /* 0: nothing waits, the mapping goes at once */
   pthread_mutex_lock(&hk_large_lock);
-  if (large_cached < (size_t)hk_front_large_cache_entries() && large_cached < HK_LARGE_CACHE_MAX &&
+  if (delay != 0 && large_cached < (size_t)hk_front_large_cache_entries() && large_cached < HK_LARGE_CACHE_MAX &&
       large_cached_bytes + len <= (size_t)hk_front_large_cache_bytes()) {
+    uint64_t now = delay > 0 ? hk_clock_ms() : 0;
     large_cache[large_cached].base = base;
     large_cache[large_cached].len = len;
+    large_cache[large_cached].since = now;
     set_large_cached(large_cached + 1);
     large_cached_bytes += len;
     pthread_mutex_unlock(&hk_large_lock);
+    if (delay > 0) hk_purge_schedule(now + (uint64_t)delay);
+    hk_purge_maybe();
     return;
   }
   pthread_mutex_unlock(&hk_large_lock);
   seg_mark(base, len, 0);
   hk_os_unmap(base, len);
+}
+
+/* superslab.purgeDelayMs: cached mappings that have waited `delay` ms by `now` are unmapped.
+ * Returns when the next one ages (0: none waits). */
+uint64_t hk_large_purge(uint64_t now, uint64_t delay) {
+  uint64_t next = 0;
+  pthread_mutex_lock(&hk_large_lock);
+  for (size_t i = 0; i < large_cached;) {
+    if (large_cache[i].since + delay > now) {
+      if (next == 0 || large_cache[i].since + delay < next) next = large_cache[i].since + delay;
+      i++;
+      continue;
+    }
+    seg_mark(large_cache[i].base, large_cache[i].len, 0);
+    hk_os_unmap(large_cache[i].base, large_cache[i].len);
+    large_cached_bytes -= large_cache[i].len;
+    large_cache[i] = large_cache[large_cached - 1];
+    set_large_cached(large_cached - 1);
+  }
+  pthread_mutex_unlock(&hk_large_lock);
+  return next;
 }
 
 /* Make h's mapping new_len bytes (more than now), keeping the block's offset in it.
@@ -275,11 +303,14 @@ hk_noinline void hk_free_remote(void *p, hk_heap_t *owner) {
   /* A thread that only frees still needs its exit hook: to push what its outbox holds
    * and, in OBSERVE, to fold its counters. */
   if (hk_unlikely(t->heap == NULL) && (HAKMEM_OBSERVE || hk_remote_push_batch() > 1)) hk_thread_init();
+  /* The owner's thread has exited (nobody would drain its queue), or this one has (its
+   * outbox would never be pushed). state shares the line the push reads anyway. */
+  if (hk_unlikely(atomic_load_explicit(&owner->state, memory_order_relaxed) == HK_HEAP_ABANDONED ||
+                  (hk_remote_push_batch() > 1 && t->exited))) {
+    hk_free_to_exited(t, owner, p);
+    return;
+  }
   hk_remote_free(t, owner, p);
-  if (hk_unlikely(t->heap == NULL)) hk_remote_flush(t); /* an exited thread's outbox would never be pushed */
-  /* The owner's thread has exited: nobody would drain this (state shares the line the push wrote). */
-  if (hk_unlikely(atomic_load_explicit(&owner->state, memory_order_relaxed) == HK_HEAP_ABANDONED))
-    hk_heap_collect_on_free(t, owner);
 }
 
 /* NULL, large blocks, and pointers that are not ours. */

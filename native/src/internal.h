@@ -115,6 +115,9 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **ou
 void hk_slab_give(hk_heap_t *h, hk_block_t *b) HK_HIDDEN; /* one block back to its slab, owner side */
 void hk_slab_release_empty(hk_heap_t *h) HK_HIDDEN;      /* every empty slab of h back to the pool */
 size_t hk_superslab_trim(void) HK_HIDDEN;                /* malloc_trim: release every empty region */
+uint64_t hk_clock_ms(void) HK_HIDDEN;                    /* CLOCK_MONOTONIC_COARSE in ms (vDSO), never 0 */
+void hk_purge_schedule(uint64_t due) HK_HIDDEN;          /* something waits and ages at `due` (ms) */
+void hk_purge_maybe(void) HK_HIDDEN;                     /* slow paths: release what waited purgeDelayMs */
 
 /* ---- remote_queue.c -------------------------------------------------------------- */
 void hk_remote_free(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) HK_HIDDEN; /* via the outbox */
@@ -128,7 +131,7 @@ hk_inline bool hk_remote_due(hk_heap_t *h) {
   return atomic_load_explicit(&h->remote_count, memory_order_relaxed) >= (uint64_t)hk_remote_drain_threshold();
 }
 bool hk_remote_collect_abandoned(void) HK_HIDDEN; /* true if anything came back to the pool */
-void hk_heap_collect_on_free(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN; /* t freed a block of h, found ABANDONED */
+void hk_free_to_exited(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) HK_HIDDEN; /* owner ABANDONED, or t exited */
 void hk_heap_abandon(hk_heap_t *h) HK_HIDDEN;
 
 /* ---- front_gate.c: routing, large mappings, aligned blocks ----------------------------- */
@@ -138,6 +141,7 @@ void hk_free_slow(void *p) HK_HIDDEN;                          /* NULL, large, n
 void hk_free_full(void *p) HK_HIDDEN;                          /* own block, cache full */
 void hk_free_remote(void *p, struct hk_heap *owner) HK_HIDDEN; /* another heap's block */
 void *hk_alloc_aligned(size_t align, size_t size) HK_HIDDEN;
+uint64_t hk_large_purge(uint64_t now, uint64_t delay) HK_HIDDEN; /* cached mappings idle delay ms: unmapped */
 size_t hk_usable(const void *p) HK_HIDDEN;
 
 /* ---- os.c: every mmap, mremap, munmap and madvise in one place --------------------- */

@@ -97,7 +97,7 @@ void hk_heap_abandon(hk_heap_t *h) {
  * empties, and no system call but the pool's batched release. A heap being adopted or
  * collected meanwhile is left to that thread; blocks pushed while this thread held it are
  * taken on a second pass (a free that sees COLLECTING only pushes). */
-void hk_heap_collect_on_free(hk_tls_t *t, hk_heap_t *h) {
+static void heap_collect_on_free(hk_tls_t *t, hk_heap_t *h) {
   if (t->outbox.owner == h) hk_remote_flush(t);
   for (int pass = 0; pass < 2; pass++) {
     int expect = HK_HEAP_ABANDONED;
@@ -108,6 +108,13 @@ void hk_heap_collect_on_free(hk_tls_t *t, hk_heap_t *h) {
     atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_release);
     if (atomic_load_explicit(&h->remote, memory_order_acquire) == NULL) return;
   }
+}
+
+/* A remote free where the owner heap is ABANDONED, or the freeing thread has exited. */
+hk_noinline void hk_free_to_exited(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) {
+  hk_remote_free(t, owner, b);
+  if (t->exited) hk_remote_flush(t); /* its outbox would never be pushed */
+  if (atomic_load_explicit(&owner->state, memory_order_relaxed) == HK_HEAP_ABANDONED) heap_collect_on_free(t, owner);
 }
 
 /* A new thread's heap: an abandoned one if any (its slabs come along), else a new one. */

@@ -1,6 +1,8 @@
 /* superslab.c: the SuperSlab box. SS-aligned regions carved into per-class slabs, the
  * shared pool of free slabs and empty regions, and lazy, batched release to the OS.
  * The layout is explained in types.h. */
+#include <time.h>
+
 #include "internal.h"
 
 uint8_t hk_segmap[HK_SEGMAP_LEN];
@@ -139,31 +141,98 @@ static hk_region_t *region_map(void) {
   return r;
 }
 
+/* One committed empty region back to the OS: unmapped, or decommitted and kept. Pool lock held. */
+static void release_region(hk_region_t *r, int mode) {
+  empty_committed--;
+  HK_SS_COUNT(regions_released, 1);
+  if (mode == HK_SS_RELEASE_MODE_UNMAP) {
+    region_unlink(r);
+    atomic_store_explicit((_Atomic(uint8_t) *)&hk_segmap[(uintptr_t)r >> HK_SS_SHIFT], 0, memory_order_release);
+    hk_os_unmap(r, HK_SS_SIZE);
+  } else {
+    r->decommitted = 1;
+    hk_os_decommit((char *)r + HK_REGION_HDR, HK_SS_SIZE - HK_REGION_HDR);
+  }
+}
+
+static hk_region_t *empty_tail(void) {
+  hk_region_t *r = empty_regions;
+  while (r && r->next) r = r->next;
+  return r;
+}
+
 /* Release empty regions beyond poolLimit down to releaseThreshold. Pool lock held. */
 static size_t release_down_to(size_t keep, int mode) {
   size_t released = 0;
-  hk_region_t *r = empty_regions;
-  while (r && r->next) r = r->next;
   /* oldest first: walk from the tail */
-  for (; r && empty_committed > keep;) {
+  for (hk_region_t *r = empty_tail(); r && empty_committed > keep;) {
     hk_region_t *prev = r->prev;
     if (!r->decommitted) {
-      empty_committed--;
-      HK_SS_COUNT(regions_released, 1);
-      if (mode == HK_SS_RELEASE_MODE_UNMAP) {
-        region_unlink(r);
-        atomic_store_explicit((_Atomic(uint8_t) *)&hk_segmap[(uintptr_t)r >> HK_SS_SHIFT], 0,
-                              memory_order_release);
-        hk_os_unmap(r, HK_SS_SIZE);
-      } else {
-        r->decommitted = 1;
-        hk_os_decommit((char *)r + HK_REGION_HDR, HK_SS_SIZE - HK_REGION_HDR);
-      }
+      release_region(r, mode);
       released++;
     }
     r = prev;
   }
   return released;
+}
+
+/* ---- time-based purge (superslab.purgeDelayMs) ------------------------------------------
+ * Empty regions, and the large mappings front_gate.c caches, that have waited unused for
+ * purgeDelayMs go back to the OS (per releaseMode), with no background thread: the slow
+ * paths (a slab taken from or given to the pool, a refill, a large allocation or free) call
+ * hk_purge_maybe. While nothing waits that is one load of purge_due; while something waits,
+ * every 16th call of a thread reads CLOCK_MONOTONIC_COARSE (the vDSO: no system call), and
+ * the first call after the due time releases what has aged. -1 never purges, 0 purges at
+ * once (a region the moment it is empty, a large mapping instead of caching it). */
+static _Atomic(uint64_t) purge_due; /* the earliest time (ms) at which something waiting ages; 0: nothing waits */
+
+uint64_t hk_clock_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u + 1; /* never 0 */
+}
+
+void hk_purge_schedule(uint64_t due) {
+  uint64_t cur = atomic_load_explicit(&purge_due, memory_order_relaxed);
+  while ((cur == 0 || due < cur) &&
+         !atomic_compare_exchange_weak_explicit(&purge_due, &cur, due, memory_order_relaxed, memory_order_relaxed)) {
+  }
+}
+
+/* Release the empty regions that have waited `delay` ms by `now`; returns when the next one
+ * ages (0: none waits). The list runs from the newest (head) to the oldest (tail), so the
+ * walk stops at the first that is still young. Pool lock held. */
+static uint64_t purge_regions_locked(uint64_t now, uint64_t delay) {
+  int mode = (int)hk_ss_release_mode();
+  if (mode == HK_SS_RELEASE_MODE_NEVER) return 0;
+  for (hk_region_t *r = empty_tail(); r;) {
+    hk_region_t *prev = r->prev;
+    if (!r->decommitted) {
+      if (r->empty_since + delay > now) return r->empty_since + delay;
+      release_region(r, mode);
+    }
+    r = prev;
+  }
+  return 0;
+}
+
+/* Something may have aged by `now`: release it, and note when the rest will have. */
+static hk_noinline void purge_run(uint64_t now) {
+  int64_t delay = hk_ss_purge_delay_ms();
+  if (delay < 0 || atomic_exchange_explicit(&purge_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */
+  pthread_mutex_lock(&hk_pool_lock);
+  uint64_t next = purge_regions_locked(now, (uint64_t)delay);
+  pthread_mutex_unlock(&hk_pool_lock);
+  if (next) hk_purge_schedule(next);
+  if ((next = hk_large_purge(now, (uint64_t)delay)) != 0) hk_purge_schedule(next);
+}
+
+void hk_purge_maybe(void) {
+  static __thread uint32_t tick HK_TLS_MODEL;
+  uint64_t due = atomic_load_explicit(&purge_due, memory_order_relaxed);
+  if (hk_likely(due == 0) || (tick++ & 15) != 0) return;
+  uint64_t now = hk_clock_ms();
+  if (now >= due) purge_run(now);
 }
 
 static void pool_trim(void) {
@@ -207,6 +276,7 @@ static hk_slab_t *pool_pop_locked(unsigned tier) {
 /* A free slab of the tier: from the pool; else from what exited threads' heaps were sent
  * (collected first, so thread churn does not grow the heap); else from a new region. */
 static hk_slab_t *pool_take(unsigned tier) {
+  hk_purge_maybe();
   for (int attempt = 0;; attempt++) {
     pthread_mutex_lock(&hk_pool_lock);
     hk_slab_t *s = pool_pop_locked(tier);
@@ -237,11 +307,17 @@ static void pool_give(hk_slab_t *s) {
   if (++r->free_slabs == r->nslabs) {
     region_unformat(r);
     r->decommitted = 0;
+    int64_t delay = hk_ss_purge_delay_ms();
+    uint64_t now = delay >= 0 ? hk_clock_ms() : 0; /* a region became empty: rare, worth a clock read */
+    r->empty_since = now;
     region_push_empty(r);
     empty_committed++;
     pool_trim();
+    if (delay == 0) purge_regions_locked(now, 0); /* purgeDelayMs 0: at once */
+    else if (delay > 0) hk_purge_schedule(now + (uint64_t)delay);
   }
   pthread_mutex_unlock(&hk_pool_lock);
+  hk_purge_maybe();
 }
 
 hk_slab_t *hk_slab_acquire(hk_heap_t *h, unsigned cls) {

@@ -203,7 +203,8 @@ typedef struct hk_region {
   uint8_t in_empty_list;
   uint8_t pad0;
   struct hk_region *next, *prev; /* empty-region list (pool lock) */
-  char pad1[64 - 8 - 8 - 16];
+  uint64_t empty_since;  /* when it joined that list (ms, hk_clock_ms): purgeDelayMs counts from here */
+  char pad1[64 - 8 - 8 - 16 - 8];
   hk_unit_t units[HK_UNITS]; /* read by free, from any thread */
   hk_slab_t slabs[HK_UNITS]; /* one per unit; a multi-unit slab uses its first */
 } hk_region_t;

@@ -53,6 +53,7 @@ void *hk_cache_refill(unsigned cls) {
   HK_UC_COUNT_AT(misses, cls, 1);
   HK_UC_COUNT(refills, 1);
   hk_remote_flush(t); /* what this thread gathered for others goes out at least this often */
+  hk_purge_maybe();   /* one load while nothing waits to be purged */
   if (hk_remote_due(h)) {
     hk_remote_drain(h, t, (uint64_t)hk_remote_drain_batch());
     if ((b = hk_tcache_pop(tc)) != NULL) return b; /* the drain brought blocks of this class */

@@ -1,7 +1,8 @@
 // Memory comes back without malloc_trim (issue 9): blocks freed after their thread exited
 // (exited_free), threads that allocate in the last round of pthread key destructors
 // (dtor_alloc), and time-based purging of empty regions and cached large mappings
-// (purge_delay). Each under every library; glibc runs the same programs as the control.
+// (purge_delay, superslab.purgeDelayMs). Each under every library; glibc runs the same
+// programs as the control (the knob's own cases run only where the environment is read).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIBS, acquireHeavyLock, describeRun, expectOk, LOCK_HOOK_TIMEOUT, run, testBin } from './helpers.ts';
 
@@ -22,6 +23,12 @@ const EXITED_RSS_MB = 64;
 // destructors. Before the fix each leaked a heap with its slabs (150-230 KB): 3 GB.
 const DTOR_THREADS = 20_000;
 const DTOR_RSS_MB = 64;
+// purge_delay: 48 MiB of 1 MiB blocks (the large cache) and 64 MiB of 512 B blocks (regions
+// emptied into the pool), freed; 1.5 s later a few slow-path calls. Under the default
+// purgeDelayMs (1000) the cache and the pool are released by then (hakmem: 60 MB resident
+// right after the frees, 5 MB above the start after the purge; glibc returns it at free).
+const PURGE_BOUND_MB = 16;
+const PURGE_KEEP_MB = 40;
 
 describe.sequential.each(TARGETS)('$file', (t) => {
   for (const size of [1024, 65536]) {
@@ -52,4 +59,46 @@ describe.sequential.each(TARGETS)('$file', (t) => {
     expect(Number(m![1])).toBe(DTOR_THREADS);
     expect(Number(m![3])).toBeLessThanOrEqual(DTOR_RSS_MB * 1024);
   }, 150_000);
+
+  it(`purge_delay: after purgeDelayMs (default) the large cache and empty regions are released: RSS within ${PURGE_BOUND_MB} MiB of the start`, async () => {
+    const r = await run(testBin('purge_delay'), ['expect=purge', 'wait_ms=1500', `bound_mb=${PURGE_BOUND_MB}`], {
+      preload: t.path,
+      timeoutMs: 60_000,
+    });
+    expectOk(r);
+    expect(r.stdout, describeRun(r)).toMatch(/^purge_delay: ok \(\d+ checks\)$/m);
+  }, 90_000);
+});
+
+// The knob itself: read from the environment by Standard and OBSERVE (a constant in FAST).
+describe.sequential.each(LIBS.filter((l) => l.mode !== 'fast'))('$file: superslab.purgeDelayMs', (t) => {
+  it('HAKMEM_SUPERSLAB_PURGE_DELAY_MS=-1 keeps the large cache and the pool after the delay', async () => {
+    const r = await run(testBin('purge_delay'), ['expect=keep', 'wait_ms=1500', `keep_mb=${PURGE_KEEP_MB}`], {
+      preload: t.path,
+      env: { HAKMEM_SUPERSLAB_PURGE_DELAY_MS: '-1' },
+      timeoutMs: 60_000,
+    });
+    expectOk(r);
+    expect(r.stdout, describeRun(r)).toMatch(/^purge_delay: ok \(\d+ checks\)$/m);
+  }, 90_000);
+
+  it('HAKMEM_SUPERSLAB_PURGE_DELAY_MS=0 releases at once: nothing waits after the frees', async () => {
+    const r = await run(testBin('purge_delay'), ['expect=immediate', 'wait_ms=0', `bound_mb=${PURGE_BOUND_MB}`], {
+      preload: t.path,
+      env: { HAKMEM_SUPERSLAB_PURGE_DELAY_MS: '0' },
+      timeoutMs: 60_000,
+    });
+    expectOk(r);
+    expect(r.stdout, describeRun(r)).toMatch(/^purge_delay: ok \(\d+ checks\)$/m);
+  }, 90_000);
+
+  it('HAKMEM_SUPERSLAB_PURGE_DELAY_MS=60000 keeps both over a 1.5 s pause', async () => {
+    const r = await run(testBin('purge_delay'), ['expect=keep', 'wait_ms=1500', `keep_mb=${PURGE_KEEP_MB}`], {
+      preload: t.path,
+      env: { HAKMEM_SUPERSLAB_PURGE_DELAY_MS: '60000' },
+      timeoutMs: 60_000,
+    });
+    expectOk(r);
+    expect(r.stdout, describeRun(r)).toMatch(/^purge_delay: ok \(\d+ checks\)$/m);
+  }, 90_000);
 });

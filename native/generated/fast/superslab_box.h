@@ -41,6 +41,10 @@ static inline int64_t hk_ss_release_threshold(void) { return 2; }
 #define HK_SS_RELEASE_MODE_DEFAULT HK_SS_RELEASE_MODE_UNMAP
 static inline hk_ss_release_mode_t hk_ss_release_mode(void) { return HK_SS_RELEASE_MODE_UNMAP; }
 
+/* superslab.purgeDelayMs — int, run-time (HAKMEM_SUPERSLAB_PURGE_DELAY_MS): Milliseconds an empty SuperSlab or a cached large mapping may wait unused before it is released (per releaseMode; large mappings are unmapped): -1 never, 0 at once. Checked on slow paths only (a coarse clock, no system call); no background thread. */
+#define HK_SS_PURGE_DELAY_MS_DEFAULT 1000
+static inline int64_t hk_ss_purge_delay_ms(void) { return 1000; }
+
 /* Counters: compiled in only in OBSERVE (HK_SS_COUNT is ((void)0) otherwise). */
 #define HK_SS_COUNTERS(X) \
     X(regions_mapped, 1, "SuperSlab regions mapped.") \

@@ -98,6 +98,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_ss_env.pool_limit = 32;
         hk_ss_env.release_threshold = 16;
         hk_ss_env.release_mode = HK_SS_RELEASE_MODE_UNMAP;
+        hk_ss_env.purge_delay_ms = 1000;
         hk_remote_env.drain_threshold = 1;
         hk_remote_env.drain_batch = 4096;
         hk_remote_env.push_batch = 1;
@@ -118,6 +119,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_ss_env.pool_limit = 8;
         hk_ss_env.release_threshold = 2;
         hk_ss_env.release_mode = HK_SS_RELEASE_MODE_UNMAP;
+        hk_ss_env.purge_delay_ms = 1000;
         hk_remote_env.drain_threshold = 1;
         hk_remote_env.drain_batch = 4096;
         hk_remote_env.push_batch = 1;
@@ -138,6 +140,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_ss_env.pool_limit = 2;
         hk_ss_env.release_threshold = 0;
         hk_ss_env.release_mode = HK_SS_RELEASE_MODE_UNMAP;
+        hk_ss_env.purge_delay_ms = 1000;
         hk_remote_env.drain_threshold = 1;
         hk_remote_env.drain_batch = 4096;
         hk_remote_env.push_batch = 1;
@@ -189,6 +192,7 @@ typedef struct hk_env_knob {
     {"HAKMEM_SUPERSLAB_POOL_LIMIT", "superslab.poolLimit", HK_KNOB_INT, 1, 65536, NULL, 0, &hk_ss_env.pool_limit, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
     {"HAKMEM_SUPERSLAB_RELEASE_THRESHOLD", "superslab.releaseThreshold", HK_KNOB_INT, 0, 65535, NULL, 0, &hk_ss_env.release_threshold, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
     {"HAKMEM_SUPERSLAB_RELEASE_MODE", "superslab.releaseMode", HK_KNOB_ENUM, 0, 2, hk_ss_release_mode_names, 3, &hk_ss_env.release_mode, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_SUPERSLAB_PURGE_DELAY_MS", "superslab.purgeDelayMs", HK_KNOB_INT, -1, 3600000, NULL, 0, &hk_ss_env.purge_delay_ms, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_REMOTE_DRAIN_THRESHOLD", "remote.drainThreshold", HK_KNOB_INT, 1, 1048576, NULL, 0, &hk_remote_env.drain_threshold, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_REMOTE_DRAIN_BATCH", "remote.drainBatch", HK_KNOB_INT, 1, 1048576, NULL, 0, &hk_remote_env.drain_batch, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_REMOTE_PUSH_BATCH", "remote.pushBatch", HK_KNOB_INT, 1, 4096, NULL, 0, &hk_remote_env.push_batch, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
@@ -238,10 +242,10 @@ typedef struct hk_env_config_entry {
     unsigned char origin;
 } hk_env_config_entry_t;
 #define HK_ENV_CONFIG_TABLE { \
-    {"env.onInvalid", 15, NULL, HK_ORIGIN_DEFAULT}, \
+    {"env.onInvalid", 16, NULL, HK_ORIGIN_DEFAULT}, \
     {"env.profile", -2, NULL, HK_ORIGIN_DEFAULT}, \
-    {"env.stats", 16, "\"off\"", HK_ORIGIN_DEFAULT}, \
-    {"env.verbose", 14, "0", HK_ORIGIN_DEFAULT}, \
+    {"env.stats", 17, "\"off\"", HK_ORIGIN_DEFAULT}, \
+    {"env.verbose", 15, "0", HK_ORIGIN_DEFAULT}, \
     {"front.gate.largeCacheBytes", 1, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.gate.largeCacheEntries", 0, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.gate.midClassesPerDoubling", -1, "4", HK_ORIGIN_DEFAULT}, \
@@ -254,10 +258,11 @@ typedef struct hk_env_config_entry {
     {"front.unifiedCache.midCapacity", 5, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.unifiedCache.midRefillBatch", 6, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.unifiedCache.refillBatch", 4, NULL, HK_ORIGIN_DEFAULT}, \
-    {"remote.drainBatch", 12, NULL, HK_ORIGIN_DEFAULT}, \
-    {"remote.drainThreshold", 11, NULL, HK_ORIGIN_DEFAULT}, \
-    {"remote.pushBatch", 13, NULL, HK_ORIGIN_DEFAULT}, \
+    {"remote.drainBatch", 13, NULL, HK_ORIGIN_DEFAULT}, \
+    {"remote.drainThreshold", 12, NULL, HK_ORIGIN_DEFAULT}, \
+    {"remote.pushBatch", 14, NULL, HK_ORIGIN_DEFAULT}, \
     {"superslab.poolLimit", 8, NULL, HK_ORIGIN_DEFAULT}, \
+    {"superslab.purgeDelayMs", 11, NULL, HK_ORIGIN_DEFAULT}, \
     {"superslab.releaseMode", 10, NULL, HK_ORIGIN_DEFAULT}, \
     {"superslab.releaseThreshold", 9, NULL, HK_ORIGIN_DEFAULT}, \
     {"superslab.slabSize", -1, "65536", HK_ORIGIN_DEFAULT}, \
@@ -265,13 +270,13 @@ typedef struct hk_env_config_entry {
 }
 /* Where the build's profile comes from; the longest canonical configuration text. */
 #define HK_ENV_PROFILE_ORIGIN HK_ORIGIN_CONFIG
-#define HK_ENV_HASH_TEXT_MAX 1066
+#define HK_ENV_HASH_TEXT_MAX 1114
 
 /* Defines the snapshots (in native/src/env_gate.c), initialised to the build profile's values. */
 #define HK_ENV_DEFINE_SNAPSHOTS \
     hk_front_env_t hk_front_env = { .large_cache_entries = 64, .large_cache_bytes = ((size_t)134217728) }; \
     hk_uc_env_t hk_uc_env = { .enabled = true, .capacity = 128, .refill_batch = 32, .mid_capacity = 32, .mid_refill_batch = 8, .max_bytes_per_class = ((size_t)1048576) }; \
-    hk_ss_env_t hk_ss_env = { .pool_limit = 8, .release_threshold = 2, .release_mode = HK_SS_RELEASE_MODE_UNMAP }; \
+    hk_ss_env_t hk_ss_env = { .pool_limit = 8, .release_threshold = 2, .release_mode = HK_SS_RELEASE_MODE_UNMAP, .purge_delay_ms = 1000 }; \
     hk_remote_env_t hk_remote_env = { .drain_threshold = 1, .drain_batch = 4096, .push_batch = 1 }; \
     hk_env_env_t hk_env_env = { .profile = HK_ENV_PROFILE_BALANCED, .verbose = 0, .on_invalid = HK_ENV_ON_INVALID_ABORT, .stats = HK_ENV_STATS_OFF }; \
     /* end */

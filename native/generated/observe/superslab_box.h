@@ -24,6 +24,7 @@ typedef struct hk_ss_env {
     int64_t pool_limit;
     int64_t release_threshold;
     hk_ss_release_mode_t release_mode;
+    int64_t purge_delay_ms;
 } hk_ss_env_t;
 extern hk_ss_env_t hk_ss_env;
 
@@ -48,6 +49,10 @@ static inline int64_t hk_ss_release_threshold(void) { return hk_ss_env.release_t
 /* superslab.releaseMode — enum, run-time (HAKMEM_SUPERSLAB_RELEASE_MODE): How an empty SuperSlab is released: unmap it, decommit it (madvise) and keep the range, or never release. */
 #define HK_SS_RELEASE_MODE_DEFAULT HK_SS_RELEASE_MODE_UNMAP
 static inline hk_ss_release_mode_t hk_ss_release_mode(void) { return hk_ss_env.release_mode; }
+
+/* superslab.purgeDelayMs — int, run-time (HAKMEM_SUPERSLAB_PURGE_DELAY_MS): Milliseconds an empty SuperSlab or a cached large mapping may wait unused before it is released (per releaseMode; large mappings are unmapped): -1 never, 0 at once. Checked on slow paths only (a coarse clock, no system call); no background thread. */
+#define HK_SS_PURGE_DELAY_MS_DEFAULT 1000
+static inline int64_t hk_ss_purge_delay_ms(void) { return hk_ss_env.purge_delay_ms; }
 
 /* Counters: compiled in only in OBSERVE (HK_SS_COUNT is ((void)0) otherwise). */
 #define HK_SS_COUNTERS(X) \

@@ -35,6 +35,12 @@ export const superslab = defineBox({
     releaseThreshold: int({ default: 2, min: 0, max: 65535, scope: 'env' }),
     /** How an empty SuperSlab is released: unmap it, decommit it (madvise) and keep the range, or never release. */
     releaseMode: enumOf(['unmap', 'decommit', 'never'], { default: 'unmap', scope: 'env' }),
+    /**
+     * Milliseconds an empty SuperSlab or a cached large mapping may wait unused before it is
+     * released (per releaseMode; large mappings are unmapped): -1 never, 0 at once. Checked on
+     * slow paths only (a coarse clock, no system call); no background thread.
+     */
+    purgeDelayMs: int({ default: 1000, min: -1, max: 3_600_000, scope: 'env' }),
   },
   invariants: [
     powerOfTwo(`${ss}.superslabSize`),

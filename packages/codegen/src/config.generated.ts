@@ -51,6 +51,8 @@ export interface HakmemConfig {
     readonly releaseThreshold?: number;
     /** How an empty SuperSlab is released: unmap it, decommit it (madvise) and keep the range, or never release. */
     readonly releaseMode?: 'unmap' | 'decommit' | 'never';
+    /** Milliseconds an empty SuperSlab or a cached large mapping may wait unused before it is released (per releaseMode; large mappings are unmapped): -1 never, 0 at once. Checked on slow paths only (a coarse clock, no system call); no background thread. */
+    readonly purgeDelayMs?: number;
   };
   /** The remote queue: frees from a thread that does not own the block are pushed to the owner's queue. */
   readonly remote?: {
