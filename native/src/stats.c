@@ -201,7 +201,7 @@ static void print_report(bool json) {
 
   if (json) {
     out("{\"hakmem_stats\":1,\"mode\":\"%s\",\"profile\":\"%s\",\"config\":\"%s\",\"threads\":\"exited plus calling\",\"classes\":[",
-        HAKMEM_MODE_NAME, hk_env_profile_name(), HAKMEM_CONFIG_HASH);
+        HAKMEM_MODE_NAME, hk_env_profile_name(), hk_env_config_hash());
     bool first = true;
     for (size_t i = 0; i < HK_CLASS_COUNT; i++) {
       if (!class_in_use(i)) continue;
@@ -221,7 +221,7 @@ static void print_report(bool json) {
     out("}}\n");
   } else {
     out("hakmem stats (observe) profile=%s config=%s: threads that exited plus the calling thread\n",
-        hk_env_profile_name(), HAKMEM_CONFIG_HASH);
+        hk_env_profile_name(), hk_env_config_hash());
     out("%5s %7s", "class", "size B");
     for (int k = 0; k < ncols; k++) out("  %*s", cols[k].width, cols[k].name);
     if (with_rate) out("  %8s", "hit rate");

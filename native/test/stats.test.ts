@@ -118,6 +118,19 @@ describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
     expect(remote.remote_pushed).toBeGreaterThan(0); // the main thread frees blocks of exited threads
   }, 90_000);
 
+  it('names the configuration in force, as the start-up line does', async () => {
+    const env = { HAKMEM_STATS: 'json', HAKMEM_VERBOSE: '1' };
+    const plain = await run(bin('tiny_hot'), tinyHot, { preload: observe.path, env });
+    const changed = await run(bin('tiny_hot'), tinyHot, { preload: observe.path, env: { ...env, HAKMEM_UCACHE_CAPACITY: '64' } });
+    for (const r of [plain, changed]) {
+      expectOk(r);
+      const started = /^hakmem observe profile=\S+ config=([0-9a-f]{16}) /m.exec(r.stderr);
+      expect(started, r.stderr).not.toBeNull();
+      expect(jsonReport(r.stderr).config).toBe(started![1]);
+    }
+    expect(jsonReport(changed.stderr).config).not.toBe(jsonReport(plain.stderr).config);
+  }, 60_000);
+
   it('off, and an invalid value, print no report (the invalid one a line saying so)', async () => {
     const off = await run(bin('tiny_hot'), tinyHot, { preload: observe.path, env: { HAKMEM_STATS: 'off' } });
     expectOk(off);
