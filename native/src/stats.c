@@ -33,10 +33,18 @@ HK_OBSERVED_BOXES(DEFINE_COUNTERS)
 
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* fork(): stats_lock is a leaf lock (nothing else is taken while it is held), taken around
+ * fork so that a child never inherits it held by a thread that was folding its counters. */
+static void stats_fork_prepare(void) { pthread_mutex_lock(&stats_lock); }
+static void stats_fork_parent(void) { pthread_mutex_unlock(&stats_lock); }
+static void stats_fork_child(void) { pthread_mutex_init(&stats_lock, NULL); }
+
 /* Programs may close stderr before the library's destructor runs (coreutils do), so the
- * report writes to a duplicate taken at start when HAKMEM_STATS asks for a report. */
+ * report writes to a duplicate taken at start when HAKMEM_STATS asks for a report.
+ * Called once, from the library constructor. */
 static int report_fd = 2;
 void hk_stats_prepare(void) {
+  pthread_atfork(stats_fork_prepare, stats_fork_parent, stats_fork_child);
   if (hk_env_stats() != HK_ENV_STATS_OFF) {
     int fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
     if (fd >= 0) report_fd = fd;
