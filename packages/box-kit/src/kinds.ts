@@ -24,12 +24,16 @@ export interface KindInfo {
   readonly runtime: boolean;
   /** Whether structured invariants (atMost, lessThan, ...) may compare it as a number. */
   readonly numeric: boolean;
+  /** Whether C gets the value as an array (hk_<p>_<knob>[], a _COUNT macro) rather than an accessor. */
+  readonly cArray: boolean;
   /** The row kind of the environment loader (native/src/env_gate.c), for run-time kinds. */
   readonly envRow: string | undefined;
   /** Why a configured value does not fit the kind, or undefined (ranges are checked apart). */
   typeProblem(knob: Knob, value: unknown): string | undefined;
   /** Range problems of a value of the right type, one line each. */
   rangeProblems(path: string, knob: Knob, value: AnyKnobValue): string[];
+  /** The longest JSON text of a value the environment can set (the run-time hash's buffer). */
+  jsonWidth(knob: Knob): number;
   /** The values the environment loader accepts, as a C range (enum: value indexes). */
   envRange(knob: Knob): readonly [number, number];
   /** The type of the value in hakmem.config.ts. */
@@ -57,6 +61,8 @@ export const KNOB_KINDS: Readonly<Record<KnobKind, KindInfo>> = {
     label: 'bool',
     runtime: true,
     numeric: false,
+    cArray: false,
+    jsonWidth: () => 5,
     envRow: 'HK_KNOB_BOOL',
     typeProblem: (_k, v) => (typeof v === 'boolean' ? undefined : `expected true or false, got ${show(v)}`),
     rangeProblems: () => [],
@@ -72,6 +78,8 @@ export const KNOB_KINDS: Readonly<Record<KnobKind, KindInfo>> = {
     label: 'int',
     runtime: true,
     numeric: true,
+    cArray: false,
+    jsonWidth: () => 20,
     envRow: 'HK_KNOB_INT',
     typeProblem: (_k, v) => (Number.isSafeInteger(v) ? undefined : `expected an integer, got ${show(v)}`),
     rangeProblems: (p, k, v) => inRange(p, k, v as number),
@@ -87,6 +95,8 @@ export const KNOB_KINDS: Readonly<Record<KnobKind, KindInfo>> = {
     label: 'bytes',
     runtime: true,
     numeric: true,
+    cArray: false,
+    jsonWidth: () => 20,
     envRow: 'HK_KNOB_BYTES',
     typeProblem: (_k, v) =>
       Number.isSafeInteger(v) && (v as number) >= 0
@@ -105,6 +115,8 @@ export const KNOB_KINDS: Readonly<Record<KnobKind, KindInfo>> = {
     label: 'enum',
     runtime: true,
     numeric: false,
+    cArray: false,
+    jsonWidth: (k) => 2 + Math.max(...(k.kind === 'enum' ? k.values : ['']).map((x) => x.length)),
     envRow: 'HK_KNOB_ENUM',
     typeProblem: (k, v) =>
       k.kind === 'enum' && typeof v === 'string' && k.values.includes(v)
@@ -123,6 +135,8 @@ export const KNOB_KINDS: Readonly<Record<KnobKind, KindInfo>> = {
     label: 'int list',
     runtime: false,
     numeric: false,
+    cArray: true,
+    jsonWidth: () => 0,
     envRow: undefined,
     typeProblem: (_k, v) =>
       Array.isArray(v) && v.every((x) => Number.isSafeInteger(x)) ? undefined : `expected a list of integers, got ${show(v)}`,

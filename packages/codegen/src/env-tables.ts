@@ -139,9 +139,7 @@ export function envTables(v: Validated): EnvTables {
     const row = k.path === PROFILE_PATH ? -2 : (rowOf.get(k.path) ?? -1);
     const fixed = row === -1 || k.knob.diagnostic === true;
     const json = fixed ? JSON.stringify(build.get(k.path) ?? k.knob.default) : undefined;
-    const longest =
-      json?.length ??
-      (k.knob.kind === 'enum' ? 2 + Math.max(...k.knob.values.map((x) => x.length)) : k.knob.kind === 'bool' ? 5 : 20);
+    const longest = json?.length ?? kindOf(k.knob).jsonWidth(k.knob);
     hashTextMax += (i ? 1 : 0) + `["${k.path}",]`.length + longest;
     return {
       text: `{${cString(k.path)}, ${row}, ${json === undefined ? 'NULL' : cString(json)}, ${ORIGIN_CONST[originOf(k.path, v.profile)]}}`,
