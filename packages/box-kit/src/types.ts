@@ -58,15 +58,6 @@ export interface IntListKnob extends KnobCommon {
 
 export type Knob = BoolKnob | IntKnob | BytesKnob | EnumKnob | IntListKnob;
 
-/** The TypeScript type of a knob's value. */
-export type KnobValue<K extends Knob> = K extends BoolKnob
-  ? boolean
-  : K extends EnumKnob<infer V>
-    ? V
-    : K extends IntListKnob
-      ? readonly number[]
-      : number;
-
 export type AnyKnobValue = boolean | number | string | readonly number[];
 
 /** Read access to a merged configuration by full knob path, e.g. `front.unifiedCache.capacity`. */

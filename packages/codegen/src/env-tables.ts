@@ -13,9 +13,15 @@ import { PROFILE_PATH } from './validate.ts';
 
 export const cString = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
-/** Where a value comes from, in the C enum's order (hk_knob_origin_t). */
-export const ORIGINS = ['default', 'profile', 'build config', 'environment'] as const;
-const ORIGIN_CONST = ['HK_ORIGIN_DEFAULT', 'HK_ORIGIN_PROFILE', 'HK_ORIGIN_CONFIG', 'HK_ORIGIN_ENV'] as const;
+/** Where a value comes from (hk_knob_origin_t): its C constant and its words in HAKMEM_VERBOSE=2. */
+const ORIGINS = [
+  { name: 'HK_ORIGIN_DEFAULT', words: 'default' },
+  { name: 'HK_ORIGIN_PROFILE', words: 'profile' },
+  { name: 'HK_ORIGIN_CONFIG', words: 'build config' },
+  { name: 'HK_ORIGIN_ENV', words: 'environment' },
+] as const;
+const ORIGIN_CONST: readonly string[] = ORIGINS.map((o) => o.name);
+const originConst = (i: number): string => ORIGIN_CONST[i] ?? 'HK_ORIGIN_DEFAULT';
 
 export interface EnvTables {
   /** Per profile: the C assignments setting every run-time knob to its value for that profile. */
@@ -24,6 +30,8 @@ export interface EnvTables {
   envTable: { text: string }[];
   /** The snapshot definitions, initialised to the build profile's values. */
   snapshots: { type: string; name: string; init: string }[];
+  /** The origins of a value (hk_knob_origin_t): C constant and words. */
+  origins: readonly { name: string; words: string }[];
   /** The C enum constants of the loader's row kinds (hk_knob_kind_t), in KNOB_KINDS order. */
   rowKinds: { name: string }[];
   /** The C enum constants of the invariant operators, in INVARIANT_FORMS order. */
@@ -38,7 +46,7 @@ export interface EnvTables {
   hashTextMax: number;
 }
 
-export const opConst = (op: InvariantOp): string => `HK_INV_${upperSnake(op)}`;
+const opConst = (op: InvariantOp): string => `HK_INV_${upperSnake(op)}`;
 
 interface KnobAt {
   path: string;
@@ -96,7 +104,7 @@ export function envTables(v: Validated): EnvTables {
     const [min, max] = kind.envRange(k.knob);
     const names = k.knob.kind === 'enum' ? `hk_${k.cPrefix}_${snake(k.key)}_names` : 'NULL';
     const count = k.knob.kind === 'enum' ? k.knob.values.length : 0;
-    const origins = decls.profiles.map((p) => ORIGIN_CONST[originOf(k.path, p.name)]).join(', ');
+    const origins = decls.profiles.map((p) => originConst(originOf(k.path, p.name))).join(', ');
     return {
       text: `{${cString(k.env)}, ${cString(k.path)}, ${kind.envRow}, ${min}, ${max}, ${names}, ${count}, &${field(k)}, ${k.knob.diagnostic ? 'true' : 'false'}, {${origins}}}`,
     };
@@ -142,15 +150,16 @@ export function envTables(v: Validated): EnvTables {
     const longest = json?.length ?? kindOf(k.knob).jsonWidth(k.knob);
     hashTextMax += (i ? 1 : 0) + `["${k.path}",]`.length + longest;
     return {
-      text: `{${cString(k.path)}, ${row}, ${json === undefined ? 'NULL' : cString(json)}, ${ORIGIN_CONST[originOf(k.path, v.profile)]}}`,
+      text: `{${cString(k.path)}, ${row}, ${json === undefined ? 'NULL' : cString(json)}, ${originConst(originOf(k.path, v.profile))}}`,
     };
   });
-  const profileOrigin = ORIGIN_CONST[v.config.profile !== undefined ? 2 : 0];
+  const profileOrigin = originConst(v.config.profile !== undefined ? 2 : 0);
 
   return {
     applyCases,
     envTable,
     snapshots,
+    origins: ORIGINS,
     rowKinds: Object.values(KNOB_KINDS).flatMap((k) => (k.envRow ? [{ name: k.envRow }] : [])),
     invariantOps: (Object.keys(INVARIANT_FORMS) as InvariantOp[]).map((op) => ({ name: opConst(op) })),
     invariantRows,
