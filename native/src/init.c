@@ -18,11 +18,36 @@ static pthread_key_t thread_key;
 
 static void thread_exit(void *arg);
 
+/* The exit hook's key gets an index of 32 or more. glibc calls the key destructors of each
+ * round in key order, reading the blocks of keys 32 and up (which it allocates per thread)
+ * as it reaches them; so when a thread first allocates from another key's destructor, even
+ * in the last round, the heap it gets is abandoned in that same round instead of leaking.
+ * (User keys are almost always below 32: the keys taken to get past them are given back.) */
+#define HK_KEY_LEVEL2 32
+static void create_thread_key(void) {
+  pthread_key_t spare[HK_KEY_LEVEL2 + 1];
+  unsigned n = 0;
+  for (;;) {
+    pthread_key_t k;
+    if (pthread_key_create(&k, thread_exit) != 0) { /* out of keys: the last one made will do */
+      if (n == 0) return;
+      thread_key = spare[--n];
+      break;
+    }
+    if (k >= HK_KEY_LEVEL2 || n == HK_KEY_LEVEL2) {
+      thread_key = k;
+      break;
+    }
+    spare[n++] = k;
+  }
+  while (n > 0) pthread_key_delete(spare[--n]);
+}
+
 static void process_init_once(void) {
   hk_env_load();
   hk_superslab_init();
   hk_cache_derive_limits();
-  pthread_key_create(&thread_key, thread_exit);
+  create_thread_key();
 }
 
 void hk_process_init(void) { pthread_once(&process_once, process_init_once); }

@@ -89,32 +89,32 @@ void hk_heap_abandon(hk_heap_t *h) {
   atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_release);
 }
 
-/* A free reached a heap whose thread has exited (ABANDONED). Nobody drains its queue until
- * a thread adopts it, which may never happen (a program that frees, after a worker exited,
- * what the worker allocated), so the freeing thread does it: it claims the heap as a
- * collector does, gives every queued block back to its slab (emptied slabs go to the pool,
- * emptied regions to the OS under the pool's hysteresis) and lets go. No lock unless a slab
- * empties, and no system call but the pool's batched release. A heap being adopted or
- * collected meanwhile is left to that thread; blocks pushed while this thread held it are
- * taken on a second pass (a free that sees COLLECTING only pushes). */
-static void heap_collect_on_free(hk_tls_t *t, hk_heap_t *h) {
-  if (t->outbox.owner == h) hk_remote_flush(t);
+/* A free of a block of a heap whose thread has exited (ABANDONED). Nobody drains its queue
+ * until a thread adopts it, which may never happen (a program that frees, after a worker
+ * exited, what the worker allocated), so the freeing thread does the work: it claims the
+ * heap as a collector does (ABANDONED -> COLLECTING), gives the block straight back to its
+ * slab, takes back whatever waits in the queue, and lets go. Emptied slabs go to the pool,
+ * emptied regions to the OS under the pool's hysteresis: no lock unless a slab empties, no
+ * system call but the pool's batched release. If the heap is being adopted or collected
+ * meanwhile, the block is pushed as any remote free (that thread takes it); blocks pushed
+ * while this thread held the heap are taken on a second pass. A thread that has exited
+ * itself pushes its outbox at once (it would never be pushed otherwise). */
+hk_noinline void hk_free_to_exited(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) {
+  if (t->outbox.owner == owner || t->exited) hk_remote_flush(t);
   for (int pass = 0; pass < 2; pass++) {
     int expect = HK_HEAP_ABANDONED;
-    if (!atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
+    if (!atomic_compare_exchange_strong_explicit(&owner->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
                                                  memory_order_relaxed))
-      return;
-    hk_remote_drain(h, NULL, UINT64_MAX);
-    atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_release);
-    if (atomic_load_explicit(&h->remote, memory_order_acquire) == NULL) return;
+      break;
+    if (b != NULL) hk_slab_give(owner, b); /* as the owner would: a block already free is dropped there */
+    b = NULL;
+    if (hk_remote_pending(owner)) hk_remote_drain(owner, NULL, UINT64_MAX);
+    atomic_store_explicit(&owner->state, HK_HEAP_ABANDONED, memory_order_release);
+    if (atomic_load_explicit(&owner->remote, memory_order_acquire) == NULL) return;
   }
-}
-
-/* A remote free where the owner heap is ABANDONED, or the freeing thread has exited. */
-hk_noinline void hk_free_to_exited(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) {
+  if (b == NULL) return;
   hk_remote_free(t, owner, b);
-  if (t->exited) hk_remote_flush(t); /* its outbox would never be pushed */
-  if (atomic_load_explicit(&owner->state, memory_order_relaxed) == HK_HEAP_ABANDONED) heap_collect_on_free(t, owner);
+  if (t->exited) hk_remote_flush(t);
 }
 
 /* A new thread's heap: an abandoned one if any (its slabs come along), else a new one. */

@@ -74,7 +74,13 @@
  *   (`partial[c]`; its head is the slab refills take from). A heap is never freed: when
  *   its thread exits it is abandoned (its cached blocks flushed back to its slabs, its
  *   empty slabs returned to the pool) and the next new thread adopts it, slabs included,
- *   so thread churn reuses memory instead of growing. Heaps are used by one thread at a
+ *   so thread churn reuses memory instead of growing. A thread that allocates again after
+ *   its exit hook ran (from a later pthread key destructor: glibc may run no further round
+ *   to abandon a new heap) gets no heap of its own (`exited` in hk_tls_t): each such
+ *   allocation adopts a heap, takes one block and abandons the heap at once. Blocks freed
+ *   into an ABANDONED heap are not left in its queue: the freeing thread claims the heap
+ *   (COLLECTING) and drains the queue into the slabs (REMOTE QUEUE below), so memory freed
+ *   after its thread exited goes back without malloc_trim. Heaps are used by one thread at a
  *   time; `state` (ACTIVE, ABANDONED, COLLECTING) is the only field another thread writes
  *   besides the remote queue. An exiting thread parks its cached blocks in the heap
  *   (`parked`, still counted as used) and the adopting thread takes them over as its own
@@ -110,12 +116,23 @@
  *   list. When more than poolLimit empty regions are kept, regions are released until
  *   releaseThreshold remain (unmapped, or decommitted with madvise, or kept, per
  *   releaseMode): lazily, in a batch, with hysteresis, so a steady workload makes no
- *   system calls.
+ *   system calls. An empty region also notes when it became empty (`empty_since`): one
+ *   that waited purgeDelayMs (1 s by default) is released too, whatever the count (time-
+ *   based purge; see "time-based purge" in superslab.c).
  *
  * LARGE MAPPINGS (front_gate.c)
  *   Requests above HK_FRONT_MID_MAX, and alignments above HK_ALIGN_SLAB_MAX, get their own
  *   SS-aligned mapping; a 64-byte hk_large_t sits just before the block. Freed mappings
- *   wait in a small cache (largeCacheEntries / largeCacheBytes) for reuse.
+ *   wait in a small cache (largeCacheEntries / largeCacheBytes) for reuse, each with the
+ *   time it came in: after superslab.purgeDelayMs unused it is unmapped.
+ *
+ * TIME-BASED PURGE (superslab.c, superslab.purgeDelayMs)
+ *   No background thread: the slow paths (a slab taken from or given to the pool, a cache
+ *   refill, a large allocation or free) call hk_purge_maybe. While nothing waits, that is
+ *   one load of a global (0); while something waits, every 16th call of a thread reads
+ *   CLOCK_MONOTONIC_COARSE (vDSO, no system call) and the first call past the earliest due
+ *   time releases what has aged. -1 never purges; 0 releases a region the moment it is
+ *   empty and never caches a large mapping.
  *
  * LOCKS: hk_meta_lock (heap descriptors) -> hk_pool_lock -> hk_large_lock, always in this
  * order; all three are taken around fork() so that a child can allocate.
