@@ -15,7 +15,9 @@
  * Bad input the API promises to survive is part of the language: impossible sizes and
  * counts (overflowing calloc, SIZE_MAX, PTRDIFF_MAX), bad and huge alignments, free,
  * realloc and usable size of NULL and of foreign memory (an mmap'd page the allocator
- * never saw), and double frees of large blocks (the header is cleared: ignored).
+ * never saw), double frees of any block and reallocs of freed ones, and frees of addresses
+ * inside live blocks: all refused (run with HAKMEM_ON_INVALID=ignore, which the target sets
+ * for itself), none may change a live block or the allocator's structures.
  * Every block is freed at the end of each input, so inputs are independent.
  */
 #define _GNU_SOURCE
@@ -25,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "hakmem.h"
 
@@ -136,11 +139,22 @@ static size_t decode_size(unsigned scale, unsigned v) {
   }
 }
 
-enum { OP_MALLOC, OP_CALLOC, OP_REALLOC, OP_ALIGNED, OP_FREE, OP_USABLE, OP_FOREIGN, OP_DOUBLE_LARGE, OPS };
+enum { OP_MALLOC, OP_CALLOC, OP_REALLOC, OP_ALIGNED, OP_FREE, OP_USABLE, OP_FOREIGN, OP_DOUBLE_LARGE, OP_DOUBLE,
+       OP_INTERIOR, OPS };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
-  (void)argv;
+  /* The language misuses the API on purpose: the allocator must skip those calls and keep
+   * its structures intact (HAKMEM_ON_INVALID=ignore), not abort as it does by default. The
+   * variable is read when the allocator starts, before this runs: so set it and start again
+   * (replays of a saved input need no environment of their own). */
+  const char *inv = getenv("HAKMEM_ON_INVALID");
+  if (inv == NULL || strcmp(inv, "ignore") != 0) {
+    setenv("HAKMEM_ON_INVALID", "ignore", 1);
+    execv("/proc/self/exe", *argv);
+    perror("fuzz_hak: execv /proc/self/exe");
+    abort();
+  }
   foreign = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (foreign == MAP_FAILED) abort();
   const char *k = getenv("FUZZ_HAK_KNOWN");
@@ -262,6 +276,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
         void *p = s->p;
         drop(idx);
         hak_free(p);
+      }
+      break;
+    case OP_DOUBLE: /* free any block twice (the second is refused), or realloc it once freed */
+      if (s->p) {
+        void *p = s->p;
+        drop(idx);
+        if (v & 1) {
+          hak_free(p);
+        } else {
+          errno = 0;
+          if (hak_realloc(p, (size & 0xffff) + 1) != NULL || errno != EINVAL) die("realloc of a freed block", (uintptr_t)p, 0);
+        }
+      }
+      break;
+    case OP_INTERIOR: /* free an address inside a live block: refused, the block untouched */
+      if (s->p && s->usable > 1) {
+        hak_free(s->p + 1 + v % (s->usable - 1));
+        check(s, s->size, SIZE_MAX, "pattern damaged by an interior free");
       }
       break;
     }

@@ -20,8 +20,14 @@
 HK_EXPORT void *hak_malloc(size_t size) {
   if (hk_likely(size <= HK_FRONT_TINY_MAX)) {
     unsigned cls = hk_tiny_class(size);
-    hk_block_t *b = hk_tcache_pop(&hk_tls.cache[cls]);
+    hk_tcache_t *tc = &hk_tls.cache[cls];
+    hk_block_t *b = tc->head;
     if (hk_likely(b != NULL)) {
+      /* Standard: still free (see hk_tcache_pop); the report is a tail call, so the hit path keeps nothing */
+      if (HK_CHECKS && hk_unlikely(!hk_marked_free(b))) return hk_tcache_poisoned(tc);
+      tc->head = b->next;
+      tc->room++;
+      if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free */
       HK_UC_COUNT_AT(hits, cls, 1);
       return b;
     }
@@ -36,9 +42,15 @@ HK_EXPORT void hak_free(void *p) {
   if (hk_likely(i < HK_SEGMAP_LEN && hk_segmap[i] == HK_SEG_REGION)) {
     hk_unit_t *u = hk_unit_at(i, a);
     hk_heap_t *owner = u->owner;
+    /* Standard: the start of a live block, or a misuse (a free slab's unit has cap 0) */
+    if (HK_CHECKS && hk_unlikely(!hk_block_start(u, a) || hk_marked_free(p))) {
+      hk_invalid("free", p);
+      return;
+    }
     if (hk_likely(owner == hk_tls.heap)) {
       hk_tcache_t *tc = (hk_tcache_t *)((char *)hk_tls.cache + u->tc_off);
       if (hk_likely(--tc->room >= 0)) { /* one decrement-and-test */
+        if (HK_CHECKS) hk_mark_free(p);
         ((hk_block_t *)p)->next = tc->head;
         tc->head = p;
         return;
@@ -122,8 +134,9 @@ static void *large_alloc(size_t size, size_t align, bool *fresh) {
 }
 
 static hk_large_t *large_header(const void *p) {
-  /* p lies in a large mapping; its header would too (a bogus p near the start does not) */
-  if (hk_seg_kind((uintptr_t)p - HK_LARGE_HDR) != HK_SEG_LARGE) return NULL;
+  /* p lies in a large mapping; its header would too (a bogus p near the start does not);
+   * large blocks are at least 16-byte aligned, so a misaligned p is no block's */
+  if (((uintptr_t)p & 15) != 0 || hk_seg_kind((uintptr_t)p - HK_LARGE_HDR) != HK_SEG_LARGE) return NULL;
   hk_large_t *h = (hk_large_t *)((uintptr_t)p - HK_LARGE_HDR);
   return h->magic == HK_LARGE_MAGIC && h->user == p ? h : NULL;
 }
@@ -131,7 +144,7 @@ static hk_large_t *large_header(const void *p) {
 static void large_free(void *p) {
   hk_large_t *h = large_header(p);
   if (h == NULL) { /* an interior or already freed pointer: leave it alone */
-    HK_FRONT_COUNT(foreign_frees, 1);
+    hk_invalid("free", p);
     return;
   }
   HK_FRONT_COUNT(large_frees, 1);
@@ -287,7 +300,7 @@ hk_noinline void hk_free_full(void *p) {
   unsigned cls = hk_unit_of((uintptr_t)p)->cls;
   hk_tls.cache[cls].room++; /* hak_free decremented it to test it */
   if (hk_tls.heap == NULL || hk_marked_free(p)) { /* owner NULL: the slab is in the pool; or already free */
-    HK_FRONT_COUNT(foreign_frees, 1);
+    hk_invalid("free", p);
     return;
   }
   hk_cache_overflow(p, cls);
@@ -297,7 +310,7 @@ hk_noinline void hk_free_full(void *p) {
 hk_noinline void hk_free_remote(void *p, hk_heap_t *owner) {
   hk_tls_t *t = &hk_tls;
   if (owner == NULL) { /* the slab is in the pool: a double free */
-    HK_FRONT_COUNT(foreign_frees, 1);
+    hk_invalid("free", p);
     return;
   }
   /* A thread that only frees still needs its exit hook: to push what its outbox holds
@@ -321,8 +334,8 @@ hk_noinline void hk_free_slow(void *p) {
   case HK_SEG_LARGE:
     large_free(p);
     return;
-  default: /* not ours (allocated before hakmem was loaded, or by someone else) */
-    HK_FRONT_COUNT(foreign_frees, 1);
+  default: /* not ours: a wild or stack pointer, or a block of another allocator */
+    hk_invalid("free", p);
     return;
   }
 }
@@ -390,6 +403,15 @@ static size_t foreign_size(const void *p) {
   return chunk >= 16 && chunk < ((size_t)1 << 40) ? chunk - sizeof(size_t) : 0;
 }
 
+/* Standard: may p be resized? The start of a live block of ours; realloc(p, 0) frees, and
+ * free makes the same checks. */
+static bool realloc_valid(const void *p, unsigned kind) {
+  uintptr_t a = (uintptr_t)p;
+  if (kind == HK_SEG_REGION) return hk_block_start(hk_unit_of(a), a) && !hk_marked_free(p);
+  if (kind == HK_SEG_LARGE) return large_header(p) != NULL;
+  return false;
+}
+
 HK_EXPORT void *hak_realloc(void *p, size_t size) {
   if (p == NULL) return hak_malloc(size);
   if (size == 0) { /* as glibc: free and return NULL */
@@ -398,6 +420,11 @@ HK_EXPORT void *hak_realloc(void *p, size_t size) {
   }
   uintptr_t a = (uintptr_t)p;
   unsigned kind = hk_seg_kind(a);
+  if (HK_CHECKS && !realloc_valid(p, kind)) {
+    hk_invalid("realloc", p);
+    errno = EINVAL;
+    return NULL; /* the call is skipped: p is left as it was */
+  }
   if (kind == HK_SEG_LARGE && size > HK_FRONT_MID_MAX) { /* stays large: resized in its mapping */
     hk_large_t *h = large_header(p);
     if (h != NULL) return large_realloc(h, size);

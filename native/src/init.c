@@ -6,6 +6,7 @@
  * nothing that allocates (no stdio, no atexit, no dlsym); work that may allocate
  * (pthread_atfork) runs from the library constructor, when the allocator already works. */
 #include <errno.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -43,7 +44,22 @@ static void create_thread_key(void) {
   while (n > 0) pthread_key_delete(spare[--n]);
 }
 
+/* The free key (internal.h): nonzero from the start, made secret before any block exists. */
+uintptr_t hk_free_key = 0x686b46726565426bull; /* "hkFreeBk" */
+
+/* 16 random bytes the kernel gives every process (no system call, no allocation), mixed
+ * with where this library was loaded. */
+static void free_key_init(void) {
+  const void *at = (const void *)getauxval(AT_RANDOM);
+  uint64_t r[2] = {0, 0};
+  if (at) memcpy(r, at, sizeof r); /* not necessarily 8-byte aligned */
+  uint64_t k = r[0] ^ (r[1] << 1) ^ (uint64_t)(uintptr_t)&hk_free_key * 0x9e3779b97f4a7c15ull;
+  k ^= k >> 29;
+  hk_free_key = k ? k : 0x686b46726565426bull;
+}
+
 static void process_init_once(void) {
+  free_key_init();
   hk_env_load();
   hk_superslab_init();
   hk_cache_derive_limits();

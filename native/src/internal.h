@@ -42,7 +42,17 @@ hk_inline hk_unit_t *hk_unit_of(uintptr_t a) {
 /* The same from a segment index i = a >> SS_SHIFT that free has already computed. */
 hk_inline hk_unit_t *hk_unit_at(uintptr_t i, uintptr_t a) {
   return (hk_unit_t *)((i << HK_SS_SHIFT) + offsetof(hk_region_t, units) +
-                       ((a >> (HK_SLAB_SHIFT - 4)) & ((uintptr_t)(HK_UNITS - 1) << 4)));
+                       ((a >> (HK_SLAB_SHIFT - 5)) & ((uintptr_t)(HK_UNITS - 1) << 5)));
+}
+
+/* Is a the start of one of the blocks of u's slab? a lies in u's unit, so a >= base, and
+ * n = a - base < span says a is within the slab's blocks (span is 0 for a free slab and for
+ * unit 0). For n < 2^32, n is a multiple of the class size d exactly when n * magic, with
+ * magic = ceil(2^64 / d), is below magic modulo 2^64 (Lemire, Kaser and Kurz, "Faster
+ * remainder by direct computation", 2019). No division: a compare, a multiply, a compare. */
+hk_inline bool hk_block_start(const hk_unit_t *u, uintptr_t a) {
+  uint64_t n = (uint64_t)(a - u->base);
+  return (uint32_t)n < u->span && n * u->magic < u->magic;
 }
 
 /* The state of the slab a block belongs to (owner side). */
@@ -58,39 +68,68 @@ hk_inline unsigned hk_class_of(size_t size) {
 }
 hk_inline bool hk_class_is_tiny(unsigned cls) { return cls < HK_TINY_CLASS_COUNT; }
 
-/* ---- the unified cache's pop (malloc's hit path) and push ----------------------------- */
+/* ---- checks: what Standard and OBSERVE verify and FAST does not --------------------------
+ * HK_CHECKS is 1 in Standard and OBSERVE: every free checks that its pointer is the start of
+ * a block (hk_block_start) and not already free (the free key below), and reports a misuse
+ * (hk_invalid, front_gate.c) instead of linking it. FAST drops those two checks from its fast
+ * path; what it still refuses everywhere is listed in docs/reliability.md. */
+#define HK_CHECKS (!HAKMEM_FAST)
+
+/* ---- the free key: double frees, found without a search -----------------------------------
+ * hk_free_key is a random word, chosen once per process before the first block exists. A
+ * free block's second word (every block has two) holds it:
+ *   - in every build, while the block is in a slab's free list, a remote queue, an outbox or
+ *     a heap's pending list;
+ *   - in Standard and OBSERVE, also while it is in a thread cache (running or parked).
+ * A block handed to the program never holds it: Standard clears it in malloc's pop; FAST
+ * clears it as blocks enter a cache (refill, drain), since its pop and push do not touch it.
+ * So a free that finds the key is a double free: Standard checks on every free; FAST checks
+ * on its slow paths (remote, cache full), where it drops the block so that it is never in
+ * two lists at once (a double free across threads used to crash an unrelated thread later,
+ * after it adopted the heap). The key is secret and random, so stale user data cannot match
+ * it by accident, and a program cannot forge a free block without reading freed memory. */
+extern uintptr_t hk_free_key HK_HIDDEN;
+hk_inline bool hk_marked_free(const hk_block_t *b) { return ((const uintptr_t *)b)[1] == hk_free_key; }
+hk_inline void hk_mark_free(hk_block_t *b) { ((uintptr_t *)b)[1] = hk_free_key; }
+hk_inline void hk_mark_clear(hk_block_t *b) { ((uintptr_t *)b)[1] = 0; }
+/* A free block entering a thread cache: marked in Standard, unmarked in FAST (see above). */
+hk_inline void hk_mark_cached(hk_block_t *b) {
+  if (HK_CHECKS) hk_mark_free(b);
+  else hk_mark_clear(b);
+}
+
+/* A misuse found: report it per env.onInvalid (Standard, OBSERVE) and return, so the caller
+ * skips the call; FAST returns silently. call names the entry point ("free", "realloc", ...). */
+void hk_invalid(const char *call, const void *p) HK_HIDDEN __attribute__((cold, noinline));
+/* A free list holds a block that is not free (it was written after it was freed). */
+void hk_corrupt_list(const char *where, const void *b, unsigned cls) HK_HIDDEN __attribute__((cold, noinline));
+
+/* A thread cache's list holds a block without the free key: reported, and the list is
+ * dropped (its blocks leak; none is handed out). Returns a block refilled from the slabs. */
+hk_block_t *hk_tcache_poisoned(hk_tcache_t *tc) HK_HIDDEN __attribute__((cold, noinline));
+
+/* ---- the unified cache's pop (malloc's hit path) and push -----------------------------
+ * Standard checks that the block it hands out still holds the free key: a free block whose
+ * first word was overwritten (a use after free) would make the next pop follow the written
+ * address; that block then lacks the key, and the pop refuses it instead of handing out an
+ * address of the writer's choosing. */
 hk_inline hk_block_t *hk_tcache_pop(hk_tcache_t *tc) {
   hk_block_t *b = tc->head;
   if (hk_likely(b != NULL)) {
-    tc->head = b->next;
+    if (HK_CHECKS && hk_unlikely(!hk_marked_free(b))) return hk_tcache_poisoned(tc);
+    tc->head = b->next; /* (malloc's hit path repeats these lines, front_gate.c) */
     tc->room++;
+    if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free */
   }
   return b;
 }
 
 hk_inline void hk_tcache_push(hk_tcache_t *tc, hk_block_t *b) {
+  if (HK_CHECKS) hk_mark_free(b);
   b->next = tc->head;
   tc->head = b;
   tc->room--;
 }
-
-/* ---- the free mark: double frees across threads are dropped, not followed ------------
- * A block in a slab's free list or in a remote queue / outbox carries HK_FREE_MARK ^ its
- * address in its second word (every block has two); a block in a thread cache (running or
- * parked) or in the user's hands does not (the mark is cleared when blocks leave those
- * lists for a cache: refill, drain). A free that reaches a slow path (remote, or local
- * with the cache full) and finds the mark is a double free and is dropped, so the block is
- * never in two lists at once: that is what made an unrelated thread crash later, after it
- * adopted the heap (in hk_cache_park, hk_remote_drain or malloc's pop). The fast paths
- * neither set nor read it. Not seen: a second free of a block that sits in a thread cache,
- * running or parked (tiny blocks of an exited thread; marking those would walk every
- * parked list at each thread exit and adoption, +10 % instructions in thread_churn). The
- * address makes a match by accident (stale user data) practically impossible. */
-#define HK_FREE_MARK 0x686b46726565426bull /* "hkFreeBk" */
-hk_inline uintptr_t hk_free_mark_of(const hk_block_t *b) { return (uintptr_t)HK_FREE_MARK ^ (uintptr_t)b; }
-hk_inline bool hk_marked_free(const hk_block_t *b) { return ((const uintptr_t *)b)[1] == hk_free_mark_of(b); }
-hk_inline void hk_mark_free(hk_block_t *b) { ((uintptr_t *)b)[1] = hk_free_mark_of(b); }
-hk_inline void hk_mark_clear(hk_block_t *b) { ((uintptr_t *)b)[1] = 0; }
 
 /* ---- init.c: process and thread lifecycle ------------------------------------------ */
 void hk_process_init(void) HK_HIDDEN;

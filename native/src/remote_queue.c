@@ -30,7 +30,7 @@ void hk_remote_flush(hk_tls_t *t) {
 /* A free of a block owned by another heap: gather it for its owner, push when the batch is
  * full. With pushBatch 1 (a constant in FAST) this is one push per free. A block that is
  * already free (queued, or in its slab's free list) is a double free: dropped, so it is
- * never in two lists at once (see the free mark in internal.h). */
+ * never in two lists at once (see the free key in internal.h; Standard has refused it before). */
 void hk_remote_free(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) {
   if (hk_unlikely(hk_marked_free(b))) return;
   hk_mark_free(b);
@@ -61,9 +61,15 @@ void hk_remote_drain(hk_heap_t *h, hk_tls_t *t, uint64_t budget) {
     hk_block_t *b = h->pending;
     if (b == NULL) b = atomic_exchange_explicit(&h->remote, NULL, memory_order_acquire);
     while (b != NULL && done < budget) {
+      unsigned cls = hk_unit_of((uintptr_t)b)->cls;
+      if (HK_CHECKS && hk_unlikely(!hk_marked_free(b))) { /* written after it was freed */
+        hk_corrupt_list("a remote free queue", b, cls);
+        b = NULL; /* the rest cannot be trusted: left out (leaked), never handed out */
+        break;
+      }
       hk_block_t *next = b->next;
-      hk_mark_clear(b); /* out of the queue: see the free mark in internal.h */
-      hk_tcache_t *tc = t ? &t->cache[hk_unit_of((uintptr_t)b)->cls] : NULL;
+      hk_mark_clear(b); /* out of the queue: see the free key in internal.h */
+      hk_tcache_t *tc = t ? &t->cache[cls] : NULL;
       if (tc && tc->room > 0) {
         hk_tcache_push(tc, b);
       } else {

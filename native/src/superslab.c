@@ -7,6 +7,7 @@
 
 uint8_t hk_segmap[HK_SEGMAP_LEN];
 uint8_t hk_class_tier[HK_CLASS_COUNT];
+static uint64_t class_magic[HK_CLASS_COUNT]; /* ceil(2^64 / class size): hk_block_start */
 pthread_mutex_t hk_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Pool state, all under hk_pool_lock. */
@@ -24,6 +25,7 @@ void hk_superslab_init(void) {
     unsigned t = 0;
     while (t + 1 < HK_TIERS && ((size_t)1 << tier_shift(t)) < 8 * (size_t)hk_class_size[c]) t++;
     hk_class_tier[c] = (uint8_t)t;
+    class_magic[c] = UINT64_MAX / hk_class_size[c] + 1;
   }
 }
 
@@ -76,26 +78,38 @@ static inline unsigned slab_index(const hk_slab_t *s) {
   return (unsigned)(s - hk_region_of((uintptr_t)s)->slabs);
 }
 
+/* Unit 0 holds the region's header and no block: a slab that covers it starts at unit 1. */
 static inline char *slab_area(const hk_slab_t *s) {
   hk_region_t *r = hk_region_of((uintptr_t)s);
   unsigned i = slab_index(s);
-  return i == 0 ? (char *)r + HK_REGION_HDR : (char *)r + ((size_t)i << HK_SLAB_SHIFT);
+  return (char *)r + ((size_t)(i ? i : 1) << HK_SLAB_SHIFT);
+}
+
+/* The unit of the tier's slab number i in a region: tier 0 slabs are units 1 .. UNITS-1. */
+static inline unsigned slab_unit(unsigned tier, unsigned i) {
+  unsigned per = 1u << (tier_shift(tier) - HK_SLAB_SHIFT);
+  return tier == 0 ? i + 1 : i * per;
 }
 
 static inline size_t slab_end_offset(const hk_slab_t *s) {
   return ((size_t)slab_index(s) << HK_SLAB_SHIFT) + ((size_t)1 << tier_shift(s->tier));
 }
 
-/* Stamp owner and class into every unit the slab covers (free reads them there). */
+/* Stamp owner, class and block geometry into every unit the slab covers (free reads them
+ * there). With no owner (the slab goes to the pool) cap is 0: every block check fails. */
 static void slab_stamp(hk_slab_t *s, hk_heap_t *owner, unsigned cls) {
   hk_region_t *r = hk_region_of((uintptr_t)s);
   unsigned first = slab_index(s);
   unsigned units = 1u << (tier_shift(s->tier) - HK_SLAB_SHIFT);
   s->cls = (uint8_t)cls;
-  for (unsigned u = first; u < first + units; u++) {
-    r->units[u].cls = (uint8_t)cls;
-    r->units[u].tc_off = (uint16_t)(cls * sizeof(hk_tcache_t));
-    atomic_store_explicit((_Atomic(hk_heap_t *) *)&r->units[u].owner, owner, memory_order_release);
+  for (unsigned u = first ? first : 1; u < first + units; u++) { /* never unit 0 */
+    hk_unit_t *un = &r->units[u];
+    un->cls = (uint8_t)cls;
+    un->tc_off = (uint16_t)(cls * sizeof(hk_tcache_t));
+    un->base = (uintptr_t)slab_area(s);
+    un->magic = class_magic[cls];
+    un->span = owner ? s->capacity * (uint32_t)hk_class_size[cls] : 0;
+    atomic_store_explicit((_Atomic(hk_heap_t *) *)&un->owner, owner, memory_order_release);
   }
 }
 
@@ -104,7 +118,7 @@ static void region_format(hk_region_t *r, unsigned tier) {
   unsigned shift = tier_shift(tier);
   unsigned per = 1u << (shift - HK_SLAB_SHIFT);
   r->tier = (uint8_t)tier;
-  r->nslabs = (uint16_t)(HK_UNITS / per);
+  r->nslabs = (uint16_t)(tier == 0 ? HK_UNITS - 1 : HK_UNITS / per);
   r->free_slabs = r->nslabs;
   for (unsigned u = 0; u < HK_UNITS; u++) {
     hk_slab_t *s = &r->slabs[u];
@@ -113,7 +127,7 @@ static void region_format(hk_region_t *r, unsigned tier) {
     s->tier = (uint8_t)tier;
   }
   for (unsigned i = r->nslabs; i-- > 0;) {
-    hk_slab_t *s = &r->slabs[i * per];
+    hk_slab_t *s = &r->slabs[slab_unit(tier, i)];
     s->in_pool = 1;
     slab_push(&tier_free[tier], s);
   }
@@ -121,9 +135,8 @@ static void region_format(hk_region_t *r, unsigned tier) {
 
 /* Take a formatted region's slabs out of its tier list (it became empty). Pool lock held. */
 static void region_unformat(hk_region_t *r) {
-  unsigned per = 1u << (tier_shift(r->tier) - HK_SLAB_SHIFT);
   for (unsigned i = 0; i < r->nslabs; i++) {
-    hk_slab_t *s = &r->slabs[i * per];
+    hk_slab_t *s = &r->slabs[slab_unit(r->tier, i)];
     if (s->in_pool) {
       slab_unlink(&tier_free[r->tier], s);
       s->in_pool = 0;
@@ -348,8 +361,13 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **ou
     unsigned n = 0;
     while (got + n < want && s->free) {
       hk_block_t *b = s->free;
+      if (HK_CHECKS && hk_unlikely(!hk_marked_free(b))) { /* written after it was freed */
+        hk_corrupt_list("a slab's free list", b, cls);
+        s->free = NULL; /* the rest cannot be trusted: left out (leaked), never handed out */
+        break;
+      }
       s->free = b->next;
-      hk_mark_clear(b); /* into a cache: see the free mark in internal.h */
+      hk_mark_cached(b); /* into a cache: see the free key in internal.h */
       b->next = chain;
       chain = b;
       n++;
@@ -361,7 +379,7 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **ou
       s->carved += k;
       n += k;
       for (unsigned i = 0; i < k; i++, p += bs) {
-        hk_mark_clear((hk_block_t *)p); /* a reformatted region may hold an old block's mark here */
+        hk_mark_cached((hk_block_t *)p); /* a reformatted region may hold an old block's key here */
         ((hk_block_t *)p)->next = chain;
         chain = (hk_block_t *)p;
       }
@@ -382,9 +400,11 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **ou
  * a whole-region slab is too big to sit idle in one heap). */
 void hk_slab_give(hk_heap_t *h, hk_block_t *b) {
   hk_slab_t *s = hk_slab_of((uintptr_t)b);
-  /* A block already free, or a slab with nothing out: a double free got this far. Dropping
-   * it keeps the slab's list acyclic and its count true (see the free mark in internal.h). */
-  if (hk_unlikely(s->used == 0 || hk_marked_free(b))) return;
+  /* A slab with nothing out, or (FAST) a block already free: a double free got this far.
+   * Dropping it keeps the slab's list acyclic and its count true (see the free key in
+   * internal.h). Standard refuses double frees where they are made, and its cached blocks
+   * carry the key, so it does not look here. */
+  if (hk_unlikely(s->used == 0 || (!HK_CHECKS && hk_marked_free(b)))) return;
   unsigned cls = s->cls;
   hk_mark_free(b);
   b->next = s->free;

@@ -24,18 +24,23 @@
  *
  *   region (SS-aligned, SS bytes)
  *   +------------------+----------------------+----------------------+-----+
- *   | hk_region_t      | blocks of unit 0     | unit 1               | ... |
- *   | (header + one    | (slab 0 starts after |                      |     |
- *   |  hk_slab_t per   |  the header page)    |                      |     |
+ *   | hk_region_t      | (never touched)      | unit 1: the first    | ... |
+ *   | (header + one    |                      | slab's blocks        |     |
+ *   |  hk_unit_t and   |                      |                      |     |
+ *   |  hk_slab_t per   |                      |                      |     |
  *   |  unit)           |                      |                      |     |
  *   +------------------+----------------------+----------------------+-----+
  *   0                  HK_REGION_HDR          HK_SLAB_SIZE           ...  SS
  *
- *   The region is cut into units of HK_SLAB_SIZE (64 KiB by default). A region is
- *   formatted for one tier: tier 0 slabs are one unit, tier 1 slabs eight units, tier 2
- *   slabs the whole region (capped at SS). Every size class has the tier whose slab
- *   holds at least eight of its blocks, so small classes pack tightly and 256 KiB blocks
- *   still come seven to a region. An empty region can be re-formatted for any tier.
+ *   The region is cut into units of HK_SLAB_SIZE (64 KiB by default). Unit 0 holds the
+ *   header and no block: its unit entry has no owner, so a free of an address in the header
+ *   is refused by every build without a check of its own (the rest of unit 0 is address
+ *   space only, never touched, so it costs no memory). A region is formatted for one tier:
+ *   tier 0 slabs are one unit (units 1 .. UNITS-1), tier 1 slabs eight units, tier 2 slabs
+ *   the whole region (capped at SS); a slab that covers unit 0 starts its blocks at unit 1.
+ *   Every size class has the tier whose slab holds at least eight of its blocks (seven in a
+ *   slab that covers unit 0), so small classes pack tightly and 256 KiB blocks still come
+ *   seven to a region. An empty region can be re-formatted for any tier.
  *
  *   Owner lookup from any block address p, with constants only:
  *       region = p & ~(SS - 1)
@@ -64,10 +69,11 @@
  * BLOCK
  *   A free block's first word is the next pointer of whatever list holds it. Blocks are
  *   at least 16 bytes and 16-byte aligned; a block of class c is hk_class_size[c] bytes.
- *   Live blocks carry no header: the class comes from the slab. The second word of a block
- *   in a slab's free list or a remote queue holds the free mark (internal.h), which
- *   slow-path frees check so that a double free across threads is dropped; blocks in thread
- *   caches and live blocks have no mark (it is cleared as they enter a cache).
+ *   Live blocks carry no header: the class comes from the slab. The second word of a free
+ *   block holds the process's secret free key (internal.h): in every build while the block
+ *   is in a slab's free list or a remote queue, and in Standard and OBSERVE also while it is
+ *   in a thread cache. A free that finds it is a double free; a pop that does not find it
+ *   (Standard) follows a list a use after free has written. Live blocks never hold it.
  *
  * HEAP (hk_heap_t) AND THREAD CACHE (hk_tls_t)
  *   A heap owns slabs: per class, a list of slabs that still have free or uncarved blocks
@@ -185,15 +191,20 @@ struct hk_heap;
 
 /* What free reads, per unit: kept apart from the slab state below, which the owner writes
  * all the time, so that frees from other threads read lines nobody is writing. Written
- * only while the unit's slab has no live block (formatting, acquiring, returning). */
+ * only while the unit's slab has no live block (formatting, acquiring, returning).
+ * base, span and magic let Standard check that a freed address is the start of one of the
+ * slab's blocks with one compare, one multiply and one compare (hk_block_start in
+ * internal.h); span is 0 while the slab is in the pool and for unit 0, so every check fails. */
 typedef struct hk_unit {
-  struct hk_heap *owner; /* NULL while the slab is in the pool */
+  struct hk_heap *owner; /* NULL while the slab is in the pool, and always for unit 0 (the header) */
+  uintptr_t base;        /* the slab's first block */
+  uint64_t magic;        /* 2^64 / the class size, rounded up */
+  uint32_t span;         /* the bytes its blocks cover: capacity * class size */
   uint8_t cls;
   uint8_t pad;
   uint16_t tc_off;       /* offsetof(hk_tls_t, cache[cls]): free adds instead of multiplying */
-  uint32_t pad2;
 } hk_unit_t;
-_Static_assert(sizeof(hk_unit_t) == 16, "hk_unit_at scales by 16");
+_Static_assert(sizeof(hk_unit_t) == 32, "hk_unit_at scales by 32");
 
 /* The slab state, owner only (or the pool lock while the slab is in the pool). */
 typedef struct __attribute__((aligned(64))) hk_slab {
@@ -229,6 +240,7 @@ typedef struct hk_region {
 #define HK_REGION_MAGIC 0x68616b6d656d5353ull /* "hakmemSS" */
 #define HK_REGION_HDR ((sizeof(hk_region_t) + 4095) & ~(size_t)4095)
 _Static_assert(sizeof(hk_region_t) % 64 == 0, "slab descriptors stay line-aligned");
+_Static_assert(HK_REGION_HDR <= HK_SS_SLAB_SIZE, "the header fits in unit 0");
 
 typedef struct hk_large {
   uint64_t magic;

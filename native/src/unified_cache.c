@@ -68,6 +68,7 @@ void *hk_cache_refill(unsigned cls) {
   }
   tc->head = chain->next;
   tc->room = (int32_t)tc->limit - (int32_t)(got - 1);
+  if (HK_CHECKS) hk_mark_clear(chain); /* handed out */
   return chain;
 }
 

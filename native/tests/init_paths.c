@@ -6,7 +6,10 @@
  *   - this program's own constructor allocates and calls dlsym(RTLD_NEXT);
  *   - main dlopens a library, uses a thread, and hands hakmem foreign pointers (blocks from
  *     glibc's own __libc_malloc, a stack address, an interior pointer): hakmem must leave
- *     them alone, and realloc of a glibc block must keep its contents.
+ *     them alone. realloc of a glibc block keeps its contents under glibc and hakmem FAST
+ *     (which copies what it can read); hakmem Standard and OBSERVE refuse it as a pointer
+ *     they did not hand out (run with HAKMEM_ON_INVALID=warn: reported, NULL, EINVAL, the
+ *     block untouched).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -56,16 +59,23 @@ int main(void)
 
     /* A block from glibc's own allocator, which hakmem never handed out. */
     const int hakmem = dlsym(RTLD_DEFAULT, "hak_malloc") != NULL;
+    const char *const *(*build_info)(void) = (const char *const *(*)(void))dlsym(RTLD_DEFAULT, "hak_build_info");
+    const int checking = build_info && strcmp(build_info()[0], "fast") != 0; /* the first field is the mode */
     unsigned char *g = __libc_malloc(100);
     CHECK(g != NULL, "__libc_malloc");
     for (int i = 0; i < 100; i++) g[i] = (unsigned char)(i * 7 + 1);
     size_t usable = malloc_usable_size(g);
     CHECK(usable == 0 || usable >= 100, "malloc_usable_size(foreign) = %zu", usable);
-    unsigned char *r = realloc(g, 4000); /* glibc: moves and frees g; hakmem: copies, leaves g */
+    errno = 0;
+    unsigned char *r = realloc(g, 4000); /* glibc: moves and frees g; FAST: copies, leaves g */
+    if (checking) {
+        CHECK(r == NULL && errno == EINVAL, "realloc(foreign) under Standard: %p, errno %d", (void *)r, errno);
+        r = g; /* refused: g is untouched */
+    }
     CHECK(r != NULL, "realloc(foreign)");
     for (int i = 0; r && i < 100; i++)
         CHECK(r[i] == (unsigned char)(i * 7 + 1), "realloc(foreign) lost byte %d", i);
-    free(r);
+    free(r); /* Standard: g, not ours: reported and left alone */
 
     if (hakmem) { /* under glibc these would abort, as they should: only hakmem tolerates them */
         int local = 5;

@@ -57,7 +57,7 @@ static inline hk_env_profile_t hk_env_profile(void) { return hk_env_env.profile;
 #define HK_ENV_VERBOSE_DEFAULT 0
 static inline int64_t hk_env_verbose(void) { return hk_env_env.verbose; }
 
-/* env.onInvalid — enum, run-time (HAKMEM_ON_INVALID): What Standard and OBSERVE do on a misuse they detect (double free, a free or realloc of a pointer hakmem did not hand out, an interior or misaligned free, a poisoned free list): abort prints one line naming the call, the pointer and what was wrong, then abort()s; warn prints the line and skips the call; ignore skips the call silently. FAST detects less (docs/reliability.md) and follows the build's value, reading no environment. */
+/* env.onInvalid — enum, run-time (HAKMEM_ON_INVALID): What Standard and OBSERVE do on a misuse they detect (double free, a free or realloc of a pointer hakmem did not hand out, an interior or misaligned free, a poisoned free list): abort prints one line naming the call, the pointer and what was wrong, then abort()s; warn prints the line and skips the call; ignore skips the call silently. FAST detects less (docs/reliability.md) and skips what it finds without a word. */
 #define HK_ENV_ON_INVALID_DEFAULT HK_ENV_ON_INVALID_ABORT
 static inline hk_env_on_invalid_t hk_env_on_invalid(void) { return hk_env_env.on_invalid; }
 

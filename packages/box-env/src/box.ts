@@ -19,7 +19,7 @@ export const envGate = defineBox({
      * pointer hakmem did not hand out, an interior or misaligned free, a poisoned free list):
      * abort prints one line naming the call, the pointer and what was wrong, then abort()s; warn
      * prints the line and skips the call; ignore skips the call silently. FAST detects less
-     * (docs/reliability.md) and follows the build's value, reading no environment. */
+     * (docs/reliability.md) and skips what it finds without a word. */
     onInvalid: enumOf(['abort', 'warn', 'ignore'], { default: 'abort', scope: 'env', env: 'HAKMEM_ON_INVALID' }),
     /** OBSERVE: the counter report at exit, on stderr. `1` or `table`: a table, one row per size
      * class in use, then one line per box and the totals; `json`: the same as one JSON object on

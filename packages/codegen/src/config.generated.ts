@@ -67,7 +67,7 @@ export interface HakmemConfig {
   readonly env?: {
     /** 0 silent; 1 one start-up line naming mode, profile, the hash of the configuration in force, box versions and the environment's overrides; 2 also every knob's value and where it came from (default, profile, build config, environment). */
     readonly verbose?: number;
-    /** What Standard and OBSERVE do on a misuse they detect (double free, a free or realloc of a pointer hakmem did not hand out, an interior or misaligned free, a poisoned free list): abort prints one line naming the call, the pointer and what was wrong, then abort()s; warn prints the line and skips the call; ignore skips the call silently. FAST detects less (docs/reliability.md) and follows the build's value, reading no environment. */
+    /** What Standard and OBSERVE do on a misuse they detect (double free, a free or realloc of a pointer hakmem did not hand out, an interior or misaligned free, a poisoned free list): abort prints one line naming the call, the pointer and what was wrong, then abort()s; warn prints the line and skips the call; ignore skips the call silently. FAST detects less (docs/reliability.md) and skips what it finds without a word. */
     readonly onInvalid?: 'abort' | 'warn' | 'ignore';
     /** OBSERVE: the counter report at exit, on stderr. `1` or `table`: a table, one row per size class in use, then one line per box and the totals; `json`: the same as one JSON object on one line (for tools; `hakmem bench --stats` stores it); `off`: none. */
     readonly stats?: 'off' | '1' | 'table' | 'json';
