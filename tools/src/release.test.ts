@@ -1,5 +1,5 @@
 // npm run release in a temporary clone: one box's changeset moves that box's version and
-// changelog only (and its dependants', codegen and tools, as changesets does), the rebuilt
+// changelog only (no package depends on a box: codegen finds the boxes by path), the rebuilt
 // library says the new version, and dist/release holds the tarballs and their sums.
 // About a minute (a clone and a full native build); HAKMEM_SKIP_RELEASE_TEST=1 skips it.
 import { execFileSync } from 'node:child_process';
@@ -59,12 +59,11 @@ describe.skipIf(skip)('npm run release (dry run) in a temporary clone', () => {
     const changelog = fs.readFileSync(path.join(clone, 'packages/box-superslab/CHANGELOG.md'), 'utf8');
     expect(changelog).toContain(`## ${pkgVersion('packages/box-superslab')}\n`);
     expect(changelog).toContain('Released by the release test.');
-    for (const p of ['box-front', 'box-remote', 'box-env', 'box-kit']) {
+    // codegen depends on no box (it finds them by path), so a box's release leaves it alone too
+    for (const p of ['box-front', 'box-remote', 'box-env', 'box-kit', 'codegen']) {
       expect(pkgVersion(`packages/${p}`), p).toBe(before[p]);
       expect(git('status', '--porcelain', `packages/${p}/CHANGELOG.md`), p).toBe('');
     }
-    // codegen depends on every box: changesets gives it a patch (updateInternalDependencies)
-    expect(pkgVersion('packages/codegen')).toBe(bumpVersion(before.codegen!, 'patch'));
     expect(fs.existsSync(path.join(clone, '.changeset', 'ss-test.md'))).toBe(false);
     const decl = JSON.parse(fs.readFileSync(path.join(clone, 'packages/box-superslab/declaration.json'), 'utf8')) as { version: string };
     expect(decl.version).toBe(pkgVersion('packages/box-superslab'));
