@@ -39,7 +39,7 @@ HK_EXPORT void *hak_malloc(size_t size) {
 HK_EXPORT void hak_free(void *p) {
   uintptr_t a = (uintptr_t)p;
   uintptr_t i = a >> HK_SS_SHIFT;
-  if (hk_likely(i < HK_SEGMAP_LEN && hk_segmap[i] == HK_SEG_REGION)) {
+  if (hk_likely(i < HK_SEGMAP_LEN && hk_seg_load(i) == HK_SEG_REGION)) {
     hk_unit_t *u = hk_unit_at(i, a);
     hk_heap_t *owner = u->owner;
     /* Standard: the start of a live block, or a misuse (a free slab's unit has cap 0) */

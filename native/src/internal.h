@@ -27,10 +27,27 @@ extern pthread_mutex_t hk_pool_lock HK_HIDDEN;
 extern pthread_mutex_t hk_large_lock HK_HIDDEN;
 extern _Atomic(hk_heap_t *) hk_heaps HK_HIDDEN;
 
+/* ---- debug assertions --------------------------------------------------------------
+ * HK_ASSERT states an invariant of types.h. It is checked only in the debug build (make -C
+ * native check-debug, and the sanitizer builds: -DHK_DEBUG=1), where a broken one prints
+ * the file, line and condition and aborts; elsewhere it compiles to nothing. */
+#ifndef HK_DEBUG
+#define HK_DEBUG 0
+#endif
+#if HK_DEBUG
+void hk_assert_fail(const char *file, int line, const char *cond) HK_HIDDEN __attribute__((noreturn, cold));
+#define HK_ASSERT(cond) ((cond) ? (void)0 : hk_assert_fail(__FILE__, __LINE__, #cond))
+#else
+#define HK_ASSERT(cond) ((void)0)
+#endif
+
 /* ---- address -> owner, O(1), constants only ------------------------------------------ */
+/* Entries are written with atomic stores (a region or mapping comes and goes) and read with
+ * relaxed atomic loads: the same single byte load on x86-64, and no data race in C11 terms. */
+hk_inline unsigned hk_seg_load(uintptr_t i) { return __atomic_load_n(&hk_segmap[i], __ATOMIC_RELAXED); }
 hk_inline unsigned hk_seg_kind(uintptr_t a) {
   uintptr_t i = a >> HK_SS_SHIFT;
-  return hk_likely(i < HK_SEGMAP_LEN) ? hk_segmap[i] : 0;
+  return hk_likely(i < HK_SEGMAP_LEN) ? hk_seg_load(i) : 0;
 }
 
 hk_inline hk_region_t *hk_region_of(uintptr_t a) { return (hk_region_t *)(a & ~(HK_SS_SIZE - 1)); }

@@ -78,6 +78,13 @@ void hk_invalid(const char *call, const void *p) {
 #endif
 }
 
+#if HK_DEBUG
+void hk_assert_fail(const char *file, int line, const char *cond) {
+  hk_os_write_err("hakmem: internal invariant broken at %s:%d: %s\n", file, line, cond);
+  abort();
+}
+#endif
+
 hk_block_t *hk_tcache_poisoned(hk_tcache_t *tc) {
   unsigned cls = (unsigned)(tc - hk_tls.cache);
   hk_corrupt_list("a thread cache", tc->head, cls);

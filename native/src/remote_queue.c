@@ -67,6 +67,7 @@ void hk_remote_drain(hk_heap_t *h, hk_tls_t *t, uint64_t budget) {
         b = NULL; /* the rest cannot be trusted: left out (leaked), never handed out */
         break;
       }
+      HK_ASSERT(hk_unit_of((uintptr_t)b)->owner == h); /* owner stability: h's slab while queued */
       hk_block_t *next = b->next;
       hk_mark_clear(b); /* out of the queue: see the free key in internal.h */
       hk_tcache_t *tc = t ? &t->cache[cls] : NULL;

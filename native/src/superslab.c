@@ -308,6 +308,7 @@ static hk_slab_t *pool_take(unsigned tier) {
 
 /* Give an empty slab back to the pool. Its owner has no block of it anywhere. */
 static void pool_give(hk_slab_t *s) {
+  HK_ASSERT(s->used == 0 && !s->in_pool); /* every block back, not in the pool yet */
   slab_stamp(s, NULL, 0);
   s->free = NULL;
   s->carved = 0;
@@ -366,6 +367,7 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **ou
         s->free = NULL; /* the rest cannot be trusted: left out (leaked), never handed out */
         break;
       }
+      HK_ASSERT(hk_slab_of((uintptr_t)b) == s && hk_block_start(hk_unit_of((uintptr_t)b), (uintptr_t)b));
       s->free = b->next;
       hk_mark_cached(b); /* into a cache: see the free key in internal.h */
       b->next = chain;
@@ -386,6 +388,7 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **ou
     }
     s->used += n;
     got += n;
+    HK_ASSERT(s->used <= s->carved && s->carved <= s->capacity); /* the SLAB accounting of types.h */
     if (s->free == NULL && s->carved == s->capacity) {
       slab_unlink(&h->partial[cls], s);
       s->listed = 0;
@@ -404,12 +407,16 @@ void hk_slab_give(hk_heap_t *h, hk_block_t *b) {
    * Dropping it keeps the slab's list acyclic and its count true (see the free key in
    * internal.h). Standard refuses double frees where they are made, and its cached blocks
    * carry the key, so it does not look here. */
+  HK_ASSERT(hk_unit_of((uintptr_t)b)->owner == h);                      /* h's own slab */
+  HK_ASSERT(hk_block_start(hk_unit_of((uintptr_t)b), (uintptr_t)b));     /* a block's start */
+  HK_ASSERT(!HK_CHECKS || s->used > 0); /* Standard refused any double free before */
   if (hk_unlikely(s->used == 0 || (!HK_CHECKS && hk_marked_free(b)))) return;
   unsigned cls = s->cls;
   hk_mark_free(b);
   b->next = s->free;
   s->free = b;
   s->used--;
+  HK_ASSERT(s->used <= s->carved && s->carved <= s->capacity);
   if (!s->listed) {
     s->listed = 1;
     slab_insert_second(&h->partial[cls], s);

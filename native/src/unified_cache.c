@@ -94,9 +94,22 @@ void hk_cache_overflow(hk_block_t *b, unsigned cls) {
 }
 
 /* The thread is going away: every cached block back to its slab. */
+/* Debug: a cache list holds limit - room blocks, each of its class, each of this heap. */
+static void check_cache(const hk_tcache_t *tc, unsigned cls, const hk_heap_t *h) {
+#if HK_DEBUG
+  int32_t n = 0;
+  for (const hk_block_t *b = tc->head; b && n <= (int32_t)tc->limit; b = b->next, n++)
+    HK_ASSERT(hk_unit_of((uintptr_t)b)->owner == h && hk_unit_of((uintptr_t)b)->cls == cls);
+  HK_ASSERT(!HK_CHECKS || n == (int32_t)tc->limit - tc->room); /* FAST: a double free may have changed it */
+#else
+  (void)tc, (void)cls, (void)h;
+#endif
+}
+
 void hk_cache_flush_all(hk_tls_t *t, hk_heap_t *h) {
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_tcache_t *tc = &t->cache[c];
+    check_cache(tc, c, h);
     hk_block_t *b = tc->head;
     while (b) {
       hk_block_t *next = b->next;
@@ -117,6 +130,7 @@ void hk_cache_park(hk_tls_t *t, hk_heap_t *h) {
   bool any = false;
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_tcache_t *tc = &t->cache[c];
+    check_cache(tc, c, h);
     uint32_t held = tc->head ? (uint32_t)((int32_t)tc->limit - tc->room) : 0;
     uint32_t keep = hk_class_is_tiny(c) ? hk_class_refill[c] : 0;
     for (; held > keep && tc->head; held--) { /* tc->head: a list a double free shortened */
