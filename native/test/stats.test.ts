@@ -115,7 +115,13 @@ describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
     expect(remote.heaps_abandoned, r.stderr).toBe(300);
     expect(remote.heaps_adopted).toBeGreaterThan(0);
     expect(remote.heaps_adopted).toBeLessThanOrEqual(300);
-    expect(remote.remote_pushed).toBeGreaterThan(0); // the main thread frees blocks of exited threads
+    // xthread: consumer threads free what producer threads allocated, then all of them exit
+    const x = await run(bin('xthread'), ['iters=200000'], { preload: observe.path, env: { HAKMEM_STATS: 'json' }, timeoutMs: 60_000 });
+    expectOk(x);
+    const xr = jsonReport(x.stderr).boxes['remote-queue']!;
+    expect(xr.remote_pushed, x.stderr).toBeGreaterThan(100_000); // most of the 200,000 frees are remote
+    expect(xr.remote_drained).toBeGreaterThan(0);
+    expect(xr.remote_drained).toBeLessThanOrEqual(xr.remote_pushed!);
   }, 90_000);
 
   it('names the configuration in force, as the start-up line does', async () => {
