@@ -24,8 +24,9 @@ HK_EXPORT void *hak_malloc(size_t size) {
     hk_block_t *b = tc->head;
     if (hk_likely(b != NULL)) {
       /* Standard: still free (see hk_tcache_pop); the report is a tail call, so the hit path keeps nothing */
-      if (HK_CHECKS && hk_unlikely(!hk_marked_free(b))) return hk_tcache_poisoned(tc);
-      tc->head = b->next;
+      hk_block_t *next = hk_link_dec(b);
+      if (HK_CHECKS && hk_unlikely(!hk_marked_free(b) || hk_link_bad(next))) return hk_tcache_poisoned(tc);
+      tc->head = next;
       tc->room++;
       if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free */
       HK_UC_COUNT_AT(hits, cls, 1);
@@ -51,7 +52,7 @@ HK_EXPORT void hak_free(void *p) {
       hk_tcache_t *tc = (hk_tcache_t *)((char *)hk_tls.cache + u->tc_off);
       if (hk_likely(--tc->room >= 0)) { /* one decrement-and-test */
         if (HK_CHECKS) hk_mark_free(p);
-        ((hk_block_t *)p)->next = tc->head;
+        ((hk_block_t *)p)->next = hk_link_enc(p, tc->head);
         tc->head = p;
         return;
       }

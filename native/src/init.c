@@ -99,7 +99,9 @@ void *hk_exited_alloc(unsigned cls) {
   if (hk_remote_pending(h)) hk_remote_drain(h, NULL, UINT64_MAX); /* abandoned heaps keep none */
   HK_REMOTE_COUNT(heaps_abandoned, 1);
   atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_release);
-  return got ? b : NULL;
+  if (got == 0) return NULL;
+  if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free (see the free key in internal.h) */
+  return b;
 }
 
 /* The thread is exiting (a pthread key destructor): hand everything back. If the thread

@@ -121,6 +121,24 @@ void hk_invalid(const char *call, const void *p) HK_HIDDEN __attribute__((cold, 
 /* A free list holds a block that is not free (it was written after it was freed). */
 void hk_corrupt_list(const char *where, const void *b, unsigned cls) HK_HIDDEN __attribute__((cold, noinline));
 
+/* ---- safe-linking (front.unifiedCache.safeLinking: the `hardened` profile) ----------------
+ * A thread cache's next pointer is stored XOR the address of the word that holds it >> 12
+ * (glibc's safe-linking) and the secret free key: freed memory shows no heap address, and a
+ * pointer written into a freed block decodes to garbage, which a pop refuses unless it is
+ * 16-byte aligned (and then still needs the key in its second word). Only thread-cache lists
+ * (what malloc's hit path follows); slab free lists and remote queues are checked by key as
+ * they are taken. Off, the two functions return their argument. */
+#define HK_SAFE_LINKING (HK_CHECKS && HK_UC_SAFE_LINKING)
+hk_inline hk_block_t *hk_link_enc(const hk_block_t *slot, const hk_block_t *next) {
+  if (!HK_SAFE_LINKING) return (hk_block_t *)next;
+  return (hk_block_t *)((uintptr_t)next ^ ((uintptr_t)slot >> 12) ^ hk_free_key);
+}
+hk_inline hk_block_t *hk_link_dec(const hk_block_t *slot) {
+  return hk_link_enc(slot, slot->next); /* XOR is its own inverse */
+}
+/* After decoding: a next pointer that cannot be a block's (misaligned) is a poisoned list. */
+hk_inline bool hk_link_bad(const hk_block_t *next) { return HK_SAFE_LINKING && ((uintptr_t)next & 15) != 0; }
+
 /* A thread cache's list holds a block without the free key: reported, and the list is
  * dropped (its blocks leak; none is handed out). Returns a block refilled from the slabs. */
 hk_block_t *hk_tcache_poisoned(hk_tcache_t *tc) HK_HIDDEN __attribute__((cold, noinline));
@@ -133,8 +151,9 @@ hk_block_t *hk_tcache_poisoned(hk_tcache_t *tc) HK_HIDDEN __attribute__((cold, n
 hk_inline hk_block_t *hk_tcache_pop(hk_tcache_t *tc) {
   hk_block_t *b = tc->head;
   if (hk_likely(b != NULL)) {
-    if (HK_CHECKS && hk_unlikely(!hk_marked_free(b))) return hk_tcache_poisoned(tc);
-    tc->head = b->next; /* (malloc's hit path repeats these lines, front_gate.c) */
+    hk_block_t *next = hk_link_dec(b);
+    if (HK_CHECKS && hk_unlikely(!hk_marked_free(b) || hk_link_bad(next))) return hk_tcache_poisoned(tc);
+    tc->head = next; /* (malloc's hit path repeats these lines, front_gate.c) */
     tc->room++;
     if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free */
   }
@@ -143,7 +162,7 @@ hk_inline hk_block_t *hk_tcache_pop(hk_tcache_t *tc) {
 
 hk_inline void hk_tcache_push(hk_tcache_t *tc, hk_block_t *b) {
   if (HK_CHECKS) hk_mark_free(b);
-  b->next = tc->head;
+  b->next = hk_link_enc(b, tc->head);
   tc->head = b;
   tc->room--;
 }

@@ -370,7 +370,7 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **ou
       HK_ASSERT(hk_slab_of((uintptr_t)b) == s && hk_block_start(hk_unit_of((uintptr_t)b), (uintptr_t)b));
       s->free = b->next;
       hk_mark_cached(b); /* into a cache: see the free key in internal.h */
-      b->next = chain;
+      b->next = hk_link_enc(b, chain); /* a cache's list: safe-linked when that is on */
       chain = b;
       n++;
     }
@@ -382,7 +382,7 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **ou
       n += k;
       for (unsigned i = 0; i < k; i++, p += bs) {
         hk_mark_cached((hk_block_t *)p); /* a reformatted region may hold an old block's key here */
-        ((hk_block_t *)p)->next = chain;
+        ((hk_block_t *)p)->next = hk_link_enc((hk_block_t *)p, chain);
         chain = (hk_block_t *)p;
       }
     }

@@ -66,7 +66,7 @@ void *hk_cache_refill(unsigned cls) {
     errno = ENOMEM;
     return NULL;
   }
-  tc->head = chain->next;
+  tc->head = hk_link_dec(chain);
   tc->room = (int32_t)tc->limit - (int32_t)(got - 1);
   if (HK_CHECKS) hk_mark_clear(chain); /* handed out */
   return chain;
@@ -86,7 +86,7 @@ void hk_cache_overflow(hk_block_t *b, unsigned cls) {
   int32_t n = (int32_t)tc->limit - tc->room - (int32_t)(tc->limit / 2);
   for (int32_t i = 0; i < n && tc->head; i++) {
     hk_block_t *x = tc->head;
-    tc->head = x->next;
+    tc->head = hk_link_dec(x);
     tc->room++;
     hk_slab_give(h, x);
   }
@@ -98,7 +98,7 @@ void hk_cache_overflow(hk_block_t *b, unsigned cls) {
 static void check_cache(const hk_tcache_t *tc, unsigned cls, const hk_heap_t *h) {
 #if HK_DEBUG
   int32_t n = 0;
-  for (const hk_block_t *b = tc->head; b && n <= (int32_t)tc->limit; b = b->next, n++)
+  for (const hk_block_t *b = tc->head; b && n <= (int32_t)tc->limit; b = hk_link_dec(b), n++)
     HK_ASSERT(hk_unit_of((uintptr_t)b)->owner == h && hk_unit_of((uintptr_t)b)->cls == cls);
   HK_ASSERT(!HK_CHECKS || n == (int32_t)tc->limit - tc->room); /* FAST: a double free may have changed it */
 #else
@@ -112,7 +112,7 @@ void hk_cache_flush_all(hk_tls_t *t, hk_heap_t *h) {
     check_cache(tc, c, h);
     hk_block_t *b = tc->head;
     while (b) {
-      hk_block_t *next = b->next;
+      hk_block_t *next = hk_link_dec(b);
       hk_slab_give(h, b);
       b = next;
     }
@@ -135,7 +135,7 @@ void hk_cache_park(hk_tls_t *t, hk_heap_t *h) {
     uint32_t keep = hk_class_is_tiny(c) ? hk_class_refill[c] : 0;
     for (; held > keep && tc->head; held--) { /* tc->head: a list a double free shortened */
       hk_block_t *b = tc->head;
-      tc->head = b->next;
+      tc->head = hk_link_dec(b);
       hk_slab_give(h, b);
     }
     h->parked[c].head = tc->head;
@@ -166,7 +166,7 @@ void hk_cache_flush_parked(hk_heap_t *h) {
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_block_t *b = h->parked[c].head;
     while (b) {
-      hk_block_t *next = b->next;
+      hk_block_t *next = hk_link_dec(b);
       hk_slab_give(h, b);
       b = next;
     }

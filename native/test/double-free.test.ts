@@ -15,7 +15,7 @@ describe.sequential('a double free across threads is contained (double_free_remo
   // Standard and OBSERVE report the first double free and abort (HAKMEM_ON_INVALID=abort, the
   // default); with ignore they skip each bad call, and the run must then finish like FAST's.
   it.each(LIBS)('under $file, the bad calls skipped', async (lib) => {
-    const env = lib.mode === 'fast' ? {} : { HAKMEM_ON_INVALID: 'ignore' };
+    const env: Record<string, string> = lib.mode === 'fast' ? {} : { HAKMEM_ON_INVALID: 'ignore' };
     const r = await run(testBin('double_free_remote'), [], { preload: lib.path, env, timeoutMs: 90_000 });
     expectOk(r);
     expect(r.stdout, describeRun(r)).toMatch(/^double_free_remote: ok \(\d+ checks\)$/m);

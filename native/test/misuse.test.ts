@@ -5,8 +5,11 @@
 // survive, silently, the misuses it contains (foreign pointers, a region's header, large
 // blocks); the ones it does not see are listed in docs/reliability.md. Not run under glibc,
 // which aborts on most of these by design (see docs/reliability.md for its behaviour).
-import { describe, expect, it } from 'vitest';
-import { LIBS, describeRun, expectOk, run, testBin } from './helpers.ts';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DIST, LIBS, ROOT, describeRun, expectOk, libByMode, run, testBin } from './helpers.ts';
 
 const P = '0x[0-9a-f]+';
 /** case -> the line Standard and OBSERVE print (after "hakmem: "). */
@@ -84,4 +87,42 @@ describe(`${fast.file}: the misuses FAST contains`, () => {
     expect(r.stderr, describeRun(r)).not.toMatch(/^hakmem: /m);
     expect(r.stdout, describeRun(r)).toMatch(new RegExp(`^misuse: ${name} ok \\(\\d+ checks\\)$`, 'm'));
   }, 90_000);
+});
+
+// The hardened profile (front.unifiedCache.safeLinking): built here from its own headers,
+// as a user would (hakmem.config.ts `profile: 'hardened'`; npm run codegen --out; make custom).
+describe.sequential('the hardened profile: safe-linked thread caches', () => {
+  const out = path.join(DIST, 'hardened');
+  const lib = path.join(out, 'lib', 'libhakmem.so');
+  beforeAll(async () => {
+    fs.rmSync(out, { recursive: true, force: true });
+    fs.mkdirSync(out, { recursive: true });
+    const config = path.join(out, 'hardened.config.ts'); // inside the repository: resolves @hakmem/codegen
+    fs.writeFileSync(config, "import { defineConfig } from '@hakmem/codegen';\nexport default defineConfig({ profile: 'hardened' });\n");
+    await execa('npm', ['run', '-s', 'codegen', '--', '--mode', 'standard', '--config', config, '--out', path.join(out, 'gen')], { cwd: ROOT });
+    await execa('make', ['-s', '-C', path.join(ROOT, 'native'), 'custom', `HAKMEM_GENERATED_DIR=${path.join(out, 'gen')}`, `HAKMEM_OUT=${out}`]);
+  }, 180_000);
+
+  it('the build says so: safe-linking on, profile hardened', () => {
+    expect(fs.readFileSync(path.join(out, 'gen', 'unified_cache_box.h'), 'utf8')).toMatch(/#define HK_UC_SAFE_LINKING true/);
+  });
+
+  it('a freed block shows no heap address (plain Standard shows the next free block)', async () => {
+    const plain = await run(testBin('misuse'), ['peek'], { preload: libByMode('standard').path });
+    expect(plain.stdout, describeRun(plain)).toMatch(/^misuse: peek raw$/m);
+    const hard = await run(testBin('misuse'), ['peek'], { preload: lib });
+    expect(hard.stdout, describeRun(hard)).toMatch(/^misuse: peek encoded$/m);
+  }, 60_000);
+
+  it.each(['uaf_poison', 'double_free', 'interior_16', 'header'])('%s: reported and aborted as in Standard', async (name) => {
+    const r = await run(testBin('misuse'), [name], { preload: lib, timeoutMs: 60_000 });
+    expect(r.signal, describeRun(r)).toBe('SIGABRT');
+    expect(r.stderr, describeRun(r)).toMatch(new RegExp(`^hakmem: ${CASES[name]!.source}`, 'm'));
+  }, 90_000);
+
+  it.each(['mt_cross_free', 'thread_churn'])('%s runs clean', async (name) => {
+    const r = await run(testBin(name), [], { preload: lib, timeoutMs: 120_000 });
+    expectOk(r);
+    expect(r.stdout, describeRun(r)).toMatch(new RegExp(`^${name}: ok`, 'm'));
+  }, 150_000);
 });

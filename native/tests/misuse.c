@@ -2,6 +2,8 @@
  * misuse - one misuse of the allocator, then a workload that checks it was contained.
  *
  *   misuse <case>      cases: see the table below; `misuse list` prints them
+ *   misuse peek        prints whether a freed block's first word shows the next free block's
+ *                      address ("raw") or not ("encoded": safe-linking, the hardened profile)
  *
  * After a warm-up workload it prints "misuse: <case> begins", does its misuse (a double free,
  * an interior free, a free of a stack address...) and prints "misuse: <case> done". Then the workload allocates blocks of many
@@ -224,6 +226,16 @@ int main(int argc, char **argv)
     if (argc != 2) {
         fprintf(stderr, "usage: misuse <case>|list\n");
         return 2;
+    }
+    if (strcmp(argv[1], "peek") == 0) { /* what a read after free sees in a freed block's first word */
+        void *a = malloc(64), *b = malloc(64);
+        escape(a);
+        escape(b);
+        free(a);
+        free(b); /* b's first word now links to a */
+        void *next = *(void *volatile *)b;
+        printf("misuse: peek %s\n", next == a ? "raw" : "encoded");
+        return 0;
     }
     if (strcmp(argv[1], "list") == 0) {
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)

@@ -20,8 +20,9 @@ typedef enum hk_env_profile_t {
     HK_ENV_PROFILE_SPEED = 0,
     HK_ENV_PROFILE_BALANCED = 1,
     HK_ENV_PROFILE_LEAN = 2,
+    HK_ENV_PROFILE_HARDENED = 3,
 } hk_env_profile_t;
-static const char *const hk_env_profile_names[] HK_GEN_UNUSED = { "speed", "balanced", "lean" };
+static const char *const hk_env_profile_names[] HK_GEN_UNUSED = { "speed", "balanced", "lean", "hardened" };
 
 /* env.onInvalid values, in declaration order. */
 typedef enum hk_env_on_invalid_t {
@@ -69,8 +70,8 @@ static inline hk_env_stats_t hk_env_stats(void) { return HK_ENV_STATS_OFF; }
     /* end */
 
 /* Profiles: the build's (hakmem.config.ts `profile`) and, in Standard/OBSERVE, HAKMEM_PROFILE=<name>. */
-#define HK_ENV_PROFILE_COUNT 3
-#define HK_ENV_PROFILE_NAMES { "speed", "balanced", "lean" }
+#define HK_ENV_PROFILE_COUNT 4
+#define HK_ENV_PROFILE_NAMES { "speed", "balanced", "lean", "hardened" }
 #define HK_ENV_PROFILE_BUILD 1 /* balanced */
 
 #endif /* HAKMEM_GENERATED_ENV_GATE_BOX_H */

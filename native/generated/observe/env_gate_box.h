@@ -20,8 +20,9 @@ typedef enum hk_env_profile_t {
     HK_ENV_PROFILE_SPEED = 0,
     HK_ENV_PROFILE_BALANCED = 1,
     HK_ENV_PROFILE_LEAN = 2,
+    HK_ENV_PROFILE_HARDENED = 3,
 } hk_env_profile_t;
-static const char *const hk_env_profile_names[] HK_GEN_UNUSED = { "speed", "balanced", "lean" };
+static const char *const hk_env_profile_names[] HK_GEN_UNUSED = { "speed", "balanced", "lean", "hardened" };
 
 /* env.onInvalid values, in declaration order. */
 typedef enum hk_env_on_invalid_t {
@@ -78,8 +79,8 @@ static inline hk_env_stats_t hk_env_stats(void) { return hk_env_env.stats; }
     /* end */
 
 /* Profiles: the build's (hakmem.config.ts `profile`) and, in Standard/OBSERVE, HAKMEM_PROFILE=<name>. */
-#define HK_ENV_PROFILE_COUNT 3
-#define HK_ENV_PROFILE_NAMES { "speed", "balanced", "lean" }
+#define HK_ENV_PROFILE_COUNT 4
+#define HK_ENV_PROFILE_NAMES { "speed", "balanced", "lean", "hardened" }
 #define HK_ENV_PROFILE_BUILD 1 /* balanced */
 
 /* Sets every env-knob snapshot field (all boxes) to its value for profile index p:
@@ -149,6 +150,27 @@ static inline void hk_env_apply_profile(int p) {
         hk_env_env.on_invalid = HK_ENV_ON_INVALID_ABORT;
         hk_env_env.stats = HK_ENV_STATS_OFF;
         break;
+    case 3: /* hardened */
+        hk_front_env.large_cache_entries = 64;
+        hk_front_env.large_cache_bytes = ((size_t)134217728);
+        hk_uc_env.enabled = true;
+        hk_uc_env.capacity = 128;
+        hk_uc_env.refill_batch = 32;
+        hk_uc_env.mid_capacity = 32;
+        hk_uc_env.mid_refill_batch = 8;
+        hk_uc_env.max_bytes_per_class = ((size_t)1048576);
+        hk_ss_env.pool_limit = 8;
+        hk_ss_env.release_threshold = 2;
+        hk_ss_env.release_mode = HK_SS_RELEASE_MODE_UNMAP;
+        hk_ss_env.purge_delay_ms = 1000;
+        hk_remote_env.drain_threshold = 1;
+        hk_remote_env.drain_batch = 4096;
+        hk_remote_env.push_batch = 1;
+        hk_env_env.profile = HK_ENV_PROFILE_HARDENED;
+        hk_env_env.verbose = 0;
+        hk_env_env.on_invalid = HK_ENV_ON_INVALID_ABORT;
+        hk_env_env.stats = HK_ENV_STATS_OFF;
+        break;
     default:
         break;
     }
@@ -181,24 +203,24 @@ typedef struct hk_env_knob {
 /* One row per env knob of every box except env.profile (HAKMEM_PROFILE, parsed first), in
    declaration order. Use: static const hk_env_knob_t rows[] = HK_ENV_KNOB_TABLE; */
 #define HK_ENV_KNOB_TABLE { \
-    {"HAKMEM_FRONT_LARGE_CACHE_ENTRIES", "front.gate.largeCacheEntries", HK_KNOB_INT, 0, 1024, NULL, 0, &hk_front_env.large_cache_entries, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
-    {"HAKMEM_FRONT_LARGE_CACHE_BYTES", "front.gate.largeCacheBytes", HK_KNOB_BYTES, 0, 17179869184, NULL, 0, &hk_front_env.large_cache_bytes, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
-    {"HAKMEM_UCACHE_ENABLED", "front.unifiedCache.enabled", HK_KNOB_BOOL, 0, 1, NULL, 0, &hk_uc_env.enabled, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_UCACHE_CAPACITY", "front.unifiedCache.capacity", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.capacity, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
-    {"HAKMEM_UCACHE_REFILL_BATCH", "front.unifiedCache.refillBatch", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.refill_batch, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
-    {"HAKMEM_UCACHE_MID_CAPACITY", "front.unifiedCache.midCapacity", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.mid_capacity, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
-    {"HAKMEM_UCACHE_MID_REFILL_BATCH", "front.unifiedCache.midRefillBatch", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.mid_refill_batch, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
-    {"HAKMEM_UCACHE_MAX_BYTES_PER_CLASS", "front.unifiedCache.maxBytesPerClass", HK_KNOB_BYTES, 4096, 1073741824, NULL, 0, &hk_uc_env.max_bytes_per_class, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
-    {"HAKMEM_SUPERSLAB_POOL_LIMIT", "superslab.poolLimit", HK_KNOB_INT, 1, 65536, NULL, 0, &hk_ss_env.pool_limit, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
-    {"HAKMEM_SUPERSLAB_RELEASE_THRESHOLD", "superslab.releaseThreshold", HK_KNOB_INT, 0, 65535, NULL, 0, &hk_ss_env.release_threshold, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE}}, \
-    {"HAKMEM_SUPERSLAB_RELEASE_MODE", "superslab.releaseMode", HK_KNOB_ENUM, 0, 2, hk_ss_release_mode_names, 3, &hk_ss_env.release_mode, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_SUPERSLAB_PURGE_DELAY_MS", "superslab.purgeDelayMs", HK_KNOB_INT, -1, 3600000, NULL, 0, &hk_ss_env.purge_delay_ms, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_REMOTE_DRAIN_THRESHOLD", "remote.drainThreshold", HK_KNOB_INT, 1, 1048576, NULL, 0, &hk_remote_env.drain_threshold, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_REMOTE_DRAIN_BATCH", "remote.drainBatch", HK_KNOB_INT, 1, 1048576, NULL, 0, &hk_remote_env.drain_batch, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_REMOTE_PUSH_BATCH", "remote.pushBatch", HK_KNOB_INT, 1, 4096, NULL, 0, &hk_remote_env.push_batch, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_VERBOSE", "env.verbose", HK_KNOB_INT, 0, 2, NULL, 0, &hk_env_env.verbose, true, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_ON_INVALID", "env.onInvalid", HK_KNOB_ENUM, 0, 2, hk_env_on_invalid_names, 3, &hk_env_env.on_invalid, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_STATS", "env.stats", HK_KNOB_ENUM, 0, 3, hk_env_stats_names, 4, &hk_env_env.stats, true, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_FRONT_LARGE_CACHE_ENTRIES", "front.gate.largeCacheEntries", HK_KNOB_INT, 0, 1024, NULL, 0, &hk_front_env.large_cache_entries, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_FRONT_LARGE_CACHE_BYTES", "front.gate.largeCacheBytes", HK_KNOB_BYTES, 0, 17179869184, NULL, 0, &hk_front_env.large_cache_bytes, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_UCACHE_ENABLED", "front.unifiedCache.enabled", HK_KNOB_BOOL, 0, 1, NULL, 0, &hk_uc_env.enabled, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_UCACHE_CAPACITY", "front.unifiedCache.capacity", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.capacity, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_UCACHE_REFILL_BATCH", "front.unifiedCache.refillBatch", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.refill_batch, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_UCACHE_MID_CAPACITY", "front.unifiedCache.midCapacity", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.mid_capacity, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_UCACHE_MID_REFILL_BATCH", "front.unifiedCache.midRefillBatch", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.mid_refill_batch, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_UCACHE_MAX_BYTES_PER_CLASS", "front.unifiedCache.maxBytesPerClass", HK_KNOB_BYTES, 4096, 1073741824, NULL, 0, &hk_uc_env.max_bytes_per_class, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_SUPERSLAB_POOL_LIMIT", "superslab.poolLimit", HK_KNOB_INT, 1, 65536, NULL, 0, &hk_ss_env.pool_limit, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_SUPERSLAB_RELEASE_THRESHOLD", "superslab.releaseThreshold", HK_KNOB_INT, 0, 65535, NULL, 0, &hk_ss_env.release_threshold, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_SUPERSLAB_RELEASE_MODE", "superslab.releaseMode", HK_KNOB_ENUM, 0, 2, hk_ss_release_mode_names, 3, &hk_ss_env.release_mode, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_SUPERSLAB_PURGE_DELAY_MS", "superslab.purgeDelayMs", HK_KNOB_INT, -1, 3600000, NULL, 0, &hk_ss_env.purge_delay_ms, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_REMOTE_DRAIN_THRESHOLD", "remote.drainThreshold", HK_KNOB_INT, 1, 1048576, NULL, 0, &hk_remote_env.drain_threshold, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_REMOTE_DRAIN_BATCH", "remote.drainBatch", HK_KNOB_INT, 1, 1048576, NULL, 0, &hk_remote_env.drain_batch, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_REMOTE_PUSH_BATCH", "remote.pushBatch", HK_KNOB_INT, 1, 4096, NULL, 0, &hk_remote_env.push_batch, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_VERBOSE", "env.verbose", HK_KNOB_INT, 0, 2, NULL, 0, &hk_env_env.verbose, true, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_ON_INVALID", "env.onInvalid", HK_KNOB_ENUM, 0, 2, hk_env_on_invalid_names, 3, &hk_env_env.on_invalid, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_STATS", "env.stats", HK_KNOB_ENUM, 0, 3, hk_env_stats_names, 4, &hk_env_env.stats, true, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
 }
 
 /* The declared invariants that read a run-time knob, checked after the environment is read:
@@ -258,6 +280,7 @@ typedef struct hk_env_config_entry {
     {"front.unifiedCache.midCapacity", 5, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.unifiedCache.midRefillBatch", 6, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.unifiedCache.refillBatch", 4, NULL, HK_ORIGIN_DEFAULT}, \
+    {"front.unifiedCache.safeLinking", -1, "false", HK_ORIGIN_DEFAULT}, \
     {"remote.drainBatch", 13, NULL, HK_ORIGIN_DEFAULT}, \
     {"remote.drainThreshold", 12, NULL, HK_ORIGIN_DEFAULT}, \
     {"remote.pushBatch", 14, NULL, HK_ORIGIN_DEFAULT}, \
@@ -270,7 +293,7 @@ typedef struct hk_env_config_entry {
 }
 /* Where the build's profile comes from; the longest canonical configuration text. */
 #define HK_ENV_PROFILE_ORIGIN HK_ORIGIN_CONFIG
-#define HK_ENV_HASH_TEXT_MAX 1114
+#define HK_ENV_HASH_TEXT_MAX 1155
 
 /* Defines the snapshots (in native/src/env_gate.c), initialised to the build profile's values. */
 #define HK_ENV_DEFINE_SNAPSHOTS \

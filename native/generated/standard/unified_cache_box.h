@@ -43,6 +43,11 @@ static inline int64_t hk_uc_mid_capacity(void) { return hk_uc_env.mid_capacity; 
 #define HK_UC_MID_REFILL_BATCH_DEFAULT 8
 static inline int64_t hk_uc_mid_refill_batch(void) { return hk_uc_env.mid_refill_batch; }
 
+/* front.unifiedCache.safeLinking — bool, build-time: Safe-linking (the `hardened` profile): a thread cache's next pointers are stored XOR their own address >> 12 and the process's secret key, and checked for alignment when followed, so freed memory shows no heap address and a pointer written into a freed block is refused. Standard and OBSERVE only (FAST ignores it); costs about 3 instructions per malloc and per free (docs/reliability.md). */
+#define HK_UC_SAFE_LINKING_DEFAULT false
+#define HK_UC_SAFE_LINKING false
+static inline bool hk_uc_safe_linking(void) { return HK_UC_SAFE_LINKING; }
+
 /* front.unifiedCache.maxBytesPerClass — bytes, run-time (HAKMEM_UCACHE_MAX_BYTES_PER_CLASS): A class caches at most max(1, maxBytesPerClass / blockSize) blocks. */
 #define HK_UC_MAX_BYTES_PER_CLASS_DEFAULT ((size_t)1048576)
 static inline size_t hk_uc_max_bytes_per_class(void) { return hk_uc_env.max_bytes_per_class; }

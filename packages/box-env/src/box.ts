@@ -11,7 +11,7 @@ export const envGate = defineBox({
   envPrefix: '',
   knobs: {
     /** The profile; HAKMEM_PROFILE selects one at run time (Standard/OBSERVE), hakmem.config.ts `profile` at build time. */
-    profile: enumOf(['speed', 'balanced', 'lean'], { default: 'balanced', scope: 'env' }),
+    profile: enumOf(['speed', 'balanced', 'lean', 'hardened'], { default: 'balanced', scope: 'env' }),
     /** 0 silent; 1 one start-up line naming mode, profile, the hash of the configuration in force, box versions and the
      * environment's overrides; 2 also every knob's value and where it came from (default, profile, build config, environment). */
     verbose: int({ default: 0, min: 0, max: 2, scope: 'env', diagnostic: true }),
@@ -54,6 +54,11 @@ export const profiles = defineProfiles({
     'superslab.releaseThreshold': 0,
     'front.gate.largeCacheEntries': 4,
     'front.gate.largeCacheBytes': MiB(16),
+  },
+  /** Balanced, plus safe-linking of the thread caches' free lists (a build-time profile:
+   * `profile: 'hardened'` in hakmem.config.ts; HAKMEM_PROFILE cannot turn it on at run time). */
+  hardened: {
+    'front.unifiedCache.safeLinking': true,
   },
 });
 

@@ -135,6 +135,12 @@ export const unifiedCache = defineBox({
     midCapacity: int({ default: 32, min: 1, max: 65535, scope: 'env' }),
     /** Blocks moved from a slab into the cache on a miss, mid classes. */
     midRefillBatch: int({ default: 8, min: 1, max: 65535, scope: 'env' }),
+    /** Safe-linking (the `hardened` profile): a thread cache's next pointers are stored XOR their
+     * own address >> 12 and the process's secret key, and checked for alignment when followed,
+     * so freed memory shows no heap address and a pointer written into a freed block is
+     * refused. Standard and OBSERVE only (FAST ignores it); costs about 3 instructions per
+     * malloc and per free (docs/reliability.md). */
+    safeLinking: bool({ default: false, scope: 'const' }),
     /** A class caches at most max(1, maxBytesPerClass / blockSize) blocks. */
     maxBytesPerClass: bytes({ default: MiB(1), min: KiB(4), max: GiB(1), scope: 'env' }),
   },

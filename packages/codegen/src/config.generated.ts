@@ -6,7 +6,7 @@
  */
 export interface HakmemConfig {
   /** The build's profile (defaults <- profile <- this file). */
-  readonly profile?: 'speed' | 'balanced' | 'lean';
+  readonly profile?: 'speed' | 'balanced' | 'lean' | 'hardened';
   readonly front?: {
     /** The front gate: maps a request size to a size class, and routes large requests to mmap. */
     readonly gate?: {
@@ -35,6 +35,8 @@ export interface HakmemConfig {
       readonly midCapacity?: number;
       /** Blocks moved from a slab into the cache on a miss, mid classes. */
       readonly midRefillBatch?: number;
+      /** Safe-linking (the `hardened` profile): a thread cache's next pointers are stored XOR their own address >> 12 and the process's secret key, and checked for alignment when followed, so freed memory shows no heap address and a pointer written into a freed block is refused. Standard and OBSERVE only (FAST ignores it); costs about 3 instructions per malloc and per free (docs/reliability.md). */
+      readonly safeLinking?: boolean;
       /** A class caches at most max(1, maxBytesPerClass / blockSize) blocks. */
       readonly maxBytesPerClass?: number;
     };
