@@ -113,7 +113,10 @@ hk_noinline void hk_free_to_exited(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b)
     if (!atomic_compare_exchange_strong_explicit(&owner->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
                                                  memory_order_relaxed))
       break;
-    if (b != NULL) hk_slab_give(owner, b); /* as the owner would: a block already free is dropped there */
+    if (b != NULL) {
+      hk_slab_give(owner, b); /* as the owner would: a block already free is dropped there */
+      HK_REMOTE_COUNT(remote_collected, 1);
+    }
     b = NULL;
     if (hk_remote_pending(owner)) hk_remote_drain(owner, NULL, UINT64_MAX);
     atomic_store_explicit(&owner->state, HK_HEAP_ABANDONED, memory_order_release);

@@ -115,6 +115,8 @@ describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
     expect(remote.heaps_abandoned, r.stderr).toBe(300);
     expect(remote.heaps_adopted).toBeGreaterThan(0);
     expect(remote.heaps_adopted).toBeLessThanOrEqual(300);
+    // main frees handed-over blocks of threads that have exited: straight to their slabs
+    expect(remote.remote_collected, r.stderr).toBeGreaterThan(0);
     // xthread: consumer threads free what producer threads allocated, then all of them exit
     const x = await run(bin('xthread'), ['iters=200000'], { preload: observe.path, env: { HAKMEM_STATS: 'json' }, timeoutMs: 60_000 });
     expectOk(x);

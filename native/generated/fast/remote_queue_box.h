@@ -28,6 +28,7 @@ static inline int64_t hk_remote_push_batch(void) { return 1; }
     X(remote_pushed, 1, "Blocks pushed onto another thread's remote queue.") \
     X(remote_batches, 1, "Atomic pushes of gathered batches onto remote queues.") \
     X(remote_drained, 1, "Remote frees taken back by the owning thread.") \
+    X(remote_collected, 1, "Frees into an abandoned heap, given straight to their slabs by the freeing thread (no push).") \
     X(heaps_abandoned, 1, "Heaps left behind by exiting threads.") \
     X(heaps_adopted, 1, "Abandoned heaps taken over by another thread.") \
     /* end */
@@ -38,6 +39,7 @@ typedef struct hk_remote_counters {
     uint64_t remote_pushed; /* Blocks pushed onto another thread's remote queue. */
     uint64_t remote_batches; /* Atomic pushes of gathered batches onto remote queues. */
     uint64_t remote_drained; /* Remote frees taken back by the owning thread. */
+    uint64_t remote_collected; /* Frees into an abandoned heap, given straight to their slabs by the freeing thread (no push). */
     uint64_t heaps_abandoned; /* Heaps left behind by exiting threads. */
     uint64_t heaps_adopted; /* Abandoned heaps taken over by another thread. */
 } hk_remote_counters_t;

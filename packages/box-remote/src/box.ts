@@ -28,6 +28,8 @@ export const remoteQueue = defineBox({
     remoteBatches: counter(),
     /** Remote frees taken back by the owning thread. */
     remoteDrained: counter(),
+    /** Frees into an abandoned heap, given straight to their slabs by the freeing thread (no push). */
+    remoteCollected: counter(),
     /** Heaps left behind by exiting threads. */
     heapsAbandoned: counter(),
     /** Abandoned heaps taken over by another thread. */
