@@ -455,7 +455,7 @@ HK_EXPORT const hak_build_info_t *hak_build_info(void) {
   hk_process_init();
   info.mode = HAKMEM_MODE_NAME;
   info.profile = hk_env_profile_name();
-  info.config_hash = HAKMEM_CONFIG_HASH;
+  info.config_hash = hk_env_config_hash(); /* the configuration in force (HAKMEM_VERBOSE=1 names the same) */
   info.box_front = HAKMEM_BOX_FRONT_VERSION;
   info.box_superslab = HAKMEM_BOX_SUPERSLAB_VERSION;
   info.box_remote = HAKMEM_BOX_REMOTE_VERSION;
