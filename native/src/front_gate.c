@@ -25,7 +25,7 @@ HK_EXPORT void *hak_malloc(size_t size) {
     if (hk_likely(b != NULL)) {
       /* Standard: still free (see hk_tcache_pop); the report is a tail call, so the hit path keeps nothing */
       hk_block_t *next = hk_link_dec(b);
-      if (HK_CHECKS && hk_unlikely(!hk_marked_free(b) || hk_link_bad(next))) return hk_tcache_poisoned(tc);
+      if (HK_CHECKS && hk_unlikely(!hk_marked_free(b) || hk_link_bad(next))) return hk_tiny_poisoned(size);
       tc->head = next;
       tc->room++;
       if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free */
@@ -278,6 +278,10 @@ static void *large_realloc(hk_large_t *h, size_t size) {
 /* ---- slow paths ------------------------------------------------------------------ */
 
 hk_noinline void *hk_tiny_refill(size_t size) { return hk_cache_refill(hk_tiny_class(size)); }
+
+/* malloc's pop found its cache list poisoned: from size, like the refill, so that the hit path
+ * keeps nothing else live for it. */
+hk_noinline void *hk_tiny_poisoned(size_t size) { return hk_tcache_poisoned(&hk_tls.cache[hk_tiny_class(size)]); }
 
 static inline void *class_alloc(unsigned cls) {
   hk_block_t *b = hk_tcache_pop(&hk_tls.cache[cls]);

@@ -227,6 +227,7 @@ void hk_heap_abandon(hk_heap_t *h) HK_HIDDEN;
 /* ---- front_gate.c: routing, large mappings, aligned blocks ----------------------------- */
 void *hk_alloc_slow(size_t size) HK_HIDDEN;
 void *hk_tiny_refill(size_t size) HK_HIDDEN;
+void *hk_tiny_poisoned(size_t size) HK_HIDDEN __attribute__((cold));
 void hk_free_slow(void *p) HK_HIDDEN;                          /* NULL, large, not ours */
 void hk_free_full(void *p) HK_HIDDEN;                          /* own block, cache full */
 void hk_free_remote(void *p, struct hk_heap *owner) HK_HIDDEN; /* another heap's block */
