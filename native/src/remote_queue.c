@@ -87,13 +87,17 @@ void hk_remote_drain(hk_heap_t *h, hk_tls_t *t, uint64_t budget) {
   }
 }
 
+static bool heap_collect(hk_heap_t *h, hk_block_t *b);
+
 /* The thread of h is exiting (its cache already flushed): return what came back,
  * give empty slabs to the pool, and let the next thread adopt the rest. */
 void hk_heap_abandon(hk_heap_t *h) {
   hk_remote_drain(h, NULL, UINT64_MAX);
   hk_slab_release_empty(h);
   HK_REMOTE_COUNT(heaps_abandoned, 1);
-  atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_release);
+  atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_seq_cst);
+  /* a free that found the heap still ACTIVE pushed after the drain: nobody else would take it */
+  if (atomic_load_explicit(&h->remote, memory_order_seq_cst) != NULL) heap_collect(h, NULL);
 }
 
 /* A free of a block of a heap whose thread has exited (ABANDONED). Nobody drains its queue
@@ -106,25 +110,41 @@ void hk_heap_abandon(hk_heap_t *h) {
  * meanwhile, the block is pushed as any remote free (that thread takes it); blocks pushed
  * while this thread held the heap are taken on a second pass. A thread that has exited
  * itself pushes its outbox at once (it would never be pushed otherwise). */
+/* Claim h (ABANDONED -> COLLECTING), give it b (if any) and what waits in its queue, let go.
+ * The release and the look at the queue after it are sequentially consistent, as are a
+ * pusher's push and its look at the state after it (hk_free_to_exited): of a push that
+ * races with the release, one of the two threads sees the other, and takes the block.
+ * Returns false, having done nothing, if h is not ABANDONED (b is still the caller's). */
+static bool heap_collect(hk_heap_t *h, hk_block_t *b) {
+  int expect = HK_HEAP_ABANDONED;
+  if (!atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
+                                               memory_order_relaxed))
+    return false;
+  for (;;) {
+    if (b != NULL) {
+      hk_slab_give(h, b); /* as the owner would: a block already free is dropped there */
+      HK_REMOTE_COUNT(remote_collected, 1);
+      b = NULL;
+    }
+    if (hk_remote_pending(h)) hk_remote_drain(h, NULL, UINT64_MAX);
+    atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_seq_cst);
+    if (atomic_load_explicit(&h->remote, memory_order_seq_cst) == NULL) return true;
+    /* pushed while this thread held it: take those too, if nobody else has claimed it since */
+    expect = HK_HEAP_ABANDONED;
+    if (!atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
+                                                 memory_order_relaxed))
+      return true;
+  }
+}
+
 hk_noinline void hk_free_to_exited(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) {
   if (t->outbox.owner == owner || t->exited) hk_remote_flush(t);
-  for (int pass = 0; pass < 2; pass++) {
-    int expect = HK_HEAP_ABANDONED;
-    if (!atomic_compare_exchange_strong_explicit(&owner->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
-                                                 memory_order_relaxed))
-      break;
-    if (b != NULL) {
-      hk_slab_give(owner, b); /* as the owner would: a block already free is dropped there */
-      HK_REMOTE_COUNT(remote_collected, 1);
-    }
-    b = NULL;
-    if (hk_remote_pending(owner)) hk_remote_drain(owner, NULL, UINT64_MAX);
-    atomic_store_explicit(&owner->state, HK_HEAP_ABANDONED, memory_order_release);
-    if (atomic_load_explicit(&owner->remote, memory_order_acquire) == NULL) return;
-  }
-  if (b == NULL) return;
+  if (heap_collect(owner, b)) return;
+  /* adopted (its new owner drains the queue) or being collected (the collector will): push */
   hk_remote_free(t, owner, b);
-  if (t->exited) hk_remote_flush(t);
+  if (t->exited || hk_remote_push_batch() > 1) hk_remote_flush(t); /* the push must be visible now */
+  atomic_thread_fence(memory_order_seq_cst);
+  if (atomic_load_explicit(&owner->state, memory_order_seq_cst) == HK_HEAP_ABANDONED) heap_collect(owner, NULL);
 }
 
 /* A new thread's heap: an abandoned one if any (its slabs come along), else a new one. */
