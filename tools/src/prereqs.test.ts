@@ -17,7 +17,7 @@ describe('prerequisites table', () => {
     const pkgs = PREREQS.map((p) => p.pkg);
     expect(new Set(pkgs).size).toBe(pkgs.length);
     for (const want of ['gcc', 'g++', 'make', 'binutils', 'valgrind', 'strace', 'git', 'python3', 'gzip', 'chromium',
-      'libmimalloc2.0', 'libjemalloc2', 'libtcmalloc-minimal4', 'clang', 'libclang-rt-14-dev']) {
+      'libmimalloc2.0', 'libjemalloc2', 'libtcmalloc-minimal4', 'clang', 'clang-format', 'libclang-rt-14-dev']) {
       expect(pkgs).toContain(want);
     }
     for (const p of PREREQS) {

@@ -43,6 +43,7 @@ export const PREREQS: readonly Prereq[] = [
   peer('jemalloc', 'peer allocator in the benchmark'),
   peer('tcmalloc', 'peer allocator in the benchmark'),
   { pkg: 'clang', probes: [{ cmd: 'clang' }], why: 'sanitizer and fuzzing builds' },
+  { pkg: 'clang-format', probes: [{ cmd: 'clang-format' }], why: 'npm run lint checks the C sources (.clang-format)' },
   {
     pkg: 'libclang-rt-14-dev',
     probes: [{ file: '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a' }],

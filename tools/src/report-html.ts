@@ -1,6 +1,6 @@
 /** report.html: one self-contained page (inline CSS and SVG, no network) with the table, charts and context. */
 import { describeFailure } from './parse-result.ts';
-import { fmt, fmtMiB, fmtMops, fmtPct, fmtRatioCi, runStatus, SUMMARY_HEADER, verdictMark } from './format-table.ts';
+import { fmtMiB, fmtMops, fmtPct, fmtRatioCi, runStatus, SUMMARY_HEADER, verdictMark } from './format-table.ts';
 import type { RunRecord, SummaryRow } from './types.ts';
 
 export function escapeHtml(s: string): string {
