@@ -49,14 +49,18 @@ describe.sequential.each(LIBS)('$file', (lib) => {
 });
 
 describe.sequential('impossible requests', () => {
-  it.each(LIBS)('fail under $file exactly as under glibc (the kernel decides, ENOMEM)', async (lib) => {
-    const control = await run(testBin('huge_alloc'), [], { timeoutMs: 60_000 });
-    expectOk(control);
-    const r = await run(testBin('huge_alloc'), [], { preload: lib.path, timeoutMs: 60_000 });
-    expectOk(r);
-    expect(r.stdout, describeRun(r)).toBe(control.stdout);
-    expect(r.stdout).toMatch(/^malloc\(64 MiB\): ok$/m);
-  }, 90_000);
+  it.each(LIBS)(
+    'fail under $file exactly as under glibc (the kernel decides, ENOMEM)',
+    async (lib) => {
+      const control = await run(testBin('huge_alloc'), [], { timeoutMs: 60_000 });
+      expectOk(control);
+      const r = await run(testBin('huge_alloc'), [], { preload: lib.path, timeoutMs: 60_000 });
+      expectOk(r);
+      expect(r.stdout, describeRun(r)).toBe(control.stdout);
+      expect(r.stdout).toMatch(/^malloc\(64 MiB\): ok$/m);
+    },
+    90_000,
+  );
 });
 
 describe.sequential('sizes and alignments at the edge of size_t (alloc_limits)', () => {
@@ -69,9 +73,13 @@ describe.sequential('sizes and alignments at the edge of size_t (alloc_limits)',
   it('pass under glibc (the control)', async () => {
     check(await run(testBin('alloc_limits'), [], { timeoutMs: 30_000 }));
   }, 60_000);
-  it.each(LIBS)('pass under $file', async (lib) => {
-    check(await run(testBin('alloc_limits'), [], { preload: lib.path, timeoutMs: 30_000 }));
-  }, 60_000);
+  it.each(LIBS)(
+    'pass under $file',
+    async (lib) => {
+      check(await run(testBin('alloc_limits'), [], { preload: lib.path, timeoutMs: 30_000 }));
+    },
+    60_000,
+  );
 });
 
 describe.sequential('realloc growth (realloc_growth)', () => {
@@ -85,17 +93,25 @@ describe.sequential('realloc growth (realloc_growth)', () => {
   it('passes under glibc (the control)', async () => {
     check(await run(testBin('realloc_growth'), [], { timeoutMs: 150_000 }));
   }, 180_000);
-  it.each(LIBS)('passes under $file', async (lib) => {
-    check(await run(testBin('realloc_growth'), [], { preload: lib.path, timeoutMs: 150_000 }));
-  }, 180_000);
+  it.each(LIBS)(
+    'passes under $file',
+    async (lib) => {
+      check(await run(testBin('realloc_growth'), [], { preload: lib.path, timeoutMs: 150_000 }));
+    },
+    180_000,
+  );
 });
 
 describe.sequential('malloc_trim', () => {
-  it.each(LIBS)('gives memory back under $file: the RSS falls to within 16 MiB of the start', async (lib) => {
-    const r = await run(testBin('trim'), [], { preload: lib.path, timeoutMs: 60_000 });
-    expectOk(r);
-    expect(r.stdout, describeRun(r)).toMatch(/^trim: ok \(\d+ checks\)$/m);
-  }, 90_000);
+  it.each(LIBS)(
+    'gives memory back under $file: the RSS falls to within 16 MiB of the start',
+    async (lib) => {
+      const r = await run(testBin('trim'), [], { preload: lib.path, timeoutMs: 60_000 });
+      expectOk(r);
+      expect(r.stdout, describeRun(r)).toMatch(/^trim: ok \(\d+ checks\)$/m);
+    },
+    90_000,
+  );
 });
 
 describe.sequential('the preloaded library really serves C++ allocations', () => {

@@ -47,11 +47,15 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
     expect(BUILD_HASH).toBeDefined();
   });
 
-  it('without variables prints nothing; HAKMEM_VERBOSE=1 alone names the build\'s configuration and no overrides', async () => {
+  it("without variables prints nothing; HAKMEM_VERBOSE=1 alone names the build's configuration and no overrides", async () => {
     expect(await withEnv(lib, {})).toEqual([]);
     const lines = await withEnv(lib, { HAKMEM_VERBOSE: '1' });
     expect(lines).toEqual([
-      expect.stringMatching(new RegExp(`^hakmem ${mode} profile=balanced config=${BUILD_HASH} box-front@\\S+ box-superslab@\\S+ box-remote@\\S+ box-env@\\S+$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^hakmem ${mode} profile=balanced config=${BUILD_HASH} box-front@\\S+ box-superslab@\\S+ box-remote@\\S+ box-env@\\S+$`,
+        ),
+      ),
     ]);
   });
 
@@ -61,7 +65,9 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
     expect(expected).not.toBe(BUILD_HASH);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      new RegExp(`^hakmem ${mode} profile=lean config=${expected} .* overrides: HAKMEM_PROFILE=lean HAKMEM_UCACHE_CAPACITY=64 \\(build config=${BUILD_HASH}\\)$`),
+      new RegExp(
+        `^hakmem ${mode} profile=lean config=${expected} .* overrides: HAKMEM_PROFILE=lean HAKMEM_UCACHE_CAPACITY=64 \\(build config=${BUILD_HASH}\\)$`,
+      ),
     );
   });
 
@@ -86,7 +92,7 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
     expect(knobs.get('env.verbose')).toEqual(['2', 'environment HAKMEM_VERBOSE']);
   });
 
-  it('an invalid value prints one line naming the variable, the value and what is accepted, and keeps the build\'s value', async () => {
+  it("an invalid value prints one line naming the variable, the value and what is accepted, and keeps the build's value", async () => {
     const lines = await withEnv(lib, { HAKMEM_VERBOSE: '2', HAKMEM_UCACHE_CAPACITY: '70000' });
     expect(lines[0]).toBe(
       'hakmem: ignoring HAKMEM_UCACHE_CAPACITY="70000" (front.unifiedCache.capacity): expected an integer in [1, 65535]; keeping 128',
@@ -98,16 +104,16 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
     {
       env: { HAKMEM_UCACHE_REFILL_BATCH: '1000', HAKMEM_UCACHE_CAPACITY: '4' },
       line:
-        'hakmem: ignoring the environment\'s configuration: HAKMEM_UCACHE_REFILL_BATCH=1000 and HAKMEM_UCACHE_CAPACITY=4 break ' +
-        'front.unifiedCache.refillBatch = 1000 must be <= front.unifiedCache.capacity (4); keeping the build\'s (profile balanced)',
+        "hakmem: ignoring the environment's configuration: HAKMEM_UCACHE_REFILL_BATCH=1000 and HAKMEM_UCACHE_CAPACITY=4 break " +
+        "front.unifiedCache.refillBatch = 1000 must be <= front.unifiedCache.capacity (4); keeping the build's (profile balanced)",
       knob: 'front.unifiedCache.capacity',
       kept: '128',
     },
     {
       env: { HAKMEM_SUPERSLAB_RELEASE_THRESHOLD: '100', HAKMEM_SUPERSLAB_POOL_LIMIT: '8' },
       line:
-        'hakmem: ignoring the environment\'s configuration: HAKMEM_SUPERSLAB_RELEASE_THRESHOLD=100 and HAKMEM_SUPERSLAB_POOL_LIMIT=8 break ' +
-        'superslab.releaseThreshold = 100 must be < superslab.poolLimit (8); keeping the build\'s (profile balanced)',
+        "hakmem: ignoring the environment's configuration: HAKMEM_SUPERSLAB_RELEASE_THRESHOLD=100 and HAKMEM_SUPERSLAB_POOL_LIMIT=8 break " +
+        "superslab.releaseThreshold = 100 must be < superslab.poolLimit (8); keeping the build's (profile balanced)",
       knob: 'superslab.releaseThreshold',
       kept: '2',
     },
@@ -115,17 +121,21 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
       // the capacity comes from the profile, the batch from the environment
       env: { HAKMEM_PROFILE: 'lean', HAKMEM_UCACHE_REFILL_BATCH: '64' },
       line:
-        'hakmem: ignoring the environment\'s configuration: HAKMEM_UCACHE_REFILL_BATCH=64 and HAKMEM_UCACHE_CAPACITY=32 (profile lean) break ' +
-        'front.unifiedCache.refillBatch = 64 must be <= front.unifiedCache.capacity (32); keeping the build\'s (profile balanced)',
+        "hakmem: ignoring the environment's configuration: HAKMEM_UCACHE_REFILL_BATCH=64 and HAKMEM_UCACHE_CAPACITY=32 (profile lean) break " +
+        "front.unifiedCache.refillBatch = 64 must be <= front.unifiedCache.capacity (32); keeping the build's (profile balanced)",
       knob: 'front.unifiedCache.refillBatch',
       kept: '32',
     },
   ];
   for (const c of broken) {
-    it(`a broken invariant (${Object.entries(c.env).map(([k, v]) => `${k}=${v}`).join(' ')}): one line in codegen's words, and every override falls back`, async () => {
+    it(`a broken invariant (${Object.entries(c.env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}): one line in codegen's words, and every override falls back`, async () => {
       const lines = await withEnv(lib, { ...c.env, HAKMEM_UCACHE_MID_CAPACITY: '16', HAKMEM_VERBOSE: '2' });
       expect(lines[0]).toBe(c.line);
-      expect(lines[1]).toMatch(new RegExp(`^hakmem ${mode} profile=balanced config=${BUILD_HASH} \\S+ \\S+ \\S+ \\S+$`));
+      expect(lines[1]).toMatch(
+        new RegExp(`^hakmem ${mode} profile=balanced config=${BUILD_HASH} \\S+ \\S+ \\S+ \\S+$`),
+      );
       const knobs = knobLines(lines);
       expect(knobs.get(c.knob)).toEqual([c.kept, 'default']);
       // an override no invariant involves falls back too; the diagnostic HAKMEM_VERBOSE stays
@@ -136,16 +146,18 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
 
   it('codegen words the same rule the same way at build time', async () => {
     const decls = await loadBoxes();
-    expect(() => validate(decls, parseConfig({ front: { unifiedCache: { capacity: 4, refillBatch: 1000 } } }, decls, 't'))).toThrow(
-      'front.unifiedCache.refillBatch = 1000 must be <= front.unifiedCache.capacity (4)',
-    );
+    expect(() =>
+      validate(decls, parseConfig({ front: { unifiedCache: { capacity: 4, refillBatch: 1000 } } }, decls, 't')),
+    ).toThrow('front.unifiedCache.refillBatch = 1000 must be <= front.unifiedCache.capacity (4)');
   });
 });
 
 describe('FAST', () => {
   it('reads no environment: the variables change nothing and getenv is not linked', async () => {
     const lib = libByMode('fast');
-    expect(await withEnv(lib, { HAKMEM_VERBOSE: '2', HAKMEM_UCACHE_REFILL_BATCH: '1000', HAKMEM_UCACHE_CAPACITY: '4' })).toEqual([]);
+    expect(
+      await withEnv(lib, { HAKMEM_VERBOSE: '2', HAKMEM_UCACHE_REFILL_BATCH: '1000', HAKMEM_UCACHE_CAPACITY: '4' }),
+    ).toEqual([]);
     const { stdout } = await execa('nm', ['-D', lib.path]);
     expect(stdout).not.toMatch(/getenv/);
     const standard = await execa('nm', ['-D', libByMode('standard').path]);

@@ -96,11 +96,7 @@ export async function run(file: string, args: string[], opts: RunOptions = {}): 
 /** A message for expect(): the command, how it ended, and the tail of its output. */
 export function describeRun(r: RunResult): string {
   const tail = (s: string) => s.split('\n').slice(-25).join('\n');
-  const how = r.timedOut
-    ? 'timed out'
-    : r.signal
-      ? `killed by ${r.signal}`
-      : `exit ${r.exitCode}`;
+  const how = r.timedOut ? 'timed out' : r.signal ? `killed by ${r.signal}` : `exit ${r.exitCode}`;
   return `${r.command}\n  -> ${how} after ${r.seconds.toFixed(1)} s\n--- stdout (tail)\n${tail(r.stdout)}\n--- stderr (tail)\n${tail(r.stderr)}`;
 }
 

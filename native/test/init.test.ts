@@ -32,9 +32,15 @@ describe.sequential('init_paths', () => {
         });
         expectOk(r);
         if (lib.mode !== 'fast') {
-          expect(r.stderr, describeRun(r)).toMatch(/^hakmem: realloc\(\): invalid pointer 0x[0-9a-f]+ \(not allocated by hakmem\)$/m);
-          expect(r.stderr).toMatch(/^hakmem: free\(\): invalid pointer 0x[0-9a-f]+ \(not the start of a live large block/m);
-          expect(r.stderr.match(/^hakmem: free\(\): invalid pointer 0x[0-9a-f]+ \(not allocated by hakmem\)$/gm)?.length).toBe(3);
+          expect(r.stderr, describeRun(r)).toMatch(
+            /^hakmem: realloc\(\): invalid pointer 0x[0-9a-f]+ \(not allocated by hakmem\)$/m,
+          );
+          expect(r.stderr).toMatch(
+            /^hakmem: free\(\): invalid pointer 0x[0-9a-f]+ \(not the start of a live large block/m,
+          );
+          expect(
+            r.stderr.match(/^hakmem: free\(\): invalid pointer 0x[0-9a-f]+ \(not allocated by hakmem\)$/gm)?.length,
+          ).toBe(3);
         } else {
           expect(r.stderr, describeRun(r)).not.toMatch(/^hakmem: /m);
         }

@@ -49,19 +49,23 @@ describe.sequential.each(TARGETS)('$file', (t) => {
   // prior=1: the thread allocated before (the exit hook ran in round 1: later allocations
   // borrow a heap); prior=0: its first allocation is in the 4th round (the hook's key sits
   // after the user's, so it runs in that same round).
-  it.each([1, 0])(`dtor_alloc: ${DTOR_THREADS} threads allocating in the 4th destructor round (prior=%i): RSS <= ${DTOR_RSS_MB} MiB`, async (prior) => {
-    const r = await run(
-      testBin('dtor_alloc'),
-      [`threads=${DTOR_THREADS}`, 'concurrency=4', 'round=4', `prior=${prior}`, `rss_mb=${DTOR_RSS_MB}`],
-      { preload: t.path, timeoutMs: 120_000 },
-    );
-    expectOk(r);
-    expect(r.stdout, describeRun(r)).toMatch(/^dtor_alloc: ok \(\d+ checks\)$/m);
-    const m = /allocs=(\d+) rss_kb early=(\d+) final=(\d+)/.exec(r.stdout);
-    expect(m, describeRun(r)).not.toBeNull();
-    expect(Number(m![1])).toBe(DTOR_THREADS);
-    expect(Number(m![3])).toBeLessThanOrEqual(DTOR_RSS_MB * 1024);
-  }, 150_000);
+  it.each([1, 0])(
+    `dtor_alloc: ${DTOR_THREADS} threads allocating in the 4th destructor round (prior=%i): RSS <= ${DTOR_RSS_MB} MiB`,
+    async (prior) => {
+      const r = await run(
+        testBin('dtor_alloc'),
+        [`threads=${DTOR_THREADS}`, 'concurrency=4', 'round=4', `prior=${prior}`, `rss_mb=${DTOR_RSS_MB}`],
+        { preload: t.path, timeoutMs: 120_000 },
+      );
+      expectOk(r);
+      expect(r.stdout, describeRun(r)).toMatch(/^dtor_alloc: ok \(\d+ checks\)$/m);
+      const m = /allocs=(\d+) rss_kb early=(\d+) final=(\d+)/.exec(r.stdout);
+      expect(m, describeRun(r)).not.toBeNull();
+      expect(Number(m![1])).toBe(DTOR_THREADS);
+      expect(Number(m![3])).toBeLessThanOrEqual(DTOR_RSS_MB * 1024);
+    },
+    150_000,
+  );
 
   it(`purge_delay: after purgeDelayMs (default) the large cache and empty regions are released: RSS within ${PURGE_BOUND_MB} MiB of the start`, async () => {
     const r = await run(testBin('purge_delay'), ['expect=purge', 'wait_ms=1500', `bound_mb=${PURGE_BOUND_MB}`], {

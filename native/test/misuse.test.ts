@@ -27,9 +27,13 @@ const CASES: Record<string, RegExp> = {
   global: new RegExp(`free\\(\\): invalid pointer ${P} \\(not allocated by hakmem\\)`),
   wild: /free\(\): invalid pointer 0x1 \(not allocated by hakmem\)/,
   realloc_freed: new RegExp(`realloc\\(\\): ${P} was already freed \\(class \\d+, 64 B\\)`),
-  realloc_interior: new RegExp(`realloc\\(\\): invalid pointer ${P} \\(16 B into the block ${P} of class \\d+, 112 B\\)`),
+  realloc_interior: new RegExp(
+    `realloc\\(\\): invalid pointer ${P} \\(16 B into the block ${P} of class \\d+, 112 B\\)`,
+  ),
   realloc_stack: new RegExp(`realloc\\(\\): invalid pointer ${P} \\(not allocated by hakmem\\)`),
-  uaf_poison: new RegExp(`malloc\\(\\): corrupted free list of class \\d+ \\(64 B\\) in a thread cache: ${P} is not a free block`),
+  uaf_poison: new RegExp(
+    `malloc\\(\\): corrupted free list of class \\d+ \\(64 B\\) in a thread cache: ${P} is not a free block`,
+  ),
 };
 /** The cases FAST contains without a check on its fast path (docs/reliability.md). */
 const FAST_CONTAINS = ['double_free_large', 'interior_large', 'header', 'stack', 'global', 'wild', 'realloc_stack'];
@@ -51,24 +55,32 @@ describe('misuse: the case list is the one the program knows', () => {
 });
 
 describe.each(checking)('$file: every misuse is reported where it happens', (lib) => {
-  it.each(Object.entries(CASES))('%s: one line, then abort', async (name, line) => {
-    const r = await run(testBin('misuse'), [name], { preload: lib.path, timeoutMs: 60_000 });
-    expect(r.signal, describeRun(r)).toBe('SIGABRT');
-    expect(r.stdout, describeRun(r)).toMatch(new RegExp(`^misuse: ${name} begins$`, 'm'));
-    expect(r.stderr, describeRun(r)).toMatch(new RegExp(`^hakmem: ${line.source}`, 'm'));
-    expect(r.stdout).not.toMatch(/ ok \(/); // nothing ran after the misuse
-  }, 90_000);
+  it.each(Object.entries(CASES))(
+    '%s: one line, then abort',
+    async (name, line) => {
+      const r = await run(testBin('misuse'), [name], { preload: lib.path, timeoutMs: 60_000 });
+      expect(r.signal, describeRun(r)).toBe('SIGABRT');
+      expect(r.stdout, describeRun(r)).toMatch(new RegExp(`^misuse: ${name} begins$`, 'm'));
+      expect(r.stderr, describeRun(r)).toMatch(new RegExp(`^hakmem: ${line.source}`, 'm'));
+      expect(r.stdout).not.toMatch(/ ok \(/); // nothing ran after the misuse
+    },
+    90_000,
+  );
 
-  it.each(Object.entries(CASES))('%s with HAKMEM_ON_INVALID=warn: reported, skipped, nothing corrupted', async (name, line) => {
-    const r = await run(testBin('misuse'), [name], {
-      preload: lib.path,
-      env: { HAKMEM_ON_INVALID: 'warn' },
-      timeoutMs: 60_000,
-    });
-    expectOk(r);
-    expect(r.stderr, describeRun(r)).toMatch(new RegExp(`^hakmem: ${line.source}`, 'm'));
-    expect(r.stdout, describeRun(r)).toMatch(new RegExp(`^misuse: ${name} ok \\(\\d+ checks\\)$`, 'm'));
-  }, 90_000);
+  it.each(Object.entries(CASES))(
+    '%s with HAKMEM_ON_INVALID=warn: reported, skipped, nothing corrupted',
+    async (name, line) => {
+      const r = await run(testBin('misuse'), [name], {
+        preload: lib.path,
+        env: { HAKMEM_ON_INVALID: 'warn' },
+        timeoutMs: 60_000,
+      });
+      expectOk(r);
+      expect(r.stderr, describeRun(r)).toMatch(new RegExp(`^hakmem: ${line.source}`, 'm'));
+      expect(r.stdout, describeRun(r)).toMatch(new RegExp(`^misuse: ${name} ok \\(\\d+ checks\\)$`, 'm'));
+    },
+    90_000,
+  );
 
   it('HAKMEM_ON_INVALID=ignore: silent, and still nothing corrupted', async () => {
     for (const name of ['double_free', 'interior_16', 'header', 'uaf_poison']) {
@@ -81,12 +93,16 @@ describe.each(checking)('$file: every misuse is reported where it happens', (lib
 });
 
 describe(`${fast.file}: the misuses FAST contains`, () => {
-  it.each(FAST_CONTAINS)('%s: no word, no crash, nothing corrupted', async (name) => {
-    const r = await run(testBin('misuse'), [name], { preload: fast.path, timeoutMs: 60_000 });
-    expectOk(r);
-    expect(r.stderr, describeRun(r)).not.toMatch(/^hakmem: /m);
-    expect(r.stdout, describeRun(r)).toMatch(new RegExp(`^misuse: ${name} ok \\(\\d+ checks\\)$`, 'm'));
-  }, 90_000);
+  it.each(FAST_CONTAINS)(
+    '%s: no word, no crash, nothing corrupted',
+    async (name) => {
+      const r = await run(testBin('misuse'), [name], { preload: fast.path, timeoutMs: 60_000 });
+      expectOk(r);
+      expect(r.stderr, describeRun(r)).not.toMatch(/^hakmem: /m);
+      expect(r.stdout, describeRun(r)).toMatch(new RegExp(`^misuse: ${name} ok \\(\\d+ checks\\)$`, 'm'));
+    },
+    90_000,
+  );
 });
 
 // The hardened profile (front.unifiedCache.safeLinking): built here from its own headers,
@@ -98,13 +114,29 @@ describe.sequential('the hardened profile: safe-linked thread caches', () => {
     fs.rmSync(out, { recursive: true, force: true });
     fs.mkdirSync(out, { recursive: true });
     const config = path.join(out, 'hardened.config.ts'); // inside the repository: resolves @hakmem/codegen
-    fs.writeFileSync(config, "import { defineConfig } from '@hakmem/codegen';\nexport default defineConfig({ profile: 'hardened' });\n");
-    await execa('npm', ['run', '-s', 'codegen', '--', '--mode', 'standard', '--config', config, '--out', path.join(out, 'gen')], { cwd: ROOT });
-    await execa('make', ['-s', '-C', path.join(ROOT, 'native'), 'custom', `HAKMEM_GENERATED_DIR=${path.join(out, 'gen')}`, `HAKMEM_OUT=${out}`]);
+    fs.writeFileSync(
+      config,
+      "import { defineConfig } from '@hakmem/codegen';\nexport default defineConfig({ profile: 'hardened' });\n",
+    );
+    await execa(
+      'npm',
+      ['run', '-s', 'codegen', '--', '--mode', 'standard', '--config', config, '--out', path.join(out, 'gen')],
+      { cwd: ROOT },
+    );
+    await execa('make', [
+      '-s',
+      '-C',
+      path.join(ROOT, 'native'),
+      'custom',
+      `HAKMEM_GENERATED_DIR=${path.join(out, 'gen')}`,
+      `HAKMEM_OUT=${out}`,
+    ]);
   }, 180_000);
 
   it('the build says so: safe-linking on, profile hardened', () => {
-    expect(fs.readFileSync(path.join(out, 'gen', 'unified_cache_box.h'), 'utf8')).toMatch(/#define HK_UC_SAFE_LINKING true/);
+    expect(fs.readFileSync(path.join(out, 'gen', 'unified_cache_box.h'), 'utf8')).toMatch(
+      /#define HK_UC_SAFE_LINKING true/,
+    );
   });
 
   it('a freed block shows no heap address (plain Standard shows the next free block)', async () => {
@@ -114,15 +146,23 @@ describe.sequential('the hardened profile: safe-linked thread caches', () => {
     expect(hard.stdout, describeRun(hard)).toMatch(/^misuse: peek encoded$/m);
   }, 60_000);
 
-  it.each(['uaf_poison', 'double_free', 'interior_16', 'header'])('%s: reported and aborted as in Standard', async (name) => {
-    const r = await run(testBin('misuse'), [name], { preload: lib, timeoutMs: 60_000 });
-    expect(r.signal, describeRun(r)).toBe('SIGABRT');
-    expect(r.stderr, describeRun(r)).toMatch(new RegExp(`^hakmem: ${CASES[name]!.source}`, 'm'));
-  }, 90_000);
+  it.each(['uaf_poison', 'double_free', 'interior_16', 'header'])(
+    '%s: reported and aborted as in Standard',
+    async (name) => {
+      const r = await run(testBin('misuse'), [name], { preload: lib, timeoutMs: 60_000 });
+      expect(r.signal, describeRun(r)).toBe('SIGABRT');
+      expect(r.stderr, describeRun(r)).toMatch(new RegExp(`^hakmem: ${CASES[name]!.source}`, 'm'));
+    },
+    90_000,
+  );
 
-  it.each(['mt_cross_free', 'thread_churn'])('%s runs clean', async (name) => {
-    const r = await run(testBin(name), [], { preload: lib, timeoutMs: 120_000 });
-    expectOk(r);
-    expect(r.stdout, describeRun(r)).toMatch(new RegExp(`^${name}: ok`, 'm'));
-  }, 150_000);
+  it.each(['mt_cross_free', 'thread_churn'])(
+    '%s runs clean',
+    async (name) => {
+      const r = await run(testBin(name), [], { preload: lib, timeoutMs: 120_000 });
+      expectOk(r);
+      expect(r.stdout, describeRun(r)).toMatch(new RegExp(`^${name}: ok`, 'm'));
+    },
+    150_000,
+  );
 });

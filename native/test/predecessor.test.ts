@@ -27,17 +27,21 @@ const CASES = [
 ];
 
 describe.sequential.each(LIBS)('$file', (lib) => {
-  it.each(CASES)('random_mixed iters=$iters ws=$ws completes', async ({ iters, ws }) => {
-    const r = await run(bin('random_mixed'), [`iters=${iters}`, `ws=${ws}`, 'seed=1'], {
-      preload: lib.path,
-      timeoutMs: 90_000,
-    });
-    expectOk(r);
-    const res = readResultLine(r.stdout, 'random_mixed');
-    expect(res.ops, describeRun(r)).toBe(iters);
-    expect(res.seconds).toBeGreaterThan(0);
-    expect(res.mops).toBeGreaterThan(0);
-  }, 120_000);
+  it.each(CASES)(
+    'random_mixed iters=$iters ws=$ws completes',
+    async ({ iters, ws }) => {
+      const r = await run(bin('random_mixed'), [`iters=${iters}`, `ws=${ws}`, 'seed=1'], {
+        preload: lib.path,
+        timeoutMs: 90_000,
+      });
+      expectOk(r);
+      const res = readResultLine(r.stdout, 'random_mixed');
+      expect(res.ops, describeRun(r)).toBe(iters);
+      expect(res.seconds).toBeGreaterThan(0);
+      expect(res.mops).toBeGreaterThan(0);
+    },
+    120_000,
+  );
 });
 
 describe.sequential('control (glibc)', () => {

@@ -67,11 +67,15 @@ describe.sequential('(a) python3: large dicts and lists', () => {
     expect(r.stdout).toMatch(/^python digest [0-9a-f]{64}$/m);
     reference = r.stdout;
   }, 150_000);
-  it.each(TARGETS)('same output under $file', async (t) => {
-    expect(reference, 'the reference run failed').not.toBe('');
-    const r = await sh(`python3 ${script}`, t.path, { PYTHONHASHSEED: '0' }, 120_000);
-    expect(r.stdout, describeRun(r)).toBe(reference);
-  }, 150_000);
+  it.each(TARGETS)(
+    'same output under $file',
+    async (t) => {
+      expect(reference, 'the reference run failed').not.toBe('');
+      const r = await sh(`python3 ${script}`, t.path, { PYTHONHASHSEED: '0' }, 120_000);
+      expect(r.stdout, describeRun(r)).toBe(reference);
+    },
+    150_000,
+  );
 });
 
 // ------------------------------------------------------------------ (b) git
@@ -131,11 +135,15 @@ describe.sequential('(b) git: init, add 2000 files, commit, log, diff, gc, fsck'
     expect(r.stdout).toContain('initial: 2000 files');
     reference = r.stdout;
   }, 150_000);
-  it.each(TARGETS)('same output under $file', async (t) => {
-    expect(reference, 'the reference run failed').not.toBe('');
-    const r = await sh(`bash ${script} ${path.join(tmp, `repo-${path.basename(t.path)}`)}`, t.path, GIT_ENV, 120_000);
-    expect(r.stdout, describeRun(r)).toBe(reference);
-  }, 150_000);
+  it.each(TARGETS)(
+    'same output under $file',
+    async (t) => {
+      expect(reference, 'the reference run failed').not.toBe('');
+      const r = await sh(`bash ${script} ${path.join(tmp, `repo-${path.basename(t.path)}`)}`, t.path, GIT_ENV, 120_000);
+      expect(r.stdout, describeRun(r)).toBe(reference);
+    },
+    150_000,
+  );
 });
 
 // ------------------------------------------------------------------ (c) sort, gzip | gunzip
@@ -144,8 +152,24 @@ const BIG_BYTES = 200 * 1024 * 1024;
 
 /** Writes ~BIG_BYTES of deterministic pseudo-random lines (xorshift32). */
 function writeBigFile(file: string): number {
-  const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet',
-    'kilo', 'lima', 'mike', 'november', 'oscar', 'papa'];
+  const words = [
+    'alpha',
+    'bravo',
+    'charlie',
+    'delta',
+    'echo',
+    'foxtrot',
+    'golf',
+    'hotel',
+    'india',
+    'juliet',
+    'kilo',
+    'lima',
+    'mike',
+    'november',
+    'oscar',
+    'papa',
+  ];
   let st = 0x9e3779b9 >>> 0;
   const rnd = () => {
     st ^= st << 13;
@@ -163,7 +187,9 @@ function writeBigFile(file: string): number {
       for (let i = 0; i < 20000; i++) {
         const r = rnd();
         const r2 = rnd();
-        parts.push(`${words[r & 15]}-${r2.toString(36)} ${(r >>> 4) % 1000003} ${words[(r2 >>> 7) & 15]}${(r ^ r2).toString(16)}\n`);
+        parts.push(
+          `${words[r & 15]}-${r2.toString(36)} ${(r >>> 4) % 1000003} ${words[(r2 >>> 7) & 15]}${(r ^ r2).toString(16)}\n`,
+        );
       }
       const buf = Buffer.from(parts.join(''));
       writeSync(fd, buf);
@@ -199,11 +225,15 @@ describe.sequential('(c) sort and gzip | gunzip over ~200 MB', () => {
     expect(r.stdout).toMatch(/^gzip [0-9a-f]{64} {2}-$/m);
     reference = r.stdout;
   }, 200_000);
-  it.each(TARGETS)('same output under $file', async (t) => {
-    expect(reference, 'the reference run failed').not.toBe('');
-    const r = await sh(SORT_GZIP(file), t.path, {}, 180_000);
-    expect(r.stdout, describeRun(r)).toBe(reference);
-  }, 200_000);
+  it.each(TARGETS)(
+    'same output under $file',
+    async (t) => {
+      expect(reference, 'the reference run failed').not.toBe('');
+      const r = await sh(SORT_GZIP(file), t.path, {}, 180_000);
+      expect(r.stdout, describeRun(r)).toBe(reference);
+    },
+    200_000,
+  );
 });
 
 // ------------------------------------------------------------------ (d) node
@@ -245,10 +275,14 @@ describe.sequential('(d) node: JSON, Buffer, Map churn', () => {
     expect(r.stdout).toMatch(/^node digest [0-9a-f]{64}$/m);
     reference = r.stdout;
   }, 150_000);
-  it.each(TARGETS)('same output under $file', async (t) => {
-    expect(reference, 'the reference run failed').not.toBe('');
-    const r = await run(process.execPath, [script], { preload: need(t.path), timeoutMs: 120_000, cwd: tmp });
-    expectOk(r);
-    expect(r.stdout, describeRun(r)).toBe(reference);
-  }, 150_000);
+  it.each(TARGETS)(
+    'same output under $file',
+    async (t) => {
+      expect(reference, 'the reference run failed').not.toBe('');
+      const r = await run(process.execPath, [script], { preload: need(t.path), timeoutMs: 120_000, cwd: tmp });
+      expectOk(r);
+      expect(r.stdout, describeRun(r)).toBe(reference);
+    },
+    150_000,
+  );
 });

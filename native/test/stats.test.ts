@@ -60,7 +60,11 @@ describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
   const tinyHot = ['size=100', 'batch=10', 'iters=50000'];
 
   it('json: one object whose 112-byte row counts the workload, with totals that add up', async () => {
-    const r = await run(bin('tiny_hot'), tinyHot, { preload: observe.path, env: { HAKMEM_STATS: 'json' }, timeoutMs: 60_000 });
+    const r = await run(bin('tiny_hot'), tinyHot, {
+      preload: observe.path,
+      env: { HAKMEM_STATS: 'json' },
+      timeoutMs: 60_000,
+    });
     expectOk(r);
     const j = jsonReport(r.stderr);
     expect(j).toMatchObject({ hakmem_stats: 1, mode: 'observe' });
@@ -86,9 +90,15 @@ describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
 
   it('1 and table print the same content as json, as a table of a few lines', async () => {
     const args = ['iters=200000', 'seed=7'];
-    const j = jsonReport((await run(bin('random_mixed'), args, { preload: observe.path, env: { HAKMEM_STATS: 'json' } })).stderr);
+    const j = jsonReport(
+      (await run(bin('random_mixed'), args, { preload: observe.path, env: { HAKMEM_STATS: 'json' } })).stderr,
+    );
     for (const value of ['1', 'table']) {
-      const r = await run(bin('random_mixed'), args, { preload: observe.path, env: { HAKMEM_STATS: value }, timeoutMs: 60_000 });
+      const r = await run(bin('random_mixed'), args, {
+        preload: observe.path,
+        env: { HAKMEM_STATS: value },
+        timeoutMs: 60_000,
+      });
       expectOk(r);
       const t = tableReport(r.stderr);
       expect(t.header).toEqual(['class', 'size', 'hits', 'misses', 'hit_rate']);
@@ -109,7 +119,11 @@ describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
   }, 120_000);
 
   it('counts what threads did before they exited, abandoning their heaps included', async () => {
-    const r = await run(testBin('thread_churn'), ['threads=300'], { preload: observe.path, env: { HAKMEM_STATS: 'json' }, timeoutMs: 60_000 });
+    const r = await run(testBin('thread_churn'), ['threads=300'], {
+      preload: observe.path,
+      env: { HAKMEM_STATS: 'json' },
+      timeoutMs: 60_000,
+    });
     expectOk(r);
     const remote = jsonReport(r.stderr).boxes['remote-queue']!;
     expect(remote.heaps_abandoned, r.stderr).toBe(300);
@@ -118,7 +132,11 @@ describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
     // main frees handed-over blocks of threads that have exited: straight to their slabs
     expect(remote.remote_collected, r.stderr).toBeGreaterThan(0);
     // xthread: consumer threads free what producer threads allocated, then all of them exit
-    const x = await run(bin('xthread'), ['iters=200000'], { preload: observe.path, env: { HAKMEM_STATS: 'json' }, timeoutMs: 60_000 });
+    const x = await run(bin('xthread'), ['iters=200000'], {
+      preload: observe.path,
+      env: { HAKMEM_STATS: 'json' },
+      timeoutMs: 60_000,
+    });
     expectOk(x);
     const xr = jsonReport(x.stderr).boxes['remote-queue']!;
     expect(xr.remote_pushed, x.stderr).toBeGreaterThan(100_000); // most of the 200,000 frees are remote
@@ -129,7 +147,10 @@ describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
   it('names the configuration in force, as the start-up line does', async () => {
     const env = { HAKMEM_STATS: 'json', HAKMEM_VERBOSE: '1' };
     const plain = await run(bin('tiny_hot'), tinyHot, { preload: observe.path, env });
-    const changed = await run(bin('tiny_hot'), tinyHot, { preload: observe.path, env: { ...env, HAKMEM_UCACHE_CAPACITY: '64' } });
+    const changed = await run(bin('tiny_hot'), tinyHot, {
+      preload: observe.path,
+      env: { ...env, HAKMEM_UCACHE_CAPACITY: '64' },
+    });
     for (const r of [plain, changed]) {
       expectOk(r);
       const started = /^hakmem observe profile=\S+ config=([0-9a-f]{16}) /m.exec(r.stderr);

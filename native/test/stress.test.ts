@@ -29,14 +29,25 @@ const REPROS = readdirSync(path.join(ROOT, 'native', 'check', 'repro'))
   .map((f) => f.slice(0, -2));
 
 describe.each(TARGETS)('$file', (t) => {
-  it.each(RUNS)('stress: $what', async ({ args }) => {
-    const r = await run(need(STRESS), args, { preload: t.path, timeoutMs: 30_000 });
-    expectOk(r);
-    expect(r.stdout, describeRun(r)).toMatch(/^stress: ok seed=\d+ ops=\d+ /m);
-  }, 40_000);
+  it.each(RUNS)(
+    'stress: $what',
+    async ({ args }) => {
+      const r = await run(need(STRESS), args, { preload: t.path, timeoutMs: 30_000 });
+      expectOk(r);
+      expect(r.stdout, describeRun(r)).toMatch(/^stress: ok seed=\d+ ops=\d+ /m);
+    },
+    40_000,
+  );
 
-  it.each(REPROS)('regression: %s', async (name) => {
-    const r = await run(need(path.join(DIST, 'check', 'bin', 'repro', name)), [], { preload: t.path, timeoutMs: 20_000 });
-    expectOk(r);
-  }, 30_000);
+  it.each(REPROS)(
+    'regression: %s',
+    async (name) => {
+      const r = await run(need(path.join(DIST, 'check', 'bin', 'repro', name)), [], {
+        preload: t.path,
+        timeoutMs: 20_000,
+      });
+      expectOk(r);
+    },
+    30_000,
+  );
 });

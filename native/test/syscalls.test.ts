@@ -43,7 +43,11 @@ async function traced(libPath: string, iters: number, tag: string): Promise<Reco
   // LD_PRELOAD for the traced program only, not for strace itself
   const r = await run(
     strace,
-    straceCountArgs({ output: out, preload: need(libPath), argv: [bin('random_mixed'), `iters=${iters}`, 'ws=400', 'seed=1'] }),
+    straceCountArgs({
+      output: out,
+      preload: need(libPath),
+      argv: [bin('random_mixed'), `iters=${iters}`, 'ws=400', 'seed=1'],
+    }),
     { timeoutMs: 120_000 },
   );
   expectOk(r);

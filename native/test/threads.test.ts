@@ -48,7 +48,9 @@ describe.sequential.each(TARGETS)('$file', (t) => {
       timeoutMs: 120_000,
     });
     expectOk(r);
-    expect(r.stdout, describeRun(r)).toMatch(new RegExp(`^fork_stress: forks=${FORKS} workers=2 ok=${FORKS} hung=0 crashed=0 failed=0 `, 'm'));
+    expect(r.stdout, describeRun(r)).toMatch(
+      new RegExp(`^fork_stress: forks=${FORKS} workers=2 ok=${FORKS} hung=0 crashed=0 failed=0 `, 'm'),
+    );
     expect(r.stdout).toMatch(/^fork_stress: ok \(\d+ checks\)$/m);
   }, 150_000);
 });

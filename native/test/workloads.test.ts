@@ -38,14 +38,18 @@ const SMALL: { name: string; args: string[]; ops?: number }[] = [
 const TARGETS = [{ file: 'glibc (no preload)', path: undefined as string | undefined }, ...LIBS];
 
 describe.sequential.each(TARGETS)('$file', (t) => {
-  it.each(SMALL)('$name $args', async ({ name, args, ops }) => {
-    const r = await run(bin(name), args, { preload: t.path, timeoutMs: 60_000 });
-    expectOk(r);
-    const res = readResultLine(r.stdout, name);
-    if (ops !== undefined) expect(res.ops, describeRun(r)).toBe(ops);
-    else expect(res.ops, describeRun(r)).toBeGreaterThan(0);
-    expect(res.seconds).toBeGreaterThan(0);
-  }, 90_000);
+  it.each(SMALL)(
+    '$name $args',
+    async ({ name, args, ops }) => {
+      const r = await run(bin(name), args, { preload: t.path, timeoutMs: 60_000 });
+      expectOk(r);
+      const res = readResultLine(r.stdout, name);
+      if (ops !== undefined) expect(res.ops, describeRun(r)).toBe(ops);
+      else expect(res.ops, describeRun(r)).toBeGreaterThan(0);
+      expect(res.seconds).toBeGreaterThan(0);
+    },
+    90_000,
+  );
 });
 
 describe.sequential.each([TARGETS[0]!, LIBS[1]!])('larson hands over after rounds x chunks: $file', (t) => {
@@ -82,7 +86,10 @@ describe.sequential.each([TARGETS[0]!, LIBS[1]!])('larson hands over after round
 
 describe.sequential.each([TARGETS[0]!, LIBS[1]!])('realloc_grow rounds up to max: $file', (t) => {
   it('step=3000 max=100000 count=3: 3 x (34 linear + 7 doubling) reallocs', async () => {
-    const r = await run(bin('realloc_grow'), ['step=3000', 'max=100000', 'count=3'], { preload: t.path, timeoutMs: 30_000 });
+    const r = await run(bin('realloc_grow'), ['step=3000', 'max=100000', 'count=3'], {
+      preload: t.path,
+      timeoutMs: 30_000,
+    });
     expectOk(r);
     expect(readResultLine(r.stdout, 'realloc_grow').ops, describeRun(r)).toBe(3 * (34 + 7));
   }, 30_000);
@@ -91,30 +98,37 @@ describe.sequential.each([TARGETS[0]!, LIBS[1]!])('realloc_grow rounds up to max
 describe.sequential('arguments and soak mode', () => {
   const NAMES = SMALL.map((s) => s.name);
 
-  it.each(NAMES)('%s: unknown key or bad value -> usage on stderr, exit 2', async (name) => {
-    const unknown = await run(bin(name), ['no_such_key=1'], { timeoutMs: 10_000 });
-    expect(unknown.exitCode, describeRun(unknown)).toBe(2);
-    expect(unknown.stderr).toMatch(/usage:/);
-    const bad = await run(bin(name), ['seconds=banana'], { timeoutMs: 10_000 });
-    expect(bad.exitCode, describeRun(bad)).toBe(2);
-    expect(bad.stdout).toBe('');
-  }, 30_000);
+  it.each(NAMES)(
+    '%s: unknown key or bad value -> usage on stderr, exit 2',
+    async (name) => {
+      const unknown = await run(bin(name), ['no_such_key=1'], { timeoutMs: 10_000 });
+      expect(unknown.exitCode, describeRun(unknown)).toBe(2);
+      expect(unknown.stderr).toMatch(/usage:/);
+      const bad = await run(bin(name), ['seconds=banana'], { timeoutMs: 10_000 });
+      expect(bad.exitCode, describeRun(bad)).toBe(2);
+      expect(bad.stdout).toBe('');
+    },
+    30_000,
+  );
 
-  it.each(NAMES)('%s: seconds=1 epoch=0.25 prints epoch lines, then the result line', async (name) => {
-    const r = await run(bin(name), ['seconds=1', 'epoch=0.25'], {
-      preload: LIBS[0]!.path,
-      timeoutMs: 30_000,
-    });
-    expectOk(r);
-    const lines = r.stdout.trim().split('\n');
-    const epochs = lines.filter((l) => l.startsWith('epoch='));
-    expect(epochs.length, describeRun(r)).toBeGreaterThanOrEqual(3);
-    for (const e of epochs)
-      expect(e).toMatch(/^epoch=\d+ ops=\d+ seconds=\d+\.\d+ mops=\d+\.\d+ rss_kb=\d+$/);
-    const last = lines[lines.length - 1]!;
-    expect(last.startsWith(`${name} `), describeRun(r)).toBe(true);
-    const res = readResultLine(r.stdout, name);
-    expect(res.seconds).toBeGreaterThanOrEqual(0.9);
-    expect(res.ops).toBeGreaterThan(0);
-  }, 60_000);
+  it.each(NAMES)(
+    '%s: seconds=1 epoch=0.25 prints epoch lines, then the result line',
+    async (name) => {
+      const r = await run(bin(name), ['seconds=1', 'epoch=0.25'], {
+        preload: LIBS[0]!.path,
+        timeoutMs: 30_000,
+      });
+      expectOk(r);
+      const lines = r.stdout.trim().split('\n');
+      const epochs = lines.filter((l) => l.startsWith('epoch='));
+      expect(epochs.length, describeRun(r)).toBeGreaterThanOrEqual(3);
+      for (const e of epochs) expect(e).toMatch(/^epoch=\d+ ops=\d+ seconds=\d+\.\d+ mops=\d+\.\d+ rss_kb=\d+$/);
+      const last = lines[lines.length - 1]!;
+      expect(last.startsWith(`${name} `), describeRun(r)).toBe(true);
+      const res = readResultLine(r.stdout, name);
+      expect(res.seconds).toBeGreaterThanOrEqual(0.9);
+      expect(res.ops).toBeGreaterThan(0);
+    },
+    60_000,
+  );
 });

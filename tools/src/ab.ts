@@ -81,45 +81,69 @@ const abSchema = {
 export const validateAbResults = new Ajv({ strict: false }).compile(abSchema);
 
 /** Builds a FAST libhakmem.so from a config object into `dir`/out/lib (codegen + make custom). */
-export async function buildVariant(label: string, config: Record<string, unknown>, dir: string, log: (l: string) => void): Promise<{ lib: string; configHash: string | null }> {
+export async function buildVariant(
+  label: string,
+  config: Record<string, unknown>,
+  dir: string,
+  log: (l: string) => void,
+): Promise<{ lib: string; configHash: string | null }> {
   const cfg = path.join(dir, `${label}.config.ts`);
   const gen = path.join(dir, 'generated');
   const out = path.join(dir, 'out');
   fs.writeFileSync(cfg, `// hakmem ab side ${label}\nexport default ${JSON.stringify(config, null, 2)};\n`);
   log(`ab: building side ${label} (codegen --mode fast, make custom) in ${dir}`);
-  const g = await execa('npm', ['run', '--silent', 'codegen', '--', '--mode', 'fast', '--config', cfg, '--out', gen], { cwd: repoRoot, reject: false, all: true });
-  if (g.exitCode !== 0) throw new Error(`codegen for side ${label} failed:\n${g.all}`);
-  const m = await execa('make', ['-C', 'native', 'custom', `HAKMEM_GENERATED_DIR=${gen}`, `HAKMEM_OUT=${out}`, `-j${os.availableParallelism()}`], {
-    cwd: repoRoot, reject: false, all: true,
+  const g = await execa('npm', ['run', '--silent', 'codegen', '--', '--mode', 'fast', '--config', cfg, '--out', gen], {
+    cwd: repoRoot,
+    reject: false,
+    all: true,
   });
+  if (g.exitCode !== 0) throw new Error(`codegen for side ${label} failed:\n${g.all}`);
+  const m = await execa(
+    'make',
+    ['-C', 'native', 'custom', `HAKMEM_GENERATED_DIR=${gen}`, `HAKMEM_OUT=${out}`, `-j${os.availableParallelism()}`],
+    {
+      cwd: repoRoot,
+      reject: false,
+      all: true,
+    },
+  );
   const lib = path.join(out, 'lib', 'libhakmem.so');
-  if (m.exitCode !== 0 || !fs.existsSync(lib)) throw new Error(`make custom for side ${label} failed:\n${String(m.all).split('\n').slice(-20).join('\n')}`);
+  if (m.exitCode !== 0 || !fs.existsSync(lib))
+    throw new Error(`make custom for side ${label} failed:\n${String(m.all).split('\n').slice(-20).join('\n')}`);
   const header = path.join(gen, 'hakmem_build.h');
-  const configHash = fs.existsSync(header) ? (readBuildHeader(fs.readFileSync(header, 'utf8')).HAKMEM_CONFIG_HASH ?? null) : null;
+  const configHash = fs.existsSync(header)
+    ? (readBuildHeader(fs.readFileSync(header, 'utf8')).HAKMEM_CONFIG_HASH ?? null)
+    : null;
   return { lib, configHash };
 }
 
-const describe = (s: readonly KnobSetting[]) => s.map((k) => `${k.path}=${Array.isArray(k.value) ? k.value.join(';') : k.value}`).join(', ');
+const describe = (s: readonly KnobSetting[]) =>
+  s.map((k) => `${k.path}=${Array.isArray(k.value) ? k.value.join(';') : k.value}`).join(', ');
 
 export function abTable(rows: readonly AbRow[], a: string, b: string): string {
-  return markdownTable(
-    [
-      ['workload', `A mean`, `A median`, `B mean`, `B median`, 'Δ B vs A', '95% CI', 'n', 'verdict'],
-      ...rows.map((r) => {
-        const c = r.comparison;
-        const fails = r.failuresA + r.failuresB ? ` (${r.failuresA}/${r.failuresB} failed)` : '';
-        return [
-          r.workload,
-          fmt(c?.meanA), fmt(c?.medianA), fmt(c?.meanB), fmt(c?.medianB),
-          c ? `${c.deltaPct >= 0 ? '+' : ''}${c.deltaPct.toFixed(2)}%` : '–',
-          c && Number.isFinite(c.ciLowPct) ? `[${c.ciLowPct.toFixed(2)}%, ${c.ciHighPct.toFixed(2)}%]` : '–',
-          String(c?.n ?? 0),
-          `${r.verdict ?? 'NO DATA'}${fails}`,
-        ];
-      }),
-    ],
-    { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'] },
-  ) + `\n\nA = ${a}\nB = ${b}\n(M ops/s; Δ and CI from per-round paired differences B/A − 1, t-distribution)`;
+  return (
+    markdownTable(
+      [
+        ['workload', `A mean`, `A median`, `B mean`, `B median`, 'Δ B vs A', '95% CI', 'n', 'verdict'],
+        ...rows.map((r) => {
+          const c = r.comparison;
+          const fails = r.failuresA + r.failuresB ? ` (${r.failuresA}/${r.failuresB} failed)` : '';
+          return [
+            r.workload,
+            fmt(c?.meanA),
+            fmt(c?.medianA),
+            fmt(c?.meanB),
+            fmt(c?.medianB),
+            c ? `${c.deltaPct >= 0 ? '+' : ''}${c.deltaPct.toFixed(2)}%` : '–',
+            c && Number.isFinite(c.ciLowPct) ? `[${c.ciLowPct.toFixed(2)}%, ${c.ciHighPct.toFixed(2)}%]` : '–',
+            String(c?.n ?? 0),
+            `${r.verdict ?? 'NO DATA'}${fails}`,
+          ];
+        }),
+      ],
+      { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'] },
+    ) + `\n\nA = ${a}\nB = ${b}\n(M ops/s; Δ and CI from per-round paired differences B/A − 1, t-distribution)`
+  );
 }
 
 export function abChartSpec(rows: readonly AbRow[], threshold: number): TopLevelSpec {
@@ -128,23 +152,39 @@ export function abChartSpec(rows: readonly AbRow[], threshold: number): TopLevel
     .map((r) => {
       const c = r.comparison!;
       const finite = Number.isFinite(c.ciLowPct);
-      return { workload: r.workload, delta: c.deltaPct, lo: finite ? c.ciLowPct : c.deltaPct, hi: finite ? c.ciHighPct : c.deltaPct, verdict: r.verdict };
+      return {
+        workload: r.workload,
+        delta: c.deltaPct,
+        lo: finite ? c.ciLowPct : c.deltaPct,
+        hi: finite ? c.ciHighPct : c.deltaPct,
+        verdict: r.verdict,
+      };
     });
   const y = { field: 'workload', type: 'nominal', sort: null, title: null };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'A/B: throughput of B relative to A', subtitle: `mean paired Δ% with 95% CI; GO needs CI > 0 and Δ ≥ ${threshold}%` },
+    title: {
+      text: 'A/B: throughput of B relative to A',
+      subtitle: `mean paired Δ% with 95% CI; GO needs CI > 0 and Δ ≥ ${threshold}%`,
+    },
     width: 520,
     height: { step: 34 },
     data: { values },
     layer: [
-      { mark: { type: 'rule', strokeWidth: 2 }, encoding: { y, x: { field: 'lo', type: 'quantitative', title: 'Δ % (B vs A)' }, x2: { field: 'hi' } } },
+      {
+        mark: { type: 'rule', strokeWidth: 2 },
+        encoding: { y, x: { field: 'lo', type: 'quantitative', title: 'Δ % (B vs A)' }, x2: { field: 'hi' } },
+      },
       {
         mark: { type: 'point', filled: true, size: 80 },
         encoding: {
           y,
           x: { field: 'delta', type: 'quantitative' },
-          color: { field: 'verdict', type: 'nominal', scale: { domain: ['GO', 'NEUTRAL', 'NO-GO'], range: ['#2f7d32', '#888888', '#c62828'] } },
+          color: {
+            field: 'verdict',
+            type: 'nominal',
+            scale: { domain: ['GO', 'NEUTRAL', 'NO-GO'], range: ['#2f7d32', '#888888', '#c62828'] },
+          },
         },
       },
       { mark: { type: 'rule', color: '#555', strokeDash: [4, 3] }, encoding: { x: { datum: 0 } } },
@@ -178,11 +218,16 @@ export async function runAb(o: AbOptions): Promise<{ dir: string; table: string;
         { name: 'A', preload: lib, env: env(sa.settings) },
         { name: 'B', preload: lib, env: env(sb.settings) },
       ];
-      o.log(`ab: run-time knobs on ${lib}: A ${JSON.stringify(allocators[0]!.env)} B ${JSON.stringify(allocators[1]!.env)}`);
+      o.log(
+        `ab: run-time knobs on ${lib}: A ${JSON.stringify(allocators[0]!.env)} B ${JSON.stringify(allocators[1]!.env)}`,
+      );
     } else {
       const la = await buildVariant('A', sa.config, fs.mkdtempSync(path.join(tmp!, 'A-')), o.log);
       const lb = await buildVariant('B', sb.config, fs.mkdtempSync(path.join(tmp!, 'B-')), o.log);
-      allocators = [{ name: 'A', preload: la.lib }, { name: 'B', preload: lb.lib }];
+      allocators = [
+        { name: 'A', preload: la.lib },
+        { name: 'B', preload: lb.lib },
+      ];
       configHashes = { a: la.configHash, b: lb.configHash };
     }
     const context = await collectContext(kind === 'env' ? [allocators[0]!] : []);
@@ -190,8 +235,13 @@ export async function runAb(o: AbOptions): Promise<{ dir: string; table: string;
     let runs: RunRecord[];
     try {
       runs = await runRounds({
-        binDir: o.binDir, workloads, allocators, rounds: o.runs, timeoutSeconds: o.timeoutSeconds,
-        onStart: (e) => progress.start(e), onDone: (e, r) => progress.done(e, r),
+        binDir: o.binDir,
+        workloads,
+        allocators,
+        rounds: o.runs,
+        timeoutSeconds: o.timeoutSeconds,
+        onStart: (e) => progress.start(e),
+        onDone: (e, r) => progress.done(e, r),
       });
     } finally {
       progress.stop();
@@ -200,14 +250,27 @@ export async function runAb(o: AbOptions): Promise<{ dir: string; table: string;
       const ma = mopsByRound(runs, w.name, 'A', o.runs);
       const mb = mopsByRound(runs, w.name, 'B', o.runs);
       const comparison = comparePaired(ma, mb);
-      const fails = (side: string) => runs.filter((r) => r.workload === w.name && r.allocator === side && r.status !== 'ok').length;
-      return { workload: w.name, comparison, verdict: comparison ? verdict(comparison, threshold) : null, failuresA: fails('A'), failuresB: fails('B') };
+      const fails = (side: string) =>
+        runs.filter((r) => r.workload === w.name && r.allocator === side && r.status !== 'ok').length;
+      return {
+        workload: w.name,
+        comparison,
+        verdict: comparison ? verdict(comparison, threshold) : null,
+        failuresA: fails('A'),
+        failuresB: fails('B'),
+      };
     });
     const results: AbResults = {
       schema: 'hakmem-ab/1',
       context,
       config: {
-        a: sa.settings, b: sb.settings, kind, thresholdPct: threshold, rounds: o.runs, quick: o.quick, workloads,
+        a: sa.settings,
+        b: sb.settings,
+        kind,
+        thresholdPct: threshold,
+        rounds: o.runs,
+        quick: o.quick,
+        workloads,
         libraries: { a: allocators[0]!.preload!, b: allocators[1]!.preload! },
         ...(configHashes ? { configHashes } : {}),
       },
@@ -217,15 +280,24 @@ export async function runAb(o: AbOptions): Promise<{ dir: string; table: string;
     if (o.instructions) {
       const ws = specs.filter((w) => INSTRUCTION_WORKLOADS.includes(w.name));
       o.log('ab: callgrind instructions/op ...');
-      const counts = await measureInstructions({ binDir: o.binDir, workloads: ws, allocators, quick: o.quick, log: o.log });
+      const counts = await measureInstructions({
+        binDir: o.binDir,
+        workloads: ws,
+        allocators,
+        quick: o.quick,
+        log: o.log,
+      });
       results.instructions = counts.map((c) => ({ ...c, side: c.allocator as 'A' | 'B' }));
     }
-    if (!validateAbResults(results)) throw new Error(`A/B results do not match their schema: ${JSON.stringify(validateAbResults.errors)}`);
+    if (!validateAbResults(results))
+      throw new Error(`A/B results do not match their schema: ${JSON.stringify(validateAbResults.errors)}`);
 
     const table = abTable(rows, describe(sa.settings), describe(sb.settings));
     const head = `${kind === 'env' ? 'run-time (env) knobs, one Standard build' : 'build-time (const) knobs, two FAST builds'}; ${o.runs} interleaved rounds; GO threshold +${threshold}%`;
     const chart = await renderSvg(abChartSpec(rows, threshold));
-    const instr = results.instructions ? `\n\n## Instructions per operation (callgrind)\n\n${instructionsTable(results.instructions)}\n` : '';
+    const instr = results.instructions
+      ? `\n\n## Instructions per operation (callgrind)\n\n${instructionsTable(results.instructions)}\n`
+      : '';
     const summaryMd = `# hakmem ab ${context.date.slice(0, 19)}Z\n\n${head}\n\n${table}${instr}\n`;
     const html = renderReportHtml({
       title: `hakmem ab ${context.date.slice(0, 19)}Z`,
@@ -236,18 +308,37 @@ export async function runAb(o: AbOptions): Promise<{ dir: string; table: string;
           best: r.verdict === 'GO',
           failed: r.failuresA + r.failuresB > 0,
           cells: [
-            r.workload, r.verdict ?? 'NO DATA',
-            fmt(r.comparison?.meanA), fmt(r.comparison?.medianA), fmt(r.comparison?.meanB), fmt(r.comparison?.medianB),
+            r.workload,
+            r.verdict ?? 'NO DATA',
+            fmt(r.comparison?.meanA),
+            fmt(r.comparison?.medianA),
+            fmt(r.comparison?.meanB),
+            fmt(r.comparison?.medianB),
             r.comparison ? fmtPct(r.comparison.deltaPct / 100, 2) : '–',
-            r.comparison && Number.isFinite(r.comparison.ciLowPct) ? `[${r.comparison.ciLowPct.toFixed(2)}%, ${r.comparison.ciHighPct.toFixed(2)}%]` : '–',
+            r.comparison && Number.isFinite(r.comparison.ciLowPct)
+              ? `[${r.comparison.ciLowPct.toFixed(2)}%, ${r.comparison.ciHighPct.toFixed(2)}%]`
+              : '–',
             String(r.comparison?.n ?? 0),
           ],
         })),
       },
       charts: [{ name: 'chart-ab.svg', svg: chart }],
-      context: { ...context, kind, thresholdPct: threshold, rounds: o.runs, ...(configHashes ? { configHashA: configHashes.a, configHashB: configHashes.b } : {}) },
+      context: {
+        ...context,
+        kind,
+        thresholdPct: threshold,
+        rounds: o.runs,
+        ...(configHashes ? { configHashA: configHashes.a, configHashB: configHashes.b } : {}),
+      },
       failures: failureList(runs),
-      extraSections: results.instructions ? [{ title: 'Instructions per operation (callgrind)', html: mdTableToHtml(instructionsTable(results.instructions)) }] : [],
+      extraSections: results.instructions
+        ? [
+            {
+              title: 'Instructions per operation (callgrind)',
+              html: mdTableToHtml(instructionsTable(results.instructions)),
+            },
+          ]
+        : [],
     });
     const dir = createResultsDir(o.outDir, 'ab-');
     writeFiles(dir, {

@@ -40,7 +40,14 @@ export function hakmemBuildInfos(
       out[a.name] = toLibraryBuildInfo(a.preload, readLibraryInfo(a.preload).manifest);
     } catch (e) {
       if (looksLikeHakmem(a.preload)) {
-        out[a.name] = { path: a.preload, mode: null, profile: null, configHash: null, boxVersions: null, note: (e as Error).message };
+        out[a.name] = {
+          path: a.preload,
+          mode: null,
+          profile: null,
+          configHash: null,
+          boxVersions: null,
+          note: (e as Error).message,
+        };
       }
     }
   }

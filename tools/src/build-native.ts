@@ -20,7 +20,14 @@ export async function buildNative(opts: { quiet?: boolean } = {}): Promise<void>
     all: opts.quiet,
   });
   if (r.exitCode !== 0) {
-    const out = opts.quiet ? `\n${String(r.all ?? '').split('\n').slice(-30).join('\n')}` : '';
-    throw new BuildError(`the native build failed (npx nx run native:build exited ${r.exitCode}); fix it or rerun with --no-build${out}`);
+    const out = opts.quiet
+      ? `\n${String(r.all ?? '')
+          .split('\n')
+          .slice(-30)
+          .join('\n')}`
+      : '';
+    throw new BuildError(
+      `the native build failed (npx nx run native:build exited ${r.exitCode}); fix it or rerun with --no-build${out}`,
+    );
   }
 }

@@ -44,12 +44,18 @@ export function workloadChartSpec(rows: readonly SummaryRow[], workload: string,
       const v = normalised(r, rows, baseline);
       const ci = v == null ? null : normalisedCi(r, baseline);
       const mark = r.verdict === 'best' ? '★ ' : r.verdict === 'tie' ? 'tie ' : '';
-      const label = v == null
-        ? (r.failureKinds.join('+').toUpperCase() || 'n/a')
-        : `${mark}${v.toFixed(2)}×${ci ? ` [${ci[0].toFixed(2)}–${ci[1].toFixed(2)}]` : ''} (${fmtMops(r.medianMops)} M/s)`;
+      const label =
+        v == null
+          ? r.failureKinds.join('+').toUpperCase() || 'n/a'
+          : `${mark}${v.toFixed(2)}×${ci ? ` [${ci[0].toFixed(2)}–${ci[1].toFixed(2)}]` : ''} (${fmtMops(r.medianMops)} M/s)`;
       return {
-        allocator: r.allocator, value: v ?? 0, label, verdict: r.verdict ?? 'other',
-        ciLow: ci?.[0] ?? null, ciHigh: ci?.[1] ?? null, labelAt: Math.max(v ?? 0, ci?.[1] ?? 0),
+        allocator: r.allocator,
+        value: v ?? 0,
+        label,
+        verdict: r.verdict ?? 'other',
+        ciLow: ci?.[0] ?? null,
+        ciHigh: ci?.[1] ?? null,
+        labelAt: Math.max(v ?? 0, ci?.[1] ?? 0),
       };
     });
   const y = { field: 'allocator', type: 'nominal', sort: null, title: null };
@@ -73,7 +79,9 @@ export function workloadChartSpec(rows: readonly SummaryRow[], workload: string,
           y,
           x: { field: 'value', type: 'quantitative', title: `× ${baseline}` },
           color: {
-            field: 'verdict', type: 'nominal', legend: null,
+            field: 'verdict',
+            type: 'nominal',
+            legend: null,
             scale: { domain: Object.keys(VERDICT_COLORS), range: Object.values(VERDICT_COLORS) },
           },
         },
@@ -87,11 +95,20 @@ export function workloadChartSpec(rows: readonly SummaryRow[], workload: string,
       {
         transform: [hasCi],
         layer: [
-          { mark: { type: 'tick', color: '#222', thickness: 1.5, size: 10 }, encoding: { y, x: { field: 'ciLow', type: 'quantitative' } } },
-          { mark: { type: 'tick', color: '#222', thickness: 1.5, size: 10 }, encoding: { y, x: { field: 'ciHigh', type: 'quantitative' } } },
+          {
+            mark: { type: 'tick', color: '#222', thickness: 1.5, size: 10 },
+            encoding: { y, x: { field: 'ciLow', type: 'quantitative' } },
+          },
+          {
+            mark: { type: 'tick', color: '#222', thickness: 1.5, size: 10 },
+            encoding: { y, x: { field: 'ciHigh', type: 'quantitative' } },
+          },
         ],
       },
-      { mark: { type: 'text', align: 'left', dx: 5 }, encoding: { y, x: { field: 'labelAt', type: 'quantitative' }, text: { field: 'label' } } },
+      {
+        mark: { type: 'text', align: 'left', dx: 5 },
+        encoding: { y, x: { field: 'labelAt', type: 'quantitative' }, text: { field: 'label' } },
+      },
     ],
     config,
   } as TopLevelSpec;
@@ -102,7 +119,13 @@ export function overviewChartSpec(rows: readonly SummaryRow[], baseline: string)
   const values = rows
     .map((r) => {
       const ci = normalisedCi(r, baseline);
-      return { workload: r.workload, allocator: r.allocator, value: normalised(r, rows, baseline), ciLow: ci?.[0] ?? null, ciHigh: ci?.[1] ?? null };
+      return {
+        workload: r.workload,
+        allocator: r.allocator,
+        value: normalised(r, rows, baseline),
+        ciLow: ci?.[0] ?? null,
+        ciHigh: ci?.[1] ?? null,
+      };
     })
     .filter((v) => v.value != null);
   const nw = new Set(rows.map((r) => r.workload)).size;
@@ -113,7 +136,10 @@ export function overviewChartSpec(rows: readonly SummaryRow[], baseline: string)
   };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'hakmem bench overview', subtitle: `throughput relative to ${baseline} per workload, error bars = 95 % interval (higher is better)` },
+    title: {
+      text: 'hakmem bench overview',
+      subtitle: `throughput relative to ${baseline} per workload, error bars = 95 % interval (higher is better)`,
+    },
     width: Math.max(360, nw * (na * 16 + 24)),
     height: 260,
     data: { values },
@@ -124,7 +150,12 @@ export function overviewChartSpec(rows: readonly SummaryRow[], baseline: string)
           ...x,
           y: { field: 'value', type: 'quantitative', title: `× ${baseline}` },
           color: { field: 'allocator', type: 'nominal', sort: null, scale: { scheme: 'tableau10' } },
-          tooltip: [{ field: 'allocator' }, { field: 'value', format: '.3f' }, { field: 'ciLow', format: '.3f' }, { field: 'ciHigh', format: '.3f' }],
+          tooltip: [
+            { field: 'allocator' },
+            { field: 'value', format: '.3f' },
+            { field: 'ciLow', format: '.3f' },
+            { field: 'ciHigh', format: '.3f' },
+          ],
         },
       },
       {

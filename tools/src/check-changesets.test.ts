@@ -7,7 +7,17 @@ import { checkChangesets, declarationChanges, pendingBumps, type DeclarationLike
 
 let root: string;
 const git = (...args: string[]): string =>
-  execFileSync('git', args, { cwd: root, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+  execFileSync('git', args, {
+    cwd: root,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@t',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@t',
+    },
+  }).trim();
 const write = (rel: string, text: string): void => {
   fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
   fs.writeFileSync(path.join(root, rel), text);
@@ -17,9 +27,16 @@ const commit = (msg: string): string => {
   git('commit', '-q', '-m', msg);
   return git('rev-parse', 'HEAD');
 };
-const changeset = (file: string, pkg: string, bump: string): void => write(`.changeset/${file}.md`, `---\n"${pkg}": ${bump}\n---\n\nWhy.\n`);
+const changeset = (file: string, pkg: string, bump: string): void =>
+  write(`.changeset/${file}.md`, `---\n"${pkg}": ${bump}\n---\n\nWhy.\n`);
 
-const decl = (knobs: DeclarationLike['knobs']): DeclarationLike => ({ package: '@hakmem/box-front', version: '0.1.0', knobs, invariants: [], counters: {} });
+const decl = (knobs: DeclarationLike['knobs']): DeclarationLike => ({
+  package: '@hakmem/box-front',
+  version: '0.1.0',
+  knobs,
+  invariants: [],
+  counters: {},
+});
 const capacity = { kind: 'int', scope: 'env', env: 'HAKMEM_UCACHE_CAPACITY', default: 128, min: 1, max: 4096 };
 const batch = { kind: 'int', scope: 'env', env: 'HAKMEM_UCACHE_BATCH', default: 32, min: 1, max: 256 };
 const released = decl({ 'front.unifiedCache.capacity': capacity, 'front.unifiedCache.batch': batch });
@@ -27,8 +44,14 @@ const released = decl({ 'front.unifiedCache.capacity': capacity, 'front.unifiedC
 beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-cs-'));
   git('init', '-q', '-b', 'main');
-  for (const [dir, files] of [['box-front', ['native/src/front_gate.c', 'native/src/unified_cache.c']], ['box-superslab', ['native/src/superslab.c']]] as const) {
-    write(`packages/${dir}/package.json`, JSON.stringify({ name: `@hakmem/${dir}`, version: '0.1.0', private: true, hakmem: { cFiles: files } }));
+  for (const [dir, files] of [
+    ['box-front', ['native/src/front_gate.c', 'native/src/unified_cache.c']],
+    ['box-superslab', ['native/src/superslab.c']],
+  ] as const) {
+    write(
+      `packages/${dir}/package.json`,
+      JSON.stringify({ name: `@hakmem/${dir}`, version: '0.1.0', private: true, hakmem: { cFiles: files } }),
+    );
     write(`packages/${dir}/src/box.ts`, 'export {};\n');
     for (const f of files) write(f, '/* c */\n');
   }
@@ -47,7 +70,9 @@ describe('check-changesets: which boxes changed, against which base', () => {
     const r = checkChangesets(root);
     expect(r.base.why).toMatch(/last commit touching \.changeset/);
     expect(r.problems).toEqual([
-      expect.stringMatching(/^box-superslab: native\/src\/superslab\.c changed since [0-9a-f]{7} \(.*\) without a changeset for @hakmem\/box-superslab: run npx changeset \(pick @hakmem\/box-superslab, patch\)$/),
+      expect.stringMatching(
+        /^box-superslab: native\/src\/superslab\.c changed since [0-9a-f]{7} \(.*\) without a changeset for @hakmem\/box-superslab: run npx changeset \(pick @hakmem\/box-superslab, patch\)$/,
+      ),
     ]);
   });
 
@@ -87,7 +112,9 @@ describe('check-changesets: which boxes changed, against which base', () => {
     write('packages/box-front/declaration.json', JSON.stringify(released));
     commit('release');
     write('native/src/front_gate.c', '/* edited, not committed */\n');
-    expect(checkChangesets(root).problems).toEqual([expect.stringMatching(/^box-front: native\/src\/front_gate\.c changed/)]);
+    expect(checkChangesets(root).problems).toEqual([
+      expect.stringMatching(/^box-front: native\/src\/front_gate\.c changed/),
+    ]);
   });
 
   it('--since REF and the merge base with origin/main', () => {
@@ -111,8 +138,16 @@ describe('check-changesets: which boxes changed, against which base', () => {
 
   it('pending bumps: the largest per package over every changeset', () => {
     changeset('a', '@hakmem/box-front', 'patch');
-    write('.changeset/b.md', "---\n'@hakmem/box-front': minor\n\"@hakmem/box-remote\": major\n---\n\ntext: with a colon\n");
-    expect(pendingBumps(root)).toEqual(new Map([['@hakmem/box-front', 'minor'], ['@hakmem/box-remote', 'major']]));
+    write(
+      '.changeset/b.md',
+      '---\n\'@hakmem/box-front\': minor\n"@hakmem/box-remote": major\n---\n\ntext: with a colon\n',
+    );
+    expect(pendingBumps(root)).toEqual(
+      new Map([
+        ['@hakmem/box-front', 'minor'],
+        ['@hakmem/box-remote', 'major'],
+      ]),
+    );
   });
 });
 
@@ -130,27 +165,55 @@ describe('check-changesets: declaration compatibility against declaration.json',
     expect(r.problems).toEqual([
       'box-front: knob front.unifiedCache.batch removed or renamed (major) needs a major bump of @hakmem/box-front, its pending changesets give patch: run npx changeset (pick @hakmem/box-front, major) or raise the bump in .changeset/',
     ]);
-    fs.writeFileSync(path.join(root, '.changeset/remove-batch.md'), '---\n"@hakmem/box-front": major\n---\n\nbatch is gone.\n');
+    fs.writeFileSync(
+      path.join(root, '.changeset/remove-batch.md'),
+      '---\n"@hakmem/box-front": major\n---\n\nbatch is gone.\n',
+    );
     expect(checkChangesets(root, { declarations: current }).problems).toEqual([]);
   });
 
   it('a changed default or a tightened range needs minor; an added knob minor; a widened range patch', () => {
-    expect(declarationChanges(released, decl({ 'front.unifiedCache.capacity': { ...capacity, default: 64 }, 'front.unifiedCache.batch': batch }))).toEqual([
-      { what: 'front.unifiedCache.capacity default 128 -> 64', bump: 'minor' },
+    expect(
+      declarationChanges(
+        released,
+        decl({ 'front.unifiedCache.capacity': { ...capacity, default: 64 }, 'front.unifiedCache.batch': batch }),
+      ),
+    ).toEqual([{ what: 'front.unifiedCache.capacity default 128 -> 64', bump: 'minor' }]);
+    expect(
+      declarationChanges(
+        released,
+        decl({ 'front.unifiedCache.capacity': { ...capacity, max: 1024 }, 'front.unifiedCache.batch': batch }),
+      ),
+    ).toEqual([{ what: 'front.unifiedCache.capacity range tightened [1, 4096] -> [1, 1024]', bump: 'minor' }]);
+    expect(
+      declarationChanges(
+        released,
+        decl({ 'front.unifiedCache.capacity': { ...capacity, max: 8192 }, 'front.unifiedCache.batch': batch }),
+      )[0]!.bump,
+    ).toBe('patch');
+    expect(declarationChanges(released, decl({ ...released.knobs, 'front.unifiedCache.new': batch }))).toEqual([
+      { what: 'knob front.unifiedCache.new added', bump: 'minor' },
     ]);
-    expect(declarationChanges(released, decl({ 'front.unifiedCache.capacity': { ...capacity, max: 1024 }, 'front.unifiedCache.batch': batch }))).toEqual([
-      { what: 'front.unifiedCache.capacity range tightened [1, 4096] -> [1, 1024]', bump: 'minor' },
-    ]);
-    expect(declarationChanges(released, decl({ 'front.unifiedCache.capacity': { ...capacity, max: 8192 }, 'front.unifiedCache.batch': batch }))[0]!.bump).toBe('patch');
-    expect(declarationChanges(released, decl({ ...released.knobs, 'front.unifiedCache.new': batch }))).toEqual([{ what: 'knob front.unifiedCache.new added', bump: 'minor' }]);
-    expect(declarationChanges(released, decl({ 'front.unifiedCache.capacity': { ...capacity, env: 'HAKMEM_CAP' }, 'front.unifiedCache.batch': batch }))[0]!.bump).toBe('major');
+    expect(
+      declarationChanges(
+        released,
+        decl({ 'front.unifiedCache.capacity': { ...capacity, env: 'HAKMEM_CAP' }, 'front.unifiedCache.batch': batch }),
+      )[0]!.bump,
+    ).toBe('major');
   });
 
   it('a declaration change with no changeset at all fails too; a default change with a minor changeset passes', () => {
-    const current = new Map([['box-front', decl({ 'front.unifiedCache.capacity': { ...capacity, default: 256 }, 'front.unifiedCache.batch': batch })]]);
+    const current = new Map([
+      [
+        'box-front',
+        decl({ 'front.unifiedCache.capacity': { ...capacity, default: 256 }, 'front.unifiedCache.batch': batch }),
+      ],
+    ]);
     write('packages/box-front/src/box.ts', 'export const bigger = true;\n');
     expect(checkChangesets(root, { declarations: current }).problems).toEqual([
-      expect.stringMatching(/^box-front: packages\/box-front\/src\/box\.ts changed since .* without a changeset for @hakmem\/box-front: run npx changeset \(pick @hakmem\/box-front, minor\)$/),
+      expect.stringMatching(
+        /^box-front: packages\/box-front\/src\/box\.ts changed since .* without a changeset for @hakmem\/box-front: run npx changeset \(pick @hakmem\/box-front, minor\)$/,
+      ),
     ]);
     changeset('bigger', '@hakmem/box-front', 'minor');
     expect(checkChangesets(root, { declarations: current }).problems).toEqual([]);

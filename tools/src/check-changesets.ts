@@ -33,7 +33,18 @@ export const maxBump = (a: Bump, b: Bump): Bump => (RANK[a] >= RANK[b] ? a : b);
 export interface DeclarationLike {
   package: string;
   version?: string;
-  knobs: Record<string, { kind: string; scope: string; env?: string; default: unknown; min?: number; max?: number; values?: readonly string[] }>;
+  knobs: Record<
+    string,
+    {
+      kind: string;
+      scope: string;
+      env?: string;
+      default: unknown;
+      min?: number;
+      max?: number;
+      values?: readonly string[];
+    }
+  >;
   invariants: { name: string; rule: string }[];
   counters: Record<string, { perClass: boolean }>;
 }
@@ -139,9 +150,12 @@ export function declarationChanges(before: DeclarationLike, after: DeclarationLi
       continue;
     }
     if (old.kind !== now.kind) out.push({ what: `${p} kind ${old.kind} -> ${now.kind}`, bump: 'major' });
-    if (old.scope !== now.scope) out.push({ what: `${p} scope ${old.scope} -> ${now.scope}`, bump: old.scope === 'env' ? 'major' : 'minor' });
-    else if ((old.env ?? '') !== (now.env ?? '')) out.push({ what: `${p} environment variable ${old.env} -> ${now.env}`, bump: 'major' });
-    if (show(old.default) !== show(now.default)) out.push({ what: `${p} default ${show(old.default)} -> ${show(now.default)}`, bump: 'minor' });
+    if (old.scope !== now.scope)
+      out.push({ what: `${p} scope ${old.scope} -> ${now.scope}`, bump: old.scope === 'env' ? 'major' : 'minor' });
+    else if ((old.env ?? '') !== (now.env ?? ''))
+      out.push({ what: `${p} environment variable ${old.env} -> ${now.env}`, bump: 'major' });
+    if (show(old.default) !== show(now.default))
+      out.push({ what: `${p} default ${show(old.default)} -> ${show(now.default)}`, bump: 'minor' });
     const tightened =
       (now.min ?? -Infinity) > (old.min ?? -Infinity) ||
       (now.max ?? Infinity) < (old.max ?? Infinity) ||
@@ -150,7 +164,8 @@ export function declarationChanges(before: DeclarationLike, after: DeclarationLi
       (now.min ?? -Infinity) < (old.min ?? -Infinity) ||
       (now.max ?? Infinity) > (old.max ?? Infinity) ||
       (now.values ?? []).some((v) => !(old.values ?? []).includes(v));
-    const range = (k: typeof old): string => (k.values ? k.values.join('|') : k.min !== undefined ? `[${k.min}, ${k.max}]` : '-');
+    const range = (k: typeof old): string =>
+      k.values ? k.values.join('|') : k.min !== undefined ? `[${k.min}, ${k.max}]` : '-';
     if (tightened) out.push({ what: `${p} range tightened ${range(old)} -> ${range(now)}`, bump: 'minor' });
     else if (widened) out.push({ what: `${p} range widened ${range(old)} -> ${range(now)}`, bump: 'patch' });
   }
@@ -162,8 +177,10 @@ export function declarationChanges(before: DeclarationLike, after: DeclarationLi
     else if (ib.get(n) !== r) out.push({ what: `invariant ${n} changed`, bump: 'minor' });
   }
   for (const n of ib.keys()) if (!ia.has(n)) out.push({ what: `invariant ${n} removed`, bump: 'patch' });
-  for (const c of Object.keys(before.counters)) if (!after.counters[c]) out.push({ what: `counter ${c} removed`, bump: 'minor' });
-  for (const c of Object.keys(after.counters)) if (!before.counters[c]) out.push({ what: `counter ${c} added`, bump: 'patch' });
+  for (const c of Object.keys(before.counters))
+    if (!after.counters[c]) out.push({ what: `counter ${c} removed`, bump: 'minor' });
+  for (const c of Object.keys(after.counters))
+    if (!before.counters[c]) out.push({ what: `counter ${c} added`, bump: 'patch' });
   return out;
 }
 
@@ -195,20 +212,33 @@ export function checkChangesets(root: string, opts: CheckOptions = {}): CheckRes
     const have = pending.get(box.name) ?? 'none';
     const released = path.join(root, 'packages', box.dir, 'declaration.json');
     const current = opts.declarations?.get(box.dir);
-    const changes = current && fs.existsSync(released)
-      ? declarationChanges(JSON.parse(fs.readFileSync(released, 'utf8')) as DeclarationLike, current)
-      : [];
+    const changes =
+      current && fs.existsSync(released)
+        ? declarationChanges(JSON.parse(fs.readFileSync(released, 'utf8')) as DeclarationLike, current)
+        : [];
     const need = changes.reduce<Bump>((b, c) => maxBump(b, c.bump), files.length > 0 ? 'patch' : 'none');
     if (need === 'none') continue;
     const shown = files.length > 3 ? [...files.slice(0, 3), `${files.length - 3} more`] : files;
     if (RANK[have] === 0) {
-      const why = files.length > 0 ? `${shown.join(', ')} changed since ${short} (${base.why})` : `its declaration changed since its declaration.json (${changes.map((c) => c.what).join('; ')})`;
-      problems.push(`${box.dir}: ${why} without a changeset for ${box.name}: run npx changeset (pick ${box.name}, ${need})`);
+      const why =
+        files.length > 0
+          ? `${shown.join(', ')} changed since ${short} (${base.why})`
+          : `its declaration changed since its declaration.json (${changes.map((c) => c.what).join('; ')})`;
+      problems.push(
+        `${box.dir}: ${why} without a changeset for ${box.name}: run npx changeset (pick ${box.name}, ${need})`,
+      );
     } else if (RANK[have] < RANK[need]) {
-      const what = changes.filter((c) => RANK[c.bump] > RANK[have]).map((c) => `${c.what} (${c.bump})`).join('; ');
-      problems.push(`${box.dir}: ${what} needs a ${need} bump of ${box.name}, its pending changesets give ${have}: run npx changeset (pick ${box.name}, ${need}) or raise the bump in .changeset/`);
+      const what = changes
+        .filter((c) => RANK[c.bump] > RANK[have])
+        .map((c) => `${c.what} (${c.bump})`)
+        .join('; ');
+      problems.push(
+        `${box.dir}: ${what} needs a ${need} bump of ${box.name}, its pending changesets give ${have}: run npx changeset (pick ${box.name}, ${need}) or raise the bump in .changeset/`,
+      );
     } else {
-      covered.push(`${box.dir}: changed, covered by a pending ${have} changeset${changes.length ? ` (needs ${need}: ${changes.map((c) => c.what).join('; ')})` : ''}`);
+      covered.push(
+        `${box.dir}: changed, covered by a pending ${have} changeset${changes.length ? ` (needs ${need}: ${changes.map((c) => c.what).join('; ')})` : ''}`,
+      );
     }
   }
   return { base, problems, covered };
@@ -221,13 +251,18 @@ export async function currentDeclarations(): Promise<Map<string, DeclarationLike
 }
 
 export async function main(argv: readonly string[], root: string): Promise<number> {
-  const { values } = parseArgs({ args: [...argv], options: { since: { type: 'string' }, verbose: { type: 'boolean', short: 'v', default: false } } });
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { since: { type: 'string' }, verbose: { type: 'boolean', short: 'v', default: false } },
+  });
   try {
     const r = checkChangesets(root, { since: values.since, declarations: await currentDeclarations() });
     for (const line of r.problems) console.error(`check-changesets: ${line}`);
     if (values.verbose || r.problems.length === 0) {
       for (const line of r.covered) console.log(`check-changesets: ${line}`);
-      console.log(`check-changesets: compared with ${r.base.sha.slice(0, 7)} (${r.base.why})${r.problems.length === 0 ? ': every changed box has its changeset' : ''}`);
+      console.log(
+        `check-changesets: compared with ${r.base.sha.slice(0, 7)} (${r.base.why})${r.problems.length === 0 ? ': every changed box has its changeset' : ''}`,
+      );
     }
     return r.problems.length > 0 ? 1 : 0;
   } catch (e) {

@@ -27,14 +27,19 @@ const CHROMIUM = process.env.HAKMEM_CHROMIUM ?? '/usr/bin/chromium';
 
 function hakmem(args: string[]) {
   return execa('node', [bin, ...args, '--no-build', '--out', out, '--progress', 'lines'], {
-    cwd: repoRoot, reject: false, all: true, env: { CI: 'true' },
+    cwd: repoRoot,
+    reject: false,
+    all: true,
+    env: { CI: 'true' },
   });
 }
 
 beforeAll(async () => {
   const needed = [
-    path.join(defaultBinDir, 'random_mixed'), path.join(defaultBinDir, 'tiny_hot'),
-    path.join(defaultLibDir, 'libhakmem-fast.so'), path.join(defaultLibDir, 'libhakmem.so'),
+    path.join(defaultBinDir, 'random_mixed'),
+    path.join(defaultBinDir, 'tiny_hot'),
+    path.join(defaultLibDir, 'libhakmem-fast.so'),
+    path.join(defaultLibDir, 'libhakmem.so'),
   ];
   if (needed.some((f) => !fs.existsSync(f))) await buildNative({ quiet: true });
 });
@@ -51,7 +56,15 @@ describe('hakmem bench --quick', () => {
   let stdout = '';
 
   it('runs the matrix and prints the table and the report path', async () => {
-    const r = await hakmem(['bench', '--quick', '--allocators', 'glibc,hakmem-fast', '--workloads', 'random_mixed,tiny_hot', '--stats']);
+    const r = await hakmem([
+      'bench',
+      '--quick',
+      '--allocators',
+      'glibc,hakmem-fast',
+      '--workloads',
+      'random_mixed,tiny_hot',
+      '--stats',
+    ]);
     expect(r.exitCode, r.all).toBe(0);
     stdout = r.stdout;
     expect(r.stderr).toMatch(/^ {2}tiny_hot: \d+ classes in use, \d+ hits, \d+ misses \(\d+\.\d% hit rate\)$/m);
@@ -65,7 +78,15 @@ describe('hakmem bench --quick', () => {
   });
 
   it('writes every output file with plausible contents', () => {
-    for (const f of ['results.json', 'results.csv', 'summary.md', 'report.html', 'chart-overview.svg', 'chart-random_mixed.svg', 'chart-tiny_hot.svg']) {
+    for (const f of [
+      'results.json',
+      'results.csv',
+      'summary.md',
+      'report.html',
+      'chart-overview.svg',
+      'chart-random_mixed.svg',
+      'chart-tiny_hot.svg',
+    ]) {
       expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
     }
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
@@ -84,9 +105,11 @@ describe('hakmem bench --quick', () => {
       expect(r.wallSeconds).toBeGreaterThan(0);
     }
     expect(json.context.nproc).toBeGreaterThan(0);
-    expect(json.context.hakmem["hakmem-fast"]!.mode).toBe('fast');
-    expect(json.context.hakmem["hakmem-fast"]!.configHash).toMatch(/^[0-9a-f]{16}$/);
-    const glibcRow = json.summary.find((s: { allocator: string; workload: string }) => s.allocator === 'glibc' && s.workload === 'tiny_hot');
+    expect(json.context.hakmem['hakmem-fast']!.mode).toBe('fast');
+    expect(json.context.hakmem['hakmem-fast']!.configHash).toMatch(/^[0-9a-f]{16}$/);
+    const glibcRow = json.summary.find(
+      (s: { allocator: string; workload: string }) => s.allocator === 'glibc' && s.workload === 'tiny_hot',
+    );
     expect(glibcRow!.ratioToGlibc).toBe(1);
     // one round: no interval, so no verdict
     expect(glibcRow!.ratioToGlibcCi).toBeNull();
@@ -119,14 +142,24 @@ describe('hakmem bench --quick', () => {
     const context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1200, height: 900 },
     });
     try {
       const page = await context.newPage();
       const requests: string[] = [];
-      page.on('request', (req) => { if (!req.url().startsWith('file:')) requests.push(req.url()); });
+      page.on('request', (req) => {
+        if (!req.url().startsWith('file:')) requests.push(req.url());
+      });
       await page.goto(`file://${path.join(dir, 'report.html')}`);
       await expect.poll(() => page.locator('#results tbody tr').count()).toBe(4);
       expect(await page.locator('#results tbody tr.best').count()).toBe(0); // --quick: one round, no verdict
@@ -136,12 +169,13 @@ describe('hakmem bench --quick', () => {
       const box = await charts.first().boundingBox();
       expect(box!.width).toBeGreaterThan(100);
       expect(box!.height).toBeGreaterThan(100);
-      expect(await page.locator('figure.chart svg .mark-rect path, figure.chart svg .mark-rect rect').count()).toBeGreaterThan(0);
+      expect(
+        await page.locator('figure.chart svg .mark-rect path, figure.chart svg .mark-rect rect').count(),
+      ).toBeGreaterThan(0);
       expect(requests).toEqual([]);
       fs.mkdirSync(artifacts, { recursive: true });
       await page.screenshot({ path: path.join(artifacts, 'bench-report.png'), fullPage: true });
       expect(fs.statSync(path.join(artifacts, 'bench-report.png')).size).toBeGreaterThan(10_000);
-
     } finally {
       await context.close();
       fs.rmSync(userDataDir, { recursive: true, force: true });
@@ -157,28 +191,52 @@ describe('hakmem bench round counts', () => {
     expect(r.stderr).toContain('--allow-few-mt-runs');
   });
   it('runs threaded workloads for --mt-runs rounds and single-threaded ones for --runs', async () => {
-    const r = await hakmem(['bench', '--runs', '2', '--mt-runs', '3', '--allow-few-mt-runs', '--allocators', 'glibc,hakmem-fast',
-      '--workloads', 'tiny_hot,xthread']);
+    const r = await hakmem([
+      'bench',
+      '--runs',
+      '2',
+      '--mt-runs',
+      '3',
+      '--allow-few-mt-runs',
+      '--allocators',
+      'glibc,hakmem-fast',
+      '--workloads',
+      'tiny_hot,xthread',
+    ]);
     expect(r.exitCode, r.all).toBe(0);
     expect(r.stderr).toContain('2 rounds: tiny_hot; 3 rounds: xthread');
     const dir = path.dirname(r.stdout.match(/^report: (.+)$/m)![1]!);
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
     assertBenchResults(json);
     expect(json.config).toMatchObject({ rounds: 2, mtRounds: 3 });
-    expect(json.config.workloads).toMatchObject([{ name: 'tiny_hot', rounds: 2, threaded: false }, { name: 'xthread', rounds: 3, threaded: true }]);
+    expect(json.config.workloads).toMatchObject([
+      { name: 'tiny_hot', rounds: 2, threaded: false },
+      { name: 'xthread', rounds: 3, threaded: true },
+    ]);
     expect(json.runs).toHaveLength(2 * 2 + 3 * 2);
     const row = json.summary.find((s) => s.workload === 'xthread' && s.allocator === 'hakmem-fast')!;
     expect(row.runs).toBe(3);
     expect(row.ratioToGlibcCi).toHaveLength(2);
     expect(row.ratioToGlibcCi![0]).toBeLessThanOrEqual(row.ratioToGlibc!);
-    expect(r.stdout).toMatch(/\| xthread +\| hakmem-fast +\| +(★|tie)? +\| .*\d\.\d{3} \[\d+\.\d\d–\d+\.\d\d\] \|.*\| +3 ok \|/);
+    expect(r.stdout).toMatch(
+      /\| xthread +\| hakmem-fast +\| +(★|tie)? +\| .*\d\.\d{3} \[\d+\.\d\d–\d+\.\d\d\] \|.*\| +3 ok \|/,
+    );
 
     // hakmem table: the same table from the file, under its provenance line
-    const t = await execa('node', [bin, 'table', path.join(dir, 'results.json'), '--workloads', 'xthread'], { cwd: repoRoot, reject: false });
+    const t = await execa('node', [bin, 'table', path.join(dir, 'results.json'), '--workloads', 'xthread'], {
+      cwd: repoRoot,
+      reject: false,
+    });
     expect(t.exitCode, t.stderr).toBe(0);
-    expect(t.stdout.split('\n')[0]).toMatch(/^Source: .*results\.json · git [0-9a-f]{12}.* · hakmem: hakmem-fast fast\/\S+ config [0-9a-f]{16} · 3 rounds: xthread · /);
+    expect(t.stdout.split('\n')[0]).toMatch(
+      /^Source: .*results\.json · git [0-9a-f]{12}.* · hakmem: hakmem-fast fast\/\S+ config [0-9a-f]{16} · 3 rounds: xthread · /,
+    );
     // the same rows (column widths differ: fewer rows)
-    const xthreadRows = (text: string) => text.split('\n').filter((l) => l.startsWith('| xthread')).map((l) => l.replace(/ +/g, ' '));
+    const xthreadRows = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('| xthread'))
+        .map((l) => l.replace(/ +/g, ' '));
     expect(xthreadRows(t.stdout)).toEqual(xthreadRows(r.stdout));
     const missing = await execa('node', [bin, 'table', path.join(dir, 'nope.json')], { cwd: repoRoot, reject: false });
     expect(missing.exitCode).toBe(2);
@@ -196,7 +254,16 @@ describe('hakmem bench with a crashing allocator', () => {
     const so = path.join(out, 'libcrash.so');
     fs.writeFileSync(src, '#include <stdlib.h>\n__attribute__((constructor)) static void boom(void) { abort(); }\n');
     await execa('cc', ['-shared', '-fPIC', '-o', so, src]);
-    const r = await hakmem(['bench', '--quick', '--allocators', 'glibc', '--lib', `crashy=${so}`, '--workloads', 'tiny_hot']);
+    const r = await hakmem([
+      'bench',
+      '--quick',
+      '--allocators',
+      'glibc',
+      '--lib',
+      `crashy=${so}`,
+      '--workloads',
+      'tiny_hot',
+    ]);
     expect(r.exitCode, r.all).toBe(0);
     expect(r.stdout).toMatch(/\| tiny_hot +\| crashy +\| +\| +– \|.*1\/1 CRASHED/);
     expect(r.stderr).toContain('CRASHED (SIGABRT)');
@@ -205,15 +272,35 @@ describe('hakmem bench with a crashing allocator', () => {
     const crashed = json.runs.find((x: { allocator: string }) => x.allocator === 'crashy');
     expect(crashed).toMatchObject({ status: 'crashed', signal: 6, result: null });
     expect(fs.readFileSync(path.join(dir, 'report.html'), 'utf8')).toContain('crashed (SIGABRT)');
-    const strict = await hakmem(['bench', '--quick', '--strict', '--allocators', 'glibc', '--lib', `crashy=${so}`, '--workloads', 'tiny_hot']);
+    const strict = await hakmem([
+      'bench',
+      '--quick',
+      '--strict',
+      '--allocators',
+      'glibc',
+      '--lib',
+      `crashy=${so}`,
+      '--workloads',
+      'tiny_hot',
+    ]);
     expect(strict.exitCode).toBe(1);
   });
 });
 
 describe('hakmem ab', () => {
   it('compares a run-time knob through the environment on the Standard build', async () => {
-    const r = await hakmem(['ab', '--a', 'front.unifiedCache.capacity=64', '--b', 'front.unifiedCache.capacity=128',
-      '--workloads', 'tiny_hot', '--runs', '3', '--quick']);
+    const r = await hakmem([
+      'ab',
+      '--a',
+      'front.unifiedCache.capacity=64',
+      '--b',
+      'front.unifiedCache.capacity=128',
+      '--workloads',
+      'tiny_hot',
+      '--runs',
+      '3',
+      '--quick',
+    ]);
     expect(r.exitCode, r.all).toBe(0);
     expect(r.stderr).toContain('HAKMEM_UCACHE_CAPACITY');
     expect(r.stdout).toMatch(/\| tiny_hot +\|.*\| +3 \| (GO|NO-GO|NEUTRAL)/);
@@ -227,12 +314,23 @@ describe('hakmem ab', () => {
     const row = json.rows[0];
     expect(row.comparison.n).toBe(3);
     expect(row.comparison.ciLowPct).toBeLessThanOrEqual(row.comparison.deltaPct);
-    for (const f of ['results.csv', 'summary.md', 'report.html', 'chart-ab.svg']) expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
+    for (const f of ['results.csv', 'summary.md', 'report.html', 'chart-ab.svg'])
+      expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
   });
 
   it('compares a build-time knob with two FAST builds made in temporary directories', async () => {
-    const r = await hakmem(['ab', '--a', 'front.gate.midClassesPerDoubling=4', '--b', 'front.gate.midClassesPerDoubling=2',
-      '--workloads', 'mid_large_mt', '--runs', '2', '--quick']);
+    const r = await hakmem([
+      'ab',
+      '--a',
+      'front.gate.midClassesPerDoubling=4',
+      '--b',
+      'front.gate.midClassesPerDoubling=2',
+      '--workloads',
+      'mid_large_mt',
+      '--runs',
+      '2',
+      '--quick',
+    ]);
     expect(r.exitCode, r.all).toBe(0);
     expect(r.stdout).toMatch(/\| mid_large_mt +\|.*\| (GO|NO-GO|NEUTRAL)/);
     const dir = path.dirname(r.stdout.match(/^report: (.+)$/m)![1]!);
@@ -255,7 +353,17 @@ describe('hakmem ab', () => {
 
 describe('hakmem soak', () => {
   it('runs one process in epochs and reports drift and percentiles', async () => {
-    const r = await hakmem(['soak', '--workload', 'random_mixed', '--allocator', 'hakmem-fast', '--minutes', '0.05', '--epoch', '1']);
+    const r = await hakmem([
+      'soak',
+      '--workload',
+      'random_mixed',
+      '--allocator',
+      'hakmem-fast',
+      '--minutes',
+      '0.05',
+      '--epoch',
+      '1',
+    ]);
     expect(r.exitCode, r.all).toBe(0);
     expect(r.stdout).toContain('RSS drift');
     const dir = path.dirname(r.stdout.match(/^report: (.+)$/m)![1]!);

@@ -50,24 +50,51 @@ commonRunOptions(
     .command('bench')
     .description('run the allocator matrix (interleaved rounds) and write bench-results/<UTC timestamp>/')
     .option('--workloads <list>', 'comma list of workloads (default: all)')
-    .option('--allocators <list>', 'comma list of hakmem-fast, hakmem, glibc, mimalloc, jemalloc, tcmalloc (default: all available)')
+    .option(
+      '--allocators <list>',
+      'comma list of hakmem-fast, hakmem, glibc, mimalloc, jemalloc, tcmalloc (default: all available)',
+    )
     .option('--lib <NAME=PATH>', 'add another allocator library (repeatable)', collect, [])
     .option('--runs <n>', 'rounds of the single-threaded workloads', positiveInt, 5)
-    .option('--mt-runs <n>', `rounds of the threaded workloads (default: the larger of --runs and ${MIN_MT_ROUNDS})`, positiveInt)
-    .option('--allow-few-mt-runs', `accept --mt-runs below ${MIN_MT_ROUNDS} (intervals too wide to call most differences)`, false)
+    .option(
+      '--mt-runs <n>',
+      `rounds of the threaded workloads (default: the larger of --runs and ${MIN_MT_ROUNDS})`,
+      positiveInt,
+    )
+    .option(
+      '--allow-few-mt-runs',
+      `accept --mt-runs below ${MIN_MT_ROUNDS} (intervals too wide to call most differences)`,
+      false,
+    )
     .option('--quick', 'one round of everything at reduced sizes (under a minute; no intervals, no verdicts)', false)
     .option('--instructions', 'also count marginal instructions/op with callgrind (random_mixed, tiny_hot)', false)
     .option('--syscalls', 'also count steady-state mmap/munmap/madvise/mremap/brk with strace', false)
-    .option('--stats', 'also run each workload once under libhakmem-observe.so (HAKMEM_STATS=json) and store its counters in results.json', false)
+    .option(
+      '--stats',
+      'also run each workload once under libhakmem-observe.so (HAKMEM_STATS=json) and store its counters in results.json',
+      false,
+    )
     .option('--lib-dir <dir>', 'where the hakmem libraries are', defaultLibDir)
     .option('--strict', 'exit 1 when any run failed or crashed', false),
 ).action(async (o) => {
   if (o.build) await buildNative();
   const r = await runBench({
-    workloads: o.workloads, allocators: o.allocators, libs: o.lib, runs: o.runs, mtRuns: o.mtRuns,
-    allowFewMtRuns: o.allowFewMtRuns, quick: o.quick,
-    instructions: o.instructions, syscalls: o.syscalls, stats: o.stats, binDir: path.resolve(o.binDir), libDir: path.resolve(o.libDir),
-    outDir: path.resolve(o.out), timeoutSeconds: o.timeout, tty: ttyOf(o.progress), log,
+    workloads: o.workloads,
+    allocators: o.allocators,
+    libs: o.lib,
+    runs: o.runs,
+    mtRuns: o.mtRuns,
+    allowFewMtRuns: o.allowFewMtRuns,
+    quick: o.quick,
+    instructions: o.instructions,
+    syscalls: o.syscalls,
+    stats: o.stats,
+    binDir: path.resolve(o.binDir),
+    libDir: path.resolve(o.libDir),
+    outDir: path.resolve(o.out),
+    timeoutSeconds: o.timeout,
+    tty: ttyOf(o.progress),
+    log,
   });
   process.stdout.write(`\n${r.table}\n\n`);
   const failed = r.results.runs.filter((x) => x.status !== 'ok').length;
@@ -79,7 +106,9 @@ commonRunOptions(
 commonRunOptions(
   program
     .command('ab')
-    .description('compare two values of one knob (interleaved, paired), with a 95% CI and a GO / NO-GO / NEUTRAL verdict')
+    .description(
+      'compare two values of one knob (interleaved, paired), with a 95% CI and a GO / NO-GO / NEUTRAL verdict',
+    )
     .requiredOption('--a <path=value>', 'side A, e.g. front.unifiedCache.capacity=64')
     .requiredOption('--b <path=value>', 'side B, e.g. front.unifiedCache.capacity=128')
     .option('--workloads <list>', 'comma list of workloads', 'random_mixed,tiny_hot')
@@ -90,9 +119,18 @@ commonRunOptions(
 ).action(async (o) => {
   if (o.build) await buildNative();
   const r = await runAb({
-    a: o.a, b: o.b, workloads: o.workloads, runs: o.runs, quick: o.quick, instructions: o.instructions,
-    binDir: path.resolve(o.binDir), libDir: path.resolve(o.libDir), outDir: path.resolve(o.out),
-    timeoutSeconds: o.timeout, tty: ttyOf(o.progress), log,
+    a: o.a,
+    b: o.b,
+    workloads: o.workloads,
+    runs: o.runs,
+    quick: o.quick,
+    instructions: o.instructions,
+    binDir: path.resolve(o.binDir),
+    libDir: path.resolve(o.libDir),
+    outDir: path.resolve(o.out),
+    timeoutSeconds: o.timeout,
+    tty: ttyOf(o.progress),
+    log,
   });
   process.stdout.write(`\n${r.table}\n\n`);
   process.stdout.write(`report: ${path.join(r.dir, 'report.html')}\n`);
@@ -111,9 +149,16 @@ commonRunOptions(
 ).action(async (o) => {
   if (o.build) await buildNative();
   const r = await runSoak({
-    workload: o.workload, allocator: o.allocator, libs: o.lib, minutes: o.minutes, epochSeconds: o.epoch,
-    binDir: path.resolve(o.binDir), libDir: path.resolve(o.libDir), outDir: path.resolve(o.out),
-    timeoutSeconds: o.timeout, log,
+    workload: o.workload,
+    allocator: o.allocator,
+    libs: o.lib,
+    minutes: o.minutes,
+    epochSeconds: o.epoch,
+    binDir: path.resolve(o.binDir),
+    libDir: path.resolve(o.libDir),
+    outDir: path.resolve(o.out),
+    timeoutSeconds: o.timeout,
+    log,
   });
   process.stdout.write(`\n${r.table}\n\n`);
   process.stdout.write(`report: ${path.join(r.dir, 'report.html')}\n`);
@@ -121,7 +166,9 @@ commonRunOptions(
 
 program
   .command('table')
-  .description('print the bench summary table (as bench prints it) from a results.json, under a line naming its source, git SHA, date, builds and rounds')
+  .description(
+    'print the bench summary table (as bench prints it) from a results.json, under a line naming its source, git SHA, date, builds and rounds',
+  )
   .argument('<results>', 'a results.json (hakmem-bench/2, or /1 summarised again), or a results directory holding one')
   .option('--workloads <list>', 'comma list: only these workloads, in this order')
   .option('--allocators <list>', 'comma list: only these allocators, in this order (verdicts among them)')
@@ -130,30 +177,47 @@ program
     // Name the file by its real path (bench-results/latest moves on), relative when under the current directory.
     const real = fs.realpathSync(r.path);
     const rel = path.relative(process.cwd(), real);
-    process.stdout.write(tableFromResults(r.results, {
-      source: rel && !rel.startsWith('..') ? rel : real, workloads: o.workloads, allocators: o.allocators, upgradedFrom: r.upgradedFrom,
-    }));
+    process.stdout.write(
+      tableFromResults(r.results, {
+        source: rel && !rel.startsWith('..') ? rel : real,
+        workloads: o.workloads,
+        allocators: o.allocators,
+        upgradedFrom: r.upgradedFrom,
+      }),
+    );
   });
 
 program
   .command('figures')
-  .description('rewrite the generated figure blocks of Markdown files from their results files (or --check that they are current)')
+  .description(
+    'rewrite the generated figure blocks of Markdown files from their results files (or --check that they are current)',
+  )
   .argument('[files...]', 'Markdown files holding "<!-- generated: hakmem table ... -->" blocks', ['README.md'])
   .option('--check', 'change nothing; exit 1 naming every file whose blocks are stale', false)
   .action(async (files: string[], o: { check: boolean }) => {
     const { updateFigures } = await import('./figures.ts');
-    const r = updateFigures(files.map((f) => path.resolve(f)), repoRoot, o.check);
+    const r = updateFigures(
+      files.map((f) => path.resolve(f)),
+      repoRoot,
+      o.check,
+    );
     if (o.check && r.stale.length) {
-      log(`hakmem figures: stale generated figures in ${r.stale.join(', ')}; run: npx hakmem figures ${files.join(' ')}`);
+      log(
+        `hakmem figures: stale generated figures in ${r.stale.join(', ')}; run: npx hakmem figures ${files.join(' ')}`,
+      );
       process.exitCode = 1;
     } else {
-      log(`hakmem figures: ${r.blocks} block(s) in ${files.length} file(s)${o.check ? ' are current' : r.stale.length ? `; rewrote ${r.stale.join(', ')}` : ', unchanged'}`);
+      log(
+        `hakmem figures: ${r.blocks} block(s) in ${files.length} file(s)${o.check ? ' are current' : r.stale.length ? `; rewrote ${r.stale.join(', ')}` : ', unchanged'}`,
+      );
     }
   });
 
 program
   .command('info')
-  .description('what a hakmem library is (mode, profile, config hash, box versions, compiler, flags), read from its .hakmem_manifest section without loading it')
+  .description(
+    'what a hakmem library is (mode, profile, config hash, box versions, compiler, flags), read from its .hakmem_manifest section without loading it',
+  )
   .argument('<lib>', 'a libhakmem .so or .a (any copy, anywhere)')
   .option('--json', 'print JSON', false)
   .action(async (lib: string, o: { json: boolean }) => {
@@ -174,7 +238,9 @@ program
 
 program
   .command('setup')
-  .description('install the Debian packages the build, the tests and the benchmark need (as root with apt-get), or print the command to do it')
+  .description(
+    'install the Debian packages the build, the tests and the benchmark need (as root with apt-get), or print the command to do it',
+  )
   .action(async () => {
     const r = await runSetup({ log: (l) => process.stdout.write(`${l}\n`) });
     if (r.status === 'needs-root' || r.status === 'failed') process.exitCode = 1;
@@ -185,6 +251,11 @@ try {
 } catch (e) {
   const err = e as Error & { exitCode?: number };
   const known = ['UsageError', 'BuildError', 'MissingProgramError', 'KnobError', 'ResultsFileError'].includes(err.name);
-  log(`hakmem: ${known ? err.message : err.stack ?? err.message}`);
-  process.exitCode = err.name === 'ResultsFileError' ? err.exitCode ?? 1 : err.name === 'UsageError' || err.name === 'KnobError' ? 2 : 1;
+  log(`hakmem: ${known ? err.message : (err.stack ?? err.message)}`);
+  process.exitCode =
+    err.name === 'ResultsFileError'
+      ? (err.exitCode ?? 1)
+      : err.name === 'UsageError' || err.name === 'KnobError'
+        ? 2
+        : 1;
 }

@@ -13,15 +13,25 @@ const header = `/* generated */
 `;
 
 const fastLib = path.join(defaultLibDir, 'libhakmem-fast.so');
-const manifest = 'hakmem-manifest=1\nmode=fast\nprofile=balanced\nconfig_hash=0123456789abcdef\nbox.box-front=0.1.0\nbox.box-superslab=0.1.0\nbox.box-remote=0.1.0\nbox.box-env=0.2.0\n';
+const manifest =
+  'hakmem-manifest=1\nmode=fast\nprofile=balanced\nconfig_hash=0123456789abcdef\nbox.box-front=0.1.0\nbox.box-superslab=0.1.0\nbox.box-remote=0.1.0\nbox.box-env=0.2.0\n';
 
 describe('build info from the library', () => {
   it('turns a manifest into LibraryBuildInfo', () => {
     expect(toLibraryBuildInfo('/x/libhakmem-fast.so', parseManifest(manifest))).toEqual({
-      path: '/x/libhakmem-fast.so', mode: 'fast', profile: 'balanced', configHash: '0123456789abcdef',
+      path: '/x/libhakmem-fast.so',
+      mode: 'fast',
+      profile: 'balanced',
+      configHash: '0123456789abcdef',
       boxVersions: 'box-front@0.1.0 box-superslab@0.1.0 box-remote@0.1.0 box-env@0.2.0',
     });
-    expect(toLibraryBuildInfo('/x', parseManifest(''))).toEqual({ path: '/x', mode: null, profile: null, configHash: null, boxVersions: null });
+    expect(toLibraryBuildInfo('/x', parseManifest(''))).toEqual({
+      path: '/x',
+      mode: null,
+      profile: null,
+      configHash: null,
+      boxVersions: null,
+    });
   });
   it('knows hakmem libraries by name', () => {
     expect(looksLikeHakmem('/a/libhakmem.so')).toBe(true);
@@ -35,12 +45,17 @@ describe('build info from the library', () => {
     expect(info.boxVersions).toMatch(/^box-front@\S+ box-superslab@\S+ box-remote@\S+ box-env@\S+$/);
     expect(info.profile).not.toBeNull();
   });
-  it.runIf(fs.existsSync(path.join(defaultLibDir, 'libhakmem-observe.so')))('reads a library dlopen() refuses (static TLS) without loading it', () => {
-    const lib = path.join(defaultLibDir, 'libhakmem-observe.so');
-    expect(hakmemBuildInfos([{ name: 'o', preload: lib }]).o!.mode).toBe('observe');
-  });
+  it.runIf(fs.existsSync(path.join(defaultLibDir, 'libhakmem-observe.so')))(
+    'reads a library dlopen() refuses (static TLS) without loading it',
+    () => {
+      const lib = path.join(defaultLibDir, 'libhakmem-observe.so');
+      expect(hakmemBuildInfos([{ name: 'o', preload: lib }]).o!.mode).toBe('observe');
+    },
+  );
   it('skips libraries that are not hakmem and notes a hakmem library it cannot read', () => {
-    const glibcLibc = ['/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/libc.so.6'].find((f) => fs.existsSync(f));
+    const glibcLibc = ['/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/libc.so.6'].find((f) =>
+      fs.existsSync(f),
+    );
     const infos = hakmemBuildInfos([
       { name: 'glibc', preload: null },
       ...(glibcLibc ? [{ name: 'other', preload: glibcLibc }] : []),

@@ -96,7 +96,8 @@ export function arMembers(buf: Buffer): ArMember[] {
   while (at + 60 <= buf.length) {
     const raw = buf.toString('latin1', at, at + 16).trimEnd();
     const size = Number.parseInt(buf.toString('latin1', at + 48, at + 58).trim(), 10);
-    if (buf.toString('latin1', at + 58, at + 60) !== '`\n' || !Number.isFinite(size)) throw new ElfError(`bad ar member header at byte ${at}`);
+    if (buf.toString('latin1', at + 58, at + 60) !== '`\n' || !Number.isFinite(size))
+      throw new ElfError(`bad ar member header at byte ${at}`);
     let start = at + 60;
     let data = buf.subarray(start, start + size);
     if (start + size > buf.length) throw new ElfError('truncated ar archive');
@@ -142,6 +143,7 @@ export function findSection(buf: Buffer, name: string): FoundSection | undefined
     }
     return undefined;
   }
-  if (buf.length >= 8 && buf.toString('latin1', 0, 8) === '!<thin>\n') throw new ElfError('a thin archive (its members are separate files)');
+  if (buf.length >= 8 && buf.toString('latin1', 0, 8) === '!<thin>\n')
+    throw new ElfError('a thin archive (its members are separate files)');
   throw new ElfError('neither an ELF file nor an ar archive');
 }

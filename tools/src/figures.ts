@@ -12,7 +12,10 @@ import { tableFromResults } from './table-from-results.ts';
 
 /** The output of one block's command, run from `root` (the results path is relative to it). */
 export function renderBlock(argv: readonly string[], root: string): string {
-  if (argv[0] !== 'table') throw new GeneratedBlockError(`generated block "hakmem ${argv.join(' ')}": only "hakmem table" may generate figures`);
+  if (argv[0] !== 'table')
+    throw new GeneratedBlockError(
+      `generated block "hakmem ${argv.join(' ')}": only "hakmem table" may generate figures`,
+    );
   const parsed = new Command('table')
     .exitOverride()
     .argument('<results>')
@@ -21,11 +24,18 @@ export function renderBlock(argv: readonly string[], root: string): string {
     .parse(argv.slice(1), { from: 'user' });
   const file = parsed.args[0]!;
   if (path.isAbsolute(file) || file.startsWith('..')) {
-    throw new GeneratedBlockError(`generated block "hakmem ${argv.join(' ')}": the results file must be a path inside the repository`);
+    throw new GeneratedBlockError(
+      `generated block "hakmem ${argv.join(' ')}": the results file must be a path inside the repository`,
+    );
   }
   const o = parsed.opts<{ workloads?: string; allocators?: string }>();
   const r = readBenchResults(path.join(root, file));
-  return tableFromResults(r.results, { source: file, workloads: o.workloads, allocators: o.allocators, upgradedFrom: r.upgradedFrom });
+  return tableFromResults(r.results, {
+    source: file,
+    workloads: o.workloads,
+    allocators: o.allocators,
+    upgradedFrom: r.upgradedFrom,
+  });
 }
 
 export interface FiguresOutcome {

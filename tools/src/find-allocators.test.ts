@@ -28,7 +28,12 @@ describe('resolveAllocators', () => {
     const d = fixtureDirs();
     const extra = path.join(d.root, 'libx.so');
     fs.writeFileSync(extra, '');
-    const r = resolveAllocators({ list: 'glibc,hakmem-fast', libs: [`x=${extra}`], libDir: d.lib, peerDirs: [d.peers] });
+    const r = resolveAllocators({
+      list: 'glibc,hakmem-fast',
+      libs: [`x=${extra}`],
+      libDir: d.lib,
+      peerDirs: [d.peers],
+    });
     expect(r.allocators).toEqual([
       { name: 'glibc', preload: null },
       { name: 'hakmem-fast', preload: path.join(d.lib, 'libhakmem-fast.so') },
@@ -41,8 +46,18 @@ describe('resolveAllocators', () => {
     expect(() => resolveAllocators({ list: 'glibc', libs: ['y=/does/not/exist.so'] })).toThrow(/does not exist/);
   });
   it('picks mimalloc as the baseline, else glibc', () => {
-    expect(baselineOf([{ name: 'glibc', preload: null }, { name: 'mimalloc', preload: '/m' }])).toBe('mimalloc');
-    expect(baselineOf([{ name: 'hakmem', preload: '/h' }, { name: 'glibc', preload: null }])).toBe('glibc');
+    expect(
+      baselineOf([
+        { name: 'glibc', preload: null },
+        { name: 'mimalloc', preload: '/m' },
+      ]),
+    ).toBe('mimalloc');
+    expect(
+      baselineOf([
+        { name: 'hakmem', preload: '/h' },
+        { name: 'glibc', preload: null },
+      ]),
+    ).toBe('glibc');
   });
   it('looks peers up in the given directories', () => {
     const d = fixtureDirs();

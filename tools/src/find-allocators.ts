@@ -32,7 +32,11 @@ export function libraryDirs(): string[] {
   const ma = multiarch();
   const dirs = [
     ...(ma ? [`/usr/lib/${ma}`, `/lib/${ma}`, `/usr/local/lib/${ma}`] : []),
-    '/usr/lib64', '/usr/lib', '/usr/local/lib', '/lib64', '/lib',
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+    '/lib64',
+    '/lib',
   ];
   return [...new Set(dirs)];
 }
@@ -58,7 +62,12 @@ export interface ResolvedAllocators {
  * Resolves `--allocators` (comma list, default all six) plus `--lib NAME=PATH` extras.
  * Missing peers and unbuilt hakmem libraries are reported, not fatal; unknown names are.
  */
-export function resolveAllocators(opts: { list?: string; libs?: string[]; libDir?: string; peerDirs?: string[] }): ResolvedAllocators {
+export function resolveAllocators(opts: {
+  list?: string;
+  libs?: string[];
+  libDir?: string;
+  peerDirs?: string[];
+}): ResolvedAllocators {
   const names = opts.list ? splitList(opts.list) : [...ALLOCATOR_NAMES];
   const libDir = opts.libDir ?? defaultLibDir;
   const allocators: Allocator[] = [];
@@ -73,9 +82,15 @@ export function resolveAllocators(opts: { list?: string; libs?: string[]; libDir
     } else if (PEERS[name]) {
       const p = findPeer(name, opts.peerDirs);
       if (p) allocators.push({ name, preload: p });
-      else missing.push({ name, reason: `${PEERS[name]!.file} not installed (npm run peers, or apt-get install ${PEERS[name]!.pkg})` });
+      else
+        missing.push({
+          name,
+          reason: `${PEERS[name]!.file} not installed (npm run peers, or apt-get install ${PEERS[name]!.pkg})`,
+        });
     } else {
-      throw new UsageError(`unknown allocator "${name}"; known: ${ALLOCATOR_NAMES.join(', ')} (add others with --lib NAME=PATH)`);
+      throw new UsageError(
+        `unknown allocator "${name}"; known: ${ALLOCATOR_NAMES.join(', ')} (add others with --lib NAME=PATH)`,
+      );
     }
   }
   for (const spec of opts.libs ?? []) {
@@ -83,11 +98,13 @@ export function resolveAllocators(opts: { list?: string; libs?: string[]; libDir
     if (eq <= 0) throw new UsageError(`--lib expects NAME=PATH, got "${spec}"`);
     const name = spec.slice(0, eq);
     const p = path.resolve(spec.slice(eq + 1));
-    if (allocators.some((a) => a.name === name)) throw new UsageError(`--lib ${name}: that name is already in the list`);
+    if (allocators.some((a) => a.name === name))
+      throw new UsageError(`--lib ${name}: that name is already in the list`);
     if (!fs.existsSync(p)) throw new UsageError(`--lib ${name}: ${p} does not exist`);
     allocators.push({ name, preload: p });
   }
-  if (allocators.length === 0) throw new UsageError(`no allocator available: ${missing.map((m) => `${m.name}: ${m.reason}`).join('; ')}`);
+  if (allocators.length === 0)
+    throw new UsageError(`no allocator available: ${missing.map((m) => `${m.name}: ${m.reason}`).join('; ')}`);
   return { allocators, missing };
 }
 

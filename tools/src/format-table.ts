@@ -37,7 +37,17 @@ export function runStatus(r: SummaryRow): string {
   return `${r.failures}/${r.runs} ${r.failureKinds.join('+').toUpperCase()}`;
 }
 
-export const SUMMARY_HEADER = ['workload', 'allocator', 'verdict', 'M ops/s (median)', 'CV', 'vs mimalloc [95% CI]', 'vs glibc [95% CI]', 'peak RSS MiB', 'runs'];
+export const SUMMARY_HEADER = [
+  'workload',
+  'allocator',
+  'verdict',
+  'M ops/s (median)',
+  'CV',
+  'vs mimalloc [95% CI]',
+  'vs glibc [95% CI]',
+  'peak RSS MiB',
+  'runs',
+];
 
 /** How to read the table (under it in summary.md, README and `hakmem table`). */
 export const SUMMARY_LEGEND =

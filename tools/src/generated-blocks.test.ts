@@ -14,7 +14,10 @@ import { repoRoot } from './paths.ts';
 
 const docs = [
   'README.md',
-  ...fs.readdirSync(path.join(repoRoot, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+  ...fs
+    .readdirSync(path.join(repoRoot, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
 ];
 
 describe('generated blocks', () => {
@@ -30,7 +33,9 @@ describe('generated blocks', () => {
   });
 
   it('refuses an unclosed block and a command other than table', () => {
-    expect(() => findGeneratedBlocks('<!-- generated: hakmem table x.json -->\nold\n')).toThrow(/no "<!-- end generated -->"/);
+    expect(() => findGeneratedBlocks('<!-- generated: hakmem table x.json -->\nold\n')).toThrow(
+      /no "<!-- end generated -->"/,
+    );
     expect(() => renderBlock(['bench', '--quick'], repoRoot)).toThrow(/only "hakmem table"/);
     expect(() => renderBlock(['table', '/etc/passwd'], repoRoot)).toThrow(/inside the repository/);
   });
@@ -44,10 +49,14 @@ describe('generated blocks', () => {
     const text = fs.readFileSync(path.join(repoRoot, file), 'utf8');
     for (const b of findGeneratedBlocks(text)) {
       const results = b.argv[1]!;
-      expect(results, `${file}: ${b.argv.join(' ')}`).toMatch(/^docs\/results\/\d{4}-\d{2}-\d{2}-[0-9a-f]{7,40}\.json$/);
+      expect(results, `${file}: ${b.argv.join(' ')}`).toMatch(
+        /^docs\/results\/\d{4}-\d{2}-\d{2}-[0-9a-f]{7,40}\.json$/,
+      );
       const tracked = await execa('git', ['ls-files', '--error-unmatch', results], { cwd: repoRoot, reject: false });
       expect(tracked.exitCode, `${results} is not committed`).toBe(0);
-      expect(b.body, `${file}: stale block "hakmem ${b.argv.join(' ')}"; run npx hakmem figures ${file}`).toBe(renderBlock(b.argv, repoRoot));
+      expect(b.body, `${file}: stale block "hakmem ${b.argv.join(' ')}"; run npx hakmem figures ${file}`).toBe(
+        renderBlock(b.argv, repoRoot),
+      );
     }
   });
 

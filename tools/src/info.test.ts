@@ -13,7 +13,8 @@ const generated = (mode: string, macro: string): string => {
   return new RegExp(`#define ${macro} "([^"]*)"`).exec(h)?.[1] ?? '';
 };
 const version = (pkg: string): string =>
-  (JSON.parse(fs.readFileSync(path.join(repoRoot, 'packages', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  (JSON.parse(fs.readFileSync(path.join(repoRoot, 'packages', pkg, 'package.json'), 'utf8')) as { version: string })
+    .version;
 const BOXES = ['box-front', 'box-superslab', 'box-remote', 'box-env'];
 let tmp: string;
 
@@ -61,9 +62,21 @@ describe('hakmem info reads the manifest from the file alone', () => {
       '#include <stdio.h>\n#include "hakmem.h"\nint main(void) { const hak_build_info_t *b = hak_build_info();\n' +
         'printf("%s %s %s %s %s %s %s\\n", b->mode, b->profile, b->config_hash, b->box_front, b->box_superslab, b->box_remote, b->box_env); return 0; }\n',
     );
-    for (const [name, so] of [['fast', 'hakmem-fast'], ['standard', 'hakmem']] as const) {
+    for (const [name, so] of [
+      ['fast', 'hakmem-fast'],
+      ['standard', 'hakmem'],
+    ] as const) {
       const exe = path.join(tmp, `bi-${name}`);
-      await execa('cc', ['-I', path.join(repoRoot, 'native', 'include'), src, '-o', exe, `-L${lib}`, `-l${so}`, `-Wl,-rpath,${lib}`]);
+      await execa('cc', [
+        '-I',
+        path.join(repoRoot, 'native', 'include'),
+        src,
+        '-o',
+        exe,
+        `-L${lib}`,
+        `-l${so}`,
+        `-Wl,-rpath,${lib}`,
+      ]);
       const { stdout } = await execa(exe, { env: { HAKMEM_PROFILE: '' } });
       const m = readLibraryInfo(path.join(lib, `lib${so}.so`)).manifest;
       expect(stdout.trim()).toBe([m.mode, m.profile, m.configHash, ...BOXES.map((b) => m.boxes[b])].join(' '));
@@ -76,9 +89,18 @@ describe('hakmem info reads the manifest from the file alone', () => {
     expect(human.stdout).toContain(`${so}: hakmem standard`);
     expect(human.stdout).toMatch(new RegExp(`@hakmem/box-front +${version('box-front').replace(/\./g, '\\.')}`));
     expect(human.stdout).toMatch(/config hash +[0-9a-f]{16}/);
-    const json = await execa('node', [path.join(repoRoot, 'tools', 'bin', 'hakmem.mjs'), 'info', '--json', path.join(lib, 'libhakmem-fast.a')]);
+    const json = await execa('node', [
+      path.join(repoRoot, 'tools', 'bin', 'hakmem.mjs'),
+      'info',
+      '--json',
+      path.join(lib, 'libhakmem-fast.a'),
+    ]);
     const parsed = JSON.parse(json.stdout) as { mode: string; member: string; boxes: Record<string, string> };
-    expect(parsed).toMatchObject({ mode: 'fast', member: 'manifest.o', boxes: { 'box-remote': version('box-remote') } });
+    expect(parsed).toMatchObject({
+      mode: 'fast',
+      member: 'manifest.o',
+      boxes: { 'box-remote': version('box-remote') },
+    });
   });
 
   it('a file without the section: one clear line, exit 1', async () => {
@@ -87,12 +109,16 @@ describe('hakmem info reads the manifest from the file alone', () => {
     await execa('cc', ['-shared', '-fPIC', path.join(tmp, 'plain.c'), '-o', obj]);
     const r = runInfo(obj);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`hakmem info: ${obj}: no hakmem manifest (no ${MANIFEST_SECTION} section): not a hakmem library, or one built before manifests\n`);
+    expect(r.stderr).toBe(
+      `hakmem info: ${obj}: no hakmem manifest (no ${MANIFEST_SECTION} section): not a hakmem library, or one built before manifests\n`,
+    );
     const text = path.join(tmp, 'notes.txt');
     fs.writeFileSync(text, 'hello\n');
     expect(runInfo(text).stderr.trim().split('\n')).toHaveLength(1);
     expect(runInfo(text).code).toBe(1);
-    const cli = await execa('node', [path.join(repoRoot, 'tools', 'bin', 'hakmem.mjs'), 'info', obj], { reject: false });
+    const cli = await execa('node', [path.join(repoRoot, 'tools', 'bin', 'hakmem.mjs'), 'info', obj], {
+      reject: false,
+    });
     expect(cli.exitCode).toBe(1);
     expect(cli.stdout).toBe('');
     expect(cli.stderr.trim().split('\n')).toHaveLength(1);
@@ -100,7 +126,10 @@ describe('hakmem info reads the manifest from the file alone', () => {
 
   it('reads ar archives with long member names and static archives without the section', async () => {
     const o = path.join(tmp, 'a_member_with_a_very_long_name.o');
-    fs.writeFileSync(path.join(tmp, 'm.c'), `__attribute__((section("${MANIFEST_SECTION}"), used)) static const char m[] = "hakmem-manifest=1\\nmode=test\\n";\n`);
+    fs.writeFileSync(
+      path.join(tmp, 'm.c'),
+      `__attribute__((section("${MANIFEST_SECTION}"), used)) static const char m[] = "hakmem-manifest=1\\nmode=test\\n";\n`,
+    );
     await execa('cc', ['-c', path.join(tmp, 'm.c'), '-o', o]);
     const a = path.join(tmp, 'libt.a');
     await execa('ar', ['rcs', a, path.join(tmp, 'plain.c'), o]);

@@ -39,7 +39,17 @@ export interface LibraryInfo {
 /** Parses the section's text (up to its first NUL). */
 export function parseManifest(text: string): Manifest {
   const body = text.split('\0')[0] ?? '';
-  const m: Manifest = { format: 0, mode: '', profile: '', configHash: '', boxes: {}, codegen: '', compiler: '', cflags: '', other: {} };
+  const m: Manifest = {
+    format: 0,
+    mode: '',
+    profile: '',
+    configHash: '',
+    boxes: {},
+    codegen: '',
+    compiler: '',
+    cflags: '',
+    other: {},
+  };
   for (const line of body.split('\n')) {
     if (!line) continue;
     const eq = line.indexOf('=');
@@ -74,7 +84,10 @@ export function readLibraryInfo(file: string): LibraryInfo {
     if (e instanceof ElfError) throw new InfoError(`${file}: no hakmem manifest: ${e.message}`);
     throw e;
   }
-  if (!found) throw new InfoError(`${file}: no hakmem manifest (no ${MANIFEST_SECTION} section): not a hakmem library, or one built before manifests`);
+  if (!found)
+    throw new InfoError(
+      `${file}: no hakmem manifest (no ${MANIFEST_SECTION} section): not a hakmem library, or one built before manifests`,
+    );
   const manifest = parseManifest(found.data.toString('utf8'));
   if (manifest.format < 1) throw new InfoError(`${file}: the ${MANIFEST_SECTION} section is not a hakmem manifest`);
   return found.member ? { file, member: found.member, manifest } : { file, manifest };

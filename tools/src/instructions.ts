@@ -26,13 +26,22 @@ async function callgrind(exe: string, args: string[], a: Allocator): Promise<{ i
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-cg-'));
   try {
     const env: Record<string, string | undefined> = { ...process.env, ...a.env, LD_PRELOAD: a.preload ?? undefined };
-    const r = await execa('valgrind', ['--tool=callgrind', `--callgrind-out-file=${path.join(dir, 'callgrind.out')}`, exe, ...args], {
-      env, extendEnv: false, reject: false, stdin: 'ignore',
-    });
+    const r = await execa(
+      'valgrind',
+      ['--tool=callgrind', `--callgrind-out-file=${path.join(dir, 'callgrind.out')}`, exe, ...args],
+      {
+        env,
+        extendEnv: false,
+        reject: false,
+        stdin: 'ignore',
+      },
+    );
     const ir = parseCollected(String(r.stderr));
     const res = parseResultLine(String(r.stdout), path.basename(exe));
     if (r.exitCode !== 0 || ir === null || !res) {
-      throw new Error(`callgrind ${path.basename(exe)} ${args.join(' ')} under ${a.name}: exit ${r.exitCode ?? r.signal}${ir === null ? ', no Collected line' : ''}${res ? '' : ', no result line'}`);
+      throw new Error(
+        `callgrind ${path.basename(exe)} ${args.join(' ')} under ${a.name}: exit ${r.exitCode ?? r.signal}${ir === null ? ', no Collected line' : ''}${res ? '' : ', no result line'}`,
+      );
     }
     return { ir, ops: res.ops };
   } finally {
@@ -57,10 +66,29 @@ export async function measureInstructions(o: {
         const r1 = await callgrind(exe, withArg(base, w.scale.key, n), a);
         const r2 = await callgrind(exe, withArg(base, w.scale.key, 2 * n), a);
         const perOp = marginalPerOp(r1.ir, r2.ir, r1.ops, r2.ops);
-        out.push({ workload: w.name, allocator: a.name, n, irAtN: r1.ir, irAt2N: r2.ir, opsAtN: r1.ops, opsAt2N: r2.ops, perOp });
+        out.push({
+          workload: w.name,
+          allocator: a.name,
+          n,
+          irAtN: r1.ir,
+          irAt2N: r2.ir,
+          opsAtN: r1.ops,
+          opsAt2N: r2.ops,
+          perOp,
+        });
         o.log?.(`  ${w.name} ${a.name}: ${perOp?.toFixed(1) ?? '?'} instructions/op`);
       } catch (e) {
-        out.push({ workload: w.name, allocator: a.name, n, irAtN: 0, irAt2N: 0, opsAtN: 0, opsAt2N: 0, perOp: null, error: (e as Error).message });
+        out.push({
+          workload: w.name,
+          allocator: a.name,
+          n,
+          irAtN: 0,
+          irAt2N: 0,
+          opsAtN: 0,
+          opsAt2N: 0,
+          perOp: null,
+          error: (e as Error).message,
+        });
         o.log?.(`  ${w.name} ${a.name}: FAILED ${(e as Error).message}`);
       }
     }

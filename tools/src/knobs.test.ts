@@ -8,18 +8,28 @@ describe('knob settings', () => {
       ['superslab.poolLimit', '4'],
     ]);
     expect(() => splitSettings('front.unifiedCache.capacity')).toThrow(/KNOB.PATH=VALUE/);
-    expect(nestedConfig([['front.unifiedCache.capacity', 64], ['front.gate.tinyMax', 512]])).toEqual({
+    expect(
+      nestedConfig([
+        ['front.unifiedCache.capacity', 64],
+        ['front.gate.tinyMax', 512],
+      ]),
+    ).toEqual({
       front: { unifiedCache: { capacity: 64 }, gate: { tinyMax: 512 } },
     });
   });
   it('merges a side over the project config', async () => {
-    expect(deepMerge({ profile: 'lean', front: { gate: { tinyMax: 512 } } }, { front: { unifiedCache: { capacity: 64 } } })).toEqual({
-      profile: 'lean', front: { gate: { tinyMax: 512 }, unifiedCache: { capacity: 64 } },
+    expect(
+      deepMerge({ profile: 'lean', front: { gate: { tinyMax: 512 } } }, { front: { unifiedCache: { capacity: 64 } } }),
+    ).toEqual({
+      profile: 'lean',
+      front: { gate: { tinyMax: 512 }, unifiedCache: { capacity: 64 } },
     });
     const base = await projectConfig();
     const { config } = await resolveSide('--a', 'front.gate.midClassesPerDoubling=2', base);
     expect(config).toEqual(deepMerge(base, { front: { gate: { midClassesPerDoubling: 2 } } }));
-    await expect(resolveSide('--a', 'front.unifiedCache.refillBatch=64', { front: { unifiedCache: { capacity: 32 } } })).rejects.toThrow(/refillBatch/);
+    await expect(
+      resolveSide('--a', 'front.unifiedCache.refillBatch=64', { front: { unifiedCache: { capacity: 32 } } }),
+    ).rejects.toThrow(/refillBatch/);
   });
   it('coerces values by kind', () => {
     expect(coerceValue({ kind: 'bytes', default: 0, min: 0, max: 1, scope: 'env' }, '64KiB')).toBe(65536);
@@ -41,7 +51,9 @@ describe('knob settings', () => {
     expect(config).toEqual({ front: { gate: { midClassesPerDoubling: 2 } } });
   });
   it("refuses bad paths, values and ranges with codegen's messages", async () => {
-    await expect(resolveSide('--a', 'front.unifiedCache.capacty=64')).rejects.toThrow(/unknown key front\.unifiedCache\.capacty/);
+    await expect(resolveSide('--a', 'front.unifiedCache.capacty=64')).rejects.toThrow(
+      /unknown key front\.unifiedCache\.capacty/,
+    );
     await expect(resolveSide('--a', 'front.unifiedCache.capacity=lots')).rejects.toThrow(/expected an integer/);
     await expect(resolveSide('--a', 'front.unifiedCache.capacity=0')).rejects.toThrow(/must be in \[1, 65535\]/);
     await expect(resolveSide('--a', 'front.unifiedCache.capacity=16')).rejects.toThrow(/refillBatch/);

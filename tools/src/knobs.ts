@@ -5,7 +5,15 @@
  */
 import type { AnyKnobValue, Knob } from '@hakmem/box-kit';
 import { pathToFileURL } from 'node:url';
-import { envName, knobIndex, loadBoxes, parseConfig, resolveConfigFile, validate, type Declarations } from '@hakmem/codegen';
+import {
+  envName,
+  knobIndex,
+  loadBoxes,
+  parseConfig,
+  resolveConfigFile,
+  validate,
+  type Declarations,
+} from '@hakmem/codegen';
 
 export class KnobError extends Error {
   override name = 'KnobError';
@@ -27,7 +35,15 @@ export function declarations(): Promise<Declarations> {
   return declsCache;
 }
 
-const BYTE_SUFFIX: Record<string, number> = { '': 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
+const BYTE_SUFFIX: Record<string, number> = {
+  '': 1,
+  k: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
+};
 
 /** Turns the text after `=` into the knob's value type; anything unparsable is left as text for codegen to refuse. */
 export function coerceValue(knob: Knob | undefined, text: string): unknown {
@@ -80,7 +96,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** `over` merged into `base` (objects recursively; everything else replaced). */
 export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  for (const [k, v] of Object.entries(over))
+    out[k] = isObject(v) && isObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
   return out;
 }
 
@@ -116,11 +133,15 @@ export async function resolveSide(
     validate(decls, parseConfig(config, decls, label));
   } catch (e) {
     const problems = (e as { problems?: readonly string[] }).problems;
-    throw new KnobError(problems ? problems.map((p) => (p.startsWith(label) ? p : `${label}: ${p}`)).join('\n') : (e as Error).message);
+    throw new KnobError(
+      problems ? problems.map((p) => (p.startsWith(label) ? p : `${label}: ${p}`)).join('\n') : (e as Error).message,
+    );
   }
   const settings = pairs.map(([p, value]) => {
     const knob = index.get(p)!;
-    const owner = decls.boxes.find(({ box }) => p.startsWith(`${box.configPath}.`) && p.slice(box.configPath.length + 1) in box.knobs)!;
+    const owner = decls.boxes.find(
+      ({ box }) => p.startsWith(`${box.configPath}.`) && p.slice(box.configPath.length + 1) in box.knobs,
+    )!;
     const key = p.slice(owner.box.configPath.length + 1);
     return {
       path: p,

@@ -13,7 +13,7 @@ const REPORT =
   '"boxes":{"unified-cache":{"refills":1,"flushes":0}}}';
 
 describe('parseObserveReport', () => {
-  it('finds the report line among the program\'s own stderr', () => {
+  it("finds the report line among the program's own stderr", () => {
     const r = parseObserveReport(`warning: something\n${REPORT}\nmore noise\n`);
     expect(r?.classes).toEqual([{ class: 3, size: 64, hits: 999, misses: 1, hit_rate: 0.999 }]);
     expect(r?.boxes['unified-cache']?.refills).toBe(1);
@@ -42,7 +42,11 @@ describe('measureObserveStats', () => {
       if (!fs.existsSync(f)) throw new Error(`missing ${f}: run npm run build first`);
     }
     const [ok] = await measureObserveStats({
-      binDir: defaultBinDir, libDir: defaultLibDir, workloads: [workloadSpec('tiny_hot')], quick: true, timeoutSeconds: 60,
+      binDir: defaultBinDir,
+      libDir: defaultLibDir,
+      workloads: [workloadSpec('tiny_hot')],
+      quick: true,
+      timeoutSeconds: 60,
     });
     expect(ok!.error).toBeUndefined();
     expect(ok!.argv).toEqual(['iters=1000000']);
@@ -54,7 +58,11 @@ describe('measureObserveStats', () => {
     try {
       fs.writeFileSync(path.join(dir, 'tiny_hot'), '#!/bin/sh\necho broken >&2\nexit 3\n', { mode: 0o755 });
       const [bad] = await measureObserveStats({
-        binDir: dir, libDir: defaultLibDir, workloads: [workloadSpec('tiny_hot')], quick: true, timeoutSeconds: 60,
+        binDir: dir,
+        libDir: defaultLibDir,
+        workloads: [workloadSpec('tiny_hot')],
+        quick: true,
+        timeoutSeconds: 60,
       });
       expect(bad).toMatchObject({ workload: 'tiny_hot', report: null, error: 'exit 3' });
     } finally {

@@ -30,7 +30,8 @@ export function parseObserveReport(stderr: string): ObserveReport | null {
   }
   const r = j as Partial<ObserveReport>;
   const isObject = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
-  if (typeof r.hakmem_stats !== 'number' || !Array.isArray(r.classes) || !isObject(r.totals) || !isObject(r.boxes)) return null;
+  if (typeof r.hakmem_stats !== 'number' || !Array.isArray(r.classes) || !isObject(r.totals) || !isObject(r.boxes))
+    return null;
   return r as ObserveReport;
 }
 
@@ -55,11 +56,20 @@ export async function measureObserveStats(o: {
     const report = parseObserveReport(String(r.stderr ?? ''));
     const result = parseResultLine(String(r.stdout ?? ''), w.name);
     const error =
-      r.exitCode !== 0 ? `exit ${r.exitCode ?? r.signal}${r.timedOut ? ' (timeout)' : ''}`
-        : !result ? 'no result line'
-          : !report ? 'no HAKMEM_STATS=json report on stderr'
+      r.exitCode !== 0
+        ? `exit ${r.exitCode ?? r.signal}${r.timedOut ? ' (timeout)' : ''}`
+        : !result
+          ? 'no result line'
+          : !report
+            ? 'no HAKMEM_STATS=json report on stderr'
             : undefined;
-    out.push({ workload: w.name, library, argv: [...argv], report: error ? null : report, ...(error ? { error } : {}) });
+    out.push({
+      workload: w.name,
+      library,
+      argv: [...argv],
+      report: error ? null : report,
+      ...(error ? { error } : {}),
+    });
     o.log?.(`  ${w.name}: ${error ? `FAILED ${error}` : summaryLine(report!)}`);
   }
   return out;
@@ -82,5 +92,9 @@ export function observeStatsTable(stats: readonly ObserveStats[]): string {
     const t = s.report.totals;
     return `| ${s.workload} | ${s.report.classes.length} | ${t.hits ?? 0} | ${t.misses ?? 0} | ${rate(t.hits, t.misses)} |`;
   });
-  return ['| workload | size classes in use | cache hits | cache misses | hit rate |', '| :-- | --: | --: | --: | --: |', ...rows].join('\n');
+  return [
+    '| workload | size classes in use | cache hits | cache misses | hit rate |',
+    '| :-- | --: | --: | --: | --: |',
+    ...rows,
+  ].join('\n');
 }

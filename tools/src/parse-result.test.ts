@@ -4,7 +4,9 @@ import { classifyRun, describeFailure, parseChildReport } from './parse-result.t
 
 describe('child report and classification', () => {
   it('parses an hk-run report', () => {
-    const r = parseChildReport('status=exited code=0 signal=0 wall_s=0.055706 maxrss_kb=1916 utime_s=0.05 stime_s=0.0\n');
+    const r = parseChildReport(
+      'status=exited code=0 signal=0 wall_s=0.055706 maxrss_kb=1916 utime_s=0.05 stime_s=0.0\n',
+    );
     expect(r).toMatchObject({ how: 'exited', code: 0, wallSeconds: 0.055706, maxRssKb: 1916 });
     expect(parseChildReport('')).toBeNull();
     expect(parseChildReport('status=weird code=0')).toBeNull();

@@ -14,7 +14,15 @@ export function parseChildReport(text: string): ChildReport | null {
   const nums = ['code', 'signal', 'wall_s', 'maxrss_kb', 'utime_s', 'stime_s'].map((k) => finiteNumber(kv[k]));
   if (nums.some((x) => x === null)) return null;
   const [code, signal, wall, rss, ut, st] = nums as number[];
-  return { how, code: code!, signal: signal!, wallSeconds: wall!, maxRssKb: rss!, userSeconds: ut!, systemSeconds: st! };
+  return {
+    how,
+    code: code!,
+    signal: signal!,
+    wallSeconds: wall!,
+    maxRssKb: rss!,
+    userSeconds: ut!,
+    systemSeconds: st!,
+  };
 }
 
 /** How a run ended, from the child report and whether a result line was found. */
@@ -27,7 +35,14 @@ export function classifyRun(report: ChildReport | null, result: ResultLine | nul
 }
 
 const SIGNAL_NAMES: Record<number, string> = {
-  4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 15: 'SIGTERM',
+  4: 'SIGILL',
+  6: 'SIGABRT',
+  7: 'SIGBUS',
+  8: 'SIGFPE',
+  9: 'SIGKILL',
+  11: 'SIGSEGV',
+  13: 'SIGPIPE',
+  15: 'SIGTERM',
 };
 
 /** A short human label for a run that was not ok, e.g. "crashed (SIGSEGV)". */

@@ -50,5 +50,8 @@ export function isThreadedWorkload(name: string): boolean {
 export function describeRounds(workloads: readonly { name: string; rounds: number }[]): string {
   const by = new Map<number, string[]>();
   for (const w of workloads) by.set(w.rounds, [...(by.get(w.rounds) ?? []), w.name]);
-  return [...by].sort(([a], [b]) => a - b).map(([n, ws]) => `${n} round${n === 1 ? '' : 's'}: ${ws.join(', ')}`).join('; ');
+  return [...by]
+    .sort(([a], [b]) => a - b)
+    .map(([n, ws]) => `${n} round${n === 1 ? '' : 's'}: ${ws.join(', ')}`)
+    .join('; ');
 }

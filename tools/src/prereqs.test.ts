@@ -9,15 +9,37 @@ const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
 const checkScript = (env: Record<string, string>) => {
   const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
   delete childEnv.HAKMEM_CHROMIUM;
-  return execa(tsx, ['tools/src/check-prereqs.ts'], { cwd: repoRoot, env: childEnv, extendEnv: false, reject: false, timeout: 10_000 });
+  return execa(tsx, ['tools/src/check-prereqs.ts'], {
+    cwd: repoRoot,
+    env: childEnv,
+    extendEnv: false,
+    reject: false,
+    timeout: 10_000,
+  });
 };
 
 describe('prerequisites table', () => {
   it('names every package the project needs once, each with a probe and a reason', () => {
     const pkgs = PREREQS.map((p) => p.pkg);
     expect(new Set(pkgs).size).toBe(pkgs.length);
-    for (const want of ['gcc', 'g++', 'make', 'binutils', 'valgrind', 'strace', 'git', 'python3', 'gzip', 'chromium',
-      'libmimalloc2.0', 'libjemalloc2', 'libtcmalloc-minimal4', 'clang', 'clang-format', 'libclang-rt-14-dev']) {
+    for (const want of [
+      'gcc',
+      'g++',
+      'make',
+      'binutils',
+      'valgrind',
+      'strace',
+      'git',
+      'python3',
+      'gzip',
+      'chromium',
+      'libmimalloc2.0',
+      'libjemalloc2',
+      'libtcmalloc-minimal4',
+      'clang',
+      'clang-format',
+      'libclang-rt-14-dev',
+    ]) {
       expect(pkgs).toContain(want);
     }
     for (const p of PREREQS) {

@@ -24,21 +24,37 @@ export interface Prereq {
   why: string;
 }
 
-const peer = (name: string, why: string): Prereq => ({ pkg: PEERS[name]!.pkg, probes: [{ lib: PEERS[name]!.file }], why });
+const peer = (name: string, why: string): Prereq => ({
+  pkg: PEERS[name]!.pkg,
+  probes: [{ lib: PEERS[name]!.file }],
+  why,
+});
 
 export const PREREQS: readonly Prereq[] = [
   { pkg: 'gcc', probes: [{ cmd: 'gcc' }, { cmd: 'cc' }], why: 'builds native/ (the Makefile and the tests call cc)' },
   { pkg: 'g++', probes: [{ cmd: 'g++' }, { cmd: 'c++' }], why: 'builds the C++ operator new/delete tests' },
   { pkg: 'make', probes: [{ cmd: 'make' }], why: 'runs native/Makefile' },
-  { pkg: 'pkg-config', probes: [{ cmd: 'pkg-config' }], why: 'the install test builds a program with pkg-config --cflags --libs hakmem' },
+  {
+    pkg: 'pkg-config',
+    probes: [{ cmd: 'pkg-config' }],
+    why: 'the install test builds a program with pkg-config --cflags --libs hakmem',
+  },
   { pkg: 'binutils', probes: [{ cmd: 'nm' }], why: 'the linker and assembler; nm checks exported symbols' },
   { pkg: 'valgrind', probes: [{ cmd: 'valgrind' }], why: 'callgrind instruction counts (bench --instructions)' },
   { pkg: 'strace', probes: [{ cmd: 'strace' }], why: 'the syscall budget tests and bench --syscalls' },
   { pkg: 'git', probes: [{ cmd: 'git' }], why: 'a real program under LD_PRELOAD; the commit in run context' },
   { pkg: 'python3', probes: [{ cmd: 'python3' }], why: 'a real program under LD_PRELOAD' },
   { pkg: 'gzip', probes: [{ cmd: 'gzip' }], why: 'a real program under LD_PRELOAD' },
-  { pkg: 'coreutils', probes: [{ cmd: 'sort' }, { cmd: 'sha256sum' }], why: 'sort and sha256sum in the real-program tests' },
-  { pkg: 'chromium', probes: [{ file: process.env.HAKMEM_CHROMIUM ?? '/usr/bin/chromium' }], why: 'renders the HTML report in the end-to-end test' },
+  {
+    pkg: 'coreutils',
+    probes: [{ cmd: 'sort' }, { cmd: 'sha256sum' }],
+    why: 'sort and sha256sum in the real-program tests',
+  },
+  {
+    pkg: 'chromium',
+    probes: [{ file: process.env.HAKMEM_CHROMIUM ?? '/usr/bin/chromium' }],
+    why: 'renders the HTML report in the end-to-end test',
+  },
   peer('mimalloc', 'peer allocator in the benchmark (the ratio baseline)'),
   peer('jemalloc', 'peer allocator in the benchmark'),
   peer('tcmalloc', 'peer allocator in the benchmark'),
@@ -61,7 +77,11 @@ export interface ProbeEnv {
   libDirs: string[];
 }
 
-const MULTIARCH: Record<string, string> = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu', ia32: 'i386-linux-gnu' };
+const MULTIARCH: Record<string, string> = {
+  x64: 'x86_64-linux-gnu',
+  arm64: 'aarch64-linux-gnu',
+  ia32: 'i386-linux-gnu',
+};
 
 /**
  * The real machine, with two overrides for tests: HAKMEM_PREREQ_PATH replaces PATH for command
@@ -92,7 +112,12 @@ function globExists(pattern: string): boolean {
     if (i === parts.length) return fs.existsSync(dir);
     const part = parts[i]!;
     if (!part.includes('*')) return walk(path.join(dir, part), i + 1);
-    const re = new RegExp(`^${part.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    const re = new RegExp(
+      `^${part
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
     let names: string[];
     try {
       names = fs.readdirSync(dir);

@@ -18,8 +18,18 @@ describe('progress', () => {
     const p = createProgress({ tty: false, stream: stream as unknown as NodeJS.WriteStream });
     const ev = { index: 1, total: 2, workload: 'tiny_hot', allocator: 'glibc', round: 1, rounds: 1 };
     const ok: RunRecord = {
-      workload: 'tiny_hot', allocator: 'glibc', round: 1, order: 0, argv: [], status: 'ok', exitCode: 0, signal: null,
-      wallSeconds: 1, maxRssKb: 1, result: { name: 'tiny_hot', ops: 1, seconds: 1, mops: 12.345, extra: {} }, stderrTail: '',
+      workload: 'tiny_hot',
+      allocator: 'glibc',
+      round: 1,
+      order: 0,
+      argv: [],
+      status: 'ok',
+      exitCode: 0,
+      signal: null,
+      wallSeconds: 1,
+      maxRssKb: 1,
+      result: { name: 'tiny_hot', ops: 1, seconds: 1, mops: 12.345, extra: {} },
+      stderrTail: '',
     };
     p.start(ev);
     p.done(ev, ok);

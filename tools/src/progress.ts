@@ -15,7 +15,9 @@ export function formatDuration(seconds: number): string {
   const s = Math.round(seconds);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  return m < 60
+    ? `${m}m${String(s % 60).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 /** ETA from the mean time per finished run. */
@@ -24,7 +26,9 @@ export function eta(elapsedSeconds: number, finished: number, total: number): nu
 }
 
 function outcome(r: RunRecord): string {
-  return r.status === 'ok' ? `${r.result!.mops.toFixed(2)} M ops/s` : describeFailure(r.status, r.exitCode, r.signal).toUpperCase();
+  return r.status === 'ok'
+    ? `${r.result!.mops.toFixed(2)} M ops/s`
+    : describeFailure(r.status, r.exitCode, r.signal).toUpperCase();
 }
 
 export function createProgress(opts: { tty?: boolean; stream?: NodeJS.WriteStream } = {}): Progress {
@@ -47,7 +51,8 @@ export function createProgress(opts: { tty?: boolean; stream?: NodeJS.WriteStrea
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: '{bar} {value}/{total} | {workload} {allocator} round {round} | {last} | elapsed {elapsedText} eta {etaText}',
+      format:
+        '{bar} {value}/{total} | {workload} {allocator} round {round} | {last} | elapsed {elapsedText} eta {etaText}',
       hideCursor: true,
       clearOnComplete: false,
       etaBuffer: 50,

@@ -13,7 +13,10 @@ import { isThreadedWorkload } from './plan-rounds.ts';
 /** A results file that cannot be used; `exitCode` 2 when the path is wrong, 1 when the content is. */
 export class ResultsFileError extends Error {
   override name = 'ResultsFileError';
-  constructor(message: string, readonly exitCode: 1 | 2) {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2,
+  ) {
     super(message);
   }
 }
@@ -26,7 +29,12 @@ export function upgradeV1(v1: BenchResultsV1): BenchResults {
     ...v1,
     schema: BENCH_SCHEMA,
     config: { ...v1.config, mtRounds: rounds, workloads },
-    summary: summarize(v1.runs, workloads.map((w) => w.name), v1.config.allocators.map((a) => a.name), rounds),
+    summary: summarize(
+      v1.runs,
+      workloads.map((w) => w.name),
+      v1.config.allocators.map((a) => a.name),
+      rounds,
+    ),
   };
 }
 

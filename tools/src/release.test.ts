@@ -16,9 +16,20 @@ import { repoRoot } from './paths.ts';
 const skip = process.env.HAKMEM_SKIP_RELEASE_TEST === '1';
 let tmp: string;
 let clone: string;
-const pkgVersion = (dir: string): string => (JSON.parse(fs.readFileSync(path.join(clone, dir, 'package.json'), 'utf8')) as { version: string }).version;
+const pkgVersion = (dir: string): string =>
+  (JSON.parse(fs.readFileSync(path.join(clone, dir, 'package.json'), 'utf8')) as { version: string }).version;
 const git = (...args: string[]): string =>
-  execFileSync('git', args, { cwd: clone, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+  execFileSync('git', args, {
+    cwd: clone,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@t',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@t',
+    },
+  }).trim();
 let before: Record<string, string>;
 let log = '';
 let unlock: (() => void) | undefined;
@@ -36,16 +47,32 @@ describe.skipIf(skip)('npm run release (dry run) in a temporary clone', () => {
     fs.mkdirSync(nm);
     for (const e of fs.readdirSync(path.join(repoRoot, 'node_modules'))) {
       const src = path.join(repoRoot, 'node_modules', e);
-      if (e === '@hakmem' || e === '.bin') fs.cpSync(src, path.join(nm, e), { recursive: true, verbatimSymlinks: true });
+      if (e === '@hakmem' || e === '.bin')
+        fs.cpSync(src, path.join(nm, e), { recursive: true, verbatimSymlinks: true });
       else fs.symlinkSync(src, path.join(nm, e));
     }
-    expect(fs.realpathSync(path.join(nm, '@hakmem', 'codegen'))).toBe(path.join(fs.realpathSync(clone), 'packages', 'codegen'));
+    expect(fs.realpathSync(path.join(nm, '@hakmem', 'codegen'))).toBe(
+      path.join(fs.realpathSync(clone), 'packages', 'codegen'),
+    );
     // a clean slate: the pending changesets of the checkout are released elsewhere
-    for (const f of fs.readdirSync(path.join(clone, '.changeset'))) if (f.endsWith('.md') && f !== 'README.md') git('rm', '-q', `.changeset/${f}`);
+    for (const f of fs.readdirSync(path.join(clone, '.changeset')))
+      if (f.endsWith('.md') && f !== 'README.md') git('rm', '-q', `.changeset/${f}`);
     git('commit', '-q', '--allow-empty', '-m', 'test: no pending changesets');
-    before = Object.fromEntries(['box-front', 'box-superslab', 'box-remote', 'box-env', 'box-kit', 'codegen'].map((p) => [p, pkgVersion(`packages/${p}`)]));
-    fs.writeFileSync(path.join(clone, '.changeset', 'ss-test.md'), '---\n"@hakmem/box-superslab": patch\n---\n\nReleased by the release test.\n');
-    const r = await execa(path.join(nm, '.bin', 'tsx'), ['tools/src/release.ts', '--skip-tests'], { cwd: clone, reject: false, all: true });
+    before = Object.fromEntries(
+      ['box-front', 'box-superslab', 'box-remote', 'box-env', 'box-kit', 'codegen'].map((p) => [
+        p,
+        pkgVersion(`packages/${p}`),
+      ]),
+    );
+    fs.writeFileSync(
+      path.join(clone, '.changeset', 'ss-test.md'),
+      '---\n"@hakmem/box-superslab": patch\n---\n\nReleased by the release test.\n',
+    );
+    const r = await execa(path.join(nm, '.bin', 'tsx'), ['tools/src/release.ts', '--skip-tests'], {
+      cwd: clone,
+      reject: false,
+      all: true,
+    });
     log = r.all ?? '';
     expect(r.exitCode, log).toBe(0);
   }, 1_800_000);
@@ -65,9 +92,13 @@ describe.skipIf(skip)('npm run release (dry run) in a temporary clone', () => {
       expect(git('status', '--porcelain', `packages/${p}/CHANGELOG.md`), p).toBe('');
     }
     expect(fs.existsSync(path.join(clone, '.changeset', 'ss-test.md'))).toBe(false);
-    const decl = JSON.parse(fs.readFileSync(path.join(clone, 'packages/box-superslab/declaration.json'), 'utf8')) as { version: string };
+    const decl = JSON.parse(fs.readFileSync(path.join(clone, 'packages/box-superslab/declaration.json'), 'utf8')) as {
+      version: string;
+    };
     expect(decl.version).toBe(pkgVersion('packages/box-superslab'));
-    const lock = JSON.parse(fs.readFileSync(path.join(clone, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+    const lock = JSON.parse(fs.readFileSync(path.join(clone, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version?: string }>;
+    };
     expect(lock.packages['packages/box-superslab']?.version).toBe(pkgVersion('packages/box-superslab'));
   });
 
@@ -76,7 +107,11 @@ describe.skipIf(skip)('npm run release (dry run) in a temporary clone', () => {
     for (const lib of ['libhakmem.so', 'libhakmem-fast.so', 'libhakmem-observe.so', 'libhakmem.a']) {
       expect(readLibraryInfo(path.join(clone, 'dist/native/lib', lib)).manifest.boxes['box-superslab'], lib).toBe(v);
     }
-    const r = await execa('node', [path.join(clone, 'tools/bin/hakmem.mjs'), 'info', path.join(clone, 'dist/native/lib/libhakmem-fast.so')]);
+    const r = await execa('node', [
+      path.join(clone, 'tools/bin/hakmem.mjs'),
+      'info',
+      path.join(clone, 'dist/native/lib/libhakmem-fast.so'),
+    ]);
     expect(r.stdout).toMatch(new RegExp(`@hakmem/box-superslab +${v.replace(/\./g, '\\.')}\\n`));
   });
 
@@ -92,14 +127,26 @@ describe.skipIf(skip)('npm run release (dry run) in a temporary clone', () => {
     const x = path.join(tmp, 'x');
     fs.mkdirSync(x);
     await execa('tar', ['-xzf', path.join(out, `${name}.tar.gz`), '-C', x]);
-    for (const f of ['lib/libhakmem.so', 'lib/libhakmem-fast.a', 'include/hakmem.h', 'lib/pkgconfig/hakmem.pc', 'share/hakmem/manifest.json', 'share/doc/hakmem/box-superslab/CHANGELOG.md']) {
+    for (const f of [
+      'lib/libhakmem.so',
+      'lib/libhakmem-fast.a',
+      'include/hakmem.h',
+      'lib/pkgconfig/hakmem.pc',
+      'share/hakmem/manifest.json',
+      'share/doc/hakmem/box-superslab/CHANGELOG.md',
+    ]) {
       expect(fs.existsSync(path.join(x, name, f)), f).toBe(true);
     }
-    expect(readLibraryInfo(path.join(x, name, 'lib/libhakmem.so')).manifest.boxes['box-superslab']).toBe(pkgVersion('packages/box-superslab'));
+    expect(readLibraryInfo(path.join(x, name, 'lib/libhakmem.so')).manifest.boxes['box-superslab']).toBe(
+      pkgVersion('packages/box-superslab'),
+    );
   });
 
   it('after the release, check-changesets passes in the clone', async () => {
-    const r = await execa(path.join(clone, 'node_modules/.bin/tsx'), ['tools/src/check-changesets.ts'], { cwd: clone, reject: false });
+    const r = await execa(path.join(clone, 'node_modules/.bin/tsx'), ['tools/src/check-changesets.ts'], {
+      cwd: clone,
+      reject: false,
+    });
     expect(r.exitCode, r.stderr).toBe(0);
   });
 });

@@ -51,7 +51,7 @@ export function bumpVersion(v: string, type: PlannedRelease['type']): string {
   return v;
 }
 
-const arch = (): string => ({ x64: 'x86_64', arm64: 'aarch64' } as Record<string, string>)[os.arch()] ?? os.arch();
+const arch = (): string => (({ x64: 'x86_64', arm64: 'aarch64' }) as Record<string, string>)[os.arch()] ?? os.arch();
 
 export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
   const { root } = opts;
@@ -81,7 +81,14 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
   const version = nativePkg.version;
   log(`release: hakmem ${version}`);
   // package-lock.json records the workspace versions: without this, npm ci refuses the release commit
-  await run('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline']);
+  await run('npm', [
+    'install',
+    '--package-lock-only',
+    '--ignore-scripts',
+    '--no-audit',
+    '--no-fund',
+    '--prefer-offline',
+  ]);
 
   // 3. headers with the new versions; the released declarations
   await run(bin('tsx'), [path.join(root, 'packages', 'codegen', 'src', 'cli.ts')]);
@@ -104,7 +111,17 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
     const name = `hakmem-${version}-linux-${arch()}`;
     await run('make', ['-s', '-C', path.join(root, 'native'), 'install', 'PREFIX=/usr/local', `DESTDIR=${stage}`]);
     fs.renameSync(path.join(stage, 'usr', 'local'), path.join(stage, name));
-    await run('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-C', stage, '-czf', path.join(outDir, `${name}.tar.gz`), name]);
+    await run('tar', [
+      '--sort=name',
+      '--owner=0',
+      '--group=0',
+      '--numeric-owner',
+      '-C',
+      stage,
+      '-czf',
+      path.join(outDir, `${name}.tar.gz`),
+      name,
+    ]);
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
   }
@@ -112,23 +129,41 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
   const locationOf = new Map(
     workspaces
       .filter((w) => fs.existsSync(path.join(root, w, 'package.json')))
-      .map((w) => [(JSON.parse(fs.readFileSync(path.join(root, w, 'package.json'), 'utf8')) as { name: string }).name, w]),
+      .map((w) => [
+        (JSON.parse(fs.readFileSync(path.join(root, w, 'package.json'), 'utf8')) as { name: string }).name,
+        w,
+      ]),
   );
   for (const r of releases) {
     const location = locationOf.get(r.name);
     if (!location) throw new Error(`${r.name}: not a workspace package`);
     await run('npm', ['pack', '--silent', '--pack-destination', outDir, `./${location}`]);
   }
-  const files = fs.readdirSync(outDir).filter((f) => f.endsWith('.tgz') || f.endsWith('.tar.gz')).sort();
-  const sums = files.map((f) => `${createHash('sha256').update(fs.readFileSync(path.join(outDir, f))).digest('hex')}  ${f}\n`).join('');
+  const files = fs
+    .readdirSync(outDir)
+    .filter((f) => f.endsWith('.tgz') || f.endsWith('.tar.gz'))
+    .sort();
+  const sums = files
+    .map(
+      (f) =>
+        `${createHash('sha256')
+          .update(fs.readFileSync(path.join(outDir, f)))
+          .digest('hex')}  ${f}\n`,
+    )
+    .join('');
   fs.writeFileSync(path.join(outDir, 'SHA256SUMS'), sums);
   log(`release: dist/release: ${[...files, 'SHA256SUMS'].join(', ')}`);
-  log('release: versions, changelogs, headers and declaration.json are changed in the working tree: review, then commit ("release: …"); nothing was published');
+  log(
+    'release: versions, changelogs, headers and declaration.json are changed in the working tree: review, then commit ("release: …"); nothing was published',
+  );
   return { version, releases, outDir, files: [...files, 'SHA256SUMS'] };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { 'skip-tests': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { 'skip-tests': { type: 'boolean', default: false } },
+  });
   const { repoRoot } = await import('./paths.ts');
   try {
     await release({ root: repoRoot, skipTests: values['skip-tests'] });

@@ -42,7 +42,8 @@ export interface ReportInput {
 function contextRows(ctx: Record<string, unknown>, prefix = ''): [string, string][] {
   const out: [string, string][] = [];
   for (const [k, v] of Object.entries(ctx)) {
-    if (v && typeof v === 'object' && !Array.isArray(v)) out.push(...contextRows(v as Record<string, unknown>, `${prefix}${k}.`));
+    if (v && typeof v === 'object' && !Array.isArray(v))
+      out.push(...contextRows(v as Record<string, unknown>, `${prefix}${k}.`));
     else out.push([`${prefix}${k}`, Array.isArray(v) ? v.join(', ') : String(v)]);
   }
   return out;
@@ -155,11 +156,21 @@ export function failureList(runs: readonly RunRecord[]): { label: string; detail
 
 /** A plain HTML table from a markdown-table string (for the small count tables). */
 export function mdTableToHtml(md: string): string {
-  const lines = md.trim().split('\n').filter((l, i) => i !== 1);
+  const lines = md
+    .trim()
+    .split('\n')
+    .filter((l, i) => i !== 1);
   const cells = (l: string) => l.replace(/^\|\s*|\s*\|$/g, '').split(/\s*\|\s*/);
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const [head, ...body] = lines;
-  return `<table><thead><tr>${cells(head ?? '').map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${body
-    .map((l) => `<tr>${cells(l).map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
+  return `<table><thead><tr>${cells(head ?? '')
+    .map((c) => `<th>${esc(c)}</th>`)
+    .join('')}</tr></thead><tbody>${body
+    .map(
+      (l) =>
+        `<tr>${cells(l)
+          .map((c) => `<td>${esc(c)}</td>`)
+          .join('')}</tr>`,
+    )
     .join('')}</tbody></table>`;
 }

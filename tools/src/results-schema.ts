@@ -12,7 +12,20 @@ const str = { type: 'string' };
 
 const runSchema = {
   type: 'object',
-  required: ['workload', 'allocator', 'round', 'order', 'argv', 'status', 'exitCode', 'signal', 'wallSeconds', 'maxRssKb', 'result', 'stderrTail'],
+  required: [
+    'workload',
+    'allocator',
+    'round',
+    'order',
+    'argv',
+    'status',
+    'exitCode',
+    'signal',
+    'wallSeconds',
+    'maxRssKb',
+    'result',
+    'stderrTail',
+  ],
   properties: {
     workload: str,
     allocator: str,
@@ -30,7 +43,13 @@ const runSchema = {
         {
           type: 'object',
           required: ['name', 'ops', 'seconds', 'mops', 'extra'],
-          properties: { name: str, ops: num, seconds: num, mops: num, extra: { type: 'object', additionalProperties: str } },
+          properties: {
+            name: str,
+            ops: num,
+            seconds: num,
+            mops: num,
+            extra: { type: 'object', additionalProperties: str },
+          },
         },
       ],
     },
@@ -40,11 +59,31 @@ const runSchema = {
 
 const summaryV1 = {
   type: 'object',
-  required: ['workload', 'allocator', 'runs', 'failures', 'failureKinds', 'medianMops', 'cv', 'ratioToMimalloc', 'ratioToGlibc', 'medianMaxRssKb', 'best'],
+  required: [
+    'workload',
+    'allocator',
+    'runs',
+    'failures',
+    'failureKinds',
+    'medianMops',
+    'cv',
+    'ratioToMimalloc',
+    'ratioToGlibc',
+    'medianMaxRssKb',
+    'best',
+  ],
   properties: {
-    workload: str, allocator: str, runs: { type: 'integer' }, failures: { type: 'integer' },
+    workload: str,
+    allocator: str,
+    runs: { type: 'integer' },
+    failures: { type: 'integer' },
     failureKinds: { type: 'array', items: str },
-    medianMops: nnum, cv: nnum, ratioToMimalloc: nnum, ratioToGlibc: nnum, medianMaxRssKb: nnum, best: { type: 'boolean' },
+    medianMops: nnum,
+    cv: nnum,
+    ratioToMimalloc: nnum,
+    ratioToGlibc: nnum,
+    medianMaxRssKb: nnum,
+    best: { type: 'boolean' },
   },
 };
 
@@ -62,13 +101,21 @@ const summaryV2 = {
     vsRunnerUp: {
       oneOf: [
         { type: 'null' },
-        { type: 'object', required: ['allocator', 'ratio', 'ci', 'n'], properties: { allocator: str, ratio: nnum, ci, n: { type: 'integer', minimum: 0 } } },
+        {
+          type: 'object',
+          required: ['allocator', 'ratio', 'ci', 'n'],
+          properties: { allocator: str, ratio: nnum, ci, n: { type: 'integer', minimum: 0 } },
+        },
       ],
     },
   },
 };
 
-const workloadV1 = { type: 'object', required: ['name', 'args'], properties: { name: str, args: { type: 'array', items: str } } };
+const workloadV1 = {
+  type: 'object',
+  required: ['name', 'args'],
+  properties: { name: str, args: { type: 'array', items: str } },
+};
 const workloadV2 = {
   type: 'object',
   required: ['name', 'args', 'rounds', 'threaded'],
@@ -84,7 +131,20 @@ function resultsSchema(version: 1 | 2) {
       schema: { const: `hakmem-bench/${version}` },
       context: {
         type: 'object',
-        required: ['date', 'gitSha', 'gitDirty', 'hakmem', 'compiler', 'cflags', 'peers', 'cpuModel', 'nproc', 'memTotalKb', 'kernel', 'node'],
+        required: [
+          'date',
+          'gitSha',
+          'gitDirty',
+          'hakmem',
+          'compiler',
+          'cflags',
+          'peers',
+          'cpuModel',
+          'nproc',
+          'memTotalKb',
+          'kernel',
+          'node',
+        ],
         properties: {
           date: { type: 'string', format: 'date-time' },
           gitSha: str,
@@ -94,7 +154,13 @@ function resultsSchema(version: 1 | 2) {
             additionalProperties: {
               type: 'object',
               required: ['path', 'mode', 'profile', 'configHash', 'boxVersions'],
-              properties: { path: str, mode: { type: ['string', 'null'] }, profile: { type: ['string', 'null'] }, configHash: { type: ['string', 'null'] }, boxVersions: { type: ['string', 'null'] } },
+              properties: {
+                path: str,
+                mode: { type: ['string', 'null'] },
+                profile: { type: ['string', 'null'] },
+                configHash: { type: ['string', 'null'] },
+                boxVersions: { type: ['string', 'null'] },
+              },
             },
           },
           compiler: str,
@@ -109,7 +175,15 @@ function resultsSchema(version: 1 | 2) {
       },
       config: {
         type: 'object',
-        required: ['rounds', 'quick', 'baseline', 'workloads', 'allocators', 'missingPeers', ...(version === 2 ? ['mtRounds'] : [])],
+        required: [
+          'rounds',
+          'quick',
+          'baseline',
+          'workloads',
+          'allocators',
+          'missingPeers',
+          ...(version === 2 ? ['mtRounds'] : []),
+        ],
         properties: {
           rounds: { type: 'integer', minimum: 1 },
           mtRounds: { type: 'integer', minimum: 1 },
@@ -118,7 +192,15 @@ function resultsSchema(version: 1 | 2) {
           workloads: { type: 'array', items: version === 2 ? workloadV2 : workloadV1 },
           allocators: {
             type: 'array',
-            items: { type: 'object', required: ['name', 'preload'], properties: { name: str, preload: { type: ['string', 'null'] }, env: { type: 'object', additionalProperties: str } } },
+            items: {
+              type: 'object',
+              required: ['name', 'preload'],
+              properties: {
+                name: str,
+                preload: { type: ['string', 'null'] },
+                env: { type: 'object', additionalProperties: str },
+              },
+            },
           },
           missingPeers: { type: 'array', items: str },
         },
@@ -126,7 +208,10 @@ function resultsSchema(version: 1 | 2) {
       runs: { type: 'array', items: runSchema },
       summary: { type: 'array', items: version === 2 ? summaryV2 : summaryV1 },
       instructions: { type: 'array', items: { type: 'object', required: ['workload', 'allocator', 'n', 'perOp'] } },
-      syscalls: { type: 'array', items: { type: 'object', required: ['workload', 'allocator', 'n', 'steady', 'steadyPer1e8Ops'] } },
+      syscalls: {
+        type: 'array',
+        items: { type: 'object', required: ['workload', 'allocator', 'n', 'steady', 'steadyPer1e8Ops'] },
+      },
       stats: {
         type: 'array',
         items: {
@@ -139,7 +224,11 @@ function resultsSchema(version: 1 | 2) {
             report: {
               anyOf: [
                 { type: 'null' },
-                { type: 'object', required: ['hakmem_stats', 'classes', 'totals', 'boxes'], properties: { classes: { type: 'array' }, totals: { type: 'object' }, boxes: { type: 'object' } } },
+                {
+                  type: 'object',
+                  required: ['hakmem_stats', 'classes', 'totals', 'boxes'],
+                  properties: { classes: { type: 'array' }, totals: { type: 'object' }, boxes: { type: 'object' } },
+                },
               ],
             },
             error: str,

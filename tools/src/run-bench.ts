@@ -48,7 +48,9 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   });
   const roundsText = describeRounds(workloads);
   const baseline = baselineOf(allocators);
-  o.log(`bench: ${workloads.length} workloads x ${allocators.length} allocators (${allocators.map((a) => a.name).join(', ')}); ${roundsText}; ratios against ${baseline}`);
+  o.log(
+    `bench: ${workloads.length} workloads x ${allocators.length} allocators (${allocators.map((a) => a.name).join(', ')}); ${roundsText}; ratios against ${baseline}`,
+  );
 
   const context = await collectContext(allocators);
   const progress = createProgress({ tty: o.tty });
@@ -67,13 +69,23 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     progress.stop();
   }
   const roundsByWorkload = Object.fromEntries(workloads.map((w) => [w.name, w.rounds]));
-  const summary = summarize(runs, workloads.map((w) => w.name), allocators.map((a) => a.name), roundsByWorkload);
+  const summary = summarize(
+    runs,
+    workloads.map((w) => w.name),
+    allocators.map((a) => a.name),
+    roundsByWorkload,
+  );
 
   const results: BenchResults = {
     schema: BENCH_SCHEMA,
     context,
     config: {
-      rounds: plan.single, mtRounds: plan.threaded, quick: o.quick, baseline, workloads, allocators,
+      rounds: plan.single,
+      mtRounds: plan.threaded,
+      quick: o.quick,
+      baseline,
+      workloads,
+      allocators,
       missingPeers: missing.map((m) => m.name),
     },
     runs,
@@ -82,23 +94,44 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   if (o.instructions) {
     const ws = specs.filter((w) => INSTRUCTION_WORKLOADS.includes(w.name));
     o.log(`instructions: callgrind on ${ws.map((w) => w.name).join(', ') || '(none selected)'} ...`);
-    results.instructions = await measureInstructions({ binDir: o.binDir, workloads: ws, allocators, quick: o.quick, log: o.log });
+    results.instructions = await measureInstructions({
+      binDir: o.binDir,
+      workloads: ws,
+      allocators,
+      quick: o.quick,
+      log: o.log,
+    });
   }
   if (o.syscalls) {
     o.log('syscalls: strace at n and 2n ...');
-    results.syscalls = await measureSyscalls({ binDir: o.binDir, workloads: specs, allocators, quick: o.quick, log: o.log });
+    results.syscalls = await measureSyscalls({
+      binDir: o.binDir,
+      workloads: specs,
+      allocators,
+      quick: o.quick,
+      log: o.log,
+    });
   }
   if (o.stats) {
     o.log('stats: each workload once under libhakmem-observe.so, HAKMEM_STATS=json ...');
     results.stats = await measureObserveStats({
-      binDir: o.binDir, libDir: o.libDir, workloads: specs, quick: o.quick, timeoutSeconds: o.timeoutSeconds, log: o.log,
+      binDir: o.binDir,
+      libDir: o.libDir,
+      workloads: specs,
+      quick: o.quick,
+      timeoutSeconds: o.timeoutSeconds,
+      log: o.log,
     });
   }
   assertBenchResults(results);
 
   const table = summaryTable(summary);
   const charts: { name: string; svg: string }[] = [];
-  for (const w of workloads) charts.push({ name: `chart-${slug(w.name)}.svg`, svg: await renderSvg(workloadChartSpec(summary, w.name, baseline)) });
+  for (const w of workloads)
+    charts.push({
+      name: `chart-${slug(w.name)}.svg`,
+      svg: await renderSvg(workloadChartSpec(summary, w.name, baseline)),
+    });
   charts.unshift({ name: 'chart-overview.svg', svg: await renderSvg(overviewChartSpec(summary, baseline)) });
 
   const title = `hakmem bench ${context.date.slice(0, 19)}Z`;
@@ -109,15 +142,30 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     `git ${context.gitSha.slice(0, 12)}${context.gitDirty ? ' (dirty)' : ''}, ${context.cpuModel}, ${context.nproc} CPUs.`,
   ];
   const countsMd = [
-    results.instructions ? `\n## Instructions per operation (callgrind, marginal)\n\n${instructionsTable(results.instructions)}\n` : '',
+    results.instructions
+      ? `\n## Instructions per operation (callgrind, marginal)\n\n${instructionsTable(results.instructions)}\n`
+      : '',
     results.syscalls ? `\n## Steady-state syscalls (strace, 2n - n)\n\n${syscallsTable(results.syscalls)}\n` : '',
-    results.stats ? `\n## OBSERVE counters (one run each; every counter in results.json \`stats\`)\n\n${observeStatsTable(results.stats)}\n` : '',
+    results.stats
+      ? `\n## OBSERVE counters (one run each; every counter in results.json \`stats\`)\n\n${observeStatsTable(results.stats)}\n`
+      : '',
   ].join('');
   const summaryMd = `# ${title}\n\n${intro.filter((l) => l !== SUMMARY_LEGEND).join('\n\n')}\n\n${table}\n\n${SUMMARY_LEGEND}\n\n## M ops/s matrix\n\n${matrixTable(summary)}\n${countsMd}\n## Context\n\n\`\`\`json\n${JSON.stringify(context, null, 2)}\n\`\`\`\n`;
   const extraSections = [
-    ...(results.instructions ? [{ title: 'Instructions per operation (callgrind, marginal)', html: mdTableToHtml(instructionsTable(results.instructions)) }] : []),
-    ...(results.syscalls ? [{ title: 'Steady-state syscalls (strace, 2n - n)', html: mdTableToHtml(syscallsTable(results.syscalls)) }] : []),
-    ...(results.stats ? [{ title: 'OBSERVE counters (one run each)', html: mdTableToHtml(observeStatsTable(results.stats)) }] : []),
+    ...(results.instructions
+      ? [
+          {
+            title: 'Instructions per operation (callgrind, marginal)',
+            html: mdTableToHtml(instructionsTable(results.instructions)),
+          },
+        ]
+      : []),
+    ...(results.syscalls
+      ? [{ title: 'Steady-state syscalls (strace, 2n - n)', html: mdTableToHtml(syscallsTable(results.syscalls)) }]
+      : []),
+    ...(results.stats
+      ? [{ title: 'OBSERVE counters (one run each)', html: mdTableToHtml(observeStatsTable(results.stats)) }]
+      : []),
   ];
   const html = renderReportHtml({
     title,

@@ -37,7 +37,11 @@ export interface MeasureOptions {
 }
 
 /** Runs `program args` with the allocator preloaded; never throws for a failing child. */
-export async function runMeasured(program: string, args: readonly string[], opts: MeasureOptions = {}): Promise<MeasuredRun> {
+export async function runMeasured(
+  program: string,
+  args: readonly string[],
+  opts: MeasureOptions = {},
+): Promise<MeasuredRun> {
   const hkRun = await ensureHkRun();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-run-'));
   const reportFile = path.join(dir, 'report');
@@ -48,7 +52,13 @@ export async function runMeasured(program: string, args: readonly string[], opts
   // hk-run sets LD_PRELOAD in the child only; drop any inherited one so hk-run itself stays on glibc.
   const env: Record<string, string | undefined> = { ...process.env, LD_PRELOAD: undefined, ...opts.env };
   try {
-    const child = execa(hkRun, argv, { env, extendEnv: false, reject: false, stripFinalNewline: false, maxBuffer: 256 * 1024 * 1024 });
+    const child = execa(hkRun, argv, {
+      env,
+      extendEnv: false,
+      reject: false,
+      stripFinalNewline: false,
+      maxBuffer: 256 * 1024 * 1024,
+    });
     if (opts.onLine) {
       let pending = '';
       child.stdout?.on('data', (chunk: Buffer) => {
@@ -70,5 +80,9 @@ export async function runMeasured(program: string, args: readonly string[], opts
 
 /** The last `n` non-empty lines of a text (for failure reports). */
 export function tail(text: string, n = 5): string {
-  return text.split(/\r?\n/).filter((l) => l.trim()).slice(-n).join('\n');
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim())
+    .slice(-n)
+    .join('\n');
 }

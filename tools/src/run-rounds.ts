@@ -37,7 +37,10 @@ export class MissingProgramError extends Error {
 export async function runRounds(opts: RunRoundsOptions): Promise<RunRecord[]> {
   for (const w of opts.workloads) {
     const exe = path.join(opts.binDir, w.name);
-    if (!fs.existsSync(exe)) throw new MissingProgramError(`workload program ${exe} is missing (build it with npm run build, or drop it from --workloads)`);
+    if (!fs.existsSync(exe))
+      throw new MissingProgramError(
+        `workload program ${exe} is missing (build it with npm run build, or drop it from --workloads)`,
+      );
   }
   const roundsOf = (w: WorkloadRun) => w.rounds ?? opts.rounds;
   const total = opts.workloads.reduce((t, w) => t + roundsOf(w) * opts.allocators.length, 0);
@@ -50,7 +53,11 @@ export async function runRounds(opts: RunRoundsOptions): Promise<RunRecord[]> {
       for (const [order, a] of opts.allocators.entries()) {
         const ev: RoundEvent = { index, total, workload: w.name, allocator: a.name, round, rounds };
         opts.onStart?.(ev);
-        const m = await runMeasured(exe, w.args, { preload: a.preload, env: a.env, timeoutSeconds: opts.timeoutSeconds });
+        const m = await runMeasured(exe, w.args, {
+          preload: a.preload,
+          env: a.env,
+          timeoutSeconds: opts.timeoutSeconds,
+        });
         const result = parseResultLine(m.stdout, w.name);
         const status = classifyRun(m.report, result);
         const rec: RunRecord = {

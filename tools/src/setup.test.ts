@@ -4,7 +4,10 @@ import { fakeMachine } from './prereqs-fixture.ts';
 import { runSetup } from './setup.ts';
 
 /** runSetup on a fake machine, with apt-get and dpkg-query replaced by recorders. */
-async function setupOn(lacking: string[], o: { isRoot: boolean; dpkgSays?: string[]; aptInstalls?: boolean; aptExit?: number }) {
+async function setupOn(
+  lacking: string[],
+  o: { isRoot: boolean; dpkgSays?: string[]; aptInstalls?: boolean; aptExit?: number },
+) {
   const machine = fakeMachine(lacking);
   const lines: string[] = [];
   const calls: string[] = [];
@@ -21,7 +24,8 @@ async function setupOn(lacking: string[], o: { isRoot: boolean; dpkgSays?: strin
       },
       exec: async (file, args) => {
         calls.push([file, ...args].join(' '));
-        if (args[0] === 'install' && o.aptInstalls !== false) for (const p of args.filter((a) => !a.startsWith('-')).slice(1)) machine.install(p);
+        if (args[0] === 'install' && o.aptInstalls !== false)
+          for (const p of args.filter((a) => !a.startsWith('-')).slice(1)) machine.install(p);
         return args[0] === 'install' ? (o.aptExit ?? 0) : 0;
       },
     });
@@ -58,12 +62,16 @@ describe('setup', () => {
     const r = await setupOn(['gzip', 'valgrind'], { isRoot: true, dpkgSays: ['gzip'] });
     expect(r.calls).toEqual(['apt-get update -q', 'apt-get install -y -q --no-install-recommends valgrind']);
     expect(r.outcome.status).toBe('failed');
-    expect(r.lines.at(-1)).toMatch(/^setup: still missing: gzip \(reinstall with: sudo apt-get install --reinstall -y gzip\)$/);
+    expect(r.lines.at(-1)).toMatch(
+      /^setup: still missing: gzip \(reinstall with: sudo apt-get install --reinstall -y gzip\)$/,
+    );
   });
 
   it('as root: an apt-get failure fails with the command to run by hand', async () => {
     const r = await setupOn(['valgrind'], { isRoot: true, aptExit: 100, aptInstalls: false });
     expect(r.outcome).toMatchObject({ status: 'failed', error: 'apt-get exited with 100' });
-    expect(r.lines.at(-1)).toBe('setup: apt-get exited with 100; run by hand: sudo apt-get update && sudo apt-get install -y valgrind');
+    expect(r.lines.at(-1)).toBe(
+      'setup: apt-get exited with 100; run by hand: sudo apt-get update && sudo apt-get install -y valgrind',
+    );
   });
 });

@@ -6,7 +6,15 @@
  * everything and makes no network call.
  */
 import { execa } from 'execa';
-import { PREREQS, type Missing, type Prereq, type ProbeEnv, defaultProbeEnv, describeMissing, findMissing } from './prereqs.ts';
+import {
+  PREREQS,
+  type Missing,
+  type Prereq,
+  type ProbeEnv,
+  defaultProbeEnv,
+  describeMissing,
+  findMissing,
+} from './prereqs.ts';
 
 export interface SetupOptions {
   prereqs?: readonly Prereq[];
@@ -91,7 +99,8 @@ export async function runSetup(opts: SetupOptions = {}): Promise<SetupOutcome> {
     }
     log(`setup: installing ${toInstall.join(' ')}`);
     const update = await exec('apt-get', ['update', '-q']);
-    const code = update === 0 ? await exec('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...toInstall]) : update;
+    const code =
+      update === 0 ? await exec('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...toInstall]) : update;
     if (code !== 0) {
       const error = `apt-get exited with ${code}`;
       log(`setup: ${error}; run by hand: ${command}`);

@@ -54,7 +54,14 @@ export function soakStats(epochs: readonly EpochLine[]): SoakStats {
 export interface SoakResults {
   schema: 'hakmem-soak/1';
   context: RunContext;
-  config: { workload: string; allocator: string; preload: string | null; seconds: number; epochSeconds: number; argv: string[] };
+  config: {
+    workload: string;
+    allocator: string;
+    preload: string | null;
+    seconds: number;
+    epochSeconds: number;
+    argv: string[];
+  };
   status: RunStatus;
   exitCode: number | null;
   signal: number | null;
@@ -68,11 +75,29 @@ export interface SoakResults {
 export function soakTable(s: SoakStats): string {
   return markdownTable(
     [
-      ['epochs', 'M ops/s (median)', 'CV', 'throughput drift', 'RSS first MiB', 'RSS last MiB', 'RSS drift', 'ns/op p50', 'p99', 'p999'],
       [
-        String(s.epochs), fmt(s.mopsMedian), fmtPct(s.mopsCv), fmtPct(s.throughputDrift),
-        fmt(s.rssFirstKb == null ? null : s.rssFirstKb / 1024, 1), fmt(s.rssLastKb == null ? null : s.rssLastKb / 1024, 1),
-        fmtPct(s.rssDrift), fmt(s.nsPerOp?.p50), fmt(s.nsPerOp?.p99), fmt(s.nsPerOp?.p999),
+        'epochs',
+        'M ops/s (median)',
+        'CV',
+        'throughput drift',
+        'RSS first MiB',
+        'RSS last MiB',
+        'RSS drift',
+        'ns/op p50',
+        'p99',
+        'p999',
+      ],
+      [
+        String(s.epochs),
+        fmt(s.mopsMedian),
+        fmtPct(s.mopsCv),
+        fmtPct(s.throughputDrift),
+        fmt(s.rssFirstKb == null ? null : s.rssFirstKb / 1024, 1),
+        fmt(s.rssLastKb == null ? null : s.rssLastKb / 1024, 1),
+        fmtPct(s.rssDrift),
+        fmt(s.nsPerOp?.p50),
+        fmt(s.nsPerOp?.p99),
+        fmt(s.nsPerOp?.p999),
       ],
     ],
     { align: ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] },
@@ -109,18 +134,28 @@ export async function runSoak(o: {
       const e = parseEpochLines(line)[0];
       if (e) {
         const el = (Date.now() - t0) / 1000;
-        o.log(`  epoch ${e.epoch}: ${e.mops.toFixed(2)} M ops/s, RSS ${(e.rssKb / 1024).toFixed(1)} MiB | elapsed ${formatDuration(el)} eta ${formatDuration(Math.max(0, seconds - el))}`);
+        o.log(
+          `  epoch ${e.epoch}: ${e.mops.toFixed(2)} M ops/s, RSS ${(e.rssKb / 1024).toFixed(1)} MiB | elapsed ${formatDuration(el)} eta ${formatDuration(Math.max(0, seconds - el))}`,
+        );
       }
     },
   });
   const epochs = parseEpochLines(m.stdout);
   const status = classifyRun(m.report, parseResultLine(m.stdout, o.workload));
-  if (status !== 'ok') o.log(`soak: the run ${describeFailure(status, m.report?.code ?? null, m.report?.signal ?? null)}`);
+  if (status !== 'ok')
+    o.log(`soak: the run ${describeFailure(status, m.report?.code ?? null, m.report?.signal ?? null)}`);
   const stats = soakStats(epochs);
   const results: SoakResults = {
     schema: 'hakmem-soak/1',
     context,
-    config: { workload: o.workload, allocator: alloc.name, preload: alloc.preload, seconds, epochSeconds: o.epochSeconds, argv },
+    config: {
+      workload: o.workload,
+      allocator: alloc.name,
+      preload: alloc.preload,
+      seconds,
+      epochSeconds: o.epochSeconds,
+      argv,
+    },
     status,
     exitCode: m.report?.how === 'exited' ? m.report.code : null,
     signal: m.report && m.report.signal > 0 ? m.report.signal : null,
@@ -130,20 +165,39 @@ export async function runSoak(o: {
     epochs,
     stats,
   };
-  const table = soakTable(stats) + (status === 'ok' ? '' : `\n\nRUN ${describeFailure(status, results.exitCode, results.signal).toUpperCase()}`);
+  const table =
+    soakTable(stats) +
+    (status === 'ok' ? '' : `\n\nRUN ${describeFailure(status, results.exitCode, results.signal).toUpperCase()}`);
   const title = `hakmem soak ${o.workload} / ${alloc.name} ${context.date.slice(0, 19)}Z`;
-  const chart = await renderSvg(soakChartSpec(epochs, `${o.workload} under ${alloc.name}: RSS and throughput per epoch`));
-  const csv = stringify(epochs.map((e) => [e.epoch, e.ops, e.seconds, e.mops, e.rssKb]), { header: true, columns: ['epoch', 'ops', 'seconds', 'mops', 'rss_kb'] });
+  const chart = await renderSvg(
+    soakChartSpec(epochs, `${o.workload} under ${alloc.name}: RSS and throughput per epoch`),
+  );
+  const csv = stringify(
+    epochs.map((e) => [e.epoch, e.ops, e.seconds, e.mops, e.rssKb]),
+    { header: true, columns: ['epoch', 'ops', 'seconds', 'mops', 'rss_kb'] },
+  );
   const html = renderReportHtml({
     title,
-    intro: [`${formatDuration(seconds)} in epochs of ${o.epochSeconds}s; status ${status}; peak RSS (rusage) ${fmt(results.maxRssKb == null ? null : results.maxRssKb / 1024, 1)} MiB.`],
+    intro: [
+      `${formatDuration(seconds)} in epochs of ${o.epochSeconds}s; status ${status}; peak RSS (rusage) ${fmt(results.maxRssKb == null ? null : results.maxRssKb / 1024, 1)} MiB.`,
+    ],
     table: {
       header: ['epoch', 'M ops/s', 'ns/op', 'RSS MiB'],
-      rows: epochs.map((e) => ({ cells: [String(e.epoch), fmt(e.mops), fmt(e.ops > 0 ? (e.seconds * 1e9) / e.ops : null), fmt(e.rssKb / 1024, 1)] })),
+      rows: epochs.map((e) => ({
+        cells: [
+          String(e.epoch),
+          fmt(e.mops),
+          fmt(e.ops > 0 ? (e.seconds * 1e9) / e.ops : null),
+          fmt(e.rssKb / 1024, 1),
+        ],
+      })),
     },
     charts: [{ name: 'chart-soak.svg', svg: chart }],
     context: { ...context, ...results.config, argv: argv.join(' ') },
-    failures: status === 'ok' ? [] : [{ label: describeFailure(status, results.exitCode, results.signal), detail: results.stderrTail }],
+    failures:
+      status === 'ok'
+        ? []
+        : [{ label: describeFailure(status, results.exitCode, results.signal), detail: results.stderrTail }],
     extraSections: [{ title: 'Summary', html: `<pre>${table.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</pre>` }],
   });
   const dir = createResultsDir(o.outDir, 'soak-');

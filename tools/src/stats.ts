@@ -60,7 +60,11 @@ export function logRatioInterval(ratios: readonly number[], level = 0.95): [numb
  * rounds drop out of the pairing), their median as the figure, and the 95 % interval of
  * their log-ratios.
  */
-export function pairedRatioEstimate(a: readonly (number | null)[], b: readonly (number | null)[], level = 0.95): RatioEstimate {
+export function pairedRatioEstimate(
+  a: readonly (number | null)[],
+  b: readonly (number | null)[],
+  level = 0.95,
+): RatioEstimate {
   const rs = pairedRatios(a, b);
   return { n: rs.length, ratio: median(rs), ci: logRatioInterval(rs, level) };
 }
@@ -132,7 +136,10 @@ export function goThresholdPct(kind: 'env' | 'const'): number {
  * GO when the whole interval is above zero and the gain reaches the threshold,
  * NO-GO when the whole interval is below zero, NEUTRAL otherwise.
  */
-export function verdict(c: Pick<PairedComparison, 'deltaPct' | 'ciLowPct' | 'ciHighPct'>, thresholdPct: number): Verdict {
+export function verdict(
+  c: Pick<PairedComparison, 'deltaPct' | 'ciLowPct' | 'ciHighPct'>,
+  thresholdPct: number,
+): Verdict {
   if (c.ciLowPct > 0 && c.deltaPct >= thresholdPct) return 'GO';
   if (c.ciHighPct < 0) return 'NO-GO';
   return 'NEUTRAL';

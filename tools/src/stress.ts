@@ -52,7 +52,14 @@ async function main(argv: string[]): Promise<number> {
     .option('--known', 'also the inputs of known, reported allocator bugs (known=1)')
     .option('--no-build', 'do not run make first');
   program.parse(argv, { from: 'user' });
-  const o = program.opts<{ minutes: string; seed: string; seconds: string; only?: string; known?: boolean; build: boolean }>();
+  const o = program.opts<{
+    minutes: string;
+    seed: string;
+    seconds: string;
+    only?: string;
+    known?: boolean;
+    build: boolean;
+  }>();
   if (o.build) {
     await execa('make', ['-C', path.join(repoRoot, 'native'), 'libs', 'check-stress'], { stdio: 'inherit' });
   }
@@ -78,7 +85,11 @@ async function main(argv: string[]): Promise<number> {
       runs++;
       if (r.exitCode !== 0 || r.timedOut || r.signal) {
         const how = r.timedOut ? 'hung (timed out)' : r.signal ? `killed by ${r.signal}` : `exit ${r.exitCode}`;
-        const detail = String(r.stderr).split('\n').filter((l) => l.includes('FAIL') || l.includes('runtime error')).slice(0, 3).join(' | ');
+        const detail = String(r.stderr)
+          .split('\n')
+          .filter((l) => l.includes('FAIL') || l.includes('runtime error'))
+          .slice(0, 3)
+          .join(' | ');
         failures.push({ target: t.name, seed, command, how, detail });
         console.log(`FAIL ${t.name} seed=${seed}: ${how} ${detail}\n  replay: ${command}`);
       }

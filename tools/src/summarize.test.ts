@@ -5,11 +5,16 @@ import type { RunRecord } from './types.ts';
 
 function run(workload: string, allocator: string, round: number, mops: number | null, rss = 1000): RunRecord {
   return {
-    workload, allocator, round, order: 0, argv: [workload],
+    workload,
+    allocator,
+    round,
+    order: 0,
+    argv: [workload],
     status: mops == null ? 'crashed' : 'ok',
     exitCode: mops == null ? null : 0,
     signal: mops == null ? 11 : null,
-    wallSeconds: 0.1, maxRssKb: rss,
+    wallSeconds: 0.1,
+    maxRssKb: rss,
     result: mops == null ? null : { name: workload, ops: 1, seconds: 1, mops, extra: {} },
     stderrTail: '',
   };
@@ -17,9 +22,15 @@ function run(workload: string, allocator: string, round: number, mops: number | 
 
 describe('summarize', () => {
   const runs = [
-    run('w', 'glibc', 1, 50), run('w', 'mimalloc', 1, 100), run('w', 'hakmem', 1, 80, 3000),
-    run('w', 'glibc', 2, 60), run('w', 'mimalloc', 2, 90), run('w', 'hakmem', 2, null),
-    run('w', 'glibc', 3, 55), run('w', 'mimalloc', 3, 110), run('w', 'hakmem', 3, 99, 2000),
+    run('w', 'glibc', 1, 50),
+    run('w', 'mimalloc', 1, 100),
+    run('w', 'hakmem', 1, 80, 3000),
+    run('w', 'glibc', 2, 60),
+    run('w', 'mimalloc', 2, 90),
+    run('w', 'hakmem', 2, null),
+    run('w', 'glibc', 3, 55),
+    run('w', 'mimalloc', 3, 110),
+    run('w', 'hakmem', 3, 99, 2000),
   ];
   const rows = summarize(runs, ['w'], ['glibc', 'mimalloc', 'hakmem'], 3);
   it('computes medians, CV and failures, never dropping a crashed run', () => {
@@ -55,10 +66,15 @@ describe('summarize', () => {
     expect(rows.find((r) => r.allocator === 'hakmem')!.vsRunnerUp).toBeNull();
   });
   it('leaves ratios empty when the baseline is not in the run', () => {
-    const only = summarize(runs.filter((r) => r.allocator !== 'mimalloc'), ['w'], ['glibc', 'hakmem'], 3);
+    const only = summarize(
+      runs.filter((r) => r.allocator !== 'mimalloc'),
+      ['w'],
+      ['glibc', 'hakmem'],
+      3,
+    );
     expect(only[0]!.ratioToMimalloc).toBeNull();
     expect(only[0]!.ratioToMimallocCi).toBeNull();
-    expect(only[1]!.ratioToGlibc).toBeCloseTo(((80 / 50) + (99 / 55)) / 2, 10);
+    expect(only[1]!.ratioToGlibc).toBeCloseTo((80 / 50 + 99 / 55) / 2, 10);
   });
   it('keeps the ratios to a baseline that is in the runs but not among the rows', () => {
     const sub = summarize(runs, ['w'], ['hakmem'], 3);
@@ -87,12 +103,22 @@ describe('verdicts', () => {
   it('calls the top rows a tie when they are within noise, and leaves out a clearly slower one', () => {
     const rows = summarize(rounds9, ['t'], ['mid', 'mid2', 'slow'], 9);
     expect(rows.map((r) => r.verdict)).toEqual(['tie', 'tie', null]);
-    const withSlow = summarize([...rounds9, ...noise.map((e, i) => run('t', 'slow', i + 1, 50 + e))], ['t'], ['mid', 'mid2', 'slow'], 9);
+    const withSlow = summarize(
+      [...rounds9, ...noise.map((e, i) => run('t', 'slow', i + 1, 50 + e))],
+      ['t'],
+      ['mid', 'mid2', 'slow'],
+      9,
+    );
     expect(withSlow.map((r) => r.verdict)).toEqual(['tie', 'tie', null]);
     expect(withSlow.filter((r) => r.vsRunnerUp).map((r) => r.allocator)).toHaveLength(1);
   });
   it('gives no verdict with one round (no interval)', () => {
-    const rows = summarize(rounds9.filter((r) => r.round === 1), ['t'], ['mid', 'fast', 'mid2'], 1);
+    const rows = summarize(
+      rounds9.filter((r) => r.round === 1),
+      ['t'],
+      ['mid', 'fast', 'mid2'],
+      1,
+    );
     expect(rows.every((r) => r.verdict === null && !r.best && r.ratioToMimallocCi === null)).toBe(true);
     expect(rows.find((r) => r.allocator === 'fast')!.vsRunnerUp).toMatchObject({ allocator: 'mid2', n: 1, ci: null });
   });
@@ -100,7 +126,7 @@ describe('verdicts', () => {
     const rows = summarize([run('c', 'a', 1, 10), run('c', 'b', 1, null)], ['c'], ['a', 'b'], 1);
     expect(rows.map((r) => r.verdict)).toEqual(['best', null]);
   });
-  it('uses each workload\'s own round count', () => {
+  it("uses each workload's own round count", () => {
     const mixed = [...rounds9, run('s', 'fast', 1, 10), run('s', 'mid', 1, 9)];
     const rows = summarize(mixed, ['t', 's'], ['fast', 'mid'], { t: 9, s: 1 });
     expect(rows.find((r) => r.workload === 't' && r.allocator === 'fast')!.vsRunnerUp!.n).toBe(9);

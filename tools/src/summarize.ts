@@ -7,10 +7,16 @@ import { coefficientOfVariation, excludesOneAbove, includesOne, median, pairedRa
 import type { RunRecord, SummaryRow } from './types.ts';
 
 /** M ops/s per round (index round-1) for one workload and allocator; null where the run was not ok. */
-export function mopsByRound(runs: readonly RunRecord[], workload: string, allocator: string, rounds: number): (number | null)[] {
+export function mopsByRound(
+  runs: readonly RunRecord[],
+  workload: string,
+  allocator: string,
+  rounds: number,
+): (number | null)[] {
   const out: (number | null)[] = Array.from({ length: rounds }, () => null);
   for (const r of runs) {
-    if (r.workload === workload && r.allocator === allocator && r.status === 'ok' && r.result) out[r.round - 1] = r.result.mops;
+    if (r.workload === workload && r.allocator === allocator && r.status === 'ok' && r.result)
+      out[r.round - 1] = r.result.mops;
   }
   return out;
 }
@@ -29,7 +35,12 @@ function roundsOf(runs: readonly RunRecord[], workload: string, rounds: RoundCou
  * verdict); the ratios to mimalloc and glibc use those baselines' runs whenever the runs hold
  * them, listed or not.
  */
-export function summarize(runs: readonly RunRecord[], workloads: readonly string[], allocators: readonly string[], rounds: RoundCounts): SummaryRow[] {
+export function summarize(
+  runs: readonly RunRecord[],
+  workloads: readonly string[],
+  allocators: readonly string[],
+  rounds: RoundCounts,
+): SummaryRow[] {
   const rows: SummaryRow[] = [];
   for (const w of workloads) {
     const n = roundsOf(runs, w, rounds);

@@ -9,9 +9,16 @@ import type { BenchResults, RunRecord } from './types.ts';
 
 function run(workload: string, allocator: string, round: number, mops: number | null): RunRecord {
   return {
-    workload, allocator, round, order: 0, argv: [workload],
-    status: mops == null ? 'crashed' : 'ok', exitCode: mops == null ? null : 0, signal: mops == null ? 11 : null,
-    wallSeconds: 0.5, maxRssKb: 2048,
+    workload,
+    allocator,
+    round,
+    order: 0,
+    argv: [workload],
+    status: mops == null ? 'crashed' : 'ok',
+    exitCode: mops == null ? null : 0,
+    signal: mops == null ? 11 : null,
+    wallSeconds: 0.5,
+    maxRssKb: 2048,
     result: mops == null ? null : { name: workload, ops: 100, seconds: 1, mops, extra: {} },
     stderrTail: '',
   };
@@ -19,11 +26,13 @@ function run(workload: string, allocator: string, round: number, mops: number | 
 
 const noise = [1, -1, 0.5, -0.5, 0.8, -0.8, 0.2, -0.2, 0];
 const runs: RunRecord[] = [
-  ...noise.slice(0, 5).flatMap((e, i) => [
-    run('random_mixed', 'hakmem-fast', i + 1, 66 * (1 + e / 100)),
-    run('random_mixed', 'glibc', i + 1, 41 * (1 - e / 100)),
-    run('random_mixed', 'mimalloc', i + 1, 60 * (1 + e / 100)),
-  ]),
+  ...noise
+    .slice(0, 5)
+    .flatMap((e, i) => [
+      run('random_mixed', 'hakmem-fast', i + 1, 66 * (1 + e / 100)),
+      run('random_mixed', 'glibc', i + 1, 41 * (1 - e / 100)),
+      run('random_mixed', 'mimalloc', i + 1, 60 * (1 + e / 100)),
+    ]),
   ...noise.flatMap((e, i) => [
     run('xthread', 'hakmem-fast', i + 1, 9 * (1 + e / 20)),
     run('xthread', 'glibc', i + 1, 0.9 * (1 + e / 50)),
@@ -40,16 +49,43 @@ function fixture(): BenchResults {
   return {
     schema: 'hakmem-bench/2',
     context: {
-      date: '2026-11-27T10:20:30.123Z', gitSha: '0123456789abcdef0123', gitDirty: false,
-      hakmem: { 'hakmem-fast': { path: '/x/libhakmem-fast.so', mode: 'fast', profile: 'balanced', configHash: 'a24576dd43572ac9', boxVersions: 'box-front@0.1.0' } },
-      compiler: 'cc 12', cflags: '-O2', peers: {}, cpuModel: 'Xeon', nproc: 2, memTotalKb: 1, kernel: 'Linux', node: 'v20',
+      date: '2026-11-27T10:20:30.123Z',
+      gitSha: '0123456789abcdef0123',
+      gitDirty: false,
+      hakmem: {
+        'hakmem-fast': {
+          path: '/x/libhakmem-fast.so',
+          mode: 'fast',
+          profile: 'balanced',
+          configHash: 'a24576dd43572ac9',
+          boxVersions: 'box-front@0.1.0',
+        },
+      },
+      compiler: 'cc 12',
+      cflags: '-O2',
+      peers: {},
+      cpuModel: 'Xeon',
+      nproc: 2,
+      memTotalKb: 1,
+      kernel: 'Linux',
+      node: 'v20',
     },
     config: {
-      rounds: 5, mtRounds: 9, quick: false, baseline: 'mimalloc', workloads,
-      allocators: allocators.map((name) => ({ name, preload: name === 'glibc' ? null : `/x/${name}.so` })), missingPeers: [],
+      rounds: 5,
+      mtRounds: 9,
+      quick: false,
+      baseline: 'mimalloc',
+      workloads,
+      allocators: allocators.map((name) => ({ name, preload: name === 'glibc' ? null : `/x/${name}.so` })),
+      missingPeers: [],
     },
     runs,
-    summary: summarize(runs, workloads.map((w) => w.name), allocators, { random_mixed: 5, xthread: 9 }),
+    summary: summarize(
+      runs,
+      workloads.map((w) => w.name),
+      allocators,
+      { random_mixed: 5, xthread: 9 },
+    ),
   };
 }
 
@@ -62,7 +98,9 @@ describe('tableFromResults', () => {
     );
     expect(blank).toBe('');
     const table = rest.join('\n');
-    expect(table).toMatch(/\| random_mixed +\| hakmem-fast +\| +★ +\| +\*\*66\.\d\d\*\* \|.*\| +1\.100 \[1\.10–1\.10\] \|/);
+    expect(table).toMatch(
+      /\| random_mixed +\| hakmem-fast +\| +★ +\| +\*\*66\.\d\d\*\* \|.*\| +1\.100 \[1\.10–1\.10\] \|/,
+    );
     // xthread: hakmem-fast and mimalloc swing in opposite directions around the same median: a tie
     expect(table).toMatch(/\| xthread +\| hakmem-fast +\| +tie +\|/);
     expect(table).toMatch(/\| xthread +\| mimalloc +\| +tie +\|/);
@@ -82,7 +120,9 @@ describe('tableFromResults', () => {
     expect(out).toContain('Verdicts among the allocators shown.');
   });
   it('refuses filter names the file does not have', () => {
-    expect(() => tableFromResults(fixture(), { source: 'f', workloads: 'larson' })).toThrow(/--workloads: larson not in the results file/);
+    expect(() => tableFromResults(fixture(), { source: 'f', workloads: 'larson' })).toThrow(
+      /--workloads: larson not in the results file/,
+    );
     expect(() => tableFromResults(fixture(), { source: 'f', allocators: 'jemalloc' })).toThrow(/UsageError|jemalloc/);
   });
 });
@@ -111,10 +151,14 @@ describe('reading results files', () => {
     expect([notJson.exitCode, notJson.message]).toEqual([1, expect.stringMatching(/^x\.json is not JSON/)]);
     const other = err(() => parseBenchResults(JSON.stringify({ schema: 'hakmem-ab/1' }), 'ab.json'));
     expect(other.exitCode).toBe(1);
-    expect(other.message).toBe('ab.json is not a hakmem bench results file (schema "hakmem-ab/1"; expected "hakmem-bench/2" or "hakmem-bench/1")');
+    expect(other.message).toBe(
+      'ab.json is not a hakmem bench results file (schema "hakmem-ab/1"; expected "hakmem-bench/2" or "hakmem-bench/1")',
+    );
     const broken = fixture() as unknown as Record<string, unknown>;
     delete broken.runs;
-    expect(err(() => parseBenchResults(JSON.stringify(broken), 'b.json')).message).toMatch(/^b\.json: results\.json does not match its schema \(hakmem-bench\/2\).*runs/);
+    expect(err(() => parseBenchResults(JSON.stringify(broken), 'b.json')).message).toMatch(
+      /^b\.json: results\.json does not match its schema \(hakmem-bench\/2\).*runs/,
+    );
     expect(err(() => parseBenchResults('[]', 'c.json')).message).toMatch(/schema missing/);
   });
   it('summarises a hakmem-bench/1 file again from its runs', () => {
@@ -122,17 +166,35 @@ describe('reading results files', () => {
     const v1 = {
       ...f,
       schema: 'hakmem-bench/1',
-      config: { ...f.config, rounds: 9, mtRounds: undefined, workloads: f.config.workloads.map((w) => ({ name: w.name, args: w.args })) },
+      config: {
+        ...f.config,
+        rounds: 9,
+        mtRounds: undefined,
+        workloads: f.config.workloads.map((w) => ({ name: w.name, args: w.args })),
+      },
       summary: f.summary.map((s) => ({
-        workload: s.workload, allocator: s.allocator, runs: s.runs, failures: s.failures, failureKinds: s.failureKinds, medianMops: s.medianMops,
-        cv: s.cv, ratioToMimalloc: s.ratioToMimalloc, ratioToGlibc: s.ratioToGlibc, medianMaxRssKb: s.medianMaxRssKb, best: s.best,
+        workload: s.workload,
+        allocator: s.allocator,
+        runs: s.runs,
+        failures: s.failures,
+        failureKinds: s.failureKinds,
+        medianMops: s.medianMops,
+        cv: s.cv,
+        ratioToMimalloc: s.ratioToMimalloc,
+        ratioToGlibc: s.ratioToGlibc,
+        medianMaxRssKb: s.medianMaxRssKb,
+        best: s.best,
       })),
     };
     const r = parseBenchResults(JSON.stringify(v1), 'old.json');
     expect(r.upgradedFrom).toBe(1);
     expect(r.results.schema).toBe('hakmem-bench/2');
     expect(r.results.config.workloads.map((w) => w.rounds)).toEqual([9, 9]);
-    expect(r.results.summary.find((s) => s.workload === 'xthread' && s.allocator === 'hakmem-fast')!.verdict).toBe('tie');
-    expect(tableFromResults(r.results, { source: 'old.json', upgradedFrom: 1 })).toContain('Summarised again from the runs of a hakmem-bench/1 file.');
+    expect(r.results.summary.find((s) => s.workload === 'xthread' && s.allocator === 'hakmem-fast')!.verdict).toBe(
+      'tie',
+    );
+    expect(tableFromResults(r.results, { source: 'old.json', upgradedFrom: 1 })).toContain(
+      'Summarised again from the runs of a hakmem-bench/1 file.',
+    );
   });
 });

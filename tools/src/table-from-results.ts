@@ -23,7 +23,8 @@ function pick(list: string | undefined, known: readonly string[], what: string):
   if (!list) return [...known];
   const want = splitList(list);
   const unknown = want.filter((x) => !known.includes(x));
-  if (unknown.length) throw new UsageError(`--${what}: ${unknown.join(', ')} not in the results file (it has ${known.join(', ')})`);
+  if (unknown.length)
+    throw new UsageError(`--${what}: ${unknown.join(', ')} not in the results file (it has ${known.join(', ')})`);
   return want;
 }
 

@@ -13,18 +13,60 @@ export interface WorkloadSpec {
 }
 
 export const WORKLOADS: readonly WorkloadSpec[] = [
-  { name: 'random_mixed', full: [], quick: ['iters=2000000'], scale: { key: 'iters', n: 1_000_000, quickN: 200_000 }, threaded: false },
-  { name: 'tiny_hot', full: [], quick: ['iters=1000000'], scale: { key: 'iters', n: 100_000, quickN: 20_000 }, threaded: false },
+  {
+    name: 'random_mixed',
+    full: [],
+    quick: ['iters=2000000'],
+    scale: { key: 'iters', n: 1_000_000, quickN: 200_000 },
+    threaded: false,
+  },
+  {
+    name: 'tiny_hot',
+    full: [],
+    quick: ['iters=1000000'],
+    scale: { key: 'iters', n: 100_000, quickN: 20_000 },
+    threaded: false,
+  },
   // iters = blocks per (n, size) pair; a full run memsets ~54 GB (~6 s under hakmem, ~1 min under glibc)
-  { name: 'batch', full: [], quick: ['iters=40000'], scale: { key: 'iters', n: 20_000, quickN: 4_000 }, threaded: false },
+  {
+    name: 'batch',
+    full: [],
+    quick: ['iters=40000'],
+    scale: { key: 'iters', n: 20_000, quickN: 4_000 },
+    threaded: false,
+  },
   { name: 'larson', full: [], quick: ['seconds=1'], scale: { key: 'seconds', n: 1, quickN: 1 }, threaded: true },
   { name: 'thread_churn', full: [], quick: ['seconds=1'], scale: { key: 'seconds', n: 1, quickN: 1 }, threaded: true },
-  { name: 'mid_large_mt', full: [], quick: ['iters=200000'], scale: { key: 'iters', n: 200_000, quickN: 50_000 }, threaded: true },
-  { name: 'xthread', full: [], quick: ['iters=1000000'], scale: { key: 'iters', n: 1_000_000, quickN: 200_000 }, threaded: true },
-  { name: 'vm_mixed', full: [], quick: ['iters=20000'], scale: { key: 'iters', n: 20_000, quickN: 5_000 }, threaded: false },
+  {
+    name: 'mid_large_mt',
+    full: [],
+    quick: ['iters=200000'],
+    scale: { key: 'iters', n: 200_000, quickN: 50_000 },
+    threaded: true,
+  },
+  {
+    name: 'xthread',
+    full: [],
+    quick: ['iters=1000000'],
+    scale: { key: 'iters', n: 1_000_000, quickN: 200_000 },
+    threaded: true,
+  },
+  {
+    name: 'vm_mixed',
+    full: [],
+    quick: ['iters=20000'],
+    scale: { key: 'iters', n: 20_000, quickN: 5_000 },
+    threaded: false,
+  },
   { name: 'large_mixed', full: [], quick: ['iters=200'], scale: { key: 'iters', n: 200, quickN: 50 }, threaded: false },
   // ops = realloc calls = count x (calls per buffer): doubling count doubles ops (and the peak, count x max)
-  { name: 'realloc_grow', full: [], quick: ['max=16777216'], scale: { key: 'count', n: 2, quickN: 1 }, threaded: false },
+  {
+    name: 'realloc_grow',
+    full: [],
+    quick: ['max=16777216'],
+    scale: { key: 'count', n: 2, quickN: 1 },
+    threaded: false,
+  },
 ];
 
 export const WORKLOAD_NAMES = WORKLOADS.map((w) => w.name);
@@ -49,7 +91,10 @@ export function selectWorkloads(list: string | undefined): WorkloadSpec[] {
 }
 
 export function splitList(list: string): string[] {
-  return list.split(',').map((s) => s.trim()).filter(Boolean);
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** The arguments of a workload with one key set (replacing any earlier value). */

@@ -10,17 +10,17 @@ const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 function workspaces(): string[] {
   const root = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { workspaces: string[] };
-  return root.workspaces.flatMap((w) =>
-    w.endsWith('/*')
-      ? readdirSync(path.join(ROOT, w.slice(0, -2))).map((d) => path.join(w.slice(0, -2), d))
-      : [w],
-  ).filter((d) => {
-    try {
-      return statSync(path.join(ROOT, d, 'package.json')).isFile();
-    } catch {
-      return false;
-    }
-  });
+  return root.workspaces
+    .flatMap((w) =>
+      w.endsWith('/*') ? readdirSync(path.join(ROOT, w.slice(0, -2))).map((d) => path.join(w.slice(0, -2), d)) : [w],
+    )
+    .filter((d) => {
+      try {
+        return statSync(path.join(ROOT, d, 'package.json')).isFile();
+      } catch {
+        return false;
+      }
+    });
 }
 
 function sources(dir: string): string[] {
@@ -48,7 +48,9 @@ export function importedPackages(text: string): string[] {
 describe('workspace dependencies', () => {
   it('importedPackages finds bare imports and skips builtins and relative paths', () => {
     expect(
-      importedPackages(`import a from 'execa';\nimport { x } from '@hakmem/box-kit';\nimport fs from 'node:fs';\nimport './y.ts';\nawait import('vitest/config');`).sort(),
+      importedPackages(
+        `import a from 'execa';\nimport { x } from '@hakmem/box-kit';\nimport fs from 'node:fs';\nimport './y.ts';\nawait import('vitest/config');`,
+      ).sort(),
     ).toEqual(['@hakmem/box-kit', 'execa', 'vitest']);
   });
 
@@ -59,7 +61,11 @@ describe('workspace dependencies', () => {
         dependencies?: Record<string, string>;
         devDependencies?: Record<string, string>;
       };
-      const declared = new Set([pkg.name, ...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})]);
+      const declared = new Set([
+        pkg.name,
+        ...Object.keys(pkg.dependencies ?? {}),
+        ...Object.keys(pkg.devDependencies ?? {}),
+      ]);
       const missing = sources(path.join(ROOT, ws)).flatMap((f) =>
         importedPackages(readFileSync(f, 'utf8'))
           .filter((p) => !declared.has(p))

@@ -12,7 +12,9 @@ export async function writeDeclarations(root: string): Promise<string[]> {
   for (const [dir, d] of packageDeclarations(await loadBoxes())) {
     const file = path.join(root, 'packages', dir, 'declaration.json');
     // the version in package.json is the one being released (changeset version ran first)
-    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'packages', dir, 'package.json'), 'utf8')) as { version: string };
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'packages', dir, 'package.json'), 'utf8')) as {
+      version: string;
+    };
     fs.writeFileSync(file, declarationJson({ ...d, version: pkg.version }));
     written.push(path.relative(root, file));
   }

@@ -4,7 +4,10 @@ import path from 'node:path';
 
 /** e.g. 2026-11-26T09-41-07Z (a file-name-safe UTC timestamp). */
 export function utcStamp(d = new Date()): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  return d
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
 }
 
 /** Creates <root>/<prefix><stamp>/ (suffixing -2, -3 ... when it exists). */

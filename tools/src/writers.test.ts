@@ -17,17 +17,28 @@ import { soakStats } from './soak.ts';
 
 function run(workload: string, allocator: string, round: number, mops: number | null): RunRecord {
   return {
-    workload, allocator, round, order: 0, argv: [workload, 'iters=10'],
-    status: mops == null ? 'crashed' : 'ok', exitCode: mops == null ? null : 0, signal: mops == null ? 11 : null,
-    wallSeconds: 0.5, maxRssKb: 2048,
+    workload,
+    allocator,
+    round,
+    order: 0,
+    argv: [workload, 'iters=10'],
+    status: mops == null ? 'crashed' : 'ok',
+    exitCode: mops == null ? null : 0,
+    signal: mops == null ? 11 : null,
+    wallSeconds: 0.5,
+    maxRssKb: 2048,
     result: mops == null ? null : { name: workload, ops: 100, seconds: 1, mops, extra: {} },
     stderrTail: mops == null ? 'Segmentation fault <core>' : '',
   };
 }
 
 const runs = [
-  run('random_mixed', 'glibc', 1, 50), run('random_mixed', 'mimalloc', 1, 70), run('random_mixed', 'hakmem', 1, null),
-  run('random_mixed', 'glibc', 2, 52), run('random_mixed', 'mimalloc', 2, 68), run('random_mixed', 'hakmem', 2, 60),
+  run('random_mixed', 'glibc', 1, 50),
+  run('random_mixed', 'mimalloc', 1, 70),
+  run('random_mixed', 'hakmem', 1, null),
+  run('random_mixed', 'glibc', 2, 52),
+  run('random_mixed', 'mimalloc', 2, 68),
+  run('random_mixed', 'hakmem', 2, 60),
 ];
 const summary = summarize(runs, ['random_mixed'], ['glibc', 'mimalloc', 'hakmem'], 2);
 
@@ -35,13 +46,38 @@ function fixture(): BenchResults {
   return {
     schema: 'hakmem-bench/2',
     context: {
-      date: new Date().toISOString(), gitSha: 'abc', gitDirty: false,
-      hakmem: { hakmem: { path: '/x/libhakmem.so', mode: 'standard', profile: 'balanced', configHash: '0123456789abcdef', boxVersions: 'box-front@0.1.0' } },
-      compiler: 'cc 12', cflags: '-O2', peers: { libmimalloc2: '2.0.9' }, cpuModel: 'cpu', nproc: 2, memTotalKb: 1, kernel: 'Linux', node: 'v20',
+      date: new Date().toISOString(),
+      gitSha: 'abc',
+      gitDirty: false,
+      hakmem: {
+        hakmem: {
+          path: '/x/libhakmem.so',
+          mode: 'standard',
+          profile: 'balanced',
+          configHash: '0123456789abcdef',
+          boxVersions: 'box-front@0.1.0',
+        },
+      },
+      compiler: 'cc 12',
+      cflags: '-O2',
+      peers: { libmimalloc2: '2.0.9' },
+      cpuModel: 'cpu',
+      nproc: 2,
+      memTotalKb: 1,
+      kernel: 'Linux',
+      node: 'v20',
     },
     config: {
-      rounds: 2, mtRounds: 9, quick: false, baseline: 'mimalloc', workloads: [{ name: 'random_mixed', args: [], rounds: 2, threaded: false }],
-      allocators: [{ name: 'glibc', preload: null }, { name: 'mimalloc', preload: '/m.so' }, { name: 'hakmem', preload: '/x/libhakmem.so' }],
+      rounds: 2,
+      mtRounds: 9,
+      quick: false,
+      baseline: 'mimalloc',
+      workloads: [{ name: 'random_mixed', args: [], rounds: 2, threaded: false }],
+      allocators: [
+        { name: 'glibc', preload: null },
+        { name: 'mimalloc', preload: '/m.so' },
+        { name: 'hakmem', preload: '/x/libhakmem.so' },
+      ],
       missingPeers: ['tcmalloc'],
     },
     runs,
@@ -96,20 +132,24 @@ describe('Markdown tables', () => {
   it('renders every row, the verdicts, the ratio intervals and failures', () => {
     const md = summaryTable(summary);
     const lines = md.split('\n');
-    expect(lines[0]).toMatch(/^\| workload +\| allocator +\| verdict +\| M ops\/s \(median\) +\| +CV +\| vs mimalloc \[95% CI\] +\| vs glibc \[95% CI\]/);
+    expect(lines[0]).toMatch(
+      /^\| workload +\| allocator +\| verdict +\| M ops\/s \(median\) +\| +CV +\| vs mimalloc \[95% CI\] +\| vs glibc \[95% CI\]/,
+    );
     expect(lines[1]).toMatch(/^\| :-+ \|/);
     expect(lines).toHaveLength(2 + 3);
     // round 2 only for hakmem: one paired round, no interval
     expect(md).toMatch(/\| random_mixed +\| hakmem +\| +\| +60\.00 \| +– \| +0\.882 \[–\] \|/);
     // top mimalloc and runner-up hakmem share one round: no interval, so no verdict at all
-    expect(lines[3]).toMatch(/\| mimalloc +\| +\| +69\.00 \|.*\| +1\.000 \[1\.00–1\.00\] \| +1\.354 \[\d\.\d\d–\d\.\d\d\] \|/);
+    expect(lines[3]).toMatch(
+      /\| mimalloc +\| +\| +69\.00 \|.*\| +1\.000 \[1\.00–1\.00\] \| +1\.354 \[\d\.\d\d–\d\.\d\d\] \|/,
+    );
     expect(md).not.toMatch(/★|tie/);
     expect(md).toContain('1/2 CRASHED');
     expect(md).toContain('2 ok');
-    const marked = summary.map((r) => ({ ...r, verdict: r.allocator === 'mimalloc' ? 'best' as const : null }));
+    const marked = summary.map((r) => ({ ...r, verdict: r.allocator === 'mimalloc' ? ('best' as const) : null }));
     expect(summaryTable(marked)).toMatch(/\| mimalloc +\| +★ +\| +\*\*69\.00\*\* \|/);
     expect(matrixTable(marked)).toContain('**69.00** ★');
-    const tied = summary.map((r) => ({ ...r, verdict: r.allocator === 'glibc' ? null : 'tie' as const }));
+    const tied = summary.map((r) => ({ ...r, verdict: r.allocator === 'glibc' ? null : ('tie' as const) }));
     expect(summaryTable(tied)).toMatch(/\| hakmem +\| +tie +\| +\*\*60\.00\*\* \|/);
     expect(matrixTable(tied)).toContain('60.00 (tie)');
   });
@@ -126,13 +166,42 @@ describe('SVG charts', () => {
     wellFormedSvg(w);
     expect(w).toContain('random_mixed');
     wellFormedSvg(await renderSvg(overviewChartSpec(summary, 'glibc')));
-    wellFormedSvg(await renderSvg(abChartSpec([
-      { workload: 'tiny_hot', comparison: { n: 3, meanA: 1, meanB: 1.1, medianA: 1, medianB: 1.1, deltaPct: 10, ciLowPct: 5, ciHighPct: 15 }, verdict: 'GO', failuresA: 0, failuresB: 0 },
-    ], 1)));
-    wellFormedSvg(await renderSvg(soakChartSpec([
-      { epoch: 1, ops: 10, seconds: 1, mops: 1e-5, rssKb: 1000 },
-      { epoch: 2, ops: 12, seconds: 1, mops: 1.2e-5, rssKb: 1100 },
-    ], 'soak')));
+    wellFormedSvg(
+      await renderSvg(
+        abChartSpec(
+          [
+            {
+              workload: 'tiny_hot',
+              comparison: {
+                n: 3,
+                meanA: 1,
+                meanB: 1.1,
+                medianA: 1,
+                medianB: 1.1,
+                deltaPct: 10,
+                ciLowPct: 5,
+                ciHighPct: 15,
+              },
+              verdict: 'GO',
+              failuresA: 0,
+              failuresB: 0,
+            },
+          ],
+          1,
+        ),
+      ),
+    );
+    wellFormedSvg(
+      await renderSvg(
+        soakChartSpec(
+          [
+            { epoch: 1, ops: 10, seconds: 1, mops: 1e-5, rssKb: 1000 },
+            { epoch: 2, ops: 12, seconds: 1, mops: 1.2e-5, rssKb: 1100 },
+          ],
+          'soak',
+        ),
+      ),
+    );
   });
 });
 
@@ -142,12 +211,19 @@ describe('report.html', () => {
     const marked = summary.map((r) => ({
       ...r,
       verdict: (r.allocator === 'glibc' ? null : 'tie') as BenchVerdict | null,
-      vsRunnerUp: r.allocator === 'mimalloc' ? { allocator: 'hakmem', ratio: 1.1, ci: [0.9, 1.3] as [number, number], n: 9 } : null,
+      vsRunnerUp:
+        r.allocator === 'mimalloc'
+          ? { allocator: 'hakmem', ratio: 1.1, ci: [0.9, 1.3] as [number, number], n: 9 }
+          : null,
     }));
     marked[2]!.verdict = 'best';
     const html = renderReportHtml({
-      title: 'bench <test>', intro: ['a & b'], table: benchTableRows(marked), charts: [{ name: 'chart-random_mixed.svg', svg }],
-      context: fixture().context as unknown as Record<string, unknown>, failures: failureList(runs),
+      title: 'bench <test>',
+      intro: ['a & b'],
+      table: benchTableRows(marked),
+      charts: [{ name: 'chart-random_mixed.svg', svg }],
+      context: fixture().context as unknown as Record<string, unknown>,
+      failures: failureList(runs),
     });
     expect(html).toContain('<title>bench &lt;test&gt;</title>');
     expect(html).toContain('<table id="results">');
@@ -166,7 +242,9 @@ describe('report.html', () => {
 describe('mdTableToHtml', () => {
   it('turns a markdown-table string into an HTML table, escaped', () => {
     const html = mdTableToHtml('| a | b |\n| :- | -: |\n| x<y | 2 |\n');
-    expect(html).toBe('<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>x&lt;y</td><td>2</td></tr></tbody></table>');
+    expect(html).toBe(
+      '<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>x&lt;y</td><td>2</td></tr></tbody></table>',
+    );
   });
 });
 

@@ -7,7 +7,9 @@ describe('box-env declarations', () => {
   });
 
   it('only verbosity and statistics are diagnostic: every other knob counts in the configuration hash', () => {
-    const diagnostic = Object.entries(envGate.knobs).filter(([, k]) => k.diagnostic).map(([name]) => name);
+    const diagnostic = Object.entries(envGate.knobs)
+      .filter(([, k]) => k.diagnostic)
+      .map(([name]) => name);
     expect(diagnostic).toEqual(['verbose', 'stats']);
   });
 });

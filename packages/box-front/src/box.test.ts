@@ -3,7 +3,7 @@ import { ownInvariantProblems } from '@hakmem/box-kit';
 import { frontGate, unifiedCache } from './box.ts';
 
 describe('box-front declarations', () => {
-  it('the declared defaults satisfy both boxes\' invariants', () => {
+  it("the declared defaults satisfy both boxes' invariants", () => {
     expect(ownInvariantProblems(frontGate)).toEqual([]);
     expect(ownInvariantProblems(unifiedCache)).toEqual([]);
   });
@@ -18,9 +18,9 @@ describe('box-front declarations', () => {
   });
 
   it('the cache refuses a refill batch larger than its capacity, in the tiny and the mid classes', () => {
-    expect(ownInvariantProblems(unifiedCache, { 'front.unifiedCache.capacity': 4, 'front.unifiedCache.refillBatch': 5 })).toEqual([
-      'front.unifiedCache.refillBatch = 5 must be <= front.unifiedCache.capacity (4)',
-    ]);
+    expect(
+      ownInvariantProblems(unifiedCache, { 'front.unifiedCache.capacity': 4, 'front.unifiedCache.refillBatch': 5 }),
+    ).toEqual(['front.unifiedCache.refillBatch = 5 must be <= front.unifiedCache.capacity (4)']);
     expect(ownInvariantProblems(unifiedCache, { 'front.unifiedCache.midCapacity': 2 })).toEqual([
       'front.unifiedCache.midRefillBatch = 8 must be <= front.unifiedCache.midCapacity (2)',
     ]);

@@ -96,9 +96,7 @@ export const frontGate = defineBox({
       paths: [`${gate}.tinyMax`, `${gate}.midClassesPerDoubling`],
       check: (c) => {
         const g = c.num(`${gate}.tinyMax`) / c.num(`${gate}.midClassesPerDoubling`);
-        return g >= 16
-          ? undefined
-          : `${gate}.tinyMax / ${gate}.midClassesPerDoubling = ${g} must be >= 16`;
+        return g >= 16 ? undefined : `${gate}.tinyMax / ${gate}.midClassesPerDoubling = ${g} must be >= 16`;
       },
     }),
   ],
@@ -144,10 +142,7 @@ export const unifiedCache = defineBox({
     /** A class caches at most max(1, maxBytesPerClass / blockSize) blocks. */
     maxBytesPerClass: bytes({ default: MiB(1), min: KiB(4), max: GiB(1), scope: 'env' }),
   },
-  invariants: [
-    atMost(`${uc}.refillBatch`, `${uc}.capacity`),
-    atMost(`${uc}.midRefillBatch`, `${uc}.midCapacity`),
-  ],
+  invariants: [atMost(`${uc}.refillBatch`, `${uc}.capacity`), atMost(`${uc}.midRefillBatch`, `${uc}.midCapacity`)],
   counters: {
     /** Allocations served from the cache, per class. */
     hits: perClassCounter(),

@@ -35,7 +35,9 @@ export function perClassCounter(): { perClass: true } {
  * Lets a box package test its declaration without codegen and the other boxes.
  */
 export function ownInvariantProblems(box: Box, overrides: Readonly<Record<string, AnyKnobValue>> = {}): string[] {
-  const values = new Map<string, AnyKnobValue>(Object.entries(box.knobs).map(([k, knob]) => [`${box.configPath}.${k}`, knob.default]));
+  const values = new Map<string, AnyKnobValue>(
+    Object.entries(box.knobs).map(([k, knob]) => [`${box.configPath}.${k}`, knob.default]),
+  );
   for (const [p, v] of Object.entries(overrides)) {
     if (!values.has(p)) throw new Error(`${p} is not a knob of box ${box.name}`);
     values.set(p, v);

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyKnobValue, ConfigView } from './types.ts';
-import { atLeast, atMost, fillTemplate, INVARIANT_FORMS, isPowerOfTwo, lessThan, multipleOf, powerOfTwo, ratioWithin, rule } from './invariants.ts';
+import {
+  atLeast,
+  atMost,
+  fillTemplate,
+  INVARIANT_FORMS,
+  isPowerOfTwo,
+  lessThan,
+  multipleOf,
+  powerOfTwo,
+  ratioWithin,
+  rule,
+} from './invariants.ts';
 
 function view(values: Record<string, AnyKnobValue>): ConfigView {
   return {
@@ -26,11 +37,16 @@ describe('invariant helpers', () => {
     expect(ratioWithin('x', 'y', 4, 64).check(view({ x: 64, y: 16 }))).toEqual([]);
   });
   it('rule passes through a custom problem line', () => {
-    const inv = rule({ name: 'n', rule: 'r', paths: ['x'], check: (c) => (c.num('x') > 0 ? undefined : 'x must be > 0') });
+    const inv = rule({
+      name: 'n',
+      rule: 'r',
+      paths: ['x'],
+      check: (c) => (c.num('x') > 0 ? undefined : 'x must be > 0'),
+    });
     expect(inv.check(view({ x: 0 }))).toEqual(['x must be > 0']);
     expect(inv.check(view({ x: 1 }))).toEqual([]);
   });
-  it('the structured helpers carry their form, and their problem line is the form\'s template filled in', () => {
+  it("the structured helpers carry their form, and their problem line is the form's template filled in", () => {
     const inv = lessThan('s.release', 's.pool');
     expect(inv.form).toEqual({ op: 'lessThan', a: 's.release', b: 's.pool' });
     expect(inv.check(view({ 's.release': 9, 's.pool': 8 }))).toEqual([

@@ -37,11 +37,29 @@ export function isPowerOfTwo(v: number): boolean {
  * check, so a violation reads the same at build time and at run time.
  */
 export const INVARIANT_FORMS: Readonly<
-  Record<InvariantOp, { name: string; rule: string; problem: string; holds: (va: number, vb: number, f: InvariantForm) => boolean }>
+  Record<
+    InvariantOp,
+    { name: string; rule: string; problem: string; holds: (va: number, vb: number, f: InvariantForm) => boolean }
+  >
 > = {
-  atMost: { name: '{a} <= {b}', rule: '{a} must be <= {b}', problem: '{a} = {va} must be <= {b} ({vb})', holds: (a, b) => a <= b },
-  lessThan: { name: '{a} < {b}', rule: '{a} must be < {b}', problem: '{a} = {va} must be < {b} ({vb})', holds: (a, b) => a < b },
-  atLeast: { name: '{a} >= {n}', rule: '{a} must be >= {n}', problem: '{a} = {va} must be >= {n}', holds: (a, _b, f) => a >= (f.n ?? 0) },
+  atMost: {
+    name: '{a} <= {b}',
+    rule: '{a} must be <= {b}',
+    problem: '{a} = {va} must be <= {b} ({vb})',
+    holds: (a, b) => a <= b,
+  },
+  lessThan: {
+    name: '{a} < {b}',
+    rule: '{a} must be < {b}',
+    problem: '{a} = {va} must be < {b} ({vb})',
+    holds: (a, b) => a < b,
+  },
+  atLeast: {
+    name: '{a} >= {n}',
+    rule: '{a} must be >= {n}',
+    problem: '{a} = {va} must be >= {n}',
+    holds: (a, _b, f) => a >= (f.n ?? 0),
+  },
   powerOfTwo: {
     name: '{a} power of two',
     rule: '{a} must be a power of two',

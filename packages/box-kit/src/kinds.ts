@@ -9,7 +9,11 @@ import type { AnyKnobValue, Knob, KnobKind } from './types.ts';
 
 /** `1048576` -> `1 MiB`; a value that is not a whole number of units stays in bytes. */
 export function humanBytes(n: number): string {
-  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+  for (const [unit, size] of [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const) {
     if (n >= size && n % size === 0) return `${n / size} ${unit}`;
   }
   return `${n} B`;
@@ -108,7 +112,8 @@ export const KNOB_KINDS: Readonly<Record<KnobKind, KindInfo>> = {
     cType: () => 'size_t',
     cLiteral: (v) => `((size_t)${String(v)})`,
     shown: (v) => `${String(v)} (${humanBytes(v as number)})`,
-    allowed: (k, runtime) => `${range(k, humanBytes)}${runtime ? ' (environment: bytes, or with a KiB/MiB/GiB suffix)' : ''}`,
+    allowed: (k, runtime) =>
+      `${range(k, humanBytes)}${runtime ? ' (environment: bytes, or with a KiB/MiB/GiB suffix)' : ''}`,
   },
   enum: {
     ctor: 'enumOf',
@@ -139,7 +144,9 @@ export const KNOB_KINDS: Readonly<Record<KnobKind, KindInfo>> = {
     jsonWidth: () => 0,
     envRow: undefined,
     typeProblem: (_k, v) =>
-      Array.isArray(v) && v.every((x) => Number.isSafeInteger(x)) ? undefined : `expected a list of integers, got ${show(v)}`,
+      Array.isArray(v) && v.every((x) => Number.isSafeInteger(x))
+        ? undefined
+        : `expected a list of integers, got ${show(v)}`,
     rangeProblems: (p, k, v) => {
       const list = v as readonly number[];
       if (list.length === 0) return [`${p} must not be empty`];

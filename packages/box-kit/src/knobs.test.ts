@@ -20,10 +20,14 @@ describe('knob constructors', () => {
   });
 
   it('refuse a default outside the declared range or values', () => {
-    expect(() => int({ default: 9, min: 1, max: 8, scope: 'env' })).toThrow('int knob: default 9 must be an integer in [1, 8]');
+    expect(() => int({ default: 9, min: 1, max: 8, scope: 'env' })).toThrow(
+      'int knob: default 9 must be an integer in [1, 8]',
+    );
     expect(() => bytes({ default: KiB(1), min: KiB(4), max: MiB(1), scope: 'env' })).toThrow(/default 1024/);
     expect(() => intList({ default: [16, 128], min: 16, max: 64 })).toThrow(/default 128/);
-    expect(() => enumOf(['a', 'b'], { default: 'c' as 'a', scope: 'env' })).toThrow('enum knob: default c must be one of a, b');
+    expect(() => enumOf(['a', 'b'], { default: 'c' as 'a', scope: 'env' })).toThrow(
+      'enum knob: default c must be one of a, b',
+    );
   });
 
   it('spell byte units', () => {

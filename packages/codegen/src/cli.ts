@@ -6,7 +6,8 @@ import { resolveConfigFile } from './load-config.ts';
 import { repoRelative, repoRoot } from './paths.ts';
 import { MODES, type Mode } from './types.ts';
 
-const USAGE = 'usage: npm run codegen -- [--mode fast|standard|observe]... [--config FILE] [--out DIR] [--check] [--docs FILE]';
+const USAGE =
+  'usage: npm run codegen -- [--mode fast|standard|observe]... [--config FILE] [--out DIR] [--check] [--docs FILE]';
 
 export interface CliOptions {
   modes: Mode[];
@@ -38,7 +39,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (values.help) throw new UsageError([USAGE]);
   const modes = (values.mode ?? []).flatMap((m) => m.split(','));
   for (const m of modes) {
-    if (!(MODES as readonly string[]).includes(m)) throw new UsageError([`--mode ${m}: expected one of ${MODES.join(', ')}`]);
+    if (!(MODES as readonly string[]).includes(m))
+      throw new UsageError([`--mode ${m}: expected one of ${MODES.join(', ')}`]);
   }
   return { modes: modes as Mode[], config: values.config, out: values.out, docs: values.docs, check: values.check };
 }

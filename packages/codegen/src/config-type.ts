@@ -15,8 +15,7 @@ interface Node {
   children: Map<string, Node>;
 }
 
-const jsdoc = (doc: string, indent: string): string =>
-  doc ? `${indent}/** ${doc.replace(/\*\//g, '*\\/')} */\n` : '';
+const jsdoc = (doc: string, indent: string): string => (doc ? `${indent}/** ${doc.replace(/\*\//g, '*\\/')} */\n` : '');
 
 function render(node: Node, indent: string): string {
   let out = '';
@@ -54,7 +53,7 @@ export function renderConfigType(v: Validated, banner: string): string {
     ' * typed by its kind, so a wrong key or a wrongly typed value is a TypeScript error.\n' +
     ' */\n' +
     'export interface HakmemConfig {\n' +
-    '  /** The build\'s profile (defaults <- profile <- this file). */\n' +
+    "  /** The build's profile (defaults <- profile <- this file). */\n" +
     `  readonly profile?: ${profiles};\n` +
     render(root, '  ') +
     '}\n'

@@ -5,7 +5,16 @@
  * configuration in the order codegen hashes it, so the library can say which configuration is
  * in force after the environment's overrides, with the same hash codegen would give it.
  */
-import { fillTemplate, INVARIANT_FORMS, KNOB_KINDS, kindOf, type AnyKnobValue, type InvariantForm, type InvariantOp, type Knob } from '@hakmem/box-kit';
+import {
+  fillTemplate,
+  INVARIANT_FORMS,
+  KNOB_KINDS,
+  kindOf,
+  type AnyKnobValue,
+  type InvariantForm,
+  type InvariantOp,
+  type Knob,
+} from '@hakmem/box-kit';
 import { DeclarationError } from './errors.ts';
 import { envName, snake, upperSnake } from './names.ts';
 import type { Validated } from './types.ts';
@@ -58,9 +67,12 @@ interface KnobAt {
 
 /** A problem template as a C format string: the paths filled in, {va} and {vb} as %PRId64, in that order. */
 function problemFormat(template: string, form: InvariantForm): string {
-  const parts = fillTemplate(template, form).replace(/%/g, '%%').split(/\{(va|vb)\}/);
+  const parts = fillTemplate(template, form)
+    .replace(/%/g, '%%')
+    .split(/\{(va|vb)\}/);
   const order = parts.filter((_, i) => i % 2 === 1).join(',');
-  if (order !== 'va' && order !== 'va,vb') throw new Error(`invariant template ${template}: {va} must come first, then {vb}`);
+  if (order !== 'va' && order !== 'va,vb')
+    throw new Error(`invariant template ${template}: {va} must come first, then {vb}`);
   return parts.map((p, i) => (i % 2 === 1 ? '%" PRId64 "' : p.replace(/\\/g, '\\\\').replace(/"/g, '\\"'))).join('');
 }
 
@@ -95,12 +107,17 @@ export function envTables(v: Validated): EnvTables {
 
   const applyCases = decls.profiles.map((p, index) => {
     const vals = valuesOf(p.name);
-    return { index, name: p.name, assignments: runtime.map((k) => `${field(k)} = ${lit(k, vals.get(k.path) ?? k.knob.default)};`) };
+    return {
+      index,
+      name: p.name,
+      assignments: runtime.map((k) => `${field(k)} = ${lit(k, vals.get(k.path) ?? k.knob.default)};`),
+    };
   });
 
   const envTable = rows.map((k) => {
     const kind = kindOf(k.knob);
-    if (!kind.envRow) throw new DeclarationError([`${k.path}: a ${kind.label} knob cannot be read from the environment`]);
+    if (!kind.envRow)
+      throw new DeclarationError([`${k.path}: a ${kind.label} knob cannot be read from the environment`]);
     const [min, max] = kind.envRange(k.knob);
     const names = k.knob.kind === 'enum' ? `hk_${k.cPrefix}_${snake(k.key)}_names` : 'NULL';
     const count = k.knob.kind === 'enum' ? k.knob.values.length : 0;

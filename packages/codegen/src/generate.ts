@@ -50,13 +50,17 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     for (const [name, content] of renderHeaders(model)) outputs.set(path.join(dir, name), content);
   }
   // mode-independent: beside the mode directories (or the one mode's headers with --out DIR)
-  const manifestDir = options.outDir === undefined ? path.join(repoRoot, 'native', 'generated') : path.resolve(options.outDir);
+  const manifestDir =
+    options.outDir === undefined ? path.join(repoRoot, 'native', 'generated') : path.resolve(options.outDir);
   outputs.set(path.join(manifestDir, 'manifest.json'), buildManifestJson(validated, GENERATOR_VERSION));
   const docsFile = path.resolve(options.docsFile ?? path.join(repoRoot, 'docs', 'knobs.md'));
   const docsModel = buildModel(validated, modes[0] ?? 'standard');
   outputs.set(docsFile, renderDocs(docsModel));
   // the type of hakmem.config.ts, beside codegen's own sources (with --out DIR: in DIR)
-  const typeFile = options.outDir === undefined ? path.join(repoRoot, CONFIG_TYPE_FILE) : path.join(path.resolve(options.outDir), 'config.generated.ts');
+  const typeFile =
+    options.outDir === undefined
+      ? path.join(repoRoot, CONFIG_TYPE_FILE)
+      : path.join(path.resolve(options.outDir), 'config.generated.ts');
   outputs.set(typeFile, renderConfigType(validated, docsModel.docsBanner.slice(5, -4)));
   if (options.check) return { files: [...outputs.keys()], differing: compareOutputs(outputs) };
   return { files: writeOutputs(outputs), differing: [] };

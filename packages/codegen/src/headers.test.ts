@@ -20,7 +20,9 @@ beforeAll(async () => {
 
 describe.each(MODES)('%s headers', (mode) => {
   it('each compiles on its own with cc -std=c11 -Wall -Wextra -Werror -c', async () => {
-    const headers = readdirSync(dir(mode)).filter((f) => f.endsWith('.h')).sort();
+    const headers = readdirSync(dir(mode))
+      .filter((f) => f.endsWith('.h'))
+      .sort();
     expect(headers).toEqual([
       'env_gate_box.h',
       'front_gate_box.h',

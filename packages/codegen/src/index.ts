@@ -10,5 +10,11 @@ export { envName } from './names.ts';
 export { validate } from './validate.ts';
 export type { Declarations } from './types.ts';
 export { configHash } from './model.ts';
-export { buildManifestJson, declarationJson, packageDeclarations, type KnobDeclaration, type PackageDeclaration } from './manifest.ts';
+export {
+  buildManifestJson,
+  declarationJson,
+  packageDeclarations,
+  type KnobDeclaration,
+  type PackageDeclaration,
+} from './manifest.ts';
 export type { Validated } from './types.ts';

@@ -8,11 +8,18 @@ const fixture = (name: string): string => fileURLToPath(new URL(`../test/fixture
 describe('loadBoxes', () => {
   it('loads every box in header order, with a doc for every knob and counter', async () => {
     const decls = await loadBoxes();
-    expect(decls.boxes.map((b) => b.box.name)).toEqual(['front-gate', 'unified-cache', 'superslab', 'remote-queue', 'env-gate']);
+    expect(decls.boxes.map((b) => b.box.name)).toEqual([
+      'front-gate',
+      'unified-cache',
+      'superslab',
+      'remote-queue',
+      'env-gate',
+    ]);
     expect(decls.boxes.map((b) => b.file)).toContain('packages/box-front/src/box.ts');
     for (const b of decls.boxes) {
       for (const key of Object.keys(b.box.knobs)) expect(b.knobDocs.get(key), `${b.box.name}.${key}`).toMatch(/\w/);
-      for (const key of Object.keys(b.box.counters)) expect(b.counterDocs.get(key), `${b.box.name}.${key}`).toMatch(/\w/);
+      for (const key of Object.keys(b.box.counters))
+        expect(b.counterDocs.get(key), `${b.box.name}.${key}`).toMatch(/\w/);
     }
     expect(decls.profiles.map((p) => p.name)).toEqual(['speed', 'balanced', 'lean']);
     expect(decls.profilesFile).toBe('packages/box-env/src/box.ts');

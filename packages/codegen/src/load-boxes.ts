@@ -70,7 +70,9 @@ export async function loadBoxes(files: readonly string[] = findDeclarationFiles(
           continue;
         }
         if (src.kind !== knob.kind) {
-          problems.push(`${rel}: knob ${path} is built with ${src.ctor || 'an expression'}() but loads as kind ${knob.kind}`);
+          problems.push(
+            `${rel}: knob ${path} is built with ${src.ctor || 'an expression'}() but loads as kind ${knob.kind}`,
+          );
         }
         if (!src.doc) problems.push(`${rel}: knob ${path} has no doc comment; write /** what it does */ above it`);
         knobDocs.set(key, src.doc);
@@ -78,7 +80,10 @@ export async function loadBoxes(files: readonly string[] = findDeclarationFiles(
       const counterDocs = new Map<string, string>();
       for (const name of Object.keys(value.counters)) {
         const doc = source.counters.get(name)?.doc ?? '';
-        if (!doc) problems.push(`${rel}: counter ${value.configPath}.${name} has no doc comment; write /** what it counts */ above it`);
+        if (!doc)
+          problems.push(
+            `${rel}: counter ${value.configPath}.${name} has no doc comment; write /** what it counts */ above it`,
+          );
         counterDocs.set(name, doc);
       }
       boxes.push({

@@ -49,7 +49,9 @@ describe('config shape', () => {
     expect(configProblems({ profile: 'turbo' })).toEqual([
       "hakmem.config.ts: profile: expected one of 'speed', 'balanced', 'lean', got \"turbo\"",
     ]);
-    expect(configProblems({ superslab: 3 })).toEqual(['hakmem.config.ts: superslab: expected an object of knobs, got 3']);
+    expect(configProblems({ superslab: 3 })).toEqual([
+      'hakmem.config.ts: superslab: expected an object of knobs, got 3',
+    ]);
   });
 
   it('reports every problem, one line each', () => {

@@ -45,7 +45,10 @@ export function parseConfig(raw: unknown, decls: Declarations, file: string | un
       if (value === undefined) continue;
       if (p === 'profile') {
         if (typeof value === 'string' && profileNames.includes(value)) profile = value;
-        else problems.push(`${where}: profile: expected one of ${profileNames.map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(value)}`);
+        else
+          problems.push(
+            `${where}: profile: expected one of ${profileNames.map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(value)}`,
+          );
         continue;
       }
       if (p === 'env.profile') {
@@ -64,10 +67,14 @@ export function parseConfig(raw: unknown, decls: Declarations, file: string | un
         else problems.push(`${where}: ${p}: expected an object of knobs, got ${JSON.stringify(value)}`);
         continue;
       }
-      const known = [...new Set([...knobs.keys(), ...prefixes, 'profile']
-        .filter((k) => k !== 'env.profile')
-        .filter((k) => (at ? k.startsWith(`${at}.`) && !k.slice(at.length + 1).includes('.') : !k.includes('.')))
-        .map((k) => (at ? k.slice(at.length + 1) : k)))];
+      const known = [
+        ...new Set(
+          [...knobs.keys(), ...prefixes, 'profile']
+            .filter((k) => k !== 'env.profile')
+            .filter((k) => (at ? k.startsWith(`${at}.`) && !k.slice(at.length + 1).includes('.') : !k.includes('.')))
+            .map((k) => (at ? k.slice(at.length + 1) : k)),
+        ),
+      ];
       problems.push(`${where}: unknown key ${p} (known here: ${known.join(', ')})`);
     }
   };
@@ -95,6 +102,7 @@ export async function loadConfig(file: string | undefined, decls: Declarations):
   } catch (err) {
     throw new ConfigError([`${shown}: cannot be loaded: ${(err as Error).message.split('\n')[0]}`]);
   }
-  if (mod.default === undefined) throw new ConfigError([`${shown}: has no default export (export default defineConfig({...}))`]);
+  if (mod.default === undefined)
+    throw new ConfigError([`${shown}: has no default export (export default defineConfig({...}))`]);
   return parseConfig(mod.default, decls, shown);
 }

@@ -59,7 +59,8 @@ export function packageDeclarations(decls: Declarations): Map<string, PackageDec
       d.knobs[`${box.configPath}.${name}`] = k;
     }
     for (const inv of box.invariants) d.invariants.push({ name: inv.name, rule: inv.rule });
-    for (const [name, c] of Object.entries(box.counters)) d.counters[`${box.configPath}.${name}`] = { perClass: c.perClass };
+    for (const [name, c] of Object.entries(box.counters))
+      d.counters[`${box.configPath}.${name}`] = { perClass: c.perClass };
   }
   return out;
 }
@@ -73,7 +74,9 @@ export function buildManifestJson(v: Validated, generatorVersion: string): strin
   if (!values) throw new Error(`no effective values for profile ${v.profile}`);
   const packages = [...packageDeclarations(v.decls).values()].map((d) => ({
     ...d,
-    knobs: Object.fromEntries(Object.entries(d.knobs).map(([path, k]) => [path, { ...k, value: values.get(path) ?? k.default }])),
+    knobs: Object.fromEntries(
+      Object.entries(d.knobs).map(([path, k]) => [path, { ...k, value: values.get(path) ?? k.default }]),
+    ),
   }));
   const manifest = {
     format: 1,

@@ -7,7 +7,9 @@ import { sizeClasses, type SizeClasses } from './size-classes.ts';
 import type { Effective, Mode, SourcedBox, Validated } from './types.ts';
 
 const GENERATOR = '@hakmem/codegen';
-export const GENERATOR_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const GENERATOR_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 const FRONT_GATE = 'front.gate';
 const ENV_GATE = 'env';
 
@@ -88,7 +90,13 @@ export interface Model {
   /** The version of @hakmem/codegen that generated the headers (recorded in the library's manifest). */
   generatorVersion: string;
   boxes: BoxModel[];
-  classes: SizeClasses & { sizesInit: string; tinyIndexInit: string; midIndexInit: string; tinyIndexLen: string; midIndexLen: string };
+  classes: SizeClasses & {
+    sizesInit: string;
+    tinyIndexInit: string;
+    midIndexInit: string;
+    tinyIndexLen: string;
+    midIndexLen: string;
+  };
   profiles: { name: string; doc: string; index: number; overrides: { path: string; value: string }[] }[];
   profileNamesInit: string;
   /** The environment loader's tables (Standard and OBSERVE). */
@@ -133,7 +141,8 @@ function knobModel(sb: SourcedBox, key: string, knob: Knob, value: AnyKnobValue,
     literal: lit,
     accessor: !isEnv ? macro : mode === 'fast' ? lit : `hk_${p}_env.${field}`,
     enumType,
-    enumConsts: knob.kind === 'enum' ? knob.values.map((v, i) => ({ name: `${macro}_${upperSnake(v)}`, value: i })) : [],
+    enumConsts:
+      knob.kind === 'enum' ? knob.values.map((v, i) => ({ name: `${macro}_${upperSnake(v)}`, value: i })) : [],
     namesArray: `hk_${p}_${field}_names`,
     namesInit: knob.kind === 'enum' ? knob.values.map(cString).join(', ') : '',
     listInit: Array.isArray(value) ? value.join(', ') : '',
@@ -169,7 +178,9 @@ export function buildModel(v: Validated, mode: Mode): Model {
   };
   const frontGateBox = decls.boxes.find((b) => b.box.configPath === FRONT_GATE);
   const knobsByPath = new Map<string, Knob>(
-    decls.boxes.flatMap((sb) => Object.entries(sb.box.knobs).map(([k, knob]): [string, Knob] => [`${sb.box.configPath}.${k}`, knob])),
+    decls.boxes.flatMap((sb) =>
+      Object.entries(sb.box.knobs).map(([k, knob]): [string, Knob] => [`${sb.box.configPath}.${k}`, knob]),
+    ),
   );
   const boxes: BoxModel[] = decls.boxes.map((sb) => {
     const { box } = sb;
@@ -231,14 +242,19 @@ export function buildModel(v: Validated, mode: Mode): Model {
       )
     : { tinyCount: 0, sizes: [], tinyIndex: [], granuleShift: 0, midIndex: [] };
   const wrap = (xs: readonly number[]): string =>
-    xs.reduce<string[]>((lines, x, i) => {
-      if (i % 16 === 0) lines.push('');
-      lines[lines.length - 1] += `${x}, `;
-      return lines;
-    }, []).map((l) => `    ${l.trimEnd()}`).join('\n').replace(/,$/, '');
+    xs
+      .reduce<string[]>((lines, x, i) => {
+        if (i % 16 === 0) lines.push('');
+        lines[lines.length - 1] += `${x}, `;
+        return lines;
+      }, [])
+      .map((l) => `    ${l.trimEnd()}`)
+      .join('\n')
+      .replace(/,$/, '');
 
   const packages: { name: string; version: string }[] = [];
-  for (const b of boxes) if (!packages.some((p) => p.name === b.packageName)) packages.push({ name: b.packageName, version: b.version });
+  for (const b of boxes)
+    if (!packages.some((p) => p.name === b.packageName)) packages.push({ name: b.packageName, version: b.version });
 
   const profileNames = decls.profiles.map((p) => p.name);
   const show = (path: string, x: AnyKnobValue): string => {

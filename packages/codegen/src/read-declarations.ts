@@ -68,7 +68,8 @@ export function readDeclarations(files: readonly string[]): Map<string, Declared
           continue;
         }
         if (callee !== 'defineBox') continue;
-        if (!arg) throw new DeclarationError([`${rel}: defineBox for ${decl.getName()} must be passed an object literal`]);
+        if (!arg)
+          throw new DeclarationError([`${rel}: defineBox for ${decl.getName()} must be passed an object literal`]);
         const knobs = new Map<string, { ctor: string; kind: KnobKind | undefined; doc: string }>();
         const counters = new Map<string, { doc: string }>();
         for (const prop of objectProperties(arg)) {
@@ -88,7 +89,11 @@ export function readDeclarations(files: readonly string[]): Map<string, Declared
         declared.boxes.push({
           exportName: decl.getName(),
           file: rel,
-          doc: statement.getJsDocs().map((d) => d.getDescription().trim()).join(' ').replace(/\s+/g, ' '),
+          doc: statement
+            .getJsDocs()
+            .map((d) => d.getDescription().trim())
+            .join(' ')
+            .replace(/\s+/g, ' '),
           knobs,
           counters,
         });

@@ -18,7 +18,9 @@ function engine(dir: string): typeof Handlebars {
   const hb = Handlebars.create();
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   const partials = path.join(dir, 'partials');
-  for (const f of readdirSync(partials).filter((n) => n.endsWith('.hbs')).sort()) {
+  for (const f of readdirSync(partials)
+    .filter((n) => n.endsWith('.hbs'))
+    .sort()) {
     hb.registerPartial(f.replace(/\.hbs$/, ''), readFileSync(path.join(partials, f), 'utf8'));
   }
   return hb;

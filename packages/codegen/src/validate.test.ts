@@ -164,13 +164,18 @@ describe('declarations', () => {
   it('refuse a profile that sets an unknown knob', () => {
     const bad: Declarations = {
       ...decls,
-      profiles: decls.profiles.map((p) => (p.name === 'lean' ? { ...p, overrides: { 'front.unifiedCache.capacty': 1 } } : p)),
+      profiles: decls.profiles.map((p) =>
+        p.name === 'lean' ? { ...p, overrides: { 'front.unifiedCache.capacty': 1 } } : p,
+      ),
     };
     expect(() => validateDeclarations(bad)).toThrow('profile lean: unknown knob front.unifiedCache.capacty');
   });
 
   /** The declarations plus one test box (knobs: a, b run-time; c build-time; d diagnostic). */
-  const withBox = (invariants: Parameters<typeof defineBox>[0]['invariants'], dScope: 'env' | 'const' = 'env'): Declarations => {
+  const withBox = (
+    invariants: Parameters<typeof defineBox>[0]['invariants'],
+    dScope: 'env' | 'const' = 'env',
+  ): Declarations => {
     const box = defineBox({
       name: 'probe',
       packageName: '@hakmem/box-probe',
@@ -199,9 +204,14 @@ describe('declarations', () => {
   };
 
   it('refuse a free-form rule over a run-time knob, which Standard could not check at run time', () => {
-    const free = rule({ name: 'a odd', rule: 'probe.a must be odd', paths: ['probe.a', 'probe.c'], check: () => undefined });
+    const free = rule({
+      name: 'a odd',
+      rule: 'probe.a must be odd',
+      paths: ['probe.a', 'probe.c'],
+      check: () => undefined,
+    });
     expect(problemsOf(withBox([free]))).toEqual([
-      "packages/box-probe/src/box.ts: invariant \"a odd\" is a free-form rule() over the run-time knob probe.a, which Standard cannot check at run time; write it with atMost, lessThan, atLeast, powerOfTwo, multipleOf or ratioWithin, or make the knobs build-time (scope 'const')",
+      'packages/box-probe/src/box.ts: invariant "a odd" is a free-form rule() over the run-time knob probe.a, which Standard cannot check at run time; write it with atMost, lessThan, atLeast, powerOfTwo, multipleOf or ratioWithin, or make the knobs build-time (scope \'const\')',
     ]);
     const constOnly = rule({ name: 'c odd', rule: 'probe.c must be odd', paths: ['probe.c'], check: () => undefined });
     expect(problemsOf(withBox([constOnly, atMost('probe.b', 'probe.c')]))).toEqual([]);

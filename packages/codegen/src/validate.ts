@@ -28,20 +28,29 @@ export function validateDeclarations(decls: Declarations): void {
       const env = envName(box, key, knob);
       const path = `${box.configPath}.${key}`;
       const other = seenEnv.get(env);
-      if (other) problems.push(`${file}: environment name ${env} of ${path} is also used by ${other}; every environment name must be unique`);
+      if (other)
+        problems.push(
+          `${file}: environment name ${env} of ${path} is also used by ${other}; every environment name must be unique`,
+        );
       seenEnv.set(env, path);
       const kind = kindOf(knob);
-      if (knob.scope === 'env' && !kind.runtime) problems.push(`${file}: ${path}: ${kind.label} knobs are build-time only (scope 'const')`);
-      if (knob.diagnostic && knob.scope !== 'env') problems.push(`${file}: ${path}: only a run-time knob (scope 'env') can be diagnostic`);
+      if (knob.scope === 'env' && !kind.runtime)
+        problems.push(`${file}: ${path}: ${kind.label} knobs are build-time only (scope 'const')`);
+      if (knob.diagnostic && knob.scope !== 'env')
+        problems.push(`${file}: ${path}: only a run-time knob (scope 'env') can be diagnostic`);
     }
     for (const inv of box.invariants) problems.push(...invariantProblems(file, inv, knobs));
   }
   const profileKnob = knobs.get(PROFILE_PATH);
   const names = decls.profiles.map((p) => p.name);
   if (!profileKnob || profileKnob.kind !== 'enum') {
-    problems.push(`the box with config path env must declare an enum knob \`profile\` listing the profiles (${names.join(', ')})`);
+    problems.push(
+      `the box with config path env must declare an enum knob \`profile\` listing the profiles (${names.join(', ')})`,
+    );
   } else if (profileKnob.values.join(',') !== names.join(',')) {
-    problems.push(`${decls.profilesFile}: profiles (${names.join(', ')}) must be the values of env.profile, in order (${profileKnob.values.join(', ')})`);
+    problems.push(
+      `${decls.profilesFile}: profiles (${names.join(', ')}) must be the values of env.profile, in order (${profileKnob.values.join(', ')})`,
+    );
   }
   for (const profile of decls.profiles) {
     for (const [p, value] of Object.entries(profile.overrides)) {
@@ -73,15 +82,21 @@ function invariantProblems(file: string, inv: Invariant, knobs: ReadonlyMap<stri
     if (runtime.length > 0) {
       problems.push(
         `${file}: invariant "${inv.name}" is a free-form rule() over the run-time knob ${runtime.join(', ')}, which Standard cannot check at run time; ` +
-          'write it with atMost, lessThan, atLeast, powerOfTwo, multipleOf or ratioWithin, or make the knobs build-time (scope \'const\')',
+          "write it with atMost, lessThan, atLeast, powerOfTwo, multipleOf or ratioWithin, or make the knobs build-time (scope 'const')",
       );
     }
     return problems;
   }
   for (const p of inv.paths) {
     const knob = knobs.get(p);
-    if (knob && !kindOf(knob).numeric) problems.push(`${file}: invariant "${inv.name}" compares ${p}, a ${kindOf(knob).label} knob; only int and bytes knobs can be compared`);
-    if (knob?.diagnostic) problems.push(`${file}: invariant "${inv.name}" reads ${p}, a diagnostic knob, which never takes part in an invariant`);
+    if (knob && !kindOf(knob).numeric)
+      problems.push(
+        `${file}: invariant "${inv.name}" compares ${p}, a ${kindOf(knob).label} knob; only int and bytes knobs can be compared`,
+      );
+    if (knob?.diagnostic)
+      problems.push(
+        `${file}: invariant "${inv.name}" reads ${p}, a diagnostic knob, which never takes part in an invariant`,
+      );
   }
   const a = knobs.get(inv.form.a);
   if (inv.form.op === 'atLeast' && a && 'min' in a && a.min >= (inv.form.n ?? 0)) {

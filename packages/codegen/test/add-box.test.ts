@@ -50,7 +50,15 @@ async function preloaded(library: string, env: Record<string, string>): Promise<
 beforeAll(async () => {
   copy = mkdtempSync(path.join(os.tmpdir(), 'hakmem-add-box-'));
   const skip = new Set(['node_modules', 'dist', '.git', 'bench-results', 'test-artifacts']);
-  for (const entry of ['packages', 'native', 'docs', 'hakmem.config.ts', 'package.json', 'tsconfig.base.json', 'tsconfig.json']) {
+  for (const entry of [
+    'packages',
+    'native',
+    'docs',
+    'hakmem.config.ts',
+    'package.json',
+    'tsconfig.base.json',
+    'tsconfig.json',
+  ]) {
     cpSync(path.join(repoRoot, entry), path.join(copy, entry), {
       recursive: true,
       filter: (src) => !skip.has(path.basename(src)),
@@ -84,11 +92,13 @@ describe('a new box package alone', () => {
       expect(header).toContain('#define HK_PROBE_SLOTS 4');
     }
     const build = readFileSync(path.join(copy, 'native', 'generated', 'standard', 'hakmem_build.h'), 'utf8');
-    expect(build).toContain('#define HAKMEM_BOX_VERSIONS "box-front@0.1.0 box-superslab@0.1.0 box-remote@0.1.0 box-probe@0.0.7 box-env@');
+    expect(build).toContain(
+      '#define HAKMEM_BOX_VERSIONS "box-front@0.1.0 box-superslab@0.1.0 box-remote@0.1.0 box-probe@0.0.7 box-env@',
+    );
     expect(existsSync(path.join(copy, 'packages', 'codegen', 'templates', 'probe_box.h.hbs'))).toBe(false);
   });
 
-  it('is part of hakmem.config.ts\'s type: its knobs are typed, a wrong value is an error', async () => {
+  it("is part of hakmem.config.ts's type: its knobs are typed, a wrong value is an error", async () => {
     writeFileSync(
       path.join(copy, 'probe.config.ts'),
       `import { defineConfig } from './packages/codegen/src/config.ts';\n` +
@@ -102,18 +112,31 @@ describe('a new box package alone', () => {
       path.join(copy, 'tsconfig.probe.json'),
       JSON.stringify({ extends: './tsconfig.json', include: ['probe.config.ts'], exclude: [] }),
     );
-    const r = await execa(path.join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.probe.json', '--noEmit'], { cwd: copy, reject: false });
+    const r = await execa(
+      path.join(repoRoot, 'node_modules', '.bin', 'tsc'),
+      ['-p', 'tsconfig.probe.json', '--noEmit'],
+      { cwd: copy, reject: false },
+    );
     expect(r.stdout + r.stderr).toBe('');
     // and codegen takes the value from a config file
-    const gen = await execa(tsx, ['packages/codegen/src/cli.ts', '--config', 'probe.config.ts', '--mode', 'fast', '--out', 'gen-fast'], { cwd: copy, reject: false });
+    const gen = await execa(
+      tsx,
+      ['packages/codegen/src/cli.ts', '--config', 'probe.config.ts', '--mode', 'fast', '--out', 'gen-fast'],
+      { cwd: copy, reject: false },
+    );
     expect(gen.exitCode, gen.stderr).toBe(0);
-    expect(readFileSync(path.join(copy, 'gen-fast', 'probe_box.h'), 'utf8')).toContain('static inline int64_t hk_probe_limit(void) { return 50; }');
+    expect(readFileSync(path.join(copy, 'gen-fast', 'probe_box.h'), 'utf8')).toContain(
+      'static inline int64_t hk_probe_limit(void) { return 50; }',
+    );
   });
 
   it('builds with gcc in all three modes and the Standard library reads its knobs and checks its invariant', async () => {
-    for (const name of ['libhakmem.so', 'libhakmem-fast.so', 'libhakmem-observe.so']) expect(existsSync(lib(name)), name).toBe(true);
+    for (const name of ['libhakmem.so', 'libhakmem-fast.so', 'libhakmem-observe.so'])
+      expect(existsSync(lib(name)), name).toBe(true);
     const lines = await preloaded(lib('libhakmem.so'), { HAKMEM_VERBOSE: '2', HAKMEM_PROBE_LIMIT: '50' });
-    expect(lines[0]).toMatch(/^hakmem standard profile=balanced config=[0-9a-f]{16} .*box-probe@0\.0\.7 box-env@\S+ overrides: HAKMEM_PROBE_LIMIT=50 /);
+    expect(lines[0]).toMatch(
+      /^hakmem standard profile=balanced config=[0-9a-f]{16} .*box-probe@0\.0\.7 box-env@\S+ overrides: HAKMEM_PROBE_LIMIT=50 /,
+    );
     expect(lines).toContain('hakmem:   probe.limit = 50 (environment HAKMEM_PROBE_LIMIT)');
     expect(lines).toContain('hakmem:   probe.batch = 2 (default)');
     expect(lines).toContain('hakmem:   probe.slots = 4 (default, build-time)');
@@ -125,7 +148,9 @@ describe('a new box package alone', () => {
 
   it('has its counters in the OBSERVE report (native/src/stats.c walks every box with counters)', async () => {
     const lines = await preloaded(lib('libhakmem-observe.so'), { HAKMEM_STATS: 'json' });
-    const report = JSON.parse(lines.find((l) => l.startsWith('{"hakmem_stats":')) ?? 'null') as { boxes: Record<string, unknown> } | null;
+    const report = JSON.parse(lines.find((l) => l.startsWith('{"hakmem_stats":')) ?? 'null') as {
+      boxes: Record<string, unknown>;
+    } | null;
     expect(report, lines.join('\n')).not.toBeNull();
     expect(report!.boxes.probe).toEqual({ events: 0 });
   });

@@ -37,14 +37,19 @@ describe('parseResultLine', () => {
 describe('readResultLine', () => {
   it('returns the line, or throws quoting the malformed line or the whole output', () => {
     expect(readResultLine('x\nbatch ops=4 seconds=0.5 mops=0.000008\n', 'batch').ops).toBe(4);
-    expect(() => readResultLine('batch ops=4 seconds=0.5\n', 'batch')).toThrow("malformed result line: 'batch ops=4 seconds=0.5'");
-    expect(() => readResultLine('nothing here\n', 'batch')).toThrow(/no result line starting with 'batch ' in:\nnothing here/);
+    expect(() => readResultLine('batch ops=4 seconds=0.5\n', 'batch')).toThrow(
+      "malformed result line: 'batch ops=4 seconds=0.5'",
+    );
+    expect(() => readResultLine('nothing here\n', 'batch')).toThrow(
+      /no result line starting with 'batch ' in:\nnothing here/,
+    );
   });
 });
 
 describe('parseEpochLines', () => {
   it('reads epoch lines in order and ignores the rest', () => {
-    const out = 'epoch=0 ops=100 seconds=1.0 mops=0.0001 rss_kb=2000\nepoch=1 ops=x seconds=1 mops=1 rss_kb=1\nepoch=2 ops=200 seconds=1.0 mops=0.0002 rss_kb=2100\nrandom_mixed ops=300 seconds=2 mops=0.00015\n';
+    const out =
+      'epoch=0 ops=100 seconds=1.0 mops=0.0001 rss_kb=2000\nepoch=1 ops=x seconds=1 mops=1 rss_kb=1\nepoch=2 ops=200 seconds=1.0 mops=0.0002 rss_kb=2100\nrandom_mixed ops=300 seconds=2 mops=0.00015\n';
     expect(parseEpochLines(out)).toEqual([
       { epoch: 0, ops: 100, seconds: 1, mops: 0.0001, rssKb: 2000 },
       { epoch: 2, ops: 200, seconds: 1, mops: 0.0002, rssKb: 2100 },

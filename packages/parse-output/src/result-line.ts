@@ -25,7 +25,10 @@ export interface EpochLine {
 }
 
 function lines(text: string): string[] {
-  return text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** One line as a result line, or null. */
@@ -61,8 +64,12 @@ export function parseResultLine(stdout: string, name?: string): ResultLine | nul
 export function readResultLine(stdout: string, name: string): ResultLine {
   const r = parseResultLine(stdout, name);
   if (r) return r;
-  const candidate = lines(stdout).filter((l) => l.startsWith(`${name} `)).pop();
-  throw new Error(candidate ? `malformed result line: '${candidate}'` : `no result line starting with '${name} ' in:\n${stdout}`);
+  const candidate = lines(stdout)
+    .filter((l) => l.startsWith(`${name} `))
+    .pop();
+  throw new Error(
+    candidate ? `malformed result line: '${candidate}'` : `no result line starting with '${name} ' in:\n${stdout}`,
+  );
 }
 
 /** The epoch lines of a soak run, in order; malformed ones and other lines are skipped. */

@@ -27,9 +27,26 @@ describe('parseStraceSummary', () => {
 describe('straceCountArgs', () => {
   it('traces threads, sets LD_PRELOAD for the program only, and counts the memory calls by default', () => {
     expect(straceCountArgs({ output: '/tmp/o', preload: '/lib/x.so', argv: ['prog', 'iters=1'] })).toEqual([
-      '-f', '-c', '-e', 'trace=mmap,munmap,madvise,mremap,brk', '-o', '/tmp/o', '-E', 'LD_PRELOAD=/lib/x.so', 'prog', 'iters=1',
+      '-f',
+      '-c',
+      '-e',
+      'trace=mmap,munmap,madvise,mremap,brk',
+      '-o',
+      '/tmp/o',
+      '-E',
+      'LD_PRELOAD=/lib/x.so',
+      'prog',
+      'iters=1',
     ]);
-    expect(straceCountArgs({ output: 'o', preload: null, syscalls: ['brk'], argv: ['p'] })).toEqual(['-f', '-c', '-e', 'trace=brk', '-o', 'o', 'p']);
+    expect(straceCountArgs({ output: 'o', preload: null, syscalls: ['brk'], argv: ['p'] })).toEqual([
+      '-f',
+      '-c',
+      '-e',
+      'trace=brk',
+      '-o',
+      'o',
+      'p',
+    ]);
   });
   it('reads what the real strace writes (a program that maps memory)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-strace-'));

@@ -15,7 +15,16 @@ export function straceCountArgs(o: {
   argv: readonly string[];
 }): string[] {
   const syscalls = o.syscalls ?? MEMORY_SYSCALLS;
-  return ['-f', '-c', '-e', `trace=${syscalls.join(',')}`, '-o', o.output, ...(o.preload ? ['-E', `LD_PRELOAD=${o.preload}`] : []), ...o.argv];
+  return [
+    '-f',
+    '-c',
+    '-e',
+    `trace=${syscalls.join(',')}`,
+    '-o',
+    o.output,
+    ...(o.preload ? ['-E', `LD_PRELOAD=${o.preload}`] : []),
+    ...o.argv,
+  ];
 }
 
 /**
