@@ -21,7 +21,7 @@ describe('loadBoxes', () => {
       for (const key of Object.keys(b.box.counters))
         expect(b.counterDocs.get(key), `${b.box.name}.${key}`).toMatch(/\w/);
     }
-    expect(decls.profiles.map((p) => p.name)).toEqual(['speed', 'balanced', 'lean']);
+    expect(decls.profiles.map((p) => p.name)).toEqual(['speed', 'balanced', 'lean', 'hardened']);
     expect(decls.profilesFile).toBe('packages/box-env/src/box.ts');
   });
 

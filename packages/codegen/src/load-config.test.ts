@@ -31,7 +31,7 @@ describe('config shape', () => {
 
   it('rejects an unknown key, naming its path and the known keys there', () => {
     expect(configProblems({ front: { unifiedCache: { capacty: 128 } } })).toEqual([
-      'hakmem.config.ts: unknown key front.unifiedCache.capacty (known here: enabled, capacity, refillBatch, midCapacity, midRefillBatch, maxBytesPerClass)',
+      'hakmem.config.ts: unknown key front.unifiedCache.capacty (known here: enabled, capacity, refillBatch, midCapacity, midRefillBatch, safeLinking, maxBytesPerClass)',
     ]);
     expect(configProblems({ frontt: {} })[0]).toMatch(/^hakmem.config.ts: unknown key frontt \(known here: .*front/);
   });
@@ -47,7 +47,7 @@ describe('config shape', () => {
       "hakmem.config.ts: superslab.releaseMode: expected one of 'unmap', 'decommit', 'never', got \"sometimes\"",
     ]);
     expect(configProblems({ profile: 'turbo' })).toEqual([
-      "hakmem.config.ts: profile: expected one of 'speed', 'balanced', 'lean', got \"turbo\"",
+      "hakmem.config.ts: profile: expected one of 'speed', 'balanced', 'lean', 'hardened', got \"turbo\"",
     ]);
     expect(configProblems({ superslab: 3 })).toEqual([
       'hakmem.config.ts: superslab: expected an object of knobs, got 3',
