@@ -21,10 +21,11 @@
 
 static const char NAME[] = "batch";
 static const char WHAT[] =
-    "for each (n, size) in {25,100,400,1600,6400} x {16,48,256,1024,4096}: malloc n blocks, memset, free the first half in order, the second in reverse; iters = blocks per pair; ops = mallocs + frees";
+    "for each (n, size) in {25,100,400,1600,6400} x {16,48,256,1024,4096}: malloc n blocks, memset, free the first "
+    "half in order, the second in reverse; iters = blocks per pair; ops = mallocs + frees";
 
-static const uint64_t NS[] = { 25, 100, 400, 1600, 6400 };
-static const uint64_t SIZES[] = { 16, 48, 256, 1024, 4096 };
+static const uint64_t NS[] = {25, 100, 400, 1600, 6400};
+static const uint64_t SIZES[] = {16, 48, 256, 1024, 4096};
 #define NPAIRS (HK_NARGS(NS) * HK_NARGS(SIZES))
 #define MAX_N 6400
 #define SOAK_BLOCKS 16384
@@ -64,9 +65,9 @@ int main(int argc, char **argv)
     uint64_t iters = 2000000;
     double seconds = 0, epoch = 0;
     hk_arg_t args[] = {
-        { "iters", HK_ARG_U64, &iters, "mallocs per (n, size) pair, rounded up to whole batches (ignored in soak mode)" },
-        { "seconds", HK_ARG_F64, &seconds, "soak mode: run this long (0 = run iters)" },
-        { "epoch", HK_ARG_F64, &epoch, "soak mode: print an epoch line this often (0 = none)" },
+        {"iters", HK_ARG_U64, &iters, "mallocs per (n, size) pair, rounded up to whole batches (ignored in soak mode)"},
+        {"seconds", HK_ARG_F64, &seconds, "soak mode: run this long (0 = run iters)"},
+        {"epoch", HK_ARG_F64, &epoch, "soak mode: print an epoch line this often (0 = none)"},
     };
     hk_parse_args(argc, argv, NAME, WHAT, args, HK_NARGS(args));
     if (iters > ((uint64_t)1 << 40))

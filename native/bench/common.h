@@ -34,8 +34,7 @@
 
 /* ---------------------------------------------------------------- errors */
 
-static HK_UNUSED __attribute__((noreturn, format(printf, 2, 3))) void
-hk_die(const char *prog, const char *fmt, ...)
+static HK_UNUSED __attribute__((noreturn, format(printf, 2, 3))) void hk_die(const char *prog, const char *fmt, ...)
 {
     va_list ap;
     fprintf(stderr, "%s: FAIL: ", prog);
@@ -89,29 +88,27 @@ typedef enum { HK_ARG_U64, HK_ARG_F64 } hk_arg_kind_t;
 typedef struct hk_arg {
     const char *key;
     hk_arg_kind_t kind;
-    void *value;      /* uint64_t * or double *; holds the default on entry */
+    void *value; /* uint64_t * or double *; holds the default on entry */
     const char *help;
 } hk_arg_t;
 
-static HK_UNUSED void hk_usage(FILE *out, const char *name, const char *what,
-                               const hk_arg_t *args, size_t n)
+static HK_UNUSED void hk_usage(FILE *out, const char *name, const char *what, const hk_arg_t *args, size_t n)
 {
     fprintf(out, "usage: %s [key=value ...]\n%s\n\nkeys (default):\n", name, what);
     for (size_t i = 0; i < n; i++) {
         if (args[i].kind == HK_ARG_U64)
-            fprintf(out, "  %-9s %-12llu %s\n", args[i].key,
-                    (unsigned long long)*(uint64_t *)args[i].value, args[i].help);
-        else
-            fprintf(out, "  %-9s %-12g %s\n", args[i].key, *(double *)args[i].value,
+            fprintf(out, "  %-9s %-12llu %s\n", args[i].key, (unsigned long long)*(uint64_t *)args[i].value,
                     args[i].help);
+        else
+            fprintf(out, "  %-9s %-12g %s\n", args[i].key, *(double *)args[i].value, args[i].help);
     }
-    fprintf(out, "\nprints one line: %s ops=<n> seconds=<s> mops=<m>; exit 0 (1 = self-check failed, 2 = bad arguments)\n",
+    fprintf(out,
+            "\nprints one line: %s ops=<n> seconds=<s> mops=<m>; exit 0 (1 = self-check failed, 2 = bad arguments)\n",
             name);
 }
 
 static HK_UNUSED __attribute__((noreturn, format(printf, 5, 6))) void
-hk_usage_error(const char *name, const char *what, const hk_arg_t *args, size_t n,
-               const char *fmt, ...)
+hk_usage_error(const char *name, const char *what, const hk_arg_t *args, size_t n, const char *fmt, ...)
 {
     va_list ap;
     fprintf(stderr, "%s: ", name);
@@ -150,8 +147,7 @@ static int hk_parse_f64(const char *s, double *out)
 }
 
 /* Parses argv as key=value pairs into the table. "help", "-h", "--help": usage on stdout, exit 0. */
-static HK_UNUSED void hk_parse_args(int argc, char **argv, const char *name, const char *what,
-                                    hk_arg_t *args, size_t n)
+static HK_UNUSED void hk_parse_args(int argc, char **argv, const char *name, const char *what, hk_arg_t *args, size_t n)
 {
     for (int a = 1; a < argc; a++) {
         const char *arg = argv[a];
@@ -172,10 +168,8 @@ static HK_UNUSED void hk_parse_args(int argc, char **argv, const char *name, con
         int bad = args[i].kind == HK_ARG_U64 ? hk_parse_u64(eq + 1, (uint64_t *)args[i].value)
                                              : hk_parse_f64(eq + 1, (double *)args[i].value);
         if (bad)
-            hk_usage_error(name, what, args, n, "bad value '%s' for %s (want a %s)", eq + 1,
-                           args[i].key,
-                           args[i].kind == HK_ARG_U64 ? "non-negative integer"
-                                                      : "non-negative number");
+            hk_usage_error(name, what, args, n, "bad value '%s' for %s (want a %s)", eq + 1, args[i].key,
+                           args[i].kind == HK_ARG_U64 ? "non-negative integer" : "non-negative number");
     }
 }
 
@@ -196,16 +190,16 @@ static inline int hk_mops_decimals(double mops)
 static HK_UNUSED void hk_print_result(const char *name, uint64_t ops, double seconds)
 {
     double mops = seconds > 0 ? (double)ops / seconds / 1e6 : 0.0;
-    printf("%s ops=%llu seconds=%.4f mops=%.*f\n", name, (unsigned long long)ops, seconds,
-           hk_mops_decimals(mops), mops);
+    printf("%s ops=%llu seconds=%.4f mops=%.*f\n", name, (unsigned long long)ops, seconds, hk_mops_decimals(mops),
+           mops);
     fflush(stdout);
 }
 
 static HK_UNUSED void hk_print_epoch(unsigned idx, uint64_t ops, double seconds)
 {
     double mops = seconds > 0 ? (double)ops / seconds / 1e6 : 0.0;
-    printf("epoch=%u ops=%llu seconds=%.4f mops=%.*f rss_kb=%ld\n", idx, (unsigned long long)ops,
-           seconds, hk_mops_decimals(mops), mops, hk_rss_kb());
+    printf("epoch=%u ops=%llu seconds=%.4f mops=%.*f rss_kb=%ld\n", idx, (unsigned long long)ops, seconds,
+           hk_mops_decimals(mops), mops, hk_rss_kb());
     fflush(stdout);
 }
 
@@ -220,7 +214,7 @@ static HK_UNUSED void hk_print_epoch(unsigned idx, uint64_t ops, double seconds)
  * hk_soak_monitor() from the main thread, which samples a caller-supplied total.
  */
 typedef struct hk_soak {
-    double total, epoch;    /* seconds */
+    double total, epoch; /* seconds */
     double t0, next_epoch, epoch_start;
     uint64_t epoch_ops0;
     unsigned epoch_idx;
@@ -264,7 +258,7 @@ static HK_UNUSED void hk_soak_monitor(hk_soak_t *s, uint64_t (*sample)(void *), 
         if (wait > 0.05)
             wait = 0.05;
         if (wait > 0) {
-            struct timespec ts = { 0, (long)(wait * 1e9) };
+            struct timespec ts = {0, (long)(wait * 1e9)};
             nanosleep(&ts, NULL);
         }
         if (!hk_soak_tick(s, sample(ctx)))

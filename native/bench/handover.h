@@ -46,9 +46,9 @@ typedef struct hk_lane {
     unsigned char **blk;
     uint32_t *size;
     uint64_t rng;
-    pthread_t prev;      /* the thread the next one must join */
+    pthread_t prev; /* the thread the next one must join */
     int has_prev;
-    pthread_t last;      /* the final thread of this lane (valid once done) */
+    pthread_t last; /* the final thread of this lane (valid once done) */
     _Atomic int done;
     _Atomic uint64_t ops;
     uint64_t generations; /* threads that worked on this lane */
@@ -155,7 +155,10 @@ static void *hk_lane_thread(void *arg)
     return NULL;
 }
 
-typedef struct { hk_lane_t *l; uint64_t n; } hk_lane_sample_t;
+typedef struct {
+    hk_lane_t *l;
+    uint64_t n;
+} hk_lane_sample_t;
 
 static uint64_t hk_lane_sample_ops(void *ctx)
 {
@@ -167,29 +170,28 @@ static uint64_t hk_lane_sample_ops(void *ctx)
 }
 
 /* whole_array: 1 = a thread does rounds x chunks replacements (larson), 0 = rounds (thread_churn). */
-static int hk_handover_main(int argc, char **argv, const char *name, const char *what,
-                            int whole_array)
+static int hk_handover_main(int argc, char **argv, const char *name, const char *what, int whole_array)
 {
     uint64_t min = 8, max = 1000, chunks = 5000, rounds = 100, threads = 2, seed = 4141;
     double seconds = 5, epoch = 0;
     hk_arg_t args[] = {
-        { "min", HK_ARG_U64, &min, "smallest block, bytes (>= 1)" },
-        { "max", HK_ARG_U64, &max, "largest block, bytes (<= 2^31)" },
-        { "chunks", HK_ARG_U64, &chunks, "blocks per lane" },
-        { "rounds", HK_ARG_U64, &rounds,
-          whole_array ? "a thread does rounds x chunks replacements before the hand-over"
-                      : "replacements per thread before the hand-over" },
-        { "threads", HK_ARG_U64, &threads, "lanes (concurrent threads)" },
-        { "seconds", HK_ARG_F64, &seconds, "duration" },
-        { "seed", HK_ARG_U64, &seed, "splitmix64 seed (lane i uses seed + i)" },
-        { "epoch", HK_ARG_F64, &epoch, "soak mode: print an epoch line this often (0 = none)" },
+        {"min", HK_ARG_U64, &min, "smallest block, bytes (>= 1)"},
+        {"max", HK_ARG_U64, &max, "largest block, bytes (<= 2^31)"},
+        {"chunks", HK_ARG_U64, &chunks, "blocks per lane"},
+        {"rounds", HK_ARG_U64, &rounds,
+         whole_array ? "a thread does rounds x chunks replacements before the hand-over"
+                     : "replacements per thread before the hand-over"},
+        {"threads", HK_ARG_U64, &threads, "lanes (concurrent threads)"},
+        {"seconds", HK_ARG_F64, &seconds, "duration"},
+        {"seed", HK_ARG_U64, &seed, "splitmix64 seed (lane i uses seed + i)"},
+        {"epoch", HK_ARG_F64, &epoch, "soak mode: print an epoch line this often (0 = none)"},
     };
     hk_parse_args(argc, argv, name, what, args, HK_NARGS(args));
-    if (min == 0 || min > max || max > ((uint64_t)1 << 31) || chunks == 0 ||
-        chunks > ((uint64_t)1 << 32) || rounds == 0 || rounds > ((uint64_t)1 << 31) ||
-        threads == 0 || threads > 1024 || !(seconds > 0))
+    if (min == 0 || min > max || max > ((uint64_t)1 << 31) || chunks == 0 || chunks > ((uint64_t)1 << 32) ||
+        rounds == 0 || rounds > ((uint64_t)1 << 31) || threads == 0 || threads > 1024 || !(seconds > 0))
         hk_usage_error(name, what, args, HK_NARGS(args),
-                       "need 1 <= min <= max <= 2^31, 1 <= chunks <= 2^32, 1 <= rounds <= 2^31, 1 <= threads <= 1024, seconds > 0");
+                       "need 1 <= min <= max <= 2^31, 1 <= chunks <= 2^32, 1 <= rounds <= 2^31, 1 <= threads <= 1024, "
+                       "seconds > 0");
     g_min = min;
     g_max = max;
     g_chunks = chunks;
@@ -223,12 +225,12 @@ static int hk_handover_main(int argc, char **argv, const char *name, const char 
         if (pthread_create(&t, NULL, hk_lane_thread, &lanes[i]))
             hk_die(name, "pthread_create failed");
     }
-    hk_lane_sample_t ctx = { lanes, threads };
+    hk_lane_sample_t ctx = {lanes, threads};
     hk_soak_monitor(&soak, hk_lane_sample_ops, &ctx);
     atomic_store(&g_stop, 1);
     for (uint64_t i = 0; i < threads; i++) {
         while (!atomic_load_explicit(&lanes[i].done, memory_order_acquire)) {
-            struct timespec ts = { 0, 1000000 };
+            struct timespec ts = {0, 1000000};
             nanosleep(&ts, NULL);
         }
         pthread_join(lanes[i].last, NULL);
@@ -259,8 +261,8 @@ static int hk_handover_main(int argc, char **argv, const char *name, const char 
     if (bad)
         hk_die(name, "a block's tag changed between malloc and free (memory corruption)");
     double mops = elapsed > 0 ? (double)ops / elapsed / 1e6 : 0.0;
-    printf("%s ops=%llu seconds=%.4f mops=%.*f threads_created=%llu\n", name,
-           (unsigned long long)ops, elapsed, hk_mops_decimals(mops), mops, (unsigned long long)generations);
+    printf("%s ops=%llu seconds=%.4f mops=%.*f threads_created=%llu\n", name, (unsigned long long)ops, elapsed,
+           hk_mops_decimals(mops), mops, (unsigned long long)generations);
     return 0;
 }
 

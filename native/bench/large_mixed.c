@@ -23,8 +23,8 @@
 #include "common.h"
 
 static const char NAME[] = "large_mixed";
-static const char WHAT[] =
-    "random replace over ws slots, sizes [min,max] (4..32 MiB by default), each block written in full; ops = iterations";
+static const char WHAT[] = "random replace over ws slots, sizes [min,max] (4..32 MiB by default), each block written "
+                           "in full; ops = iterations";
 
 #define CHECK_EVERY 4
 
@@ -59,8 +59,7 @@ static inline void step(state_t *s, uint64_t op)
         uint64_t size = s->min + (r >> 32) % s->span;
         p = malloc(size);
         if (HK_UNLIKELY(!p))
-            hk_die(NAME, "malloc(%llu) returned NULL at op %llu", (unsigned long long)size,
-                   (unsigned long long)op);
+            hk_die(NAME, "malloc(%llu) returned NULL at op %llu", (unsigned long long)size, (unsigned long long)op);
         memset(p, pattern(idx), size);
         s->blk[idx] = p;
         s->size[idx] = size;
@@ -72,20 +71,19 @@ int main(int argc, char **argv)
     uint64_t iters = 2000, ws = 20, seed = 1, min = (uint64_t)4 << 20, max = (uint64_t)32 << 20;
     double seconds = 0, epoch = 0;
     hk_arg_t args[] = {
-        { "iters", HK_ARG_U64, &iters, "iterations (ignored in soak mode)" },
-        { "ws", HK_ARG_U64, &ws, "working-set slots" },
-        { "seed", HK_ARG_U64, &seed, "splitmix64 seed" },
-        { "min", HK_ARG_U64, &min, "smallest request, bytes (>= 1)" },
-        { "max", HK_ARG_U64, &max, "largest request, bytes (<= 2^40)" },
-        { "seconds", HK_ARG_F64, &seconds, "soak mode: run this long (0 = run iters)" },
-        { "epoch", HK_ARG_F64, &epoch, "soak mode: print an epoch line this often (0 = none)" },
+        {"iters", HK_ARG_U64, &iters, "iterations (ignored in soak mode)"},
+        {"ws", HK_ARG_U64, &ws, "working-set slots"},
+        {"seed", HK_ARG_U64, &seed, "splitmix64 seed"},
+        {"min", HK_ARG_U64, &min, "smallest request, bytes (>= 1)"},
+        {"max", HK_ARG_U64, &max, "largest request, bytes (<= 2^40)"},
+        {"seconds", HK_ARG_F64, &seconds, "soak mode: run this long (0 = run iters)"},
+        {"epoch", HK_ARG_F64, &epoch, "soak mode: print an epoch line this often (0 = none)"},
     };
     hk_parse_args(argc, argv, NAME, WHAT, args, HK_NARGS(args));
     if (ws == 0 || ws > ((uint64_t)1 << 28) || min == 0 || min > max || max > ((uint64_t)1 << 40))
-        hk_usage_error(NAME, WHAT, args, HK_NARGS(args),
-                       "need 1 <= ws <= 2^28 and 1 <= min <= max <= 2^40");
+        hk_usage_error(NAME, WHAT, args, HK_NARGS(args), "need 1 <= ws <= 2^28 and 1 <= min <= max <= 2^40");
 
-    state_t s = { .ws = ws, .min = min, .span = max - min + 1, .rng = seed };
+    state_t s = {.ws = ws, .min = min, .span = max - min + 1, .rng = seed};
     s.blk = calloc(ws, sizeof(*s.blk));
     s.size = calloc(ws, sizeof(*s.size));
     if (!s.blk || !s.size)

@@ -17,6 +17,7 @@
 int main(int argc, char **argv)
 {
     return hk_handover_main(argc, argv, "larson",
-                            "lanes of `chunks` blocks; each thread does rounds x chunks replacements, then hands its lane to a new thread; ops = replacements",
+                            "lanes of `chunks` blocks; each thread does rounds x chunks replacements, then hands its "
+                            "lane to a new thread; ops = replacements",
                             1);
 }

@@ -92,7 +92,10 @@ out:
     return NULL;
 }
 
-typedef struct { worker_t *w; uint64_t n; } sample_ctx_t;
+typedef struct {
+    worker_t *w;
+    uint64_t n;
+} sample_ctx_t;
 
 static uint64_t sample_ops(void *ctx)
 {
@@ -108,19 +111,18 @@ int main(int argc, char **argv)
     uint64_t threads = 2, iters = 2000000, ws = 256, seed = 1, min = 8192, max = 32768;
     double seconds = 0, epoch = 0;
     hk_arg_t args[] = {
-        { "threads", HK_ARG_U64, &threads, "worker threads" },
-        { "iters", HK_ARG_U64, &iters, "iterations per thread (ignored in soak mode)" },
-        { "ws", HK_ARG_U64, &ws, "working-set slots per thread" },
-        { "seed", HK_ARG_U64, &seed, "splitmix64 seed (thread i uses seed + i)" },
-        { "min", HK_ARG_U64, &min, "smallest request, bytes (>= 1)" },
-        { "max", HK_ARG_U64, &max, "largest request, bytes" },
-        { "seconds", HK_ARG_F64, &seconds, "soak mode: run this long (0 = run iters)" },
-        { "epoch", HK_ARG_F64, &epoch, "soak mode: print an epoch line this often (0 = none)" },
+        {"threads", HK_ARG_U64, &threads, "worker threads"},
+        {"iters", HK_ARG_U64, &iters, "iterations per thread (ignored in soak mode)"},
+        {"ws", HK_ARG_U64, &ws, "working-set slots per thread"},
+        {"seed", HK_ARG_U64, &seed, "splitmix64 seed (thread i uses seed + i)"},
+        {"min", HK_ARG_U64, &min, "smallest request, bytes (>= 1)"},
+        {"max", HK_ARG_U64, &max, "largest request, bytes"},
+        {"seconds", HK_ARG_F64, &seconds, "soak mode: run this long (0 = run iters)"},
+        {"epoch", HK_ARG_F64, &epoch, "soak mode: print an epoch line this often (0 = none)"},
     };
     hk_parse_args(argc, argv, NAME, WHAT, args, HK_NARGS(args));
     if (threads == 0 || threads > 1024 || ws == 0 || min == 0 || min > max || max > ((uint64_t)1 << 40))
-        hk_usage_error(NAME, WHAT, args, HK_NARGS(args),
-                       "need 1 <= threads <= 1024, ws >= 1 and 1 <= min <= max");
+        hk_usage_error(NAME, WHAT, args, HK_NARGS(args), "need 1 <= threads <= 1024, ws >= 1 and 1 <= min <= max");
     g_iters = iters;
     g_ws = ws;
     g_seed = seed;
@@ -141,7 +143,7 @@ int main(int argc, char **argv)
     double t0 = hk_now();
     if (g_soak) {
         hk_soak_t soak;
-        sample_ctx_t ctx = { w, threads };
+        sample_ctx_t ctx = {w, threads};
         hk_soak_start(&soak, seconds, epoch);
         t0 = soak.t0;
         hk_soak_monitor(&soak, sample_ops, &ctx);

@@ -27,8 +27,8 @@
 #include "common.h"
 
 static const char NAME[] = "realloc_grow";
-static const char WHAT[] =
-    "grow `count` buffers in turn with realloc by `step` up to `max`, then by doubling from `step` to `max`; ops = realloc calls";
+static const char WHAT[] = "grow `count` buffers in turn with realloc by `step` up to `max`, then by doubling from "
+                           "`step` to `max`; ops = realloc calls";
 
 #define TICK_EVERY 16
 
@@ -43,8 +43,8 @@ static inline unsigned char last_mark(uint64_t b, uint64_t round)
 }
 
 /* One phase. Returns 0 when soak mode's time ran out in it (the buffers are freed anyway). */
-static int run_phase(unsigned char **buf, uint64_t count, uint64_t step, uint64_t max,
-                     int doubling, hk_soak_t *soak, uint64_t *ops, unsigned *bad)
+static int run_phase(unsigned char **buf, uint64_t count, uint64_t step, uint64_t max, int doubling, hk_soak_t *soak,
+                     uint64_t *ops, unsigned *bad)
 {
     int more = 1;
     uint64_t old = 0, round = 0;
@@ -56,8 +56,8 @@ static int run_phase(unsigned char **buf, uint64_t count, uint64_t step, uint64_
         for (uint64_t b = 0; b < count; b++) {
             unsigned char *p = realloc(buf[b], size);
             if (HK_UNLIKELY(!p))
-                hk_die(NAME, "realloc to %llu bytes returned NULL (buffer %llu)",
-                       (unsigned long long)size, (unsigned long long)b);
+                hk_die(NAME, "realloc to %llu bytes returned NULL (buffer %llu)", (unsigned long long)size,
+                       (unsigned long long)b);
             if (old == 0)
                 p[0] = head_mark(b);
             else
@@ -85,16 +85,15 @@ int main(int argc, char **argv)
     uint64_t step = 4096, max = (uint64_t)256 << 20, count = 4;
     double seconds = 0, epoch = 0;
     hk_arg_t args[] = {
-        { "step", HK_ARG_U64, &step, "linear growth step and first size, bytes (>= 2)" },
-        { "max", HK_ARG_U64, &max, "final size of each buffer, bytes (>= step, <= 2^40)" },
-        { "count", HK_ARG_U64, &count, "buffers grown in turn" },
-        { "seconds", HK_ARG_F64, &seconds, "soak mode: repeat both phases this long (0 = once)" },
-        { "epoch", HK_ARG_F64, &epoch, "soak mode: print an epoch line this often (0 = none)" },
+        {"step", HK_ARG_U64, &step, "linear growth step and first size, bytes (>= 2)"},
+        {"max", HK_ARG_U64, &max, "final size of each buffer, bytes (>= step, <= 2^40)"},
+        {"count", HK_ARG_U64, &count, "buffers grown in turn"},
+        {"seconds", HK_ARG_F64, &seconds, "soak mode: repeat both phases this long (0 = once)"},
+        {"epoch", HK_ARG_F64, &epoch, "soak mode: print an epoch line this often (0 = none)"},
     };
     hk_parse_args(argc, argv, NAME, WHAT, args, HK_NARGS(args));
     if (step < 2 || max < step || max > ((uint64_t)1 << 40) || count == 0 || count > ((uint64_t)1 << 20))
-        hk_usage_error(NAME, WHAT, args, HK_NARGS(args),
-                       "need 2 <= step <= max <= 2^40 and 1 <= count <= 2^20");
+        hk_usage_error(NAME, WHAT, args, HK_NARGS(args), "need 2 <= step <= max <= 2^40 and 1 <= count <= 2^20");
 
     unsigned char **buf = calloc(count, sizeof(*buf));
     if (!buf)

@@ -19,20 +19,19 @@
 
 #include "common.h"
 
-static int hk_replace_main(int argc, char **argv, const char *name, const char *what,
-                           uint64_t iters, uint64_t ws, uint64_t min, uint64_t max,
-                           const int check_every)
+static int hk_replace_main(int argc, char **argv, const char *name, const char *what, uint64_t iters, uint64_t ws,
+                           uint64_t min, uint64_t max, const int check_every)
 {
     uint64_t seed = 1;
     double seconds = 0, epoch = 0;
     hk_arg_t args[] = {
-        { "iters", HK_ARG_U64, &iters, "iterations (ignored in soak mode)" },
-        { "ws", HK_ARG_U64, &ws, "working-set slots" },
-        { "seed", HK_ARG_U64, &seed, "splitmix64 seed" },
-        { "min", HK_ARG_U64, &min, "smallest request, bytes (>= 1)" },
-        { "max", HK_ARG_U64, &max, "largest request, bytes" },
-        { "seconds", HK_ARG_F64, &seconds, "soak mode: run this long (0 = run iters)" },
-        { "epoch", HK_ARG_F64, &epoch, "soak mode: print an epoch line this often (0 = none)" },
+        {"iters", HK_ARG_U64, &iters, "iterations (ignored in soak mode)"},
+        {"ws", HK_ARG_U64, &ws, "working-set slots"},
+        {"seed", HK_ARG_U64, &seed, "splitmix64 seed"},
+        {"min", HK_ARG_U64, &min, "smallest request, bytes (>= 1)"},
+        {"max", HK_ARG_U64, &max, "largest request, bytes"},
+        {"seconds", HK_ARG_F64, &seconds, "soak mode: run this long (0 = run iters)"},
+        {"epoch", HK_ARG_F64, &epoch, "soak mode: print an epoch line this often (0 = none)"},
     };
     hk_parse_args(argc, argv, name, what, args, HK_NARGS(args));
     if (ws == 0 || min == 0 || min > max || max > ((uint64_t)1 << 40))

@@ -14,6 +14,7 @@
 int main(int argc, char **argv)
 {
     return hk_handover_main(argc, argv, "thread_churn",
-                            "lanes of `chunks` blocks; each thread replaces `rounds` blocks, then hands its lane to a new thread; ops = replacements",
+                            "lanes of `chunks` blocks; each thread replaces `rounds` blocks, then hands its lane to a "
+                            "new thread; ops = replacements",
                             0);
 }

@@ -41,11 +41,11 @@ int main(int argc, char **argv)
     uint64_t size = 64, batch = 100, iters = 10000000;
     double seconds = 0, epoch = 0;
     hk_arg_t args[] = {
-        { "size", HK_ARG_U64, &size, "block size, bytes (>= 1)" },
-        { "batch", HK_ARG_U64, &batch, "blocks per batch" },
-        { "iters", HK_ARG_U64, &iters, "total mallocs, rounded up to whole batches (ignored in soak mode)" },
-        { "seconds", HK_ARG_F64, &seconds, "soak mode: run this long (0 = run iters)" },
-        { "epoch", HK_ARG_F64, &epoch, "soak mode: print an epoch line this often (0 = none)" },
+        {"size", HK_ARG_U64, &size, "block size, bytes (>= 1)"},
+        {"batch", HK_ARG_U64, &batch, "blocks per batch"},
+        {"iters", HK_ARG_U64, &iters, "total mallocs, rounded up to whole batches (ignored in soak mode)"},
+        {"seconds", HK_ARG_F64, &seconds, "soak mode: run this long (0 = run iters)"},
+        {"epoch", HK_ARG_F64, &epoch, "soak mode: print an epoch line this often (0 = none)"},
     };
     hk_parse_args(argc, argv, NAME, WHAT, args, HK_NARGS(args));
     if (size == 0 || batch == 0 || batch > ((uint64_t)1 << 28))

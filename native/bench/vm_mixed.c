@@ -8,7 +8,8 @@
 
 int main(int argc, char **argv)
 {
-    return hk_replace_main(argc, argv, "vm_mixed",
-                           "random replace over ws slots, sizes [min,max] (512 KiB..2 MiB by default); ops = iterations",
-                           200000, 64, 524288, 2097152, 256);
+    return hk_replace_main(
+        argc, argv, "vm_mixed",
+        "random replace over ws slots, sizes [min,max] (512 KiB..2 MiB by default); ops = iterations", 200000, 64,
+        524288, 2097152, 256);
 }

@@ -20,15 +20,15 @@
 #include "common.h"
 
 static const char NAME[] = "xthread";
-static const char WHAT[] =
-    "threads/2 producers malloc, threads/2 consumers free, through bounded rings; iters = blocks in total; ops = blocks";
+static const char WHAT[] = "threads/2 producers malloc, threads/2 consumers free, through bounded rings; iters = "
+                           "blocks in total; ops = blocks";
 
 #define RING_SIZE 1024 /* entries, power of two */
 #define MAGIC 0x6b61686d656d5854ULL
 
 typedef struct ring {
-    _Alignas(64) _Atomic uint64_t tail;   /* written by the producer */
-    _Alignas(64) _Atomic uint64_t head;   /* written by the consumer */
+    _Alignas(64) _Atomic uint64_t tail; /* written by the producer */
+    _Alignas(64) _Atomic uint64_t head; /* written by the consumer */
     _Alignas(64) _Atomic int producer_done;
     _Alignas(64) void *slot[RING_SIZE];
     /* producer side */
@@ -144,7 +144,10 @@ out:
     return NULL;
 }
 
-typedef struct { ring_t *q; uint64_t n; } sample_ctx_t;
+typedef struct {
+    ring_t *q;
+    uint64_t n;
+} sample_ctx_t;
 
 static uint64_t sample_ops(void *ctx)
 {
@@ -160,18 +163,17 @@ int main(int argc, char **argv)
     uint64_t threads = 2, iters = 10000000, seed = 1, min = 16, max = 1024;
     double seconds = 0, epoch = 0;
     hk_arg_t args[] = {
-        { "threads", HK_ARG_U64, &threads, "producers + consumers (even, >= 2)" },
-        { "iters", HK_ARG_U64, &iters, "blocks in total (ignored in soak mode)" },
-        { "seed", HK_ARG_U64, &seed, "splitmix64 seed (producer i uses seed + i)" },
-        { "min", HK_ARG_U64, &min, "smallest block, bytes (>= 16)" },
-        { "max", HK_ARG_U64, &max, "largest block, bytes" },
-        { "seconds", HK_ARG_F64, &seconds, "soak mode: run this long (0 = run iters)" },
-        { "epoch", HK_ARG_F64, &epoch, "soak mode: print an epoch line this often (0 = none)" },
+        {"threads", HK_ARG_U64, &threads, "producers + consumers (even, >= 2)"},
+        {"iters", HK_ARG_U64, &iters, "blocks in total (ignored in soak mode)"},
+        {"seed", HK_ARG_U64, &seed, "splitmix64 seed (producer i uses seed + i)"},
+        {"min", HK_ARG_U64, &min, "smallest block, bytes (>= 16)"},
+        {"max", HK_ARG_U64, &max, "largest block, bytes"},
+        {"seconds", HK_ARG_F64, &seconds, "soak mode: run this long (0 = run iters)"},
+        {"epoch", HK_ARG_F64, &epoch, "soak mode: print an epoch line this often (0 = none)"},
     };
     hk_parse_args(argc, argv, NAME, WHAT, args, HK_NARGS(args));
     if (threads < 2 || threads % 2 || threads > 1024 || min < 16 || min > max || max > ((uint64_t)1 << 40))
-        hk_usage_error(NAME, WHAT, args, HK_NARGS(args),
-                       "need an even 2 <= threads <= 1024 and 16 <= min <= max");
+        hk_usage_error(NAME, WHAT, args, HK_NARGS(args), "need an even 2 <= threads <= 1024 and 16 <= min <= max");
     g_seed = seed;
     g_min = min;
     g_max = max;
@@ -195,7 +197,7 @@ int main(int argc, char **argv)
     double t0 = hk_now();
     if (g_soak) {
         hk_soak_t soak;
-        sample_ctx_t ctx = { q, pairs };
+        sample_ctx_t ctx = {q, pairs};
         hk_soak_start(&soak, seconds, epoch);
         t0 = soak.t0;
         hk_soak_monitor(&soak, sample_ops, &ctx);
@@ -210,13 +212,11 @@ int main(int argc, char **argv)
         if (q[i].p_oom)
             hk_die(NAME, "malloc returned NULL in producer %llu", (unsigned long long)i);
         if (q[i].c_bad)
-            hk_die(NAME, "consumer %llu saw a block whose contents changed (memory corruption)",
-                   (unsigned long long)i);
+            hk_die(NAME, "consumer %llu saw a block whose contents changed (memory corruption)", (unsigned long long)i);
         uint64_t c = atomic_load(&q[i].c_count);
         if (c != q[i].p_count || q[i].c_sum != q[i].p_sum)
-            hk_die(NAME, "pair %llu: produced %llu blocks / %llu bytes, consumed %llu / %llu",
-                   (unsigned long long)i, (unsigned long long)q[i].p_count,
-                   (unsigned long long)q[i].p_sum, (unsigned long long)c,
+            hk_die(NAME, "pair %llu: produced %llu blocks / %llu bytes, consumed %llu / %llu", (unsigned long long)i,
+                   (unsigned long long)q[i].p_count, (unsigned long long)q[i].p_sum, (unsigned long long)c,
                    (unsigned long long)q[i].c_sum);
         ops += c;
     }

@@ -69,7 +69,7 @@ static void fill(slot_t *s) {
 }
 static void check(const slot_t *s, size_t size, size_t limit, const char *what) {
   size_t n = size;
-#define AT(i)                                                                                                          \
+#define AT(i) \
   if ((i) < limit && s->p[i] != pat(s->key, i)) die(what, i, size)
   for (size_t i = 0; i < n && i < EDGE; i++) AT(i);
   for (size_t i = EDGE; i + EDGE < n; i += 4096) AT(i);
@@ -124,23 +124,35 @@ static void drop(unsigned idx) {
 
 static size_t decode_size(unsigned scale, unsigned v) {
   switch (scale & 7) {
-  case 0: return v & 0x3ff;                 /* tiny */
-  case 1: return v;                         /* up to 64 KiB */
-  case 2: return (size_t)v << 2;            /* up to 256 KiB: every mid class */
+  case 0: return v & 0x3ff;                          /* tiny */
+  case 1: return v;                                  /* up to 64 KiB */
+  case 2: return (size_t)v << 2;                     /* up to 256 KiB: every mid class */
   case 3: return ((size_t)256 << 10) - 8 + (v & 15); /* the mid/large boundary */
-  case 4: return (size_t)v << 6;            /* up to 4 MiB: large */
-  case 5: return (size_t)v << 8;            /* up to 16 MiB */
-  case 6: {                                 /* impossible sizes */
-    static const size_t bad[] = {SIZE_MAX, SIZE_MAX - 15, SIZE_MAX / 2, PTRDIFF_MAX, (size_t)PTRDIFF_MAX + 1,
-                                 (size_t)1 << 48, ((size_t)1 << 62) + 1, SIZE_MAX - 4096};
+  case 4: return (size_t)v << 6;                     /* up to 4 MiB: large */
+  case 5: return (size_t)v << 8;                     /* up to 16 MiB */
+  case 6: {                                          /* impossible sizes */
+    static const size_t bad[] = {
+        SIZE_MAX,        SIZE_MAX - 15,         SIZE_MAX / 2,   PTRDIFF_MAX, (size_t)PTRDIFF_MAX + 1,
+        (size_t)1 << 48, ((size_t)1 << 62) + 1, SIZE_MAX - 4096};
     return bad[v & 7];
   }
-  default: return (size_t)1 << (v & 15);    /* powers of two */
+  default: return (size_t)1 << (v & 15); /* powers of two */
   }
 }
 
-enum { OP_MALLOC, OP_CALLOC, OP_REALLOC, OP_ALIGNED, OP_FREE, OP_USABLE, OP_FOREIGN, OP_DOUBLE_LARGE, OP_DOUBLE,
-       OP_INTERIOR, OPS };
+enum {
+  OP_MALLOC,
+  OP_CALLOC,
+  OP_REALLOC,
+  OP_ALIGNED,
+  OP_FREE,
+  OP_USABLE,
+  OP_FOREIGN,
+  OP_DOUBLE_LARGE,
+  OP_DOUBLE,
+  OP_INTERIOR,
+  OPS
+};
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
@@ -237,9 +249,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
       }
       break;
     }
-    case OP_FREE:
-      drop(idx);
-      break;
+    case OP_FREE: drop(idx); break;
     case OP_USABLE:
       if (s->p) {
         if (hak_usable_size(s->p) < s->size) die("usable size below the size asked for", s->size, 0);
@@ -286,7 +296,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
           hak_free(p);
         } else {
           errno = 0;
-          if (hak_realloc(p, (size & 0xffff) + 1) != NULL || errno != EINVAL) die("realloc of a freed block", (uintptr_t)p, 0);
+          if (hak_realloc(p, (size & 0xffff) + 1) != NULL || errno != EINVAL)
+            die("realloc of a freed block", (uintptr_t)p, 0);
         }
       }
       break;

@@ -88,9 +88,17 @@ static size_t g_budget; /* live bytes per thread */
  * 7a5ce7f (native/check/repro/aligned_zero_size.c stays as its regression test). Add an
  * entry as `if (!g_known && <the input>) <something else>;` where the input is generated. */
 static int g_known __attribute__((unused));
-static int g_trace;      /* trace=1: every allocation and free to stderr (threads=1 replays) */
-static unsigned g_off;   /* operations turned off (off=<mask>, for narrowing a failure down) */
-enum { OFF_REALLOC = 1, OFF_REALLOC0 = 2, OFF_USABLE = 4, OFF_EXCHANGE = 8, OFF_CALLOC = 16, OFF_ALIGNED = 32, OFF_LARGE = 64 };
+static int g_trace;    /* trace=1: every allocation and free to stderr (threads=1 replays) */
+static unsigned g_off; /* operations turned off (off=<mask>, for narrowing a failure down) */
+enum {
+  OFF_REALLOC = 1,
+  OFF_REALLOC0 = 2,
+  OFF_USABLE = 4,
+  OFF_EXCHANGE = 8,
+  OFF_CALLOC = 16,
+  OFF_ALIGNED = 32,
+  OFF_LARGE = 64
+};
 
 /* ---- random numbers (splitmix64 / xorshift) --------------------------------------- */
 static inline uint64_t mix64(uint64_t x) {
@@ -99,7 +107,9 @@ static inline uint64_t mix64(uint64_t x) {
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
   return x ^ (x >> 31);
 }
-typedef struct { uint64_t s; } rng_t;
+typedef struct {
+  uint64_t s;
+} rng_t;
 static inline uint64_t rnd(rng_t *r) {
   r->s ^= r->s << 13;
   r->s ^= r->s >> 7;
@@ -121,7 +131,8 @@ static void put(char **w, const char *s) {
 static void put_u(char **w, uint64_t v) {
   char b[24];
   int n = 0;
-  do b[n++] = (char)('0' + v % 10); while ((v /= 10) != 0);
+  do b[n++] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
   while (n) *(*w)++ = b[--n];
 }
 static void report(const char *what, const char *detail) {
@@ -202,9 +213,15 @@ static size_t zero_range(const unsigned char *p, size_t lo, size_t hi) {
 
 /* the ranges of a block of `size` bytes that carry the pattern, clipped to `limit` */
 typedef size_t (*range_fn)(unsigned char *p, size_t lo, size_t hi, uint64_t k);
-static size_t rf_fill(unsigned char *p, size_t lo, size_t hi, uint64_t k) { fill_range(p, lo, hi, k); return SIZE_MAX; }
+static size_t rf_fill(unsigned char *p, size_t lo, size_t hi, uint64_t k) {
+  fill_range(p, lo, hi, k);
+  return SIZE_MAX;
+}
 static size_t rf_check(unsigned char *p, size_t lo, size_t hi, uint64_t k) { return check_range(p, lo, hi, k); }
-static size_t rf_zero(unsigned char *p, size_t lo, size_t hi, uint64_t k) { (void)k; return zero_range(p, lo, hi); }
+static size_t rf_zero(unsigned char *p, size_t lo, size_t hi, uint64_t k) {
+  (void)k;
+  return zero_range(p, lo, hi);
+}
 
 static size_t each_range(unsigned char *p, size_t size, size_t limit, uint64_t k, range_fn f) {
   if (limit > size) limit = size;
@@ -264,7 +281,9 @@ static void accept_block(tstate_t *ts, slot_t *s, unsigned idx, void *p, size_t 
   if (p == NULL) fail(what, size, align); /* "malloc" etc.: returned NULL */
   if (((uintptr_t)p & (align - 1)) != 0) fail("misaligned block", (size_t)(uintptr_t)p, align);
   size_t u = A_USABLE(p);
-  if (g_trace) fprintf(stderr, "op %" PRIu64 " slot %u: %s size=%zu align=%zu -> %p usable=%zu\n", t_pos.op, idx, what, size, align, p, u);
+  if (g_trace)
+    fprintf(stderr, "op %" PRIu64 " slot %u: %s size=%zu align=%zu -> %p usable=%zu\n", t_pos.op, idx, what, size,
+            align, p, u);
   if (u < size) fail("usable size below the size asked for", u, size);
   /* the usable slack is the program's too (malloc_usable_size): written at both ends */
   memset((unsigned char *)p + size, 0xa5, u - size < 64 ? u - size : 64);
@@ -295,15 +314,15 @@ static void release(tstate_t *ts, slot_t *s) {
 static size_t pick_size(rng_t *r) {
   uint64_t c = below(r, 1000);
   if (c < 8) return 0;
-  if (c < 40) { /* a class boundary: 2^k, 2^k +- 1, multiples of 16 near it */
+  if (c < 40) {                                 /* a class boundary: 2^k, 2^k +- 1, multiples of 16 near it */
     size_t b = (size_t)1 << (4 + below(r, 15)); /* 16 .. 256 KiB */
-    b += (b >> 2) * below(r, 4);               /* the quarter steps of the mid classes */
+    b += (b >> 2) * below(r, 4);                /* the quarter steps of the mid classes */
     if (b > ((size_t)256 << 10)) b = (size_t)256 << 10;
     return b - 1 + below(r, 3);
   }
-  if (c < 600) return 1 + below(r, 1024);         /* tiny */
-  if (c < 970) {                                  /* every class up to 256 KiB, log-uniform */
-    unsigned e = 10 + (unsigned)below(r, 9);      /* 1 KiB .. 256 KiB */
+  if (c < 600) return 1 + below(r, 1024);    /* tiny */
+  if (c < 970) {                             /* every class up to 256 KiB, log-uniform */
+    unsigned e = 10 + (unsigned)below(r, 9); /* 1 KiB .. 256 KiB */
     size_t lo = (size_t)1 << (e - 1);
     return lo + 1 + below(r, lo);
   }
@@ -333,7 +352,9 @@ static void one_op(tstate_t *ts, rng_t *r) {
     verify(ts, s, "pattern damaged before realloc");
     size_t old = s->size;
     void *q = A_REALLOC(s->p, n);
-    if (g_trace) fprintf(stderr, "op %" PRIu64 " slot %u: realloc %p size=%zu -> %zu: %p\n", t_pos.op, idx, (void *)s->p, old, n, q);
+    if (g_trace)
+      fprintf(stderr, "op %" PRIu64 " slot %u: realloc %p size=%zu -> %zu: %p\n", t_pos.op, idx, (void *)s->p, old, n,
+              q);
     if (q == NULL) fail("realloc returned NULL", old, n);
     ts->live -= old;
     s->p = q;
@@ -365,7 +386,8 @@ static void one_op(tstate_t *ts, rng_t *r) {
     verify(ts, s, "pattern damaged (usable-size op)");
     return;
   }
-  if (c < 60 && g_threads > 1 && !(g_off & OFF_EXCHANGE)) { /* hand over through the exchange: swap with a random entry */
+  if (c < 60 && g_threads > 1 &&
+      !(g_off & OFF_EXCHANGE)) { /* hand over through the exchange: swap with a random entry */
     unsigned e = (unsigned)below(r, EXCHANGE);
     verify(ts, s, "pattern damaged before hand-over");
     pthread_mutex_lock(&g_exchange_lock);
@@ -455,7 +477,8 @@ int main(int argc, char **argv) {
     else if ((v = arg_u(argv[i], "known")) != UINT64_MAX) g_known = (int)v;
     else if (strncmp(argv[i], "seconds=", 8) == 0) g_seconds = strtod(argv[i] + 8, NULL);
     else {
-      fprintf(stderr, "usage: stress [seed=S] [ops=N] [threads=T] [seconds=X] [slots=K] [life=L] [maxlarge=B] [off=MASK] [trace=1] [known=1]\n");
+      fprintf(stderr, "usage: stress [seed=S] [ops=N] [threads=T] [seconds=X] [slots=K] [life=L] [maxlarge=B] "
+                      "[off=MASK] [trace=1] [known=1]\n");
       return 2;
     }
   }

@@ -33,10 +33,10 @@ HAK_API size_t hak_usable_size(const void *ptr);
 HAK_API void hak_stats_print(void);
 
 typedef struct hak_build_info {
-  const char *mode;          /* "fast", "standard" or "observe" */
-  const char *profile;       /* the profile in force: the build's, or HAKMEM_PROFILE's */
-  const char *config_hash;   /* hash of the box configuration in force: the build's, with HAKMEM_* overrides applied */
-  const char *box_front;     /* versions of the box packages the headers were generated from */
+  const char *mode;        /* "fast", "standard" or "observe" */
+  const char *profile;     /* the profile in force: the build's, or HAKMEM_PROFILE's */
+  const char *config_hash; /* hash of the box configuration in force: the build's, with HAKMEM_* overrides applied */
+  const char *box_front;   /* versions of the box packages the headers were generated from */
   const char *box_superslab;
   const char *box_remote;
   const char *box_env;

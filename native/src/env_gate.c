@@ -53,9 +53,21 @@ static bool parse_bytes(const char *v, int64_t *out) {
   if (errno || end == v || *v == '-') return false;
   unsigned shift = 0;
   switch (*end) {
-  case 'k': case 'K': shift = 10; end++; break;
-  case 'm': case 'M': shift = 20; end++; break;
-  case 'g': case 'G': shift = 30; end++; break;
+  case 'k':
+  case 'K':
+    shift = 10;
+    end++;
+    break;
+  case 'm':
+  case 'M':
+    shift = 20;
+    end++;
+    break;
+  case 'g':
+  case 'G':
+    shift = 30;
+    end++;
+    break;
   default: break;
   }
   if (shift && (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0)) end += strlen(end);
@@ -121,8 +133,9 @@ static bool load_knob(const hk_env_knob_t *k) {
     break;
   case HK_KNOB_BYTES:
     ok = parse_bytes(v, &x) && x >= k->min && x <= k->max;
-    snprintf(accepted, sizeof accepted, "a byte size in [%" PRId64 ", %" PRId64 "], with an optional K/KiB, M/MiB or G/GiB suffix",
-             k->min, k->max);
+    snprintf(accepted, sizeof accepted,
+             "a byte size in [%" PRId64 ", %" PRId64 "], with an optional K/KiB, M/MiB or G/GiB suffix", k->min,
+             k->max);
     break;
   case HK_KNOB_ENUM: {
     char names[200];
@@ -181,7 +194,8 @@ static void sha256(const unsigned char *msg, size_t len, unsigned char out[32]) 
     }
     uint32_t w[64];
     for (int i = 0; i < 16; i++)
-      w[i] = (uint32_t)chunk[4 * i] << 24 | (uint32_t)chunk[4 * i + 1] << 16 | (uint32_t)chunk[4 * i + 2] << 8 | chunk[4 * i + 3];
+      w[i] = (uint32_t)chunk[4 * i] << 24 | (uint32_t)chunk[4 * i + 1] << 16 | (uint32_t)chunk[4 * i + 2] << 8 |
+             chunk[4 * i + 3];
     for (int i = 16; i < 64; i++) {
       uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
       uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
@@ -222,9 +236,7 @@ static void hash_config(void) {
 }
 
 /* Where a run-time knob's value comes from now. */
-static unsigned origin_of(int row) {
-  return from_env[row] ? HK_ORIGIN_ENV : knobs[row].origin[profile_in_force];
-}
+static unsigned origin_of(int row) { return from_env[row] ? HK_ORIGIN_ENV : knobs[row].origin[profile_in_force]; }
 
 /* "HAKMEM_UCACHE_CAPACITY=32 (profile lean)": a variable, its value, and where that came from
  * when not from the environment. */
@@ -233,7 +245,8 @@ static void describe_row(char *buf, size_t len, int row) {
   knob_text(value, sizeof value, row, false);
   unsigned o = origin_of(row);
   if (o == HK_ORIGIN_ENV) snprintf(buf, len, "%s=%s", knobs[row].env, value);
-  else if (o == HK_ORIGIN_PROFILE) snprintf(buf, len, "%s=%s (profile %s)", knobs[row].env, value, profile_names[profile_in_force]);
+  else if (o == HK_ORIGIN_PROFILE)
+    snprintf(buf, len, "%s=%s (profile %s)", knobs[row].env, value, profile_names[profile_in_force]);
   else snprintf(buf, len, "%s=%s (%s)", knobs[row].env, value, origin_names[o]);
 }
 
@@ -271,8 +284,9 @@ static int check_invariants(void) {
 #pragma GCC diagnostic pop
     if (inv->a >= 0) describe_row(va, sizeof va, inv->a);
     if (inv->b >= 0) describe_row(vb, sizeof vb, inv->b);
-    hk_os_write_err("hakmem: ignoring the environment's configuration: %s%s%s break %s; keeping the build's (profile %s)\n", va,
-                    va[0] && vb[0] ? " and " : "", vb, rule, profile_names[HK_ENV_PROFILE_BUILD]);
+    hk_os_write_err(
+        "hakmem: ignoring the environment's configuration: %s%s%s break %s; keeping the build's (profile %s)\n", va,
+        va[0] && vb[0] ? " and " : "", vb, rule, profile_names[HK_ENV_PROFILE_BUILD]);
   }
 #endif
   return broken;
@@ -320,7 +334,8 @@ static void announce(void) {
       knob_text(value, sizeof value, (int)i, false);
       used += (size_t)snprintf(line + used, sizeof line - used, " %s=%s", knobs[i].env, value);
     }
-    if (used < sizeof line) used += (size_t)snprintf(line + used, sizeof line - used, " (build config=%s)", HAKMEM_CONFIG_HASH);
+    if (used < sizeof line)
+      used += (size_t)snprintf(line + used, sizeof line - used, " (build config=%s)", HAKMEM_CONFIG_HASH);
   }
   if (used >= sizeof line - 1) used = sizeof line - 2;
   line[used] = '\n', line[used + 1] = 0;
@@ -333,7 +348,8 @@ static void announce(void) {
     char value[160], from[96];
     if (e->row == -2) {
       snprintf(value, sizeof value, "%s", profile_names[profile_in_force]);
-      snprintf(from, sizeof from, "%s", profile_from_env ? "environment HAKMEM_PROFILE" : origin_names[HK_ENV_PROFILE_ORIGIN]);
+      snprintf(from, sizeof from, "%s",
+               profile_from_env ? "environment HAKMEM_PROFILE" : origin_names[HK_ENV_PROFILE_ORIGIN]);
     } else if (e->row >= 0) {
       knob_text(value, sizeof value, e->row, false);
       unsigned o = origin_of(e->row);
@@ -342,7 +358,8 @@ static void announce(void) {
       else snprintf(from, sizeof from, "%s", origin_names[o]);
     } else {
       snprintf(value, sizeof value, "%s", e->json);
-      snprintf(from, sizeof from, "%s%s, build-time", e->origin == HK_ORIGIN_PROFILE ? "profile " : origin_names[e->origin],
+      snprintf(from, sizeof from, "%s%s, build-time",
+               e->origin == HK_ORIGIN_PROFILE ? "profile " : origin_names[e->origin],
                e->origin == HK_ORIGIN_PROFILE ? profile_names[HK_ENV_PROFILE_BUILD] : "");
     }
     snprintf(line, sizeof line, "hakmem:   %s = %s (%s)\n", e->path, value, from);

@@ -102,7 +102,8 @@ static void *large_alloc(size_t size, size_t align, bool *fresh) {
   hk_purge_maybe();
   size_t map_align = align > HK_SS_SIZE ? align : HK_SS_SIZE; /* base + off must be aligned */
   /* the unlocked look at the count is only a hint; the lock decides */
-  if (__atomic_load_n(&large_cached, __ATOMIC_RELAXED) && map_align == HK_SS_SIZE) { /* best fit: the smallest that holds it */
+  if (__atomic_load_n(&large_cached, __ATOMIC_RELAXED) &&
+      map_align == HK_SS_SIZE) { /* best fit: the smallest that holds it */
     pthread_mutex_lock(&hk_large_lock);
     size_t best = SIZE_MAX;
     for (size_t i = 0; i < large_cached; i++)
@@ -303,7 +304,7 @@ hk_noinline void *hk_alloc_slow(size_t size) {
 /* A block of this thread's heap, and its cache is full (or disabled). */
 hk_noinline void hk_free_full(void *p) {
   unsigned cls = hk_unit_of((uintptr_t)p)->cls;
-  hk_tls.cache[cls].room++; /* hak_free decremented it to test it */
+  hk_tls.cache[cls].room++;                       /* hak_free decremented it to test it */
   if (hk_tls.heap == NULL || hk_marked_free(p)) { /* owner NULL: the slab is in the pool; or already free */
     hk_invalid("free", p);
     return;
@@ -336,26 +337,20 @@ hk_noinline void hk_free_slow(void *p) {
   uintptr_t a = (uintptr_t)p;
   if (p == NULL) return;
   switch (hk_seg_kind(a)) {
-  case HK_SEG_LARGE:
-    large_free(p);
-    return;
-  default: /* not ours: a wild or stack pointer, or a block of another allocator */
-    hk_invalid("free", p);
-    return;
+  case HK_SEG_LARGE: large_free(p); return;
+  default: /* not ours: a wild or stack pointer, or a block of another allocator */ hk_invalid("free", p); return;
   }
 }
 
 size_t hk_usable(const void *p) {
   uintptr_t a = (uintptr_t)p;
   switch (hk_seg_kind(a)) {
-  case HK_SEG_REGION:
-    return hk_unit_of(a)->owner ? hk_class_size[hk_unit_of(a)->cls] : 0;
+  case HK_SEG_REGION: return hk_unit_of(a)->owner ? hk_class_size[hk_unit_of(a)->cls] : 0;
   case HK_SEG_LARGE: {
     hk_large_t *h = large_header(p);
     return h ? (size_t)((char *)h->base + h->map_len - (char *)p) : 0;
   }
-  default:
-    return 0;
+  default: return 0;
   }
 }
 
@@ -436,7 +431,7 @@ HK_EXPORT void *hak_realloc(void *p, size_t size) {
   }
   size_t old = kind ? hk_usable(p) : foreign_size(p);
   if (kind == HK_SEG_REGION && size <= old && (size > old / 2 || old <= 64)) return p; /* fits, not wasteful */
-  if (kind == HK_SEG_LARGE && size <= old && size > old / 4) return p;  /* shrinks to a mid size in place */
+  if (kind == HK_SEG_LARGE && size <= old && size > old / 4) return p; /* shrinks to a mid size in place */
   void *q = hak_malloc(size);
   if (q == NULL) return NULL;
   memcpy(q, p, old < size ? old : size);

@@ -67,9 +67,7 @@ hk_inline unsigned hk_seg_kind(uintptr_t a) {
 
 hk_inline hk_region_t *hk_region_of(uintptr_t a) { return (hk_region_t *)(a & ~(HK_SS_SIZE - 1)); }
 
-hk_inline hk_unit_t *hk_unit_of(uintptr_t a) {
-  return &hk_region_of(a)->units[(a >> HK_SLAB_SHIFT) & (HK_UNITS - 1)];
-}
+hk_inline hk_unit_t *hk_unit_of(uintptr_t a) { return &hk_region_of(a)->units[(a >> HK_SLAB_SHIFT) & (HK_UNITS - 1)]; }
 
 /* The same from a segment index i = a >> SS_SHIFT that free has already computed. */
 hk_inline hk_unit_t *hk_unit_at(uintptr_t i, uintptr_t a) {
@@ -189,7 +187,7 @@ hk_heap_t *hk_heap_acquire(void) HK_HIDDEN;
 void *hk_exited_alloc(unsigned cls) HK_HIDDEN; /* after the thread's exit hook: a block from a borrowed heap */
 
 /* ---- unified_cache.c: refill and flush (the slow halves of malloc and free) ---------- */
-void *hk_cache_refill(unsigned cls) HK_HIDDEN;          /* returns a block, or NULL (ENOMEM) */
+void *hk_cache_refill(unsigned cls) HK_HIDDEN;                 /* returns a block, or NULL (ENOMEM) */
 void hk_cache_overflow(hk_block_t *b, unsigned cls) HK_HIDDEN; /* cache full: flush, then push */
 void hk_cache_flush_all(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN;
 void hk_cache_park(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN;   /* thread exit: cached blocks stay with h */
@@ -203,16 +201,16 @@ void hk_superslab_init(void) HK_HIDDEN;
 hk_slab_t *hk_slab_acquire(hk_heap_t *h, unsigned cls) HK_HIDDEN; /* listed at the head of h->partial[cls] */
 unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **out) HK_HIDDEN;
 void hk_slab_give(hk_heap_t *h, hk_block_t *b) HK_HIDDEN; /* one block back to its slab, owner side */
-void hk_slab_release_empty(hk_heap_t *h) HK_HIDDEN;      /* every empty slab of h back to the pool */
-size_t hk_superslab_trim(void) HK_HIDDEN;                /* malloc_trim: release every empty region */
-uint64_t hk_clock_ms(void) HK_HIDDEN;                    /* CLOCK_MONOTONIC_COARSE in ms (vDSO), never 0 */
-void hk_purge_schedule(uint64_t due) HK_HIDDEN;          /* something waits and ages at `due` (ms) */
-void hk_purge_maybe(void) HK_HIDDEN;                     /* slow paths: release what waited purgeDelayMs */
+void hk_slab_release_empty(hk_heap_t *h) HK_HIDDEN;       /* every empty slab of h back to the pool */
+size_t hk_superslab_trim(void) HK_HIDDEN;                 /* malloc_trim: release every empty region */
+uint64_t hk_clock_ms(void) HK_HIDDEN;                     /* CLOCK_MONOTONIC_COARSE in ms (vDSO), never 0 */
+void hk_purge_schedule(uint64_t due) HK_HIDDEN;           /* something waits and ages at `due` (ms) */
+void hk_purge_maybe(void) HK_HIDDEN;                      /* slow paths: release what waited purgeDelayMs */
 
 /* ---- remote_queue.c -------------------------------------------------------------- */
 void hk_remote_free(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) HK_HIDDEN; /* via the outbox */
-void hk_remote_flush(hk_tls_t *t) HK_HIDDEN;                                   /* empty the outbox */
-void hk_remote_drain(hk_heap_t *h, hk_tls_t *t, uint64_t budget) HK_HIDDEN; /* t: the owner, or NULL */
+void hk_remote_flush(hk_tls_t *t) HK_HIDDEN;                                 /* empty the outbox */
+void hk_remote_drain(hk_heap_t *h, hk_tls_t *t, uint64_t budget) HK_HIDDEN;  /* t: the owner, or NULL */
 hk_inline bool hk_remote_pending(hk_heap_t *h) {
   return h->pending != NULL || atomic_load_explicit(&h->remote, memory_order_relaxed) != NULL;
 }
@@ -237,7 +235,7 @@ size_t hk_usable(const void *p) HK_HIDDEN;
 
 /* ---- os.c: every mmap, mremap, munmap and madvise in one place --------------------- */
 void *hk_os_map_aligned(size_t len, size_t align) HK_HIDDEN;
-int hk_os_remap_in_place(void *p, size_t len, size_t new_len) HK_HIDDEN;        /* 1 grown, 0 no room, -1 copy it */
+int hk_os_remap_in_place(void *p, size_t len, size_t new_len) HK_HIDDEN;       /* 1 grown, 0 no room, -1 copy it */
 bool hk_os_remap_to(void *p, size_t len, size_t new_len, void *dst) HK_HIDDEN; /* move into the reservation dst */
 void hk_os_unmap(void *p, size_t len) HK_HIDDEN;
 void hk_os_decommit(void *p, size_t len) HK_HIDDEN;

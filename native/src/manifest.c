@@ -24,6 +24,8 @@
 #define HK_MANIFEST_COMPILER "unknown"
 #endif
 
+/* One line of the manifest per line of source (clang-format would join them). */
+// clang-format off
 __attribute__((section(".hakmem_manifest"), used, aligned(1)))
 static const char hk_manifest[] =
     "hakmem-manifest=1\n"
@@ -34,3 +36,4 @@ static const char hk_manifest[] =
     "codegen=" HAKMEM_CODEGEN_VERSION "\n"
     "compiler=" HK_MANIFEST_COMPILER "\n"
     "cflags=" HAKMEM_BUILD_CFLAGS "\n";
+// clang-format on

@@ -32,25 +32,23 @@ static void describe(const char *call, const void *p, char *out, size_t n) {
         snprintf(out, n, "double free of %p (class %u, %zu B)", p, u->cls, size);
       else if (hk_marked_free((const hk_block_t *)p))
         snprintf(out, n, "%p was already freed (class %u, %zu B)", p, u->cls, size);
-      else
-        snprintf(out, n, "invalid pointer %p (class %u, %zu B)", p, u->cls, size);
+      else snprintf(out, n, "invalid pointer %p (class %u, %zu B)", p, u->cls, size);
       return;
     }
     if (a >= u->base && a - u->base < u->span) {
       uintptr_t start = u->base + (a - u->base) / size * size;
-      snprintf(out, n, "invalid pointer %p (%zu B into the block %p of class %u, %zu B)", p,
-               (size_t)(a - start), (void *)start, u->cls, size);
+      snprintf(out, n, "invalid pointer %p (%zu B into the block %p of class %u, %zu B)", p, (size_t)(a - start),
+               (void *)start, u->cls, size);
       return;
     }
     snprintf(out, n, "invalid pointer %p (between the blocks of a slab of class %u, %zu B)", p, u->cls, size);
     return;
   }
   case HK_SEG_LARGE:
-    snprintf(out, n, "invalid pointer %p (not the start of a live large block: freed twice, or an interior pointer)", p);
+    snprintf(out, n, "invalid pointer %p (not the start of a live large block: freed twice, or an interior pointer)",
+             p);
     return;
-  default:
-    snprintf(out, n, "invalid pointer %p (not allocated by hakmem)", p);
-    return;
+  default: snprintf(out, n, "invalid pointer %p (not allocated by hakmem)", p); return;
   }
 }
 

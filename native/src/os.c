@@ -27,9 +27,8 @@ void *hk_os_map_aligned(size_t len, size_t align) {
   uintptr_t h = atomic_load_explicit(&hint, memory_order_relaxed);
   if (h != 0) {
     HK_SS_COUNT(mmap_calls, 1);
-    void *p = h > len ? mmap((void *)(h - len), len, PROT_READ | PROT_WRITE,
-                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-                      : MAP_FAILED;
+    void *p =
+        h > len ? mmap((void *)(h - len), len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : MAP_FAILED;
     if (p != MAP_FAILED) {
       if (((uintptr_t)p & (align - 1)) == 0) {
         atomic_store_explicit(&hint, (uintptr_t)p, memory_order_relaxed);
@@ -74,7 +73,7 @@ bool hk_os_remap_to(void *p, size_t len, size_t new_len, void *dst) {
   if (mremap(p, len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED, dst) == dst) return true;
   HK_SS_COUNT(mmap_calls, 1);
   void *q = mmap(dst, new_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-  if (q == dst) hk_os_unmap(dst, new_len); /* the range was free: the reservation is gone, nobody took it */
+  if (q == dst) hk_os_unmap(dst, new_len);           /* the range was free: the reservation is gone, nobody took it */
   else if (q != MAP_FAILED) hk_os_unmap(q, new_len); /* a kernel without NOREPLACE placed it elsewhere */
   /* else EEXIST: the reservation is still there, or another thread mapped into it; leave it */
   return false;

@@ -10,8 +10,8 @@ static void push_chain(hk_heap_t *owner, hk_block_t *head, hk_block_t *tail, uin
   hk_block_t *old = atomic_load_explicit(&owner->remote, memory_order_relaxed);
   do {
     tail->next = old;
-  } while (!atomic_compare_exchange_weak_explicit(&owner->remote, &old, head, memory_order_release,
-                                                  memory_order_relaxed));
+  } while (
+      !atomic_compare_exchange_weak_explicit(&owner->remote, &old, head, memory_order_release, memory_order_relaxed));
   /* Counted only when a threshold needs the count (a constant in FAST: no second atomic). */
   if (hk_remote_drain_threshold() > 1) atomic_fetch_add_explicit(&owner->remote_count, n, memory_order_relaxed);
   HK_REMOTE_COUNT(remote_pushed, n);

@@ -28,7 +28,9 @@
  * header names its counters HK_<prefix>_FIELDS(X), X(name, length, doc). */
 #define HK_OBSERVED_BOXES HK_ENV_COUNTER_BOXES
 
-#define DEFINE_COUNTERS(p, name) __thread hk_##p##_counters_t hk_##p##_tls_counters HK_TLS_MODEL; static hk_##p##_counters_t p##_total;
+#define DEFINE_COUNTERS(p, name)                                   \
+  __thread hk_##p##_counters_t hk_##p##_tls_counters HK_TLS_MODEL; \
+  static hk_##p##_counters_t p##_total;
 HK_OBSERVED_BOXES(DEFINE_COUNTERS)
 
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -51,17 +53,17 @@ void hk_stats_prepare(void) {
   }
 }
 
-#define ADD_FIELD(name, len, doc)                                                   \
+#define ADD_FIELD(name, len, doc) \
   for (size_t i = 0; i < (size_t)(len); i++) ((uint64_t *)&dst->name)[i] += ((const uint64_t *)&src->name)[i];
-#define DEFINE_ADD(p, name)                                                                      \
+#define DEFINE_ADD(p, name) \
   static void p##_add(hk_##p##_counters_t *dst, const hk_##p##_counters_t *src) { HK_##p##_FIELDS(ADD_FIELD) }
 
 HK_OBSERVED_BOXES(DEFINE_ADD)
 
 void hk_stats_thread_exit(void) {
   pthread_mutex_lock(&stats_lock);
-#define FOLD(p, name)                                 \
-  p##_add(&p##_total, &hk_##p##_tls_counters);    \
+#define FOLD(p, name)                          \
+  p##_add(&p##_total, &hk_##p##_tls_counters); \
   memset(&hk_##p##_tls_counters, 0, sizeof hk_##p##_tls_counters);
   HK_OBSERVED_BOXES(FOLD)
 #undef FOLD
@@ -97,7 +99,7 @@ __attribute__((format(printf, 1, 2))) static void out(const char *fmt, ...) {
       out_len += (size_t)n;
       return;
     }
-    if (attempt == 0) out_flush(); /* did not fit: flush and try once more */
+    if (attempt == 0) out_flush();     /* did not fit: flush and try once more */
     else out_len = sizeof out_buf - 1; /* longer than the buffer: keep what fitted */
   }
 }
@@ -120,13 +122,13 @@ typedef struct {
 static column_t cols[MAX_COLUMNS];
 static int ncols;
 
-#define COLUMN_FIELD(fname, len, doc)                                                     \
-  if ((size_t)(len) == HK_CLASS_COUNT && ncols < MAX_COLUMNS)                            \
+#define COLUMN_FIELD(fname, len, doc)                         \
+  if ((size_t)(len) == HK_CLASS_COUNT && ncols < MAX_COLUMNS) \
     cols[ncols++] = (column_t){#fname, (const uint64_t *)&snap->fname, 0, 0};
-#define COLUMN_BOX(p, name)                         \
-  {                                                 \
-    const hk_##p##_counters_t *snap = &p##_snap;    \
-    HK_##p##_FIELDS(COLUMN_FIELD)                   \
+#define COLUMN_BOX(p, name)                      \
+  {                                              \
+    const hk_##p##_counters_t *snap = &p##_snap; \
+    HK_##p##_FIELDS(COLUMN_FIELD)                \
   }
 
 static int digits(uint64_t v) {
@@ -165,6 +167,8 @@ static void scalar(bool json, const char *name, const uint64_t *v, size_t len) {
 
 #define LINE_FIELD(fname, len, doc) \
   if ((size_t)(len) != HK_CLASS_COUNT) scalar(json, #fname, (const uint64_t *)&snap->fname, (size_t)(len));
+/* clang-format cannot see that HK_##p##_FIELDS(...) is a statement: it would join the lines. */
+// clang-format off
 #define LINE_BOX(p, name)                                                    \
   {                                                                          \
     const hk_##p##_counters_t *snap = &p##_snap;                             \
@@ -176,6 +180,7 @@ static void scalar(bool json, const char *name, const uint64_t *v, size_t len) {
     else if (box_first) out("  -\n"); /* every counter is per class */      \
     else out("\n");                                                          \
   }
+// clang-format on
 
 static void rate(bool json, uint64_t hits, uint64_t misses) {
   uint64_t all = hits + misses;
@@ -190,8 +195,8 @@ static void rate(bool json, uint64_t hits, uint64_t misses) {
 
 static void print_report(bool json) {
   pthread_mutex_lock(&stats_lock);
-#define SNAPSHOT(p, name)                             \
-  memcpy(&p##_snap, &p##_total, sizeof p##_snap);     \
+#define SNAPSHOT(p, name)                         \
+  memcpy(&p##_snap, &p##_total, sizeof p##_snap); \
   p##_add(&p##_snap, &hk_##p##_tls_counters);
   HK_OBSERVED_BOXES(SNAPSHOT)
 #undef SNAPSHOT
@@ -208,7 +213,8 @@ static void print_report(bool json) {
   }
 
   if (json) {
-    out("{\"hakmem_stats\":1,\"mode\":\"%s\",\"profile\":\"%s\",\"config\":\"%s\",\"threads\":\"exited plus calling\",\"classes\":[",
+    out("{\"hakmem_stats\":1,\"mode\":\"%s\",\"profile\":\"%s\",\"config\":\"%s\",\"threads\":\"exited plus "
+        "calling\",\"classes\":[",
         HAKMEM_MODE_NAME, hk_env_profile_name(), hk_env_config_hash());
     bool first = true;
     for (size_t i = 0; i < HK_CLASS_COUNT; i++) {
@@ -248,7 +254,7 @@ static void print_report(bool json) {
     int box_count = 0, box_width = 0;
     (void)box_count;
 #define NAME_WIDTH(p, name) \
-    if ((int)strlen(name) > box_width) box_width = (int)strlen(name);
+  if ((int)strlen(name) > box_width) box_width = (int)strlen(name);
     HK_OBSERVED_BOXES(NAME_WIDTH)
 #undef NAME_WIDTH
     HK_OBSERVED_BOXES(LINE_BOX)

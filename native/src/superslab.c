@@ -74,9 +74,7 @@ static void region_push_empty(hk_region_t *r) {
 }
 
 /* ---- slab geometry ------------------------------------------------------------- */
-static inline unsigned slab_index(const hk_slab_t *s) {
-  return (unsigned)(s - hk_region_of((uintptr_t)s)->slabs);
-}
+static inline unsigned slab_index(const hk_slab_t *s) { return (unsigned)(s - hk_region_of((uintptr_t)s)->slabs); }
 
 /* Unit 0 holds the region's header and no block: a slab that covers it starts at unit 1. */
 static inline char *slab_area(const hk_slab_t *s) {
@@ -208,8 +206,7 @@ uint64_t hk_clock_ms(void) {
 void hk_purge_schedule(uint64_t due) {
   uint64_t cur = atomic_load_explicit(&purge_due, memory_order_relaxed);
   while ((cur == 0 || due < cur) &&
-         !atomic_compare_exchange_weak_explicit(&purge_due, &cur, due, memory_order_relaxed, memory_order_relaxed)) {
-  }
+         !atomic_compare_exchange_weak_explicit(&purge_due, &cur, due, memory_order_relaxed, memory_order_relaxed)) {}
 }
 
 /* Release the empty regions that have waited `delay` ms by `now`; returns when the next one
@@ -232,7 +229,8 @@ static uint64_t purge_regions_locked(uint64_t now, uint64_t delay) {
 /* Something may have aged by `now`: release it, and note when the rest will have. */
 static hk_noinline void purge_run(uint64_t now) {
   int64_t delay = hk_ss_purge_delay_ms();
-  if (delay < 0 || atomic_exchange_explicit(&purge_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */
+  if (delay < 0 || atomic_exchange_explicit(&purge_due, 0, memory_order_relaxed) == 0)
+    return; /* another thread purges */
   pthread_mutex_lock(&hk_pool_lock);
   uint64_t next = purge_regions_locked(now, (uint64_t)delay);
   pthread_mutex_unlock(&hk_pool_lock);
@@ -257,8 +255,8 @@ static void pool_trim(void) {
 
 /* malloc_trim: every empty region goes back now (decommitted when releaseMode keeps them). */
 size_t hk_superslab_trim(void) {
-  int mode = (int)hk_ss_release_mode() == HK_SS_RELEASE_MODE_UNMAP ? HK_SS_RELEASE_MODE_UNMAP
-                                                                   : HK_SS_RELEASE_MODE_DECOMMIT;
+  int mode =
+      (int)hk_ss_release_mode() == HK_SS_RELEASE_MODE_UNMAP ? HK_SS_RELEASE_MODE_UNMAP : HK_SS_RELEASE_MODE_DECOMMIT;
   pthread_mutex_lock(&hk_pool_lock);
   size_t n = release_down_to(0, mode);
   pthread_mutex_unlock(&hk_pool_lock);
@@ -369,7 +367,7 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **ou
       }
       HK_ASSERT(hk_slab_of((uintptr_t)b) == s && hk_block_start(hk_unit_of((uintptr_t)b), (uintptr_t)b));
       s->free = b->next;
-      hk_mark_cached(b); /* into a cache: see the free key in internal.h */
+      hk_mark_cached(b);               /* into a cache: see the free key in internal.h */
       b->next = hk_link_enc(b, chain); /* a cache's list: safe-linked when that is on */
       chain = b;
       n++;
@@ -407,9 +405,9 @@ void hk_slab_give(hk_heap_t *h, hk_block_t *b) {
    * Dropping it keeps the slab's list acyclic and its count true (see the free key in
    * internal.h). Standard refuses double frees where they are made, and its cached blocks
    * carry the key, so it does not look here. */
-  HK_ASSERT(hk_unit_of((uintptr_t)b)->owner == h);                      /* h's own slab */
-  HK_ASSERT(hk_block_start(hk_unit_of((uintptr_t)b), (uintptr_t)b));     /* a block's start */
-  HK_ASSERT(!HK_CHECKS || s->used > 0); /* Standard refused any double free before */
+  HK_ASSERT(hk_unit_of((uintptr_t)b)->owner == h);                   /* h's own slab */
+  HK_ASSERT(hk_block_start(hk_unit_of((uintptr_t)b), (uintptr_t)b)); /* a block's start */
+  HK_ASSERT(!HK_CHECKS || s->used > 0);                              /* Standard refused any double free before */
   if (hk_unlikely(s->used == 0 || (!HK_CHECKS && hk_marked_free(b)))) return;
   unsigned cls = s->cls;
   hk_mark_free(b);

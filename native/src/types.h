@@ -202,20 +202,20 @@ typedef struct hk_unit {
   uint32_t span;         /* the bytes its blocks cover: capacity * class size */
   uint8_t cls;
   uint8_t pad;
-  uint16_t tc_off;       /* offsetof(hk_tls_t, cache[cls]): free adds instead of multiplying */
+  uint16_t tc_off; /* offsetof(hk_tls_t, cache[cls]): free adds instead of multiplying */
 } hk_unit_t;
 _Static_assert(sizeof(hk_unit_t) == 32, "hk_unit_at scales by 32");
 
 /* The slab state, owner only (or the pool lock while the slab is in the pool). */
 typedef struct __attribute__((aligned(64))) hk_slab {
-  struct hk_slab *head;  /* the descriptor of the slab this unit belongs to */
+  struct hk_slab *head; /* the descriptor of the slab this unit belongs to */
   hk_block_t *free;
-  uint32_t used;         /* see SLAB above */
+  uint32_t used; /* see SLAB above */
   uint32_t carved;
   uint32_t capacity;
   uint8_t cls;
   uint8_t tier;
-  uint8_t listed;        /* on its heap's partial list (owner) or the pool's tier list */
+  uint8_t listed; /* on its heap's partial list (owner) or the pool's tier list */
   uint8_t in_pool;
   struct hk_slab *next;
   struct hk_slab *prev;
@@ -224,14 +224,14 @@ _Static_assert(sizeof(hk_slab_t) == 64, "a slab descriptor is one cache line");
 
 typedef struct hk_region {
   uint64_t magic;
-  uint8_t tier;          /* -1 (0xff) while empty and unformatted */
+  uint8_t tier; /* -1 (0xff) while empty and unformatted */
   uint8_t decommitted;
-  uint16_t nslabs;       /* slabs in the current format */
-  uint16_t free_slabs;   /* slabs of this region in the pool */
+  uint16_t nslabs;     /* slabs in the current format */
+  uint16_t free_slabs; /* slabs of this region in the pool */
   uint8_t in_empty_list;
   uint8_t pad0;
   struct hk_region *next, *prev; /* empty-region list (pool lock) */
-  uint64_t empty_since;  /* when it joined that list (ms, hk_clock_ms): purgeDelayMs counts from here */
+  uint64_t empty_since;          /* when it joined that list (ms, hk_clock_ms): purgeDelayMs counts from here */
   char pad1[64 - 8 - 8 - 16 - 8];
   hk_unit_t units[HK_UNITS]; /* read by free, from any thread */
   hk_slab_t slabs[HK_UNITS]; /* one per unit; a multi-unit slab uses its first */
@@ -244,9 +244,9 @@ _Static_assert(HK_REGION_HDR <= HK_SS_SLAB_SIZE, "the header fits in unit 0");
 
 typedef struct hk_large {
   uint64_t magic;
-  void *base;      /* the mapping */
-  size_t map_len;  /* its length, a multiple of SS */
-  void *user;      /* the block, this header + 64 */
+  void *base;     /* the mapping */
+  size_t map_len; /* its length, a multiple of SS */
+  void *user;     /* the block, this header + 64 */
   char pad[HK_LARGE_HDR - 32];
 } hk_large_t;
 #define HK_LARGE_MAGIC 0x68616b6d656d4c47ull /* "hakmemLG" */
@@ -289,9 +289,9 @@ typedef struct hk_outbox {
 
 typedef struct hk_tls {
   hk_tcache_t cache[HK_CLASS_COUNT]; /* first: a class's cache is at cls * sizeof(hk_tcache_t) */
-  hk_heap_t *heap; /* NULL before the first refill and after the thread's exit hook */
+  hk_heap_t *heap;                   /* NULL before the first refill and after the thread's exit hook */
   hk_outbox_t outbox;
-  bool exited;     /* the exit hook ran: later allocations borrow a heap per call (init.c) */
+  bool exited; /* the exit hook ran: later allocations borrow a heap per call (init.c) */
 } hk_tls_t;
 
 #endif /* HAKMEM_TYPES_H */

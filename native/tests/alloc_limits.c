@@ -31,9 +31,21 @@ static void init_sizes(void)
 {
     size_t m = v_max;
     size_t list[] = {
-        m,          m - 1,          m - 15,        m - 16,        m - 63,       m - 64,
-        m - 4095,   m - 4096,       m - 2 * MIB,   m - 2 * MIB - 64, m - 4 * MIB + 1,
-        m / 2 + 1,  m / 2,          m / 2 - 4095,  m / 2 - 2 * MIB - 64,
+        m,
+        m - 1,
+        m - 15,
+        m - 16,
+        m - 63,
+        m - 64,
+        m - 4095,
+        m - 4096,
+        m - 2 * MIB,
+        m - 2 * MIB - 64,
+        m - 4 * MIB + 1,
+        m / 2 + 1,
+        m / 2,
+        m / 2 - 4095,
+        m / 2 - 2 * MIB - 64,
     };
     n_huge = sizeof list / sizeof list[0];
     memcpy(huge_sizes, list, sizeof list);
@@ -41,15 +53,14 @@ static void init_sizes(void)
 
 static int aligned(const void *p, size_t a) { return ((uintptr_t)p & (a - 1)) == 0; }
 
-#define EXPECT_FAIL(call, want_errno, fmt, ...)                                                 \
-    do {                                                                                         \
-        errno = 0;                                                                               \
-        void *r_ = (call);                                                                       \
-        int e_ = errno;                                                                          \
-        CHECK(r_ == NULL, fmt " = %p, want NULL", __VA_ARGS__, r_);                              \
-        CHECK(r_ != NULL || e_ == (want_errno), fmt ": errno %d, want %d", __VA_ARGS__, e_,      \
-              (want_errno));                                                                     \
-        if (r_) free(r_);                                                                        \
+#define EXPECT_FAIL(call, want_errno, fmt, ...)                                                            \
+    do {                                                                                                   \
+        errno = 0;                                                                                         \
+        void *r_ = (call);                                                                                 \
+        int e_ = errno;                                                                                    \
+        CHECK(r_ == NULL, fmt " = %p, want NULL", __VA_ARGS__, r_);                                        \
+        CHECK(r_ != NULL || e_ == (want_errno), fmt ": errno %d, want %d", __VA_ARGS__, e_, (want_errno)); \
+        if (r_) free(r_);                                                                                  \
     } while (0)
 
 static void test_sizes(void)
@@ -83,7 +94,7 @@ static void test_sizes(void)
 /* a block of each kind (tiny, mid, large) must survive a failed realloc untouched */
 static void test_realloc(void)
 {
-    static const size_t starts[] = {24, 3000, 200000, 3 * MIB};
+    static const size_t starts[] = { 24, 3000, 200000, 3 * MIB };
     for (size_t k = 0; k < sizeof starts / sizeof starts[0]; k++) {
         size_t n = starts[k];
         void *p = malloc(n);
@@ -125,9 +136,14 @@ static void test_alignments(void)
 {
     size_t m = v_max;
     /* above 2^63: no power of two is that large; rounding up must not wrap (or loop) */
-    const size_t too_big[] = {m, m - 1, m - 4095, m - 4096, ((size_t)1 << 63) + 1, ((size_t)1 << 63) + 4096,
-                              ((size_t)1 << 63) + ((size_t)1 << 62)};
-    const size_t sizes[] = {0, 1, 64, 4096, 3 * MIB, m, m - 4095};
+    const size_t too_big[] = { m,
+                               m - 1,
+                               m - 4095,
+                               m - 4096,
+                               ((size_t)1 << 63) + 1,
+                               ((size_t)1 << 63) + 4096,
+                               ((size_t)1 << 63) + ((size_t)1 << 62) };
+    const size_t sizes[] = { 0, 1, 64, 4096, 3 * MIB, m, m - 4095 };
     for (size_t i = 0; i < sizeof too_big / sizeof too_big[0]; i++) {
         size_t a = too_big[i];
         for (size_t j = 0; j < sizeof sizes / sizeof sizes[0]; j++) {
@@ -143,7 +159,7 @@ static void test_alignments(void)
     }
     /* powers of two (or memalign's rounding up to one) of 2^62 and more: valid, but no
      * mapping can be that aligned, so ENOMEM */
-    const size_t unmappable[] = {(size_t)1 << 63, (size_t)1 << 62};
+    const size_t unmappable[] = { (size_t)1 << 63, (size_t)1 << 62 };
     for (size_t i = 0; i < sizeof unmappable / sizeof unmappable[0]; i++) {
         size_t a = unmappable[i];
         for (size_t j = 0; j < sizeof sizes / sizeof sizes[0]; j++) {
@@ -158,7 +174,7 @@ static void test_alignments(void)
         }
     }
     /* the neighbours that must still work: memalign rounds a non-power of two up */
-    const size_t odd[] = {3, 24, 48, 100, 4097, 2 * MIB + 1};
+    const size_t odd[] = { 3, 24, 48, 100, 4097, 2 * MIB + 1 };
     for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
         size_t want = 1;
         while (want < odd[i]) want <<= 1;
@@ -180,8 +196,8 @@ static void test_alignments(void)
  * a block of its own: never handed out again while live, freeable. */
 static void test_zero_size_aligned(void)
 {
-    void *mid = malloc(200000); /* a region mapped nearby */
-    static const size_t aligns[] = {2 * MIB, 4 * MIB, 8192, 65536, 1 * MIB}; /* 2 MiB first: just below the region */
+    void *mid = malloc(200000);                                                /* a region mapped nearby */
+    static const size_t aligns[] = { 2 * MIB, 4 * MIB, 8192, 65536, 1 * MIB }; /* 2 MiB first: just below the region */
     void *z[sizeof aligns / sizeof aligns[0]][2];
     for (size_t i = 0; i < sizeof aligns / sizeof aligns[0]; i++) {
         size_t a = aligns[i];
@@ -193,7 +209,7 @@ static void test_zero_size_aligned(void)
             CHECK(z[i][k] == NULL || aligned(z[i][k], a), "zero-size block aligned to %zu is at %p", a, z[i][k]);
     }
     /* allocations of every kind now must not return any of them */
-    static const size_t sizes[] = {16, 64, 1000, 4096, 20000, 100000, 200000, 262144, 3 * MIB};
+    static const size_t sizes[] = { 16, 64, 1000, 4096, 20000, 100000, 200000, 262144, 3 * MIB };
     void *held[64];
     size_t nheld = 0;
     for (int r = 0; r < 6; r++)
@@ -203,8 +219,7 @@ static void test_zero_size_aligned(void)
                 for (int k = 0; k < 2; k++)
                     CHECK(p == NULL || p != z[i][k], "malloc(%zu) returned the live zero-size block %p (align %zu)",
                           sizes[j], p, aligns[i]);
-            if (p)
-                memset(p, 0x77, sizes[j] < 64 ? sizes[j] : 64);
+            if (p) memset(p, 0x77, sizes[j] < 64 ? sizes[j] : 64);
             held[nheld++] = p;
         }
     /* Under hakmem a block aligned beyond a page has its own mapping at base + align, and
@@ -216,11 +231,10 @@ static void test_zero_size_aligned(void)
         for (int k = 0; k < 2; k++) {
             size_t u = malloc_usable_size(z[i][k]);
             free(z[i][k]);
-            if (!hakmem || z[i][k] == NULL)
-                continue;
+            if (!hakmem || z[i][k] == NULL) continue;
             void *q = malloc(u ? u : 1);
-            CHECK(q != z[i][k], "free(zero-size block %p aligned to %zu); malloc(%zu) gave it back", z[i][k],
-                  aligns[i], u);
+            CHECK(q != z[i][k], "free(zero-size block %p aligned to %zu); malloc(%zu) gave it back", z[i][k], aligns[i],
+                  u);
             free(q);
         }
     /* freed, a zero-size block must not bring anything else back (a region header once) */
@@ -232,8 +246,7 @@ static void test_zero_size_aligned(void)
         }
         free(p);
     }
-    for (size_t i = 0; i < nheld; i++)
-        free(held[i]);
+    for (size_t i = 0; i < nheld; i++) free(held[i]);
     free(mid);
 }
 

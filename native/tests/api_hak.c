@@ -17,33 +17,23 @@
 
 static volatile size_t v_huge = SIZE_MAX / 2;
 
-static int aligned(const void *p, size_t a)
-{
-    return ((uintptr_t)p & (a - 1)) == 0;
-}
+static int aligned(const void *p, size_t a) { return ((uintptr_t)p & (a - 1)) == 0; }
 
-static int nonempty(const char *s)
-{
-    return s && *s;
-}
+static int nonempty(const char *s) { return s && *s; }
 
 static int is_hex16(const char *s)
 {
-    if (!s || strlen(s) != 16)
-        return 0;
+    if (!s || strlen(s) != 16) return 0;
     for (int i = 0; i < 16; i++)
-        if (!isxdigit((unsigned char)s[i]))
-            return 0;
+        if (!isxdigit((unsigned char)s[i])) return 0;
     return 1;
 }
 
 static int is_version(const char *s) /* digits.digits.digits[anything] */
 {
     int dots = 0;
-    if (!s || !isdigit((unsigned char)*s))
-        return 0;
-    for (; *s && (isdigit((unsigned char)*s) || *s == '.'); s++)
-        dots += *s == '.';
+    if (!s || !isdigit((unsigned char)*s)) return 0;
+    for (; *s && (isdigit((unsigned char)*s) || *s == '.'); s++) dots += *s == '.';
     return dots >= 2;
 }
 
@@ -51,16 +41,13 @@ static void test_build_info(void)
 {
     const hak_build_info_t *bi = hak_build_info();
     CHECK(bi != NULL, "hak_build_info() returned NULL");
-    if (!bi)
-        return;
+    if (!bi) return;
     CHECK(nonempty(bi->mode), "build info: empty mode");
     CHECK(nonempty(bi->profile), "build info: empty profile");
     CHECK(nonempty(bi->config_hash), "build info: empty config_hash");
-    CHECK(nonempty(bi->box_front) && nonempty(bi->box_superslab) && nonempty(bi->box_remote) &&
-              nonempty(bi->box_env),
+    CHECK(nonempty(bi->box_front) && nonempty(bi->box_superslab) && nonempty(bi->box_remote) && nonempty(bi->box_env),
           "build info: an empty box version");
-    if (!nonempty(bi->mode) || !nonempty(bi->profile) || !nonempty(bi->config_hash))
-        return;
+    if (!nonempty(bi->mode) || !nonempty(bi->profile) || !nonempty(bi->config_hash)) return;
     CHECK(!strcmp(bi->mode, "standard"), "build info: mode '%s', want 'standard' (the test links libhakmem.so)",
           bi->mode);
     CHECK(!strcmp(bi->profile, "speed") || !strcmp(bi->profile, "balanced") || !strcmp(bi->profile, "lean"),
@@ -72,8 +59,8 @@ static void test_build_info(void)
           bi->box_superslab ? bi->box_superslab : "(null)", bi->box_remote ? bi->box_remote : "(null)",
           bi->box_env ? bi->box_env : "(null)");
     CHECK(hak_build_info() == bi, "hak_build_info() returned a different pointer the second time");
-    printf("api_hak: mode=%s profile=%s config=%s box-front@%s box-superslab@%s box-remote@%s box-env@%s\n",
-           bi->mode, bi->profile, bi->config_hash, bi->box_front ? bi->box_front : "?",
+    printf("api_hak: mode=%s profile=%s config=%s box-front@%s box-superslab@%s box-remote@%s box-env@%s\n", bi->mode,
+           bi->profile, bi->config_hash, bi->box_front ? bi->box_front : "?",
            bi->box_superslab ? bi->box_superslab : "?", bi->box_remote ? bi->box_remote : "?",
            bi->box_env ? bi->box_env : "?");
 }
@@ -85,8 +72,7 @@ static void test_basic(void)
         size_t n = sizes[i];
         unsigned char *p = hak_malloc(n);
         CHECK(p != NULL, "hak_malloc(%zu) returned NULL", n);
-        if (!p)
-            continue;
+        if (!p) continue;
         CHECK(aligned(p, 16), "hak_malloc(%zu) = %p not 16-byte aligned", n, (void *)p);
         size_t us = hak_usable_size(p);
         CHECK(us >= n, "hak_usable_size(hak_malloc(%zu)) = %zu", n, us);
@@ -103,10 +89,8 @@ static void test_basic(void)
         CHECK(pattern_find_bad(q, us < n * 2 + 100 ? us : n * 2 + 100, (unsigned)i) == (size_t)-1,
               "hak_realloc(%zu -> %zu) lost contents", n, n * 2 + 100);
         /* hak_* and the plain names are one allocator */
-        if (i % 2)
-            free(q);
-        else
-            hak_free(q);
+        if (i % 2) free(q);
+        else hak_free(q);
 
         unsigned char *c = hak_calloc(1, n + 1);
         CHECK(c != NULL, "hak_calloc(1, %zu) NULL", n + 1);
@@ -143,8 +127,7 @@ static void test_aligned(void)
         for (int i = 0; i < 3; i++) {
             void *p = hak_aligned_alloc(a, sizes[i]);
             CHECK(p != NULL, "hak_aligned_alloc(%zu, %zu) returned NULL", a, sizes[i]);
-            if (!p)
-                continue;
+            if (!p) continue;
             CHECK(aligned(p, a), "hak_aligned_alloc(%zu, %zu) = %p not aligned", a, sizes[i], p);
             CHECK(hak_usable_size(p) >= sizes[i], "hak_usable_size of an aligned block too small");
             memset(p, 0x3d, sizes[i]);

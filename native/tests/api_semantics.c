@@ -26,10 +26,7 @@ static volatile size_t v_size_max = SIZE_MAX;
 static volatile size_t v_ptrdiff_max_plus_1 = (size_t)PTRDIFF_MAX + 1;
 static volatile size_t v_half = SIZE_MAX / 2;
 
-static int aligned(const void *p, size_t a)
-{
-    return ((uintptr_t)p & (a - 1)) == 0;
-}
+static int aligned(const void *p, size_t a) { return ((uintptr_t)p & (a - 1)) == 0; }
 
 static int cmp_ptr(const void *a, const void *b)
 {
@@ -46,36 +43,29 @@ static void test_alignment_small(void)
     for (size_t n = 0; n < N; n++) {
         blk[n] = malloc(n);
         CHECK(blk[n] != NULL, "malloc(%zu) returned NULL", n);
-        if (!blk[n])
-            continue;
+        if (!blk[n]) continue;
         CHECK(aligned(blk[n], 16), "malloc(%zu) = %p is not 16-byte aligned", n, blk[n]);
         pattern_fill(blk[n], n, (unsigned)n);
     }
     /* all alive at once: a block overlapping another shows up as a changed pattern */
     for (size_t n = 0; n < N; n++) {
-        if (!blk[n])
-            continue;
+        if (!blk[n]) continue;
         size_t bad = pattern_find_bad(blk[n], n, (unsigned)n);
-        CHECK(bad == (size_t)-1, "malloc(%zu) block %p: byte %zu changed while other blocks were live", n,
-              blk[n], bad);
+        CHECK(bad == (size_t)-1, "malloc(%zu) block %p: byte %zu changed while other blocks were live", n, blk[n], bad);
     }
     /* the same, in the other order of frees, to exercise reuse */
-    for (size_t n = 0; n < N; n += 2)
-        free(blk[n]);
+    for (size_t n = 0; n < N; n += 2) free(blk[n]);
     for (size_t n = 0; n < N; n += 2) {
         blk[n] = malloc(n);
         CHECK(blk[n] && aligned(blk[n], 16), "re-malloc(%zu) = %p not 16-byte aligned", n, blk[n]);
-        if (blk[n])
-            pattern_fill(blk[n], n, (unsigned)n + 1);
+        if (blk[n]) pattern_fill(blk[n], n, (unsigned)n + 1);
     }
     for (size_t n = 0; n < N; n++) {
-        if (!blk[n])
-            continue;
+        if (!blk[n]) continue;
         size_t bad = pattern_find_bad(blk[n], n, (unsigned)n + (n % 2 == 0));
         CHECK(bad == (size_t)-1, "after reuse: malloc(%zu) block %p byte %zu changed", n, blk[n], bad);
     }
-    for (size_t n = N; n-- > 0;)
-        free(blk[n]);
+    for (size_t n = N; n-- > 0;) free(blk[n]);
 }
 
 static void test_alignment_large(void)
@@ -87,21 +77,18 @@ static void test_alignment_large(void)
     for (size_t s = 4 * KiB; s <= 8 * MiB && k + 4 <= MAXB; s *= 2) {
         size_t cand[4] = { s - 1, s + 1, s + s / 4, s + s / 2 + 16 };
         for (int c = 0; c < 4; c++) {
-            if (cand[c] > 8 * MiB)
-                continue;
+            if (cand[c] > 8 * MiB) continue;
             sz[k] = cand[c];
             blk[k] = malloc(sz[k]);
             CHECK(blk[k] != NULL, "malloc(%zu) returned NULL", sz[k]);
-            if (!blk[k])
-                continue;
+            if (!blk[k]) continue;
             CHECK(aligned(blk[k], 16), "malloc(%zu) = %p is not 16-byte aligned", sz[k], blk[k]);
             /* touch first, last and every 4 KiB; full pattern on the smaller ones */
             unsigned char *b = blk[k];
             if (sz[k] <= 256 * KiB) {
                 pattern_fill(b, sz[k], (unsigned)k);
             } else {
-                for (size_t i = 0; i < sz[k] - 1; i += 4096)
-                    b[i] = (unsigned char)(k + i / 4096);
+                for (size_t i = 0; i < sz[k] - 1; i += 4096) b[i] = (unsigned char)(k + i / 4096);
                 b[sz[k] - 1] = (unsigned char)~k;
             }
             k++;
@@ -109,15 +96,13 @@ static void test_alignment_large(void)
     }
     for (int i = 0; i < k; i++) {
         unsigned char *b = blk[i];
-        if (!b)
-            continue;
+        if (!b) continue;
         if (sz[i] <= 256 * KiB) {
             size_t bad = pattern_find_bad(b, sz[i], (unsigned)i);
             CHECK(bad == (size_t)-1, "malloc(%zu) block: byte %zu changed while others were live", sz[i], bad);
         } else {
             int ok = b[sz[i] - 1] == (unsigned char)~i;
-            for (size_t j = 0; j < sz[i] - 1; j += 4096)
-                ok &= b[j] == (unsigned char)(i + j / 4096);
+            for (size_t j = 0; j < sz[i] - 1; j += 4096) ok &= b[j] == (unsigned char)(i + j / 4096);
             CHECK(ok, "malloc(%zu) block %p: sampled bytes changed while others were live", sz[i], (void *)b);
         }
         free(b);
@@ -141,8 +126,7 @@ static void test_zero_and_null(void)
     qsort(s, N, sizeof(void *), cmp_ptr);
     for (int i = 1; i < N; i++)
         CHECK(!s[i] || s[i] != s[i - 1], "malloc(0) returned %p twice while both were live", s[i]);
-    for (int i = 0; i < N; i++)
-        free(p[i]);
+    for (int i = 0; i < N; i++) free(p[i]);
     free(NULL);
     free(NULL);
     CHECK(malloc_usable_size(NULL) == 0, "malloc_usable_size(NULL) = %zu, want 0", malloc_usable_size(NULL));
@@ -193,8 +177,7 @@ static void test_huge(void)
 
     q = malloc(32);
     CHECK(q != NULL, "malloc(32) NULL");
-    if (q)
-        pattern_fill(q, 32, 77);
+    if (q) pattern_fill(q, 32, 77);
     errno = 0;
     p = reallocarray(launder(q), v_half, 4);
     CHECK(p == NULL, "reallocarray(p, SIZE_MAX/2, 4) = %p, want NULL", p);
@@ -221,10 +204,10 @@ static void test_huge(void)
 
 static void test_calloc(void)
 {
-    static const size_t sizes[] = { 1, 8, 15, 16, 17, 24, 100, 128, 255, 512, 1000, 1024, 1025, 1500,
-                                    2048, 3000, 4096, 5000, 8192, 12345, 16384, 32768, 65536, 100000,
-                                    131072, 200000, 262144, 262145, 300000, 524288, 1048576, 2 * MiB + 3,
-                                    4 * MiB, 8 * MiB };
+    static const size_t sizes[] = { 1,      8,      15,     16,      17,          24,      100,    128,    255,
+                                    512,    1000,   1024,   1025,    1500,        2048,    3000,   4096,   5000,
+                                    8192,   12345,  16384,  32768,   65536,       100000,  131072, 200000, 262144,
+                                    262145, 300000, 524288, 1048576, 2 * MiB + 3, 4 * MiB, 8 * MiB };
     const size_t ns = sizeof(sizes) / sizeof(sizes[0]);
     for (int round = 0; round < 3; round++) {
         for (size_t i = 0; i < ns; i++) {
@@ -233,8 +216,7 @@ static void test_calloc(void)
             for (int k = 0; k < 3; k++) {
                 unsigned char *d = malloc(n);
                 CHECK(d != NULL, "malloc(%zu) NULL", n);
-                if (!d)
-                    continue;
+                if (!d) continue;
                 memset(d, 0xA5, malloc_usable_size(d) >= n ? malloc_usable_size(d) : n);
                 escape(d);
                 free(d);
@@ -245,8 +227,7 @@ static void test_calloc(void)
             unsigned char *p = calloc(nmemb, each);
             size_t total = nmemb * each;
             CHECK(p != NULL, "calloc(%zu, %zu) returned NULL", nmemb, each);
-            if (!p)
-                continue;
+            if (!p) continue;
             escape(p);
             CHECK(aligned(p, 16), "calloc(%zu, %zu) = %p not 16-byte aligned", nmemb, each, (void *)p);
             size_t first_bad = (size_t)-1;
@@ -289,10 +270,8 @@ static size_t realloc_sizes(size_t *out, size_t max)
             out[n++] = s + 1;
         }
     size_t big[] = { MiB - 1, MiB, MiB + 1, 2 * MiB, 3 * MiB + 5, 4 * MiB, 6 * MiB + 100, 8 * MiB };
-    for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++)
-        out[n++] = big[i];
-    if (n > max)
-        check_fatal("realloc size table overflow");
+    for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) out[n++] = big[i];
+    if (n > max) check_fatal("realloc size table overflow");
     return n;
 }
 
@@ -304,8 +283,7 @@ static void test_realloc(void)
     /* 1) grow step by step through every size, then shrink back */
     unsigned char *p = realloc(NULL, sz[0]);
     CHECK(p != NULL, "realloc(NULL, %zu) returned NULL", sz[0]);
-    if (!p)
-        return;
+    if (!p) return;
     pattern_fill(p, sz[0], 1);
     size_t cur = sz[0];
     unsigned seed = 1;
@@ -397,13 +375,11 @@ static void test_posix_memalign(void)
         for (int i = 0; i < 9; i++) {
             void *p = (void *)0x1;
             size_t s = sizes[i];
-            if (s > 16 * MiB)
-                s = 16 * MiB;
+            if (s > 16 * MiB) s = 16 * MiB;
             int rc = posix_memalign(&p, a, s);
             keep[i] = NULL;
             CHECK(rc == 0, "posix_memalign(align %zu, size %zu) = %d, want 0", a, s, rc);
-            if (rc)
-                continue;
+            if (rc) continue;
             CHECK(p != NULL, "posix_memalign(%zu, %zu) gave NULL", a, s);
             CHECK(aligned(p, a), "posix_memalign(align %zu, size %zu) = %p not aligned", a, s, p);
             CHECK(malloc_usable_size(p) >= s, "posix_memalign(%zu, %zu): usable %zu < size", a, s,
@@ -413,8 +389,7 @@ static void test_posix_memalign(void)
             sizes[i] = s;
         }
         for (int i = 0; i < 9; i++) {
-            if (!keep[i])
-                continue;
+            if (!keep[i]) continue;
             size_t bad = pattern_find_bad(keep[i], sizes[i], (unsigned)(a + (size_t)i));
             CHECK(bad == (size_t)-1, "posix_memalign(%zu, %zu) block: byte %zu changed", a, sizes[i], bad);
             if (i == 3) { /* realloc of an aligned block keeps its contents */
@@ -434,8 +409,7 @@ static void test_posix_memalign(void)
         void *p = NULL;
         int rc = posix_memalign(&p, bad_align[i], 64);
         CHECK(rc == EINVAL, "posix_memalign(align %zu) = %d, want EINVAL (%d)", bad_align[i], rc, EINVAL);
-        if (rc == 0)
-            free(p);
+        if (rc == 0) free(p);
     }
     /* posix_memalign with an impossible size: ENOMEM, not a crash */
     void *p = NULL;
@@ -502,9 +476,9 @@ static void test_usable_size(void)
         size_t req;
         uint64_t r = splitmix64(&rng);
         switch (i % 4) {
-        case 0: req = r % 1025; break;                    /* tiny */
-        case 1: req = 1025 + r % (64 * KiB); break;        /* mid */
-        case 2: req = (size_t)(r % 300) * 16; break;       /* exact class sizes */
+        case 0: req = r % 1025; break;                                            /* tiny */
+        case 1: req = 1025 + r % (64 * KiB); break;                               /* mid */
+        case 2: req = (size_t)(r % 300) * 16; break;                              /* exact class sizes */
         default: req = i % 40 == 3 ? 256 * KiB + r % (3 * MiB) : r % 4096; break; /* some large */
         }
         blk[i] = malloc(req);
@@ -518,19 +492,16 @@ static void test_usable_size(void)
         pattern_fill(blk[i], usable[i], (unsigned)i * 3u);
     }
     for (int i = 0; i < N; i++) {
-        if (!blk[i])
-            continue;
+        if (!blk[i]) continue;
         size_t bad = pattern_find_bad(blk[i], usable[i], (unsigned)i * 3u);
         CHECK(bad == (size_t)-1,
               "block %d (%p, usable %zu): byte %zu changed after every block was filled to its usable size", i,
               (void *)blk[i], usable[i], bad);
         CHECK(malloc_usable_size(blk[i]) == usable[i], "malloc_usable_size changed for block %d", i);
     }
-    for (int i = 0; i < N; i += 2)
-        free(blk[i]);
+    for (int i = 0; i < N; i += 2) free(blk[i]);
     for (int i = 1; i < N; i += 2) {
-        if (!blk[i])
-            continue;
+        if (!blk[i]) continue;
         size_t bad = pattern_find_bad(blk[i], usable[i], (unsigned)i * 3u);
         CHECK(bad == (size_t)-1, "block %d: byte %zu changed after its neighbours were freed", i, bad);
         free(blk[i]);

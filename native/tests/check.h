@@ -27,10 +27,7 @@
 static const char *check_name = "test";
 static unsigned long check_count, check_failures;
 
-static inline void escape(const void *p)
-{
-    __asm__ volatile("" : : "g"(p) : "memory");
-}
+static inline void escape(const void *p) { __asm__ volatile("" : : "g"(p) : "memory"); }
 
 /* Returns p, hidden from the optimiser's pointer tracking (for using a block after a
  * realloc that failed, which -Wuse-after-free cannot know is fine). */
@@ -40,13 +37,12 @@ static inline void *launder(void *p)
     return p;
 }
 
-static __attribute__((format(printf, 3, 4), unused)) void
-check_fail_at(const char *file, int line, const char *fmt, ...)
+static __attribute__((format(printf, 3, 4), unused)) void check_fail_at(const char *file, int line, const char *fmt,
+                                                                        ...)
 {
     check_failures++;
     if (check_failures > CHECK_MAX_PRINT) {
-        if (check_failures == CHECK_MAX_PRINT + 1)
-            fprintf(stderr, "%s: (further failures not printed)\n", check_name);
+        if (check_failures == CHECK_MAX_PRINT + 1) fprintf(stderr, "%s: (further failures not printed)\n", check_name);
         return;
     }
     va_list ap;
@@ -57,11 +53,10 @@ check_fail_at(const char *file, int line, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-#define CHECK(cond, ...)                                        \
-    do {                                                        \
-        check_count++;                                          \
-        if (!(cond))                                            \
-            check_fail_at(__FILE__, __LINE__, __VA_ARGS__);     \
+#define CHECK(cond, ...)                                             \
+    do {                                                             \
+        check_count++;                                               \
+        if (!(cond)) check_fail_at(__FILE__, __LINE__, __VA_ARGS__); \
     } while (0)
 
 static __attribute__((noreturn, format(printf, 1, 2), unused)) void check_fatal(const char *fmt, ...)
@@ -95,8 +90,7 @@ static inline unsigned char pattern_byte(size_t i, unsigned seed)
 static __attribute__((unused)) void pattern_fill(void *p, size_t n, unsigned seed)
 {
     unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        b[i] = pattern_byte(i, seed);
+    for (size_t i = 0; i < n; i++) b[i] = pattern_byte(i, seed);
     escape(p);
 }
 
@@ -106,8 +100,7 @@ static __attribute__((unused)) size_t pattern_find_bad(const void *p, size_t n, 
     const unsigned char *b = p;
     escape(p);
     for (size_t i = 0; i < n; i++)
-        if (b[i] != pattern_byte(i, seed))
-            return i;
+        if (b[i] != pattern_byte(i, seed)) return i;
     return (size_t)-1;
 }
 
@@ -123,10 +116,8 @@ static __attribute__((unused)) long rss_kb(void)
 {
     FILE *f = fopen("/proc/self/statm", "r");
     long size = 0, resident = -1;
-    if (!f)
-        return -1;
-    if (fscanf(f, "%ld %ld", &size, &resident) != 2)
-        resident = -1;
+    if (!f) return -1;
+    if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = -1;
     fclose(f);
     return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
 }

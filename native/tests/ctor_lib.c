@@ -31,7 +31,7 @@ static void at_exit_alloc(void)
 __attribute__((constructor)) static void ctor_lib_init(void)
 {
     char *p = malloc(64);
-    void *sym = dlsym(RTLD_DEFAULT, "malloc");          /* may allocate (dlerror state) */
+    void *sym = dlsym(RTLD_DEFAULT, "malloc");             /* may allocate (dlerror state) */
     void *none = dlsym(RTLD_DEFAULT, "no_such_symbol_hk"); /* allocates the error string */
     const char *err = dlerror();
     const char *home = getenv("PATH");

@@ -22,17 +22,17 @@
 
 static unsigned long g_checks, g_failures;
 
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        g_checks++;                                                        \
-        if (!(cond)) {                                                     \
-            g_failures++;                                                  \
-            if (g_failures <= 40) {                                        \
+#define CHECK(cond, ...)                                                                  \
+    do {                                                                                  \
+        g_checks++;                                                                       \
+        if (!(cond)) {                                                                    \
+            g_failures++;                                                                 \
+            if (g_failures <= 40) {                                                       \
                 std::fprintf(stderr, "cxx_new_delete: FAIL %s:%d: ", __FILE__, __LINE__); \
-                std::fprintf(stderr, __VA_ARGS__);                         \
-                std::fputc('\n', stderr);                                  \
-            }                                                              \
-        }                                                                  \
+                std::fprintf(stderr, __VA_ARGS__);                                        \
+                std::fputc('\n', stderr);                                                 \
+            }                                                                             \
+        }                                                                                 \
     } while (0)
 
 static inline void escape(const void *p) { __asm__ volatile("" : : "g"(p) : "memory"); }
@@ -74,8 +74,7 @@ static void test_new_delete()
     // arrays of many sizes
     for (std::size_t n = 0; n < 5000; n += 7) {
         int *a = new int[n + 1];
-        for (std::size_t i = 0; i <= n; i++)
-            a[i] = static_cast<int>(i * 3);
+        for (std::size_t i = 0; i <= n; i++) a[i] = static_cast<int>(i * 3);
         escape(a);
         for (std::size_t i = 0; i <= n; i++)
             if (a[i] != static_cast<int>(i * 3)) {
@@ -151,34 +150,28 @@ static void test_containers()
     std::uint64_t digest = 1469598103934665603ULL;
     for (int round = 0; round < 20; round++) {
         std::vector<std::uint64_t> v;
-        for (int i = 0; i < 50000; i++)
-            v.push_back(static_cast<std::uint64_t>(i) * (round + 1));
+        for (int i = 0; i < 50000; i++) v.push_back(static_cast<std::uint64_t>(i) * (round + 1));
         std::vector<std::string> s;
         for (int i = 0; i < 5000; i++)
             s.emplace_back(std::string(static_cast<std::size_t>(i % 300), static_cast<char>('a' + i % 26)) +
                            std::to_string(i));
         std::map<std::string, int> m;
-        for (int i = 0; i < 5000; i++)
-            m[s[static_cast<std::size_t>(i)]] += i;
+        for (int i = 0; i < 5000; i++) m[s[static_cast<std::size_t>(i)]] += i;
         std::unordered_map<std::uint64_t, std::string> um;
-        for (int i = 0; i < 5000; i++)
-            um.emplace(v[static_cast<std::size_t>(i)], s[static_cast<std::size_t>(i)]);
+        for (int i = 0; i < 5000; i++) um.emplace(v[static_cast<std::size_t>(i)], s[static_cast<std::size_t>(i)]);
         for (auto &kv : m)
             digest = (digest ^ (kv.first.size() + static_cast<std::size_t>(kv.second))) * 1099511628211ULL;
         for (int i = 0; i < 5000; i += 3)
             digest = (digest ^ um[v[static_cast<std::size_t>(i)]].size()) * 1099511628211ULL;
         std::string big;
-        for (int i = 0; i < 20000; i++)
-            big += s[static_cast<std::size_t>(i % 5000)].substr(0, 3);
+        for (int i = 0; i < 20000; i++) big += s[static_cast<std::size_t>(i % 5000)].substr(0, 3);
         digest = (digest ^ big.size()) * 1099511628211ULL;
         v.clear();
         v.shrink_to_fit();
         std::vector<std::unique_ptr<Node>> owned;
-        for (int i = 0; i < 10000; i++)
-            owned.push_back(std::make_unique<Node>(static_cast<std::uint64_t>(i)));
+        for (int i = 0; i < 10000; i++) owned.push_back(std::make_unique<Node>(static_cast<std::uint64_t>(i)));
         std::uint64_t sum = 0;
-        for (auto &n : owned)
-            sum += n->a;
+        for (auto &n : owned) sum += n->a;
         CHECK(sum == 49995000ULL, "unique_ptr<Node> sum %llu", static_cast<unsigned long long>(sum));
     }
     std::printf("cxx_new_delete: digest=%016llx\n", static_cast<unsigned long long>(digest));

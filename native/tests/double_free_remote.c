@@ -24,8 +24,7 @@ static void *alloc_thread(void *arg)
 {
     (void)arg;
     shared = malloc(shared_size);
-    if (shared)
-        memset(shared, 0x11, shared_size);
+    if (shared) memset(shared, 0x11, shared_size);
     return NULL;
 }
 
@@ -34,7 +33,7 @@ static void *later_thread(void *arg)
 {
     unsigned id = (unsigned)(uintptr_t)arg;
     enum { N = 256 };
-    static const size_t sizes[] = {16, 48, 100, 1000, 4000, 20000, 20480, 30000, 100000};
+    static const size_t sizes[] = { 16, 48, 100, 1000, 4000, 20000, 20480, 30000, 100000 };
     void *p[N];
     size_t n[N];
     uint64_t rng = id * 7919 + 1;
@@ -42,19 +41,17 @@ static void *later_thread(void *arg)
         for (int i = 0; i < N; i++) {
             /* half of them of the double-freed block's size (its class is where the damage is) */
             n[i] = (i & 1) && shared_size <= 100000 ? shared_size
-                                                   : sizes[splitmix64(&rng) % (sizeof sizes / sizeof sizes[0])];
+                                                    : sizes[splitmix64(&rng) % (sizeof sizes / sizeof sizes[0])];
             p[i] = malloc(n[i]);
-            if (!p[i])
-                check_fatal("thread %u: malloc(%zu) failed", id, n[i]);
+            if (!p[i]) check_fatal("thread %u: malloc(%zu) failed", id, n[i]);
             pattern_fill(p[i], n[i], id * 1000 + (unsigned)i);
         }
         for (int i = 0; i < N; i++) {
             size_t bad = pattern_find_bad(p[i], n[i], id * 1000 + (unsigned)i);
-            CHECK(bad == (size_t)-1, "thread %u: block %d (%zu B) byte %zu changed: handed out twice?", id, i,
-                  n[i], bad);
+            CHECK(bad == (size_t)-1, "thread %u: block %d (%zu B) byte %zu changed: handed out twice?", id, i, n[i],
+                  bad);
         }
-        for (int i = 0; i < N; i++)
-            free(p[i]);
+        for (int i = 0; i < N; i++) free(p[i]);
     }
     return NULL;
 }
@@ -68,8 +65,7 @@ static void run_threads(pthread_t *t, unsigned count, unsigned base)
 
 static void join_threads(pthread_t *t, unsigned count)
 {
-    for (unsigned i = 0; i < count; i++)
-        pthread_join(t[i], NULL);
+    for (unsigned i = 0; i < count; i++) pthread_join(t[i], NULL);
 }
 
 static void *reuse_thread(void *arg)
@@ -94,18 +90,15 @@ static void scenario(size_t size, int mode)
     pthread_create(&t[0], NULL, alloc_thread, NULL);
     pthread_join(t[0], NULL);
     void *b = shared;
-    if (!b)
-        check_fatal("malloc(%zu) in a thread failed", size);
+    if (!b) check_fatal("malloc(%zu) in a thread failed", size);
     free(b);
     if (mode == 1) {
         void *x[8];
-        for (int i = 0; i < 8; i++)
-            x[i] = malloc(size);
+        for (int i = 0; i < 8; i++) x[i] = malloc(size);
         pthread_create(&t[0], NULL, alloc_thread, NULL); /* another block of the same heap */
         pthread_join(t[0], NULL);
         free(shared);
-        for (int i = 0; i < 8; i++)
-            free(x[i]);
+        for (int i = 0; i < 8; i++) free(x[i]);
     }
     if (mode == 2) { /* a thread adopts the exited thread's heap and runs; then the second free */
         run_threads(t, 1, 100);
@@ -127,7 +120,7 @@ int main(int argc, char **argv)
 {
     check_name = "double_free_remote";
     check_watchdog(60);
-    static const size_t sizes[] = {20 * 1024, 20000, 64, 3 << 20};
+    static const size_t sizes[] = { 20 * 1024, 20000, 64, 3 << 20 };
     int only = argc > 1 ? atoi(argv[1]) : -1;
     int k = 0;
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)

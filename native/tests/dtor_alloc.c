@@ -33,7 +33,7 @@ static void dtor(void *v)
         pthread_setspecific(g_key, (void *)(uintptr_t)(r + 1));
         return;
     }
-    static const size_t sizes[] = {24, 100, 512, 1024, 3000, 40000};
+    static const size_t sizes[] = { 24, 100, 512, 1024, 3000, 40000 };
     void *p[6];
     for (int i = 0; i < 6; i++) {
         p[i] = malloc(sizes[i]);
@@ -87,7 +87,8 @@ int main(int argc, char **argv)
         else if (!strcmp(key, "rss_mb")) rss_mb = v;
         else check_fatal("unknown argument '%s'", key);
     }
-    if (g_round < 1 || g_round > PTHREAD_DESTRUCTOR_ITERATIONS) check_fatal("round must be in [1, %d]", PTHREAD_DESTRUCTOR_ITERATIONS);
+    if (g_round < 1 || g_round > PTHREAD_DESTRUCTOR_ITERATIONS)
+        check_fatal("round must be in [1, %d]", PTHREAD_DESTRUCTOR_ITERATIONS);
     if (concurrency < 1 || concurrency > 64) check_fatal("concurrency must be in [1, 64]");
     free(malloc(16)); /* the allocator is initialised (its key is created) before ours */
     if (pthread_key_create(&g_key, dtor) != 0) check_fatal("pthread_key_create failed");
@@ -108,6 +109,7 @@ int main(int argc, char **argv)
     CHECK(g_bad == 0, "%lu blocks allocated in the destructors were NULL or changed", g_bad);
     CHECK(g_allocs == threads, "the destructor allocated in %lu threads of %llu (round %u not reached?)", g_allocs,
           threads, g_round);
-    CHECK(final <= (long)(rss_mb * 1024), "RSS %ld KiB after %llu threads (bound %llu KiB)", final, threads, rss_mb * 1024);
+    CHECK(final <= (long)(rss_mb * 1024), "RSS %ld KiB after %llu threads (bound %llu KiB)", final, threads,
+          rss_mb * 1024);
     return check_finish();
 }

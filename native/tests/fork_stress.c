@@ -32,11 +32,9 @@ static _Atomic unsigned long g_worker_errors;
 static size_t pick_size(uint64_t r)
 {
     unsigned sel = (unsigned)(r >> 56);
-    if (sel < 3)
-        return 256 * 1024 + (size_t)(r % (1024 * 1024)); /* large */
-    if (sel < 40)
-        return 1025 + (size_t)(r % 100000);              /* mid */
-    return 1 + (size_t)(r % 1024);                       /* tiny */
+    if (sel < 3) return 256 * 1024 + (size_t)(r % (1024 * 1024)); /* large */
+    if (sel < 40) return 1025 + (size_t)(r % 100000);             /* mid */
+    return 1 + (size_t)(r % 1024);                                /* tiny */
 }
 
 /* ------------------------------------------------------------- parent's worker threads */
@@ -82,8 +80,7 @@ static void *worker(void *arg)
         struct timespec ts = { 0, 100000 };
         nanosleep(&ts, NULL);
     }
-    for (int i = 0; i < WORKER_SLOTS; i++)
-        free(slot[i]);
+    for (int i = 0; i < WORKER_SLOTS; i++) free(slot[i]);
     return NULL;
 }
 
@@ -128,8 +125,7 @@ static int churn(uint64_t seed, int rounds)
         uint64_t r = splitmix64(&rng);
         int i = (int)(r % S);
         if (b[i].p) {
-            if (pattern_find_bad(b[i].p, b[i].size, b[i].seed) != (size_t)-1)
-                errors++;
+            if (pattern_find_bad(b[i].p, b[i].size, b[i].seed) != (size_t)-1) errors++;
             if (r & 0x200) {
                 free(b[i].p);
                 b[i].p = NULL;
@@ -141,8 +137,7 @@ static int churn(uint64_t seed, int rounds)
                 errors++;
                 continue;
             }
-            if (pattern_find_bad(q, b[i].size < ns ? b[i].size : ns, b[i].seed) != (size_t)-1)
-                errors++;
+            if (pattern_find_bad(q, b[i].size < ns ? b[i].size : ns, b[i].seed) != (size_t)-1) errors++;
             b[i].p = q;
             b[i].size = ns;
             pattern_fill(q, ns, b[i].seed);
@@ -168,8 +163,7 @@ static int churn(uint64_t seed, int rounds)
         }
     }
     for (int i = 0; i < S; i++) {
-        if (b[i].p && pattern_find_bad(b[i].p, b[i].size, b[i].seed) != (size_t)-1)
-            errors++;
+        if (b[i].p && pattern_find_bad(b[i].p, b[i].size, b[i].seed) != (size_t)-1) errors++;
         free(b[i].p);
     }
     return errors;
@@ -180,8 +174,7 @@ static void *child_thread(void *arg)
     churn_arg_t *a = arg;
     a->errors = churn(a->seed, 800);
     for (int i = 0; i < a->nhanded; i++) {
-        if (pattern_find_bad(a->handed[i].p, a->handed[i].size, a->handed[i].seed) != (size_t)-1)
-            a->errors++;
+        if (pattern_find_bad(a->handed[i].p, a->handed[i].size, a->handed[i].seed) != (size_t)-1) a->errors++;
         free(a->handed[i].p);
     }
     return NULL;
@@ -196,8 +189,7 @@ static void child(unsigned index)
             child_fail("a block allocated by the parent before fork is damaged", (size_t)i, b->size);
         free(b->p);
     }
-    if (churn(index * 31 + 5, 800))
-        child_fail("churn in the child's main thread found damaged blocks", index, 0);
+    if (churn(index * 31 + 5, 800)) child_fail("churn in the child's main thread found damaged blocks", index, 0);
 
     enum { H = 32 };
     blk_t handed[H];
@@ -218,8 +210,7 @@ static void child(unsigned index)
         _exit(1);
     }
     pthread_join(t, NULL);
-    if (a.errors)
-        child_fail("the child's new thread found damaged blocks", (size_t)a.errors, 0);
+    if (a.errors) child_fail("the child's new thread found damaged blocks", (size_t)a.errors, 0);
     _exit(child_errors ? 1 : 0);
 }
 
@@ -236,15 +227,11 @@ static int wait_child(pid_t pid, double timeout, int *status)
     sigaddset(&set, SIGCHLD);
     for (;;) {
         pid_t r = waitpid(pid, status, WNOHANG);
-        if (r == pid)
-            return 0;
-        if (r < 0 && errno != EINTR)
-            return -1;
+        if (r == pid) return 0;
+        if (r < 0 && errno != EINTR) return -1;
         double left = deadline - now_sec();
-        if (left <= 0)
-            return 1;
-        if (left > 0.1)
-            left = 0.1; /* re-check waitpid now and then in any case */
+        if (left <= 0) return 1;
+        if (left > 0.1) left = 0.1; /* re-check waitpid now and then in any case */
         struct timespec ts = { 0, (long)(left * 1e9) };
         sigtimedwait(&set, NULL, &ts);
     }
@@ -261,14 +248,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "usage: fork_stress [forks=N] [workers=N] [child_timeout=S]\n");
             return 2;
         }
-        if (!strcmp(key, "forks"))
-            forks = v;
-        else if (!strcmp(key, "workers"))
-            workers = v;
-        else if (!strcmp(key, "child_timeout"))
-            child_timeout = v;
+        if (!strcmp(key, "forks")) forks = v;
+        else if (!strcmp(key, "workers")) workers = v;
+        else if (!strcmp(key, "child_timeout")) child_timeout = v;
         else {
-            fprintf(stderr, "fork_stress: unknown key '%s'\nusage: fork_stress [forks=N] [workers=N] [child_timeout=S]\n", key);
+            fprintf(stderr,
+                    "fork_stress: unknown key '%s'\nusage: fork_stress [forks=N] [workers=N] [child_timeout=S]\n", key);
             return 2;
         }
     }
@@ -284,8 +269,7 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &chld, NULL); /* inherited by the workers; see wait_child */
     pthread_t tid[16];
     for (unsigned i = 0; i < workers; i++)
-        if (pthread_create(&tid[i], NULL, worker, (void *)(uintptr_t)i))
-            check_fatal("pthread_create failed");
+        if (pthread_create(&tid[i], NULL, worker, (void *)(uintptr_t)i)) check_fatal("pthread_create failed");
 
     uint64_t rng = 99;
     unsigned long ok = 0, hung = 0, crashed = 0, failed = 0;
@@ -295,23 +279,20 @@ int main(int argc, char **argv)
             g_parent[i].size = pick_size(r) / 8 + 1;
             g_parent[i].seed = (unsigned)(r >> 32);
             g_parent[i].p = malloc(g_parent[i].size);
-            if (!g_parent[i].p)
-                check_fatal("malloc(%zu) returned NULL in the parent", g_parent[i].size);
+            if (!g_parent[i].p) check_fatal("malloc(%zu) returned NULL in the parent", g_parent[i].size);
             pattern_fill(g_parent[i].p, g_parent[i].size, g_parent[i].seed);
         }
         fflush(stdout);
         fflush(stderr);
         pid_t pid = fork();
-        if (pid < 0)
-            check_fatal("fork failed: %s", strerror(errno));
-        if (pid == 0)
-            child((unsigned)f);
+        if (pid < 0) check_fatal("fork failed: %s", strerror(errno));
+        if (pid == 0) child((unsigned)f);
         int status = 0;
         int w = wait_child(pid, (double)child_timeout, &status);
         if (w == 1) {
             hung++;
-            CHECK(0, "child %llu (pid %d) did not finish within %llu s (deadlock after fork?); killed", f,
-                  (int)pid, child_timeout);
+            CHECK(0, "child %llu (pid %d) did not finish within %llu s (deadlock after fork?); killed", f, (int)pid,
+                  child_timeout);
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
         } else if (w < 0) {
@@ -334,11 +315,10 @@ int main(int argc, char **argv)
         }
     }
     atomic_store(&g_stop, 1);
-    for (unsigned i = 0; i < workers; i++)
-        pthread_join(tid[i], NULL);
+    for (unsigned i = 0; i < workers; i++) pthread_join(tid[i], NULL);
     CHECK(atomic_load(&g_worker_errors) == 0, "the parent's worker threads saw %lu errors (damaged blocks or NULL)",
           atomic_load(&g_worker_errors));
-    printf("fork_stress: forks=%llu workers=%llu ok=%lu hung=%lu crashed=%lu failed=%lu seconds=%.2f\n", forks,
-           workers, ok, hung, crashed, failed, now_sec() - t0);
+    printf("fork_stress: forks=%llu workers=%llu ok=%lu hung=%lu crashed=%lu failed=%lu seconds=%.2f\n", forks, workers,
+           ok, hung, crashed, failed, now_sec() - t0);
     return check_finish();
 }

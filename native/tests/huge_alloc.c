@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-
 static void try(const char *what, void *(*fn)(size_t), size_t n)
 {
     errno = 0;

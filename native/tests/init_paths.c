@@ -73,14 +73,13 @@ int main(void)
         r = g; /* refused: g is untouched */
     }
     CHECK(r != NULL, "realloc(foreign)");
-    for (int i = 0; r && i < 100; i++)
-        CHECK(r[i] == (unsigned char)(i * 7 + 1), "realloc(foreign) lost byte %d", i);
+    for (int i = 0; r && i < 100; i++) CHECK(r[i] == (unsigned char)(i * 7 + 1), "realloc(foreign) lost byte %d", i);
     free(r); /* Standard: g, not ours: reported and left alone */
 
     if (hakmem) { /* under glibc these would abort, as they should: only hakmem tolerates them */
         int local = 5;
         unsigned char *g2 = __libc_malloc(64);
-        free(g2);     /* not ours: ignored */
+        free(g2);              /* not ours: ignored */
         free(launder(&local)); /* a stack address: ignored, never dereferenced blindly */
         char *big = malloc(1 << 20);
         free(launder(big + 4096)); /* an interior pointer of a large block: ignored */

@@ -35,25 +35,21 @@ static void workload(unsigned seed)
     enum { N = 3000 };
     static void *p[N];
     static size_t n[N];
-    static const size_t sizes[] = {16, 24, 48, 64, 100, 112, 256, 1000, 4096, 20000, 70000, 300000, 2 << 20};
+    static const size_t sizes[] = { 16, 24, 48, 64, 100, 112, 256, 1000, 4096, 20000, 70000, 300000, 2 << 20 };
     uint64_t rng = seed * 2654435761u + 1;
     for (int round = 0; round < 3; round++) {
         for (int i = 0; i < N; i++) {
             n[i] = sizes[splitmix64(&rng) % (sizeof sizes / sizeof sizes[0])];
-            if (n[i] > 100000 && (i % 64) != 0)
-                n[i] = 64; /* a few large ones */
+            if (n[i] > 100000 && (i % 64) != 0) n[i] = 64; /* a few large ones */
             p[i] = malloc(n[i]);
-            if (!p[i])
-                check_fatal("malloc(%zu) failed", n[i]);
+            if (!p[i]) check_fatal("malloc(%zu) failed", n[i]);
             pattern_fill(p[i], n[i], seed + (unsigned)i);
         }
         for (int i = 0; i < N; i++) {
             size_t bad = pattern_find_bad(p[i], n[i], seed + (unsigned)i);
-            CHECK(bad == (size_t)-1, "block %d (%zu B at %p) byte %zu changed: handed out twice?", i, n[i], p[i],
-                  bad);
+            CHECK(bad == (size_t)-1, "block %d (%zu B at %p) byte %zu changed: handed out twice?", i, n[i], p[i], bad);
         }
-        for (int i = 0; i < N; i++)
-            free(p[i]);
+        for (int i = 0; i < N; i++) free(p[i]);
     }
 }
 
@@ -143,15 +139,9 @@ static void c_stack(void)
     free(buf);
 }
 
-static void c_global(void)
-{
-    free(global_buf);
-}
+static void c_global(void) { free(global_buf); }
 
-static void c_wild(void)
-{
-    free((void *)(uintptr_t)0x1);
-}
+static void c_wild(void) { free((void *)(uintptr_t)0x1); }
 
 static void c_realloc_freed(void)
 {
@@ -202,22 +192,22 @@ static const struct {
     const char *name;
     case_fn fn;
 } cases[] = {
-    {"double_free", c_double_free},
-    {"double_free_aba", c_double_free_aba},
-    {"double_free_mid", c_double_free_mid},
-    {"double_free_large", c_double_free_large},
-    {"interior_16", c_interior_16},
-    {"interior_1", c_interior_1},
-    {"interior_mid", c_interior_mid},
-    {"interior_large", c_interior_large},
-    {"header", c_header},
-    {"stack", c_stack},
-    {"global", c_global},
-    {"wild", c_wild},
-    {"realloc_freed", c_realloc_freed},
-    {"realloc_interior", c_realloc_interior},
-    {"realloc_stack", c_realloc_stack},
-    {"uaf_poison", c_uaf_poison},
+    { "double_free", c_double_free },
+    { "double_free_aba", c_double_free_aba },
+    { "double_free_mid", c_double_free_mid },
+    { "double_free_large", c_double_free_large },
+    { "interior_16", c_interior_16 },
+    { "interior_1", c_interior_1 },
+    { "interior_mid", c_interior_mid },
+    { "interior_large", c_interior_large },
+    { "header", c_header },
+    { "stack", c_stack },
+    { "global", c_global },
+    { "wild", c_wild },
+    { "realloc_freed", c_realloc_freed },
+    { "realloc_interior", c_realloc_interior },
+    { "realloc_stack", c_realloc_stack },
+    { "uaf_poison", c_uaf_poison },
 };
 
 int main(int argc, char **argv)
@@ -238,13 +228,11 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "list") == 0) {
-        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-            printf("%s\n", cases[i].name);
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) printf("%s\n", cases[i].name);
         return 0;
     }
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        if (strcmp(argv[1], cases[i].name) != 0)
-            continue;
+        if (strcmp(argv[1], cases[i].name) != 0) continue;
         workload(1); /* the allocator is warm: caches and slabs in use */
         printf("misuse: %s begins\n", cases[i].name);
         fflush(stdout);

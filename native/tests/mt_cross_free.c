@@ -26,12 +26,12 @@
 #define MAX_IN_FLIGHT 65536
 
 typedef struct block {
-    struct block *next;  /* inbox link, written by the pusher (not checksummed) */
+    struct block *next; /* inbox link, written by the pusher (not checksummed) */
     uint64_t magic;
     uint64_t seed;
-    uint32_t size;       /* whole block, header included */
+    uint32_t size; /* whole block, header included */
     uint32_t owner;
-    uint64_t sum;        /* FNV-1a of the payload */
+    uint64_t sum; /* FNV-1a of the payload */
 } block_t;
 
 typedef struct worker {
@@ -60,8 +60,7 @@ static uint64_t fnv1a(const unsigned char *p, size_t n)
         memcpy(&w, p + i, 8);
         h = (h ^ w) * 0x100000001b3ULL;
     }
-    for (; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001b3ULL;
+    for (; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
     return h;
 }
 
@@ -97,8 +96,8 @@ static int check_and_free(worker_t *me, block_t *b, int remote)
     if (bad)
         fprintf(stderr,
                 "mt_cross_free: thread %u: block %p (size %u, from thread %u, %s free) checksum %llx, want %llx\n",
-                me->index, (void *)b, b->size, b->owner, remote ? "remote" : "local",
-                (unsigned long long)sum, (unsigned long long)b->sum);
+                me->index, (void *)b, b->size, b->owner, remote ? "remote" : "local", (unsigned long long)sum,
+                (unsigned long long)b->sum);
     memset(b, 0xDD, sizeof(block_t)); /* a double free would now be caught by the magic */
     escape(b);
     free(b);
@@ -123,8 +122,7 @@ static void push(worker_t *to, block_t *b)
     block_t *head = atomic_load_explicit(&to->inbox, memory_order_relaxed);
     do {
         b->next = head;
-    } while (!atomic_compare_exchange_weak_explicit(&to->inbox, &head, b, memory_order_release,
-                                                    memory_order_relaxed));
+    } while (!atomic_compare_exchange_weak_explicit(&to->inbox, &head, b, memory_order_release, memory_order_relaxed));
 }
 
 _Static_assert(sizeof(block_t) <= 48, "block header must fit the smallest block");
@@ -133,10 +131,8 @@ static uint32_t pick_size(uint64_t r)
 {
     uint32_t sel = (uint32_t)(r >> 53); /* 0..2047 */
     uint32_t v = (uint32_t)(r >> 8);
-    if (sel == 0)
-        return 256u * 1024 + v % (768u * 1024);
-    if (sel % 32 == 1)
-        return 1024 + v % (63u * 1024);
+    if (sel == 0) return 256u * 1024 + v % (768u * 1024);
+    if (sel % 32 == 1) return 1024 + v % (63u * 1024);
     return 48 + v % (1024 - 48 + 1); /* >= sizeof(block_t) */
 }
 
@@ -168,8 +164,7 @@ static void *work(void *arg)
             unsigned to = (me->index + 1 + (unsigned)((r >> 3) % (g_threads - 1))) % g_threads;
             push(&g_w[to], b);
         }
-        if ((made & 31) == 0)
-            drain(me);
+        if ((made & 31) == 0) drain(me);
     }
     /* keep freeing what others send until every block of every thread is gone */
     while (atomic_load_explicit(&g_freed, memory_order_relaxed) < g_total &&
@@ -192,14 +187,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "usage: mt_cross_free [ops=N] [threads=N] [seed=N]\n");
             return 2;
         }
-        if (!strcmp(key, "ops"))
-            ops = v;
-        else if (!strcmp(key, "threads"))
-            threads = v;
-        else if (!strcmp(key, "seed"))
-            seed = v;
+        if (!strcmp(key, "ops")) ops = v;
+        else if (!strcmp(key, "threads")) threads = v;
+        else if (!strcmp(key, "seed")) seed = v;
         else {
-            fprintf(stderr, "mt_cross_free: unknown key '%s'\nusage: mt_cross_free [ops=N] [threads=N] [seed=N]\n", key);
+            fprintf(stderr, "mt_cross_free: unknown key '%s'\nusage: mt_cross_free [ops=N] [threads=N] [seed=N]\n",
+                    key);
             return 2;
         }
     }
@@ -212,19 +205,16 @@ int main(int argc, char **argv)
     g_total = ops;
     g_seed = seed;
     g_w = aligned_alloc(64, sizeof(worker_t) * threads);
-    if (!g_w)
-        check_fatal("cannot allocate the worker table");
+    if (!g_w) check_fatal("cannot allocate the worker table");
     memset(g_w, 0, sizeof(worker_t) * threads);
     double t0 = now_sec();
     for (unsigned i = 0; i < g_threads; i++) {
         g_w[i].index = i;
         g_w[i].quota = ops / threads + (i < ops % threads);
-        if (pthread_create(&g_w[i].tid, NULL, work, &g_w[i]))
-            check_fatal("pthread_create failed");
+        if (pthread_create(&g_w[i].tid, NULL, work, &g_w[i])) check_fatal("pthread_create failed");
     }
     uint64_t remote = 0, local = 0, bad = 0, oom = 0;
-    for (unsigned i = 0; i < g_threads; i++)
-        pthread_join(g_w[i].tid, NULL);
+    for (unsigned i = 0; i < g_threads; i++) pthread_join(g_w[i].tid, NULL);
     for (unsigned i = 0; i < g_threads; i++) {
         remote += g_w[i].freed_remote;
         local += g_w[i].freed_local;

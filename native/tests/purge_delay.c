@@ -69,10 +69,11 @@ int main(int argc, char **argv)
     long after = rss_kb();
     free(small);
     free(big);
-    printf("purge_delay: expect=%s large=%llu small_mb=%llu wait_ms=%llu rss_kb start=%ld peak=%ld freed=%ld after=%ld\n",
-           expect, large, small_mb, wait_ms, start, peak, freed, after);
-    CHECK(peak - start >= (long)(large + small_mb) * 1024 * 8 / 10, "the test did not grow the heap (peak %ld, start %ld KiB)",
-          peak, start);
+    printf(
+        "purge_delay: expect=%s large=%llu small_mb=%llu wait_ms=%llu rss_kb start=%ld peak=%ld freed=%ld after=%ld\n",
+        expect, large, small_mb, wait_ms, start, peak, freed, after);
+    CHECK(peak - start >= (long)(large + small_mb) * 1024 * 8 / 10,
+          "the test did not grow the heap (peak %ld, start %ld KiB)", peak, start);
     if (!strcmp(expect, "purge"))
         CHECK(after - start <= (long)bound_mb * 1024, "%ld KiB still resident %llu ms after the frees (bound %llu MiB)",
               after - start, wait_ms, bound_mb);

@@ -31,8 +31,7 @@ static inline uint64_t word_at(size_t i, uint64_t seed) { return (i * 0x9e3779b9
 
 static void fill_words(uint64_t *w, size_t from, size_t to, uint64_t seed)
 {
-    for (size_t i = from; i < to; i++)
-        w[i] = word_at(i, seed);
+    for (size_t i = from; i < to; i++) w[i] = word_at(i, seed);
     escape(w);
 }
 
@@ -41,8 +40,7 @@ static size_t bad_word(const uint64_t *w, size_t n, uint64_t seed)
 {
     escape(w);
     for (size_t i = 0; i < n; i++)
-        if (w[i] != word_at(i, seed))
-            return i;
+        if (w[i] != word_at(i, seed)) return i;
     return (size_t)-1;
 }
 
@@ -55,14 +53,12 @@ static long peak_rss_mib(void)
 
 /* Grow p (n bytes, words written) to `to` bytes by `step`, writing each new step and
  * checking everything written whenever the block moves. Returns the block; *moves counts. */
-static uint64_t *grow_by(uint64_t *p, size_t *n, size_t to, size_t step, uint64_t seed, size_t *moves,
-                         const char *what)
+static uint64_t *grow_by(uint64_t *p, size_t *n, size_t to, size_t step, uint64_t seed, size_t *moves, const char *what)
 {
     while (*n < to) {
         size_t m = *n + step < to ? *n + step : to;
         uint64_t *q = realloc(launder(p), m);
-        if (q == NULL)
-            check_fatal("%s: realloc(%zu) failed", what, m);
+        if (q == NULL) check_fatal("%s: realloc(%zu) failed", what, m);
         if (q != p) {
             (*moves)++;
             size_t bad = bad_word(q, *n / 8, seed);
@@ -81,8 +77,7 @@ static void test_grow_shrink(size_t max_mib)
     const uint64_t seed = 0x5eed0001;
     size_t n = 16, moves = 0, max = max_mib * MIB;
     uint64_t *p = malloc(n);
-    if (!p)
-        check_fatal("malloc(16) failed");
+    if (!p) check_fatal("malloc(16) failed");
     fill_words(p, 0, n / 8, seed);
     long rss0 = rss_kb() / 1024;
     double t0 = now_sec();
@@ -99,15 +94,13 @@ static void test_grow_shrink(size_t max_mib)
     CHECK(bad == (size_t)-1, "grow: word %zu of %zu wrong at the end", bad, n / 8);
 
     /* shrink in steps, through the large, mid and tiny sizes; then grow again */
-    static const size_t shrink_to[] = {200 * MIB, 100 * MIB, 99 * MIB, 3 * MIB, 2 * MIB + 8, 300 * KIB,
-                                       256 * KIB, 200 * KIB, 5000, 1000, 96};
+    static const size_t shrink_to[] = { 200 * MIB, 100 * MIB, 99 * MIB, 3 * MIB, 2 * MIB + 8, 300 * KIB,
+                                        256 * KIB, 200 * KIB, 5000,     1000,    96 };
     for (size_t i = 0; i < sizeof shrink_to / sizeof shrink_to[0]; i++) {
         size_t m = shrink_to[i];
-        if (m >= n)
-            continue;
+        if (m >= n) continue;
         uint64_t *q = realloc(launder(p), m);
-        if (q == NULL)
-            check_fatal("shrink: realloc(%zu) failed", m);
+        if (q == NULL) check_fatal("shrink: realloc(%zu) failed", m);
         n = m;
         bad = bad_word(q, n / 8, seed);
         CHECK(bad == (size_t)-1, "shrink to %zu B: word %zu wrong", m, bad);
@@ -125,8 +118,7 @@ static void test_aligned(void)
     const uint64_t seed = 0xa11e;
     void *v = NULL;
     int rc = posix_memalign(&v, 4 * MIB, 3 * MIB);
-    if (rc != 0)
-        check_fatal("posix_memalign(4 MiB, 3 MiB) = %d", rc);
+    if (rc != 0) check_fatal("posix_memalign(4 MiB, 3 MiB) = %d", rc);
     uint64_t *p = v;
     size_t n = 3 * MIB, moves = 0;
     fill_words(p, 0, n / 8, seed);
@@ -153,11 +145,10 @@ static void *worker(void *arg)
         const uint64_t seed = ((uint64_t)id << 32) | round;
         size_t n = 64, moves = 0;
         uint64_t *p = malloc(n);
-        if (!p)
-            check_fatal("thread %u: malloc failed", id);
+        if (!p) check_fatal("thread %u: malloc failed", id);
         fill_words(p, 0, n / 8, seed);
-        void *side[SIDE] = {0};
-        size_t side_len[SIDE] = {0};
+        void *side[SIDE] = { 0 };
+        size_t side_len[SIDE] = { 0 };
         for (unsigned step = 0; step < 64; step++) {
             p = grow_by(p, &n, n + 512 * KIB, 64 * KIB, seed, &moves, "threads");
             unsigned k = (unsigned)(splitmix64(&rng) % SIDE);
@@ -166,10 +157,10 @@ static void *worker(void *arg)
                 CHECK(bad == (size_t)-1, "thread %u: side block %u byte %zu wrong", id, k, bad);
                 free(side[k]);
             }
-            side_len[k] = (splitmix64(&rng) & 1) ? 2 * MIB + (splitmix64(&rng) % (3 * MIB)) : 16 + splitmix64(&rng) % 4000;
+            side_len[k] =
+                (splitmix64(&rng) & 1) ? 2 * MIB + (splitmix64(&rng) % (3 * MIB)) : 16 + splitmix64(&rng) % 4000;
             side[k] = malloc(side_len[k]);
-            if (!side[k])
-                check_fatal("thread %u: malloc(%zu) failed", id, side_len[k]);
+            if (!side[k]) check_fatal("thread %u: malloc(%zu) failed", id, side_len[k]);
             pattern_fill(side[k], side_len[k], id * 100 + k);
         }
         size_t bad = bad_word(p, n / 8, seed);
@@ -184,8 +175,7 @@ static void *worker(void *arg)
         unsigned from = (id + 1) % THREADS;
         for (unsigned k = 0; k < SIDE; k++) {
             void *b = handoff[from][k];
-            if (!b)
-                continue;
+            if (!b) continue;
             /* lengths are not handed over: the first 16 bytes always exist */
             size_t bad2 = pattern_find_bad(b, 16, from * 100 + k);
             CHECK(bad2 == (size_t)-1, "thread %u: block from thread %u byte %zu wrong", id, from, bad2);
@@ -202,10 +192,8 @@ static void test_threads(void)
     pthread_t t[THREADS];
     pthread_barrier_init(&barrier, NULL, THREADS);
     for (unsigned i = 0; i < THREADS; i++)
-        if (pthread_create(&t[i], NULL, worker, (void *)(uintptr_t)i) != 0)
-            check_fatal("pthread_create failed");
-    for (unsigned i = 0; i < THREADS; i++)
-        pthread_join(t[i], NULL);
+        if (pthread_create(&t[i], NULL, worker, (void *)(uintptr_t)i) != 0) check_fatal("pthread_create failed");
+    for (unsigned i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
     pthread_barrier_destroy(&barrier);
 }
 
@@ -214,8 +202,7 @@ int main(int argc, char **argv)
     check_name = "realloc_growth";
     check_watchdog(120);
     size_t max_mib = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 256;
-    if (max_mib < 4)
-        max_mib = 4;
+    if (max_mib < 4) max_mib = 4;
     test_grow_shrink(max_mib);
     test_aligned();
     test_threads();

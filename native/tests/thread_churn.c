@@ -44,11 +44,9 @@ static unsigned long g_thread_failures;
 static size_t pick_size(uint64_t r)
 {
     unsigned sel = (unsigned)(r >> 56);
-    if (sel == 0)
-        return 200000 + (size_t)(r % 400000); /* large, 1 in 256 */
-    if (sel < 24)
-        return 1025 + (size_t)(r % 40000);    /* mid, ~9 % */
-    return 1 + (size_t)(r % 1024);            /* tiny */
+    if (sel == 0) return 200000 + (size_t)(r % 400000); /* large, 1 in 256 */
+    if (sel < 24) return 1025 + (size_t)(r % 40000);    /* mid, ~9 % */
+    return 1 + (size_t)(r % 1024);                      /* tiny */
 }
 
 static void *thread_main(void *arg)
@@ -83,8 +81,7 @@ static void *thread_main(void *arg)
     }
     pthread_mutex_unlock(&g_lock);
     for (int i = 0; i < PER_THREAD; i++) {
-        if (!mine[i])
-            continue;
+        if (!mine[i]) continue;
         failures += pattern_find_bad(mine[i], size[i], seed[i]) != (size_t)-1;
         free(mine[i]);
     }
@@ -102,8 +99,7 @@ static void free_handoffs(void)
     for (size_t i = 0; i < g_nhandoff; i++) {
         handoff_t *h = &g_handoff[i];
         size_t bad = pattern_find_bad(h->p, h->size, h->seed);
-        CHECK(bad == (size_t)-1, "block %p of %zu bytes from an exited thread: byte %zu changed", h->p, h->size,
-              bad);
+        CHECK(bad == (size_t)-1, "block %p of %zu bytes from an exited thread: byte %zu changed", h->p, h->size, bad);
         free(h->p);
     }
     g_nhandoff = 0;
@@ -121,14 +117,13 @@ int main(int argc, char **argv)
             fprintf(stderr, "usage: thread_churn [threads=N] [concurrency=N] [rss_mb=N]\n");
             return 2;
         }
-        if (!strcmp(key, "threads"))
-            threads = v;
-        else if (!strcmp(key, "concurrency"))
-            concurrency = v;
-        else if (!strcmp(key, "rss_mb"))
-            rss_mb = v;
+        if (!strcmp(key, "threads")) threads = v;
+        else if (!strcmp(key, "concurrency")) concurrency = v;
+        else if (!strcmp(key, "rss_mb")) rss_mb = v;
         else {
-            fprintf(stderr, "thread_churn: unknown key '%s'\nusage: thread_churn [threads=N] [concurrency=N] [rss_mb=N]\n", key);
+            fprintf(stderr,
+                    "thread_churn: unknown key '%s'\nusage: thread_churn [threads=N] [concurrency=N] [rss_mb=N]\n",
+                    key);
             return 2;
         }
     }
@@ -149,18 +144,15 @@ int main(int argc, char **argv)
         unsigned n = 0;
         for (; n < concurrency && made < threads; n++, made++) {
             int rc = pthread_create(&tid[n], &attr, thread_main, (void *)(uintptr_t)(made + 1));
-            if (rc)
-                check_fatal("pthread_create failed (%s) after %llu threads", strerror(rc), made);
+            if (rc) check_fatal("pthread_create failed (%s) after %llu threads", strerror(rc), made);
         }
-        for (unsigned i = 0; i < n; i++)
-            pthread_join(tid[i], NULL);
+        for (unsigned i = 0; i < n; i++) pthread_join(tid[i], NULL);
         since_handoff += n;
         if (since_handoff >= HANDOFF_EVERY) {
             free_handoffs();
             since_handoff = 0;
         }
-        if (made == threads / 2)
-            rss_mid = rss_kb();
+        if (made == threads / 2) rss_mid = rss_kb();
     }
     free_handoffs();
     pthread_attr_destroy(&attr);

@@ -35,6 +35,7 @@ int main(int argc, char **argv)
     long trimmed = rss_kb();
     printf("trim: rss_kb start=%ld peak=%ld freed=%ld trimmed=%ld bound=%ld\n", start, peak, freed, trimmed, bound_kb);
     CHECK(peak - start > 100000, "the test did not grow the heap (peak %ld, start %ld)", peak, start);
-    CHECK(trimmed - start <= bound_kb, "after malloc_trim %ld KiB above the start (bound %ld)", trimmed - start, bound_kb);
+    CHECK(trimmed - start <= bound_kb, "after malloc_trim %ld KiB above the start (bound %ld)", trimmed - start,
+          bound_kb);
     return check_finish();
 }

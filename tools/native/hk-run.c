@@ -42,9 +42,7 @@ static double seconds_since(const struct timespec *t0) {
     return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) * 1e-9;
 }
 
-static double tv_seconds(struct timeval tv) {
-    return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6;
-}
+static double tv_seconds(struct timeval tv) { return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6; }
 
 int main(int argc, char **argv) {
     const char *report = NULL, *preload = NULL;
@@ -63,7 +61,10 @@ int main(int argc, char **argv) {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     child = fork();
-    if (child < 0) { perror("hk-run: fork"); return 125; }
+    if (child < 0) {
+        perror("hk-run: fork");
+        return 125;
+    }
     if (child == 0) {
         if (preload && *preload) setenv("LD_PRELOAD", preload, 1);
         else unsetenv("LD_PRELOAD");
@@ -90,10 +91,16 @@ int main(int argc, char **argv) {
     do r = wait4(child, &status, 0, &ru);
     while (r < 0 && errno == EINTR);
     double wall = seconds_since(&t0);
-    if (r < 0) { perror("hk-run: wait4"); return 125; }
+    if (r < 0) {
+        perror("hk-run: wait4");
+        return 125;
+    }
 
     FILE *f = fopen(report, "w");
-    if (!f) { perror("hk-run: report"); return 125; }
+    if (!f) {
+        perror("hk-run: report");
+        return 125;
+    }
     const char *how = timed_out ? "timeout" : WIFSIGNALED(status) ? "signaled" : "exited";
     fprintf(f, "status=%s code=%d signal=%d wall_s=%.6f maxrss_kb=%ld utime_s=%.6f stime_s=%.6f\n", how,
             WIFEXITED(status) ? WEXITSTATUS(status) : -1, WIFSIGNALED(status) ? WTERMSIG(status) : 0, wall,
