@@ -45,7 +45,8 @@ static void create_thread_key(void) {
 }
 
 /* The free key (internal.h): nonzero from the start, made secret before any block exists. */
-uintptr_t hk_free_key = 0x686b46726565426bull; /* "hkFreeBk" */
+#define HK_FREE_KEY_FALLBACK 0x686b46726565426bull /* "hkFreeBk" */
+uintptr_t hk_free_key = HK_FREE_KEY_FALLBACK;
 
 /* 16 random bytes the kernel gives every process (no system call, no allocation), mixed
  * with where this library was loaded. */
@@ -55,7 +56,7 @@ static void free_key_init(void) {
   if (at) memcpy(r, at, sizeof r); /* not necessarily 8-byte aligned */
   uint64_t k = r[0] ^ (r[1] << 1) ^ (uint64_t)(uintptr_t)&hk_free_key * 0x9e3779b97f4a7c15ull;
   k ^= k >> 29;
-  hk_free_key = k ? k : 0x686b46726565426bull;
+  hk_free_key = k ? k : HK_FREE_KEY_FALLBACK;
 }
 
 static void process_init_once(void) {
