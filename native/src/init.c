@@ -6,7 +6,6 @@
  * nothing that allocates (no stdio, no atexit, no dlsym); work that may allocate
  * (pthread_atfork) runs from the library constructor, when the allocator already works. */
 #include <errno.h>
-#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -44,23 +43,8 @@ static void create_thread_key(void) {
   while (n > 0) pthread_key_delete(spare[--n]);
 }
 
-/* The free key (internal.h): nonzero from the start, made secret before any block exists. */
-#define HK_FREE_KEY_FALLBACK 0x686b46726565426bull /* "hkFreeBk" */
-uintptr_t hk_free_key = HK_FREE_KEY_FALLBACK;
-
-/* 16 random bytes the kernel gives every process (no system call, no allocation), mixed
- * with where this library was loaded. */
-static void free_key_init(void) {
-  const void *at = (const void *)getauxval(AT_RANDOM);
-  uint64_t r[2] = {0, 0};
-  if (at) memcpy(r, at, sizeof r); /* not necessarily 8-byte aligned */
-  uint64_t k = r[0] ^ (r[1] << 1) ^ (uint64_t)(uintptr_t)&hk_free_key * 0x9e3779b97f4a7c15ull;
-  k ^= k >> 29;
-  hk_free_key = k ? k : HK_FREE_KEY_FALLBACK;
-}
-
 static void process_init_once(void) {
-  free_key_init();
+  hk_os_free_key_init();
   hk_env_load();
   hk_superslab_init();
   hk_cache_derive_limits();
@@ -90,13 +74,13 @@ bool hk_thread_init(void) {
  * its slabs leaked per such thread (232 KB each, 4.6 GB after 20,000 threads). Instead each
  * such allocation borrows a heap: it adopts an abandoned one (or makes one), takes one block
  * from its slabs and abandons it again at once. Frees of those blocks find the owner
- * ABANDONED and give them straight back to their slabs (hk_heap_collect_on_free). A heap
+ * ABANDONED and give them straight back to their slabs (hk_free_to_exited, heap.c). A heap
  * hand-over per call is slow, but only a thread that is already gone pays it. */
 void *hk_exited_alloc(unsigned cls) {
   hk_heap_t *h = hk_heap_acquire();
   if (h == NULL) return NULL;
   hk_block_t *b = NULL;
-  unsigned got = hk_slab_take(h, cls, 1, &b);
+  unsigned got = hk_heap_take(h, cls, 1, &b);
   if (hk_remote_pending(h)) hk_remote_drain(h, NULL, UINT64_MAX); /* abandoned heaps keep none */
   HK_REMOTE_COUNT(heaps_abandoned, 1);
   atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_release);

@@ -14,14 +14,12 @@
 #include "types.h"
 
 #define HK_HIDDEN __attribute__((visibility("hidden")))
+#define HK_EXPORT __attribute__((visibility("default")))
 #define HK_TLS_MODEL __attribute__((tls_model("initial-exec")))
 
 /* ---- globals ----------------------------------------------------------------------- */
 extern uint8_t hk_segmap[HK_SEGMAP_LEN] HK_HIDDEN;
 extern __thread hk_tls_t hk_tls HK_TLS_MODEL HK_HIDDEN;
-extern uint8_t hk_class_tier[HK_CLASS_COUNT] HK_HIDDEN;
-extern uint32_t hk_class_refill[HK_CLASS_COUNT] HK_HIDDEN;
-extern uint32_t hk_class_limit[HK_CLASS_COUNT] HK_HIDDEN;
 extern pthread_mutex_t hk_meta_lock HK_HIDDEN;
 extern pthread_mutex_t hk_pool_lock HK_HIDDEN;
 extern pthread_mutex_t hk_large_lock HK_HIDDEN;
@@ -182,8 +180,7 @@ hk_inline void hk_tcache_push(hk_tcache_t *tc, hk_block_t *b) {
 
 /* ---- init.c: process and thread lifecycle ------------------------------------------ */
 void hk_process_init(void) HK_HIDDEN;
-bool hk_thread_init(void) HK_HIDDEN; /* false: no heap could be had (ENOMEM) */
-hk_heap_t *hk_heap_acquire(void) HK_HIDDEN;
+bool hk_thread_init(void) HK_HIDDEN;           /* false: no heap could be had (ENOMEM) */
 void *hk_exited_alloc(unsigned cls) HK_HIDDEN; /* after the thread's exit hook: a block from a borrowed heap */
 
 /* ---- unified_cache.c: refill and flush (the slow halves of malloc and free) ---------- */
@@ -196,16 +193,27 @@ void hk_cache_flush_parked(hk_heap_t *h) HK_HIDDEN;        /* collection: back t
 void hk_cache_set_limits(hk_tls_t *t) HK_HIDDEN;
 void hk_cache_derive_limits(void) HK_HIDDEN;
 
+/* ---- segment_map.c: what each SuperSlab-sized piece of the address space holds ---------- */
+void hk_segmap_mark(void *base, size_t len, uint8_t kind) HK_HIDDEN; /* 0, HK_SEG_REGION or HK_SEG_LARGE */
+
 /* ---- superslab.c: regions, slabs and the pool ---------------------------------------- */
 void hk_superslab_init(void) HK_HIDDEN;
-hk_slab_t *hk_slab_acquire(hk_heap_t *h, unsigned cls) HK_HIDDEN; /* listed at the head of h->partial[cls] */
-unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **out) HK_HIDDEN;
-void hk_slab_give(hk_heap_t *h, hk_block_t *b) HK_HIDDEN; /* one block back to its slab, owner side */
-void hk_slab_release_empty(hk_heap_t *h) HK_HIDDEN;       /* every empty slab of h back to the pool */
-size_t hk_superslab_trim(void) HK_HIDDEN;                 /* malloc_trim: release every empty region */
-uint64_t hk_clock_ms(void) HK_HIDDEN;                     /* CLOCK_MONOTONIC_COARSE in ms (vDSO), never 0 */
-void hk_purge_schedule(uint64_t due) HK_HIDDEN;           /* something waits and ages at `due` (ms) */
-void hk_purge_maybe(void) HK_HIDDEN;                      /* slow paths: release what waited purgeDelayMs */
+/* up to `want` blocks of class cls from h's slabs, then the pool, then (may_map) a new region */
+unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, bool may_map, hk_block_t **out) HK_HIDDEN;
+void hk_slab_give(hk_heap_t *h, hk_block_t *b) HK_HIDDEN;        /* one block back to its slab, owner side */
+void hk_slab_release_empty(hk_heap_t *h) HK_HIDDEN;              /* every empty slab of h back to the pool */
+size_t hk_superslab_trim(void) HK_HIDDEN;                        /* malloc_trim: release every empty region */
+extern _Atomic(uint64_t) hk_superslab_due HK_HIDDEN;             /* purge.c: when an empty region ages (0: none) */
+void hk_superslab_purge(uint64_t now, uint64_t delay) HK_HIDDEN; /* release regions empty delay ms by now */
+
+/* ---- purge.c: time-based purge (superslab.purgeDelayMs) ------------------------------ */
+void hk_purge_maybe(void) HK_HIDDEN; /* slow paths: release what waited purgeDelayMs */
+/* Something waits and ages at `due` (ms): *next becomes the earlier of the two (0: nothing waits). */
+hk_inline void hk_due_note(_Atomic(uint64_t) *next, uint64_t due) {
+  uint64_t cur = atomic_load_explicit(next, memory_order_relaxed);
+  while ((cur == 0 || due < cur) &&
+         !atomic_compare_exchange_weak_explicit(next, &cur, due, memory_order_relaxed, memory_order_relaxed)) {}
+}
 
 /* ---- remote_queue.c -------------------------------------------------------------- */
 void hk_remote_free(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) HK_HIDDEN; /* via the outbox */
@@ -218,20 +226,26 @@ hk_inline bool hk_remote_due(hk_heap_t *h) {
   if (hk_remote_drain_threshold() <= 1) return hk_remote_pending(h);
   return atomic_load_explicit(&h->remote_count, memory_order_relaxed) >= (uint64_t)hk_remote_drain_threshold();
 }
-bool hk_remote_collect_abandoned(void) HK_HIDDEN; /* true if anything came back to the pool */
-void hk_free_to_exited(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) HK_HIDDEN; /* owner ABANDONED, or t exited */
-void hk_heap_abandon(hk_heap_t *h) HK_HIDDEN;
 
-/* ---- front_gate.c: routing, large mappings, aligned blocks ----------------------------- */
-void *hk_alloc_slow(size_t size) HK_HIDDEN;
-void *hk_tiny_refill(size_t size) HK_HIDDEN;
-void *hk_tiny_poisoned(size_t size) HK_HIDDEN __attribute__((cold));
-void hk_free_slow(void *p) HK_HIDDEN;                          /* NULL, large, not ours */
-void hk_free_full(void *p) HK_HIDDEN;                          /* own block, cache full */
-void hk_free_remote(void *p, struct hk_heap *owner) HK_HIDDEN; /* another heap's block */
+/* ---- heap.c: heaps' lifecycle, and where a refill's blocks come from ---------------- */
+hk_heap_t *hk_heap_acquire(void) HK_HIDDEN; /* a new thread's: adopted, or new */
+void hk_heap_abandon(hk_heap_t *h) HK_HIDDEN;
+bool hk_heap_collect_abandoned(void) HK_HIDDEN; /* true if anything came back to the pool */
+unsigned hk_heap_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **out) HK_HIDDEN;
+void hk_free_to_exited(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) HK_HIDDEN; /* owner ABANDONED, or t exited */
+
+/* ---- front_gate.c: routing behind malloc and free ------------------------------------ */
 void *hk_alloc_aligned(size_t align, size_t size) HK_HIDDEN;
-uint64_t hk_large_purge(uint64_t now, uint64_t delay) HK_HIDDEN; /* cached mappings idle delay ms: unmapped */
 size_t hk_usable(const void *p) HK_HIDDEN;
+
+/* ---- large.c: large mappings, their cache, their realloc ----------------------------- */
+void *hk_large_alloc(size_t size, size_t align, bool *fresh) HK_HIDDEN; /* fresh: still zero */
+void hk_large_free(void *p) HK_HIDDEN;
+hk_large_t *hk_large_header(const void *p) HK_HIDDEN;         /* NULL unless p starts a live large block */
+void *hk_large_realloc(hk_large_t *h, size_t size) HK_HIDDEN; /* stays large; NULL + ENOMEM: intact */
+size_t hk_large_trim(void) HK_HIDDEN;                         /* malloc_trim: unmap every cached mapping */
+extern _Atomic(uint64_t) hk_large_due HK_HIDDEN;              /* purge.c: when a cached mapping ages */
+void hk_large_purge(uint64_t now, uint64_t delay) HK_HIDDEN;  /* unmap those cached delay ms by now */
 
 /* ---- os.c: every mmap, mremap, munmap and madvise in one place --------------------- */
 void *hk_os_map_aligned(size_t len, size_t align) HK_HIDDEN;
@@ -239,9 +253,10 @@ int hk_os_remap_in_place(void *p, size_t len, size_t new_len) HK_HIDDEN;       /
 bool hk_os_remap_to(void *p, size_t len, size_t new_len, void *dst) HK_HIDDEN; /* move into the reservation dst */
 void hk_os_unmap(void *p, size_t len) HK_HIDDEN;
 void hk_os_decommit(void *p, size_t len) HK_HIDDEN;
+uint64_t hk_clock_ms(void) HK_HIDDEN;          /* CLOCK_MONOTONIC_COARSE in ms (vDSO), never 0 */
+void hk_os_free_key_init(void) HK_HIDDEN;      /* hk_free_key: secret, before the first block exists */
 void *hk_os_meta_alloc(size_t size) HK_HIDDEN; /* zeroed, never freed; takes hk_meta_lock */
 void hk_os_write_err(const char *fmt, ...) HK_HIDDEN __attribute__((format(printf, 1, 2)));
-void hk_os_write_fd(int fd, const char *fmt, ...) HK_HIDDEN __attribute__((format(printf, 2, 3)));
 
 /* ---- env_gate.c: the one-time environment snapshot, verbosity ----------------------- */
 void hk_env_load(void) HK_HIDDEN;

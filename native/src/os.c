@@ -1,5 +1,6 @@
 /* os.c: every system call that maps, remaps, unmaps or advises memory, in one place, counted in
- * OBSERVE. Nothing here runs on a fast path.
+ * OBSERVE, the coarse clock the purge reads, and the process's secret free key (from the
+ * kernel's AT_RANDOM bytes). Nothing here runs on a fast path.
  *
  * Mappings are ordinary (no MAP_NORESERVE): the kernel's overcommit policy judges a huge
  * request exactly as it would glibc's, so malloc(1 TiB) on a 24 GiB machine fails with
@@ -8,7 +9,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -79,6 +82,13 @@ bool hk_os_remap_to(void *p, size_t len, size_t new_len, void *dst) {
   return false;
 }
 
+/* CLOCK_MONOTONIC_COARSE in ms: the vDSO, no system call. Never 0 (0 means "no time"). */
+uint64_t hk_clock_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u + 1;
+}
+
 void hk_os_unmap(void *p, size_t len) {
   HK_SS_COUNT(munmap_calls, 1);
   munmap(p, len);
@@ -129,9 +139,17 @@ void hk_os_write_err(const char *fmt, ...) {
   va_end(ap);
 }
 
-void hk_os_write_fd(int fd, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vwrite_fd(fd, fmt, ap);
-  va_end(ap);
+/* The free key (internal.h): nonzero from the start, made secret before any block exists. */
+#define HK_FREE_KEY_FALLBACK 0x686b46726565426bull /* "hkFreeBk" */
+uintptr_t hk_free_key = HK_FREE_KEY_FALLBACK;
+
+/* 16 random bytes the kernel gives every process (no system call, no allocation), mixed
+ * with where this library was loaded. */
+void hk_os_free_key_init(void) {
+  const void *at = (const void *)getauxval(AT_RANDOM);
+  uint64_t r[2] = {0, 0};
+  if (at) memcpy(r, at, sizeof r); /* not necessarily 8-byte aligned */
+  uint64_t k = r[0] ^ (r[1] << 1) ^ (uint64_t)(uintptr_t)&hk_free_key * 0x9e3779b97f4a7c15ull;
+  k ^= k >> 29;
+  hk_free_key = k ? k : HK_FREE_KEY_FALLBACK;
 }

@@ -1,12 +1,9 @@
 /* superslab.c: the SuperSlab box. SS-aligned regions carved into per-class slabs, the
  * shared pool of free slabs and empty regions, and lazy, batched release to the OS.
  * The layout is explained in types.h. */
-#include <time.h>
-
 #include "internal.h"
 
-uint8_t hk_segmap[HK_SEGMAP_LEN];
-uint8_t hk_class_tier[HK_CLASS_COUNT];
+static uint8_t class_tier[HK_CLASS_COUNT];   /* the tier whose slabs hold each class */
 static uint64_t class_magic[HK_CLASS_COUNT]; /* ceil(2^64 / class size): hk_block_start */
 pthread_mutex_t hk_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -24,7 +21,7 @@ void hk_superslab_init(void) {
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     unsigned t = 0;
     while (t + 1 < HK_TIERS && ((size_t)1 << tier_shift(t)) < 8 * (size_t)hk_class_size[c]) t++;
-    hk_class_tier[c] = (uint8_t)t;
+    class_tier[c] = (uint8_t)t;
     class_magic[c] = UINT64_MAX / hk_class_size[c] + 1;
   }
 }
@@ -147,8 +144,7 @@ static hk_region_t *region_map(void) {
   if (r == NULL) return NULL;
   HK_SS_COUNT(regions_mapped, 1);
   r->magic = HK_REGION_MAGIC;
-  atomic_store_explicit((_Atomic(uint8_t) *)&hk_segmap[(uintptr_t)r >> HK_SS_SHIFT], HK_SEG_REGION,
-                        memory_order_release);
+  hk_segmap_mark(r, HK_SS_SIZE, HK_SEG_REGION);
   return r;
 }
 
@@ -158,7 +154,7 @@ static void release_region(hk_region_t *r, int mode) {
   HK_SS_COUNT(regions_released, 1);
   if (mode == HK_SS_RELEASE_MODE_UNMAP) {
     region_unlink(r);
-    atomic_store_explicit((_Atomic(uint8_t) *)&hk_segmap[(uintptr_t)r >> HK_SS_SHIFT], 0, memory_order_release);
+    hk_segmap_mark(r, HK_SS_SIZE, 0);
     hk_os_unmap(r, HK_SS_SIZE);
   } else {
     r->decommitted = 1;
@@ -187,27 +183,10 @@ static size_t release_down_to(size_t keep, int mode) {
   return released;
 }
 
-/* ---- time-based purge (superslab.purgeDelayMs) ------------------------------------------
- * Empty regions, and the large mappings front_gate.c caches, that have waited unused for
- * purgeDelayMs go back to the OS (per releaseMode), with no background thread: the slow
- * paths (a slab taken from or given to the pool, a refill, a large allocation or free) call
- * hk_purge_maybe. While nothing waits that is one load of purge_due; while something waits,
- * every 16th call of a thread reads CLOCK_MONOTONIC_COARSE (the vDSO: no system call), and
- * the first call after the due time releases what has aged. -1 never purges, 0 purges at
- * once (a region the moment it is empty, a large mapping instead of caching it). */
-static _Atomic(uint64_t) purge_due; /* the earliest time (ms) at which something waiting ages; 0: nothing waits */
-
-uint64_t hk_clock_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u + 1; /* never 0 */
-}
-
-void hk_purge_schedule(uint64_t due) {
-  uint64_t cur = atomic_load_explicit(&purge_due, memory_order_relaxed);
-  while ((cur == 0 || due < cur) &&
-         !atomic_compare_exchange_weak_explicit(&purge_due, &cur, due, memory_order_relaxed, memory_order_relaxed)) {}
-}
+/* ---- time-based purge (superslab.purgeDelayMs; purge.c decides when) -------------------
+ * An empty region notes when it became empty (empty_since) and hk_superslab_due when the
+ * first of them will have waited purgeDelayMs; hk_superslab_purge releases those that have. */
+_Atomic(uint64_t) hk_superslab_due; /* the earliest time (ms) an empty region ages; 0: none waits */
 
 /* Release the empty regions that have waited `delay` ms by `now`; returns when the next one
  * ages (0: none waits). The list runs from the newest (head) to the oldest (tail), so the
@@ -226,24 +205,12 @@ static uint64_t purge_regions_locked(uint64_t now, uint64_t delay) {
   return 0;
 }
 
-/* Something may have aged by `now`: release it, and note when the rest will have. */
-static hk_noinline void purge_run(uint64_t now) {
-  int64_t delay = hk_ss_purge_delay_ms();
-  if (delay < 0 || atomic_exchange_explicit(&purge_due, 0, memory_order_relaxed) == 0)
-    return; /* another thread purges */
+void hk_superslab_purge(uint64_t now, uint64_t delay) {
+  if (atomic_exchange_explicit(&hk_superslab_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */
   pthread_mutex_lock(&hk_pool_lock);
-  uint64_t next = purge_regions_locked(now, (uint64_t)delay);
+  uint64_t next = purge_regions_locked(now, delay);
   pthread_mutex_unlock(&hk_pool_lock);
-  if (next) hk_purge_schedule(next);
-  if ((next = hk_large_purge(now, (uint64_t)delay)) != 0) hk_purge_schedule(next);
-}
-
-void hk_purge_maybe(void) {
-  static __thread uint32_t tick HK_TLS_MODEL;
-  uint64_t due = atomic_load_explicit(&purge_due, memory_order_relaxed);
-  if (hk_likely(due == 0) || (tick++ & 15) != 0) return;
-  uint64_t now = hk_clock_ms();
-  if (now >= due) purge_run(now);
+  if (next) hk_due_note(&hk_superslab_due, next);
 }
 
 static void pool_trim(void) {
@@ -284,24 +251,19 @@ static hk_slab_t *pool_pop_locked(unsigned tier) {
   return s;
 }
 
-/* A free slab of the tier: from the pool; else from what exited threads' heaps were sent
- * (collected first, so thread churn does not grow the heap); else from a new region. */
-static hk_slab_t *pool_take(unsigned tier) {
-  hk_purge_maybe();
-  for (int attempt = 0;; attempt++) {
-    pthread_mutex_lock(&hk_pool_lock);
-    hk_slab_t *s = pool_pop_locked(tier);
-    pthread_mutex_unlock(&hk_pool_lock);
-    if (s != NULL) return s;
-    if (attempt == 0 && hk_remote_collect_abandoned()) continue;
-    hk_region_t *r = region_map();
-    if (r == NULL) return NULL;
-    pthread_mutex_lock(&hk_pool_lock);
-    region_format(r, tier);
-    s = pool_pop_locked(tier);
-    pthread_mutex_unlock(&hk_pool_lock);
-    return s;
-  }
+/* A free slab of the tier: from the pool; else, if may_map, from a new region. */
+static hk_slab_t *pool_take(unsigned tier, bool may_map) {
+  pthread_mutex_lock(&hk_pool_lock);
+  hk_slab_t *s = pool_pop_locked(tier);
+  pthread_mutex_unlock(&hk_pool_lock);
+  if (s != NULL || !may_map) return s;
+  hk_region_t *r = region_map();
+  if (r == NULL) return NULL;
+  pthread_mutex_lock(&hk_pool_lock);
+  region_format(r, tier);
+  s = pool_pop_locked(tier);
+  pthread_mutex_unlock(&hk_pool_lock);
+  return s;
 }
 
 /* Give an empty slab back to the pool. Its owner has no block of it anywhere. */
@@ -326,14 +288,13 @@ static void pool_give(hk_slab_t *s) {
     empty_committed++;
     pool_trim();
     if (delay == 0) purge_regions_locked(now, 0); /* purgeDelayMs 0: at once */
-    else if (delay > 0) hk_purge_schedule(now + (uint64_t)delay);
+    else if (delay > 0) hk_due_note(&hk_superslab_due, now + (uint64_t)delay);
   }
   pthread_mutex_unlock(&hk_pool_lock);
-  hk_purge_maybe();
 }
 
-hk_slab_t *hk_slab_acquire(hk_heap_t *h, unsigned cls) {
-  hk_slab_t *s = pool_take(hk_class_tier[cls]);
+static hk_slab_t *slab_acquire(hk_heap_t *h, unsigned cls, bool may_map) {
+  hk_slab_t *s = pool_take(class_tier[cls], may_map);
   if (s == NULL) return NULL;
   HK_SS_COUNT(slabs_carved, 1);
   char *area = slab_area(s);
@@ -350,13 +311,13 @@ hk_slab_t *hk_slab_acquire(hk_heap_t *h, unsigned cls) {
 }
 
 /* Move up to `want` blocks of class cls from h's slabs into a chain. Returns the count. */
-unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **out) {
+unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, bool may_map, hk_block_t **out) {
   hk_block_t *chain = NULL;
   unsigned got = 0;
   size_t bs = hk_class_size[cls];
   while (got < want) {
     hk_slab_t *s = h->partial[cls];
-    if (s == NULL && (s = hk_slab_acquire(h, cls)) == NULL) break;
+    if (s == NULL && (s = slab_acquire(h, cls, may_map)) == NULL) break;
     unsigned n = 0;
     while (got + n < want && s->free) {
       hk_block_t *b = s->free;

@@ -14,7 +14,7 @@
  *
  *   The segment map, hk_segmap[address >> SS_SHIFT], says for every SS-sized piece of the
  *   address space which kind it is: 0 = not ours, HK_SEG_REGION or HK_SEG_LARGE. It is a
- *   static byte array (only the pages for addresses we used ever become resident), so
+ *   static byte array (segment_map.c; only the pages for addresses we used ever become resident), so
  *   "is this pointer ours, and what is it?" costs one load and never reads memory that
  *   may be unmapped. A pointer that maps to 0 (from before the library was loaded, or
  *   from another allocator) is never dereferenced: free ignores it, realloc copies it
@@ -98,7 +98,7 @@
  *   thread has room 0 everywhere, so its first call falls into the slow path, which initialises;
  *   no "initialised?" test sits on the fast path.
  *
- * REMOTE QUEUE (remote_queue.c)
+ * REMOTE QUEUE (remote_queue.c; abandonment, adoption and collection in heap.c)
  *   A free from a thread that does not own the slab pushes the block onto the owning
  *   heap's `remote` list: a lock-free multi-producer stack (compare-and-swap on the head;
  *   the owner takes the whole list with one exchange, so there is no ABA problem). With
@@ -110,7 +110,7 @@
  *   > 1). The owner drains when it refills and that many wait, at most drainBatch per refill,
  *   each block straight into its cache for the block's class while there is room (else
  *   back to its slab); the rest wait, owner-private, in `pending`. An abandoned heap's queue is drained by
- *   the thread that adopts it, by any thread that is about to map a new region, and by a
+ *   the thread that adopts it, by any thread whose refill would map a new region, and by a
  *   thread whose free finds the owner ABANDONED: it claims the heap (state CAS to COLLECTING),
  *   drains the queue into the slabs and lets go, so memory freed after its thread exited
  *   reaches the pool (and the OS) without malloc_trim. `state` sits in the queue's cache line,
@@ -124,18 +124,18 @@
  *   releaseMode): lazily, in a batch, with hysteresis, so a steady workload makes no
  *   system calls. An empty region also notes when it became empty (`empty_since`): one
  *   that waited purgeDelayMs (1 s by default) is released too, whatever the count (time-
- *   based purge; see "time-based purge" in superslab.c).
+ *   based purge; purge.c).
  *
- * LARGE MAPPINGS (front_gate.c)
+ * LARGE MAPPINGS (large.c)
  *   Requests above HK_FRONT_MID_MAX, and alignments above HK_ALIGN_SLAB_MAX, get their own
  *   SS-aligned mapping; a 64-byte hk_large_t sits just before the block. Freed mappings
  *   wait in a small cache (largeCacheEntries / largeCacheBytes) for reuse, each with the
  *   time it came in: after superslab.purgeDelayMs unused it is unmapped.
  *
- * TIME-BASED PURGE (superslab.c, superslab.purgeDelayMs)
- *   No background thread: the slow paths (a slab taken from or given to the pool, a cache
- *   refill, a large allocation or free) call hk_purge_maybe. While nothing waits, that is
- *   one load of a global (0); while something waits, every 16th call of a thread reads
+ * TIME-BASED PURGE (purge.c, superslab.purgeDelayMs)
+ *   No background thread: the slow paths (a cache refill, a cache flush, a free into an
+ *   exited thread's heap, a large allocation or free) call hk_purge_maybe. While nothing
+ *   waits, that is two loads of globals (0); while something waits, every 16th call of a thread reads
  *   CLOCK_MONOTONIC_COARSE (vDSO, no system call) and the first call past the earliest due
  *   time releases what has aged. -1 never purges; 0 releases a region the moment it is
  *   empty and never caches a large mapping.

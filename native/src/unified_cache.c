@@ -6,8 +6,8 @@
 #include "internal.h"
 
 __thread hk_tls_t hk_tls HK_TLS_MODEL;
-uint32_t hk_class_refill[HK_CLASS_COUNT];
-uint32_t hk_class_limit[HK_CLASS_COUNT];
+static uint32_t class_refill[HK_CLASS_COUNT]; /* blocks per refill */
+static uint32_t class_limit[HK_CLASS_COUNT];  /* blocks a cache may hold */
 
 /* Per-class limits from the knobs: tiny and mid classes have their own capacity and
  * batch, and no class caches more than maxBytesPerClass. Read once at start. */
@@ -22,8 +22,8 @@ void hk_cache_derive_limits(void) {
     uint64_t batch = (uint64_t)(tiny ? hk_uc_refill_batch() : hk_uc_mid_refill_batch());
     if (batch > cap) batch = cap;
     if (batch < 1) batch = 1;
-    hk_class_limit[c] = hk_uc_enabled() ? (uint32_t)cap : 0;
-    hk_class_refill[c] = hk_uc_enabled() ? (uint32_t)batch : 1;
+    class_limit[c] = hk_uc_enabled() ? (uint32_t)cap : 0;
+    class_refill[c] = hk_uc_enabled() ? (uint32_t)batch : 1;
   }
 }
 
@@ -31,7 +31,7 @@ void hk_cache_set_limits(hk_tls_t *t) {
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_tcache_t *tc = &t->cache[c];
     int32_t held = (int32_t)tc->limit - tc->room;
-    tc->limit = hk_class_limit[c];
+    tc->limit = class_limit[c];
     tc->room = (int32_t)tc->limit - held;
   }
 }
@@ -59,9 +59,9 @@ void *hk_cache_refill(unsigned cls) {
     if ((b = hk_tcache_pop(tc)) != NULL) return b; /* the drain brought blocks of this class */
   }
   hk_block_t *chain;
-  unsigned want = hk_class_refill[cls];
+  unsigned want = class_refill[cls];
   if (want > tc->limit + 1) want = tc->limit + 1;
-  unsigned got = hk_slab_take(h, cls, want, &chain);
+  unsigned got = hk_heap_take(h, cls, want, &chain);
   if (got == 0) {
     errno = ENOMEM;
     return NULL;
@@ -83,6 +83,7 @@ void hk_cache_overflow(hk_block_t *b, unsigned cls) {
     return;
   }
   HK_UC_COUNT(flushes, 1);
+  hk_purge_maybe(); /* frees drive the purge too: one load while nothing waits */
   int32_t n = (int32_t)tc->limit - tc->room - (int32_t)(tc->limit / 2);
   for (int32_t i = 0; i < n && tc->head; i++) {
     hk_block_t *x = tc->head;
@@ -93,7 +94,6 @@ void hk_cache_overflow(hk_block_t *b, unsigned cls) {
   hk_tcache_push(tc, b);
 }
 
-/* The thread is going away: every cached block back to its slab. */
 /* Debug: a cache list holds limit - room blocks, each of its class, each of this heap. */
 static void check_cache(const hk_tcache_t *tc, unsigned cls, const hk_heap_t *h) {
 #if HK_DEBUG
@@ -106,6 +106,7 @@ static void check_cache(const hk_tcache_t *tc, unsigned cls, const hk_heap_t *h)
 #endif
 }
 
+/* Every cached block of t back to its slab, and the caches emptied (malloc_trim). */
 void hk_cache_flush_all(hk_tls_t *t, hk_heap_t *h) {
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_tcache_t *tc = &t->cache[c];
@@ -132,7 +133,7 @@ void hk_cache_park(hk_tls_t *t, hk_heap_t *h) {
     hk_tcache_t *tc = &t->cache[c];
     check_cache(tc, c, h);
     uint32_t held = tc->head ? (uint32_t)((int32_t)tc->limit - tc->room) : 0;
-    uint32_t keep = hk_class_is_tiny(c) ? hk_class_refill[c] : 0;
+    uint32_t keep = hk_class_is_tiny(c) ? class_refill[c] : 0;
     for (; held > keep && tc->head; held--) { /* tc->head: a list a double free shortened */
       hk_block_t *b = tc->head;
       tc->head = hk_link_dec(b);

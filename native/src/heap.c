@@ -1,0 +1,122 @@
+/* heap.c: heaps (remote free box). A heap owns slabs and belongs to one thread at a time;
+ * this file is its lifecycle: acquired by a new thread (adopting an abandoned heap, slabs
+ * included, before making a new one), abandoned when its thread exits, collected (its queue
+ * drained into its slabs, its parked cache flushed) by a thread that frees into it or that
+ * would otherwise map memory, and the one place that decides where a refill's blocks come
+ * from (hk_heap_take). See types.h, HEAP and REMOTE QUEUE. */
+#include "internal.h"
+
+/* A new thread's heap: an abandoned one if any (its slabs come along), else a new one. */
+hk_heap_t *hk_heap_acquire(void) {
+  for (hk_heap_t *h = atomic_load_explicit(&hk_heaps, memory_order_acquire); h; h = h->next_all) {
+    int expect = HK_HEAP_ABANDONED;
+    if (atomic_load_explicit(&h->state, memory_order_relaxed) == HK_HEAP_ABANDONED &&
+        atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_ACTIVE, memory_order_acquire,
+                                                memory_order_relaxed)) {
+      HK_REMOTE_COUNT(heaps_adopted, 1);
+      return h;
+    }
+  }
+  hk_heap_t *h = hk_os_meta_alloc(sizeof(hk_heap_t));
+  if (h == NULL) return NULL;
+  atomic_store_explicit(&h->state, HK_HEAP_ACTIVE, memory_order_relaxed);
+  hk_heap_t *head = atomic_load_explicit(&hk_heaps, memory_order_relaxed);
+  do {
+    h->next_all = head;
+  } while (!atomic_compare_exchange_weak_explicit(&hk_heaps, &head, h, memory_order_release, memory_order_relaxed));
+  return h;
+}
+
+/* Take back what abandoned heaps hold (their remote queues and the caches their threads
+ * parked) so their empty slabs return to the pool. Runs only when the pool is dry, before
+ * a new SuperSlab is mapped (hk_heap_take), and from malloc_trim. */
+bool hk_heap_collect_abandoned(void) {
+  bool any = false;
+  for (hk_heap_t *h = atomic_load_explicit(&hk_heaps, memory_order_acquire); h; h = h->next_all) {
+    /* abandoned heaps have nothing pending: abandonment and collection drain fully */
+    if (atomic_load_explicit(&h->remote, memory_order_relaxed) == NULL &&
+        !atomic_load_explicit(&h->has_parked, memory_order_relaxed))
+      continue;
+    int expect = HK_HEAP_ABANDONED;
+    if (!atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
+                                                 memory_order_relaxed))
+      continue;
+    hk_remote_drain(h, NULL, UINT64_MAX);
+    hk_cache_flush_parked(h);
+    hk_slab_release_empty(h);
+    atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_release);
+    any = true;
+  }
+  return any;
+}
+
+/* Up to `want` blocks of class cls for h, from h's slabs and the pool. When the pool is dry,
+ * what abandoned heaps hold is collected first (so thread churn reuses memory instead of
+ * growing), and only then is a new SuperSlab mapped. */
+unsigned hk_heap_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **out) {
+  unsigned got = hk_slab_take(h, cls, want, false, out);
+  if (got == 0 && hk_heap_collect_abandoned()) got = hk_slab_take(h, cls, want, false, out);
+  if (got == 0) got = hk_slab_take(h, cls, want, true, out);
+  return got;
+}
+
+/* Claim h (ABANDONED -> COLLECTING), give it b (if any) and what waits in its queue, let go.
+ * The release and the look at the queue after it are sequentially consistent, as are a
+ * pusher's push and its look at the state after it (hk_free_to_exited): of a push that
+ * races with the release, one of the two threads sees the other, and takes the block.
+ * Returns false, having done nothing, if h is not ABANDONED (b is still the caller's). */
+static bool heap_collect(hk_heap_t *h, hk_block_t *b) {
+  int expect = HK_HEAP_ABANDONED;
+  if (!atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
+                                               memory_order_relaxed))
+    return false;
+  for (;;) {
+    if (b != NULL) {
+      hk_slab_give(h, b); /* as the owner would: a block already free is dropped there */
+      HK_REMOTE_COUNT(remote_collected, 1);
+      b = NULL;
+    }
+    if (hk_remote_pending(h)) hk_remote_drain(h, NULL, UINT64_MAX);
+    atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_seq_cst);
+    if (atomic_load_explicit(&h->remote, memory_order_seq_cst) == NULL) return true;
+    /* pushed while this thread held it: take those too, if nobody else has claimed it since */
+    expect = HK_HEAP_ABANDONED;
+    if (!atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
+                                                 memory_order_relaxed))
+      return true;
+  }
+}
+
+/* The thread of h is exiting (its cache already flushed): return what came back,
+ * give empty slabs to the pool, and let the next thread adopt the rest. */
+void hk_heap_abandon(hk_heap_t *h) {
+  hk_remote_drain(h, NULL, UINT64_MAX);
+  hk_slab_release_empty(h);
+  HK_REMOTE_COUNT(heaps_abandoned, 1);
+  atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_seq_cst);
+  /* a free that found the heap still ACTIVE pushed after the drain: nobody else would take it */
+  if (atomic_load_explicit(&h->remote, memory_order_seq_cst) != NULL) heap_collect(h, NULL);
+}
+
+/* A free of a block of a heap whose thread has exited (ABANDONED). Nobody drains its queue
+ * until a thread adopts it, which may never happen (a program that frees, after a worker
+ * exited, what the worker allocated), so the freeing thread does the work: it claims the
+ * heap as a collector does (ABANDONED -> COLLECTING), gives the block straight back to its
+ * slab, takes back whatever waits in the queue, and lets go. Emptied slabs go to the pool,
+ * emptied regions to the OS under the pool's hysteresis: no lock unless a slab empties, no
+ * system call but the pool's batched release. If the heap is being adopted or collected
+ * meanwhile, the block is pushed as any remote free (that thread takes it); blocks pushed
+ * while this thread held the heap are taken on a second pass. A thread that has exited
+ * itself pushes its outbox at once (it would never be pushed otherwise). */
+hk_noinline void hk_free_to_exited(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) {
+  if (t->outbox.owner == owner || t->exited) hk_remote_flush(t);
+  if (heap_collect(owner, b)) {
+    hk_purge_maybe();
+    return;
+  }
+  /* adopted (its new owner drains the queue) or being collected (the collector will): push */
+  hk_remote_free(t, owner, b);
+  if (t->exited || hk_remote_push_batch() > 1) hk_remote_flush(t); /* the push must be visible now */
+  atomic_thread_fence(memory_order_seq_cst);
+  if (atomic_load_explicit(&owner->state, memory_order_seq_cst) == HK_HEAP_ABANDONED) heap_collect(owner, NULL);
+}
