@@ -108,7 +108,7 @@ CHECK_TSAN_ENV := TSAN_OPTIONS="suppressions=$(CHECK_SRC)/tsan.supp halt_on_erro
 check-run-asan: $(CHECK_BIN)/stress-asan
 	$(CHECK_ASAN_ENV) $< seed=1 threads=1 ops=300000
 	$(CHECK_ASAN_ENV) $< seed=2 threads=4 life=5000 ops=200000
-	$(CHECK_ASAN_ENV) HAKMEM_REMOTE_PUSH_BATCH=8 HAKMEM_REMOTE_DRAIN_THRESHOLD=4 HAKMEM_UCACHE_CAPACITY=4 \
+	$(CHECK_ASAN_ENV) HAKMEM_REMOTE_PUSH_BATCH=8 HAKMEM_REMOTE_DRAIN_THRESHOLD=4 HAKMEM_UNIFIED_CACHE_CAPACITY=4 \
 		$< seed=3 threads=4 life=3000 ops=200000
 check-run-tsan: $(CHECK_TSAN_BINS)
 	$(CHECK_TSAN_ENV) $(CHECK_BIN)/stress-tsan seed=4 threads=4 life=3000 ops=60000

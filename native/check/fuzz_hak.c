@@ -46,7 +46,7 @@ static uint64_t gen;
 static unsigned char *foreign; /* a page of memory that is not the allocator's */
 /* FUZZ_HAK_KNOWN=1 in the environment: also the inputs of allocator bugs found and reported
  * but not fixed yet; by default they are avoided so that a run looks for new ones. None at
- * the moment: aligned_alloc(align > 4 KiB, 0), which returned the next region's header, was
+ * the moment: aligned_alloc(align > 4 KiB, 0), which returned the next SuperSlab's header, was
  * fixed in 7a5ce7f (corpus/aligned_huge_zero replays it). */
 static int known __attribute__((unused));
 

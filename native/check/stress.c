@@ -84,7 +84,7 @@ static size_t g_maxlarge = (size_t)4 << 20;
 static size_t g_budget; /* live bytes per thread */
 /* known=1: also the inputs of allocator bugs found and reported but not fixed yet (they fail
  * the run); by default they are avoided, so a run looks for new ones. None at the moment:
- * aligned_alloc(align > 4 KiB, 0), which returned the next region's header, was fixed in
+ * aligned_alloc(align > 4 KiB, 0), which returned the next SuperSlab's header, was fixed in
  * 7a5ce7f (native/check/repro/aligned_zero_size.c stays as its regression test). Add an
  * entry as `if (!g_known && <the input>) <something else>;` where the input is generated. */
 static int g_known __attribute__((unused));

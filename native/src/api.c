@@ -57,8 +57,8 @@ HK_EXPORT int malloc_trim(size_t pad) {
   hk_tls_t *t = &hk_tls;
   if (t->heap != NULL) {
     hk_heap_t *h = t->heap;
-    hk_cache_flush_all(t, h);
-    hk_cache_set_limits(t);
+    hk_unified_cache_flush_all(t, h);
+    hk_unified_cache_set_limits(t);
     hk_remote_flush(t);
     hk_remote_drain(h, NULL, UINT64_MAX);
     hk_slab_release_empty(h);

@@ -238,7 +238,7 @@ static void hash_config(void) {
 /* Where a run-time knob's value comes from now. */
 static unsigned origin_of(int row) { return from_env[row] ? HK_ORIGIN_ENV : knobs[row].origin[profile_in_force]; }
 
-/* "HAKMEM_UCACHE_CAPACITY=32 (profile lean)": a variable, its value, and where that came from
+/* "HAKMEM_UNIFIED_CACHE_CAPACITY=32 (profile lean)": a variable, its value, and where that came from
  * when not from the environment. */
 static void describe_row(char *buf, size_t len, int row) {
   char value[64];

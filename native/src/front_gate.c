@@ -27,16 +27,16 @@ static void hk_free_remote(void *p, hk_heap_t *owner); /* another heap's block *
 HK_EXPORT void *hak_malloc(size_t size) {
   if (hk_likely(size <= HK_FRONT_TINY_MAX)) {
     unsigned cls = hk_tiny_class(size);
-    hk_tcache_t *tc = &hk_tls.cache[cls];
+    hk_unified_cache_t *tc = &hk_tls.cache[cls];
     hk_block_t *b = tc->head;
     if (hk_likely(b != NULL)) {
-      /* Standard: still free (see hk_tcache_pop); the report is a tail call, so the hit path keeps nothing */
+      /* Standard: still free (see hk_unified_cache_pop); the report is a tail call, so the hit path keeps nothing */
       hk_block_t *next = hk_link_dec(b);
       if (HK_CHECKS && hk_unlikely(!hk_marked_free(b) || hk_link_bad(next))) return hk_tiny_poisoned(size);
       tc->head = next;
       tc->room++;
       if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free */
-      HK_UC_COUNT_AT(hits, cls, 1);
+      HK_UNIFIED_CACHE_COUNT_AT(hits, cls, 1);
       return b;
     }
     return hk_tiny_refill(size); /* takes size, still in its register: the hit path copies nothing */
@@ -46,8 +46,8 @@ HK_EXPORT void *hak_malloc(size_t size) {
 
 HK_EXPORT void hak_free(void *p) {
   uintptr_t a = (uintptr_t)p;
-  uintptr_t i = a >> HK_SS_SHIFT;
-  if (hk_likely(i < HK_SEGMAP_LEN && hk_seg_load(i) == HK_SEG_REGION)) {
+  uintptr_t i = a >> HK_SUPERSLAB_SHIFT;
+  if (hk_likely(i < HK_SEGMAP_LEN && hk_seg_load(i) == HK_SEG_SUPERSLAB)) {
     hk_unit_t *u = hk_unit_at(i, a);
     hk_heap_t *owner = u->owner;
     /* Standard: the start of a live block, or a misuse (a free slab's unit has cap 0) */
@@ -56,7 +56,7 @@ HK_EXPORT void hak_free(void *p) {
       return;
     }
     if (hk_likely(owner == hk_tls.heap)) {
-      hk_tcache_t *tc = (hk_tcache_t *)((char *)hk_tls.cache + u->tc_off);
+      hk_unified_cache_t *tc = (hk_unified_cache_t *)((char *)hk_tls.cache + u->tc_off);
       if (hk_likely(--tc->room >= 0)) { /* one decrement-and-test */
         if (HK_CHECKS) hk_mark_free(p);
         ((hk_block_t *)p)->next = hk_link_enc(p, tc->head);
@@ -74,21 +74,21 @@ HK_EXPORT void hak_free(void *p) {
 
 /* ---- slow paths ------------------------------------------------------------------ */
 
-static hk_noinline void *hk_tiny_refill(size_t size) { return hk_cache_refill(hk_tiny_class(size)); }
+static hk_noinline void *hk_tiny_refill(size_t size) { return hk_unified_cache_refill(hk_tiny_class(size)); }
 
 /* malloc's pop found its cache list poisoned: from size, like the refill, so that the hit path
  * keeps nothing else live for it. */
 static hk_noinline void *hk_tiny_poisoned(size_t size) {
-  return hk_tcache_poisoned(&hk_tls.cache[hk_tiny_class(size)]);
+  return hk_unified_cache_poisoned(&hk_tls.cache[hk_tiny_class(size)]);
 }
 
 static inline void *class_alloc(unsigned cls) {
-  hk_block_t *b = hk_tcache_pop(&hk_tls.cache[cls]);
+  hk_block_t *b = hk_unified_cache_pop(&hk_tls.cache[cls]);
   if (b != NULL) {
-    HK_UC_COUNT_AT(hits, cls, 1);
+    HK_UNIFIED_CACHE_COUNT_AT(hits, cls, 1);
     return b;
   }
-  return hk_cache_refill(cls);
+  return hk_unified_cache_refill(cls);
 }
 
 static hk_noinline void *hk_alloc_slow(size_t size) {
@@ -107,7 +107,7 @@ static hk_noinline void hk_free_full(void *p) {
     hk_invalid("free", p);
     return;
   }
-  hk_cache_overflow(p, cls);
+  hk_unified_cache_overflow(p, cls);
 }
 
 /* A block of another heap: to that heap's remote queue. */
@@ -143,7 +143,7 @@ static hk_noinline void hk_free_slow(void *p) {
 size_t hk_usable(const void *p) {
   uintptr_t a = (uintptr_t)p;
   switch (hk_seg_kind(a)) {
-  case HK_SEG_REGION: return hk_unit_of(a)->owner ? hk_class_size[hk_unit_of(a)->cls] : 0;
+  case HK_SEG_SUPERSLAB: return hk_unit_of(a)->owner ? hk_class_size[hk_unit_of(a)->cls] : 0;
   case HK_SEG_LARGE: {
     hk_large_t *h = hk_large_header(p);
     return h ? (size_t)((char *)h->base + h->map_len - (char *)p) : 0;
@@ -205,7 +205,7 @@ static size_t foreign_size(const void *p) {
  * free makes the same checks. */
 static bool realloc_valid(const void *p, unsigned kind) {
   uintptr_t a = (uintptr_t)p;
-  if (kind == HK_SEG_REGION) return hk_block_start(hk_unit_of(a), a) && !hk_marked_free(p);
+  if (kind == HK_SEG_SUPERSLAB) return hk_block_start(hk_unit_of(a), a) && !hk_marked_free(p);
   if (kind == HK_SEG_LARGE) return hk_large_header(p) != NULL;
   return false;
 }
@@ -228,7 +228,7 @@ HK_EXPORT void *hak_realloc(void *p, size_t size) {
     if (h != NULL) return hk_large_realloc(h, size);
   }
   size_t old = kind ? hk_usable(p) : foreign_size(p);
-  if (kind == HK_SEG_REGION && size <= old && (size > old / 2 || old <= 64)) return p; /* fits, not wasteful */
+  if (kind == HK_SEG_SUPERSLAB && size <= old && (size > old / 2 || old <= 64)) return p; /* fits, not wasteful */
   if (kind == HK_SEG_LARGE && size <= old && size > old / 4) return p; /* shrinks to a mid size in place */
   void *q = hak_malloc(size);
   if (q == NULL) return NULL;

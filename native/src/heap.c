@@ -42,7 +42,7 @@ bool hk_heap_collect_abandoned(void) {
                                                  memory_order_relaxed))
       continue;
     hk_remote_drain(h, NULL, UINT64_MAX);
-    hk_cache_flush_parked(h);
+    hk_unified_cache_flush_parked(h);
     hk_slab_release_empty(h);
     atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_release);
     any = true;
@@ -103,7 +103,7 @@ void hk_heap_abandon(hk_heap_t *h) {
  * exited, what the worker allocated), so the freeing thread does the work: it claims the
  * heap as a collector does (ABANDONED -> COLLECTING), gives the block straight back to its
  * slab, takes back whatever waits in the queue, and lets go. Emptied slabs go to the pool,
- * emptied regions to the OS under the pool's hysteresis: no lock unless a slab empties, no
+ * emptied SuperSlabs to the OS under the pool's hysteresis: no lock unless a slab empties, no
  * system call but the pool's batched release. If the heap is being adopted or collected
  * meanwhile, the block is pushed as any remote free (that thread takes it); blocks pushed
  * while this thread held the heap are taken on a second pass. A thread that has exited

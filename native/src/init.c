@@ -47,7 +47,7 @@ static void process_init_once(void) {
   hk_os_free_key_init();
   hk_env_load();
   hk_superslab_init();
-  hk_cache_derive_limits();
+  hk_unified_cache_derive_limits();
   create_thread_key();
 }
 
@@ -61,8 +61,8 @@ bool hk_thread_init(void) {
   hk_heap_t *h = hk_heap_acquire();
   if (h == NULL) return false;
   t->heap = h;
-  hk_cache_set_limits(t);
-  hk_cache_unpark(t, h);
+  hk_unified_cache_set_limits(t);
+  hk_unified_cache_unpark(t, h);
   /* May allocate (keys beyond the first 32): the heap is already usable. */
   pthread_setspecific(thread_key, h);
   return true;
@@ -98,7 +98,7 @@ static void thread_exit(void *arg) {
   hk_tls_t *t = &hk_tls;
   hk_heap_t *h = t->heap;
   if (h == NULL) return;
-  hk_cache_park(t, h);
+  hk_unified_cache_park(t, h);
   hk_remote_flush(t);
   t->heap = NULL;
   t->exited = true;
@@ -132,8 +132,8 @@ __attribute__((constructor)) static void hakmem_constructor(void) {
   hk_process_init();
   if (hk_env_provisional()) { /* the first call came before the environment was set up */
     hk_env_load();
-    hk_cache_derive_limits();
-    if (hk_tls.heap) hk_cache_set_limits(&hk_tls);
+    hk_unified_cache_derive_limits();
+    if (hk_tls.heap) hk_unified_cache_set_limits(&hk_tls);
   }
   pthread_atfork(fork_prepare, fork_parent, fork_child);
   hk_stats_prepare();

@@ -40,7 +40,7 @@ void hk_assert_fail(const char *file, int line, const char *cond) HK_HIDDEN __at
 #endif
 
 /* ---- address -> owner, O(1), constants only ------------------------------------------ */
-/* Entries are written with atomic stores (a region or mapping comes and goes). Under TSan they
+/* Entries are written with atomic stores (a SuperSlab or mapping comes and goes). Under TSan they
  * are read with relaxed atomic loads, so there is no data race in C11 terms; elsewhere with a
  * plain load, the same byte load on x86-64, which the compiler can fold into free's compare
  * (a relaxed atomic load costs the fast path one more instruction). */
@@ -59,17 +59,19 @@ hk_inline unsigned hk_seg_load(uintptr_t i) {
 #endif
 }
 hk_inline unsigned hk_seg_kind(uintptr_t a) {
-  uintptr_t i = a >> HK_SS_SHIFT;
+  uintptr_t i = a >> HK_SUPERSLAB_SHIFT;
   return hk_likely(i < HK_SEGMAP_LEN) ? hk_seg_load(i) : 0;
 }
 
-hk_inline hk_region_t *hk_region_of(uintptr_t a) { return (hk_region_t *)(a & ~(HK_SS_SIZE - 1)); }
+hk_inline hk_superslab_t *hk_superslab_of(uintptr_t a) { return (hk_superslab_t *)(a & ~(HK_SUPERSLAB_SIZE - 1)); }
 
-hk_inline hk_unit_t *hk_unit_of(uintptr_t a) { return &hk_region_of(a)->units[(a >> HK_SLAB_SHIFT) & (HK_UNITS - 1)]; }
+hk_inline hk_unit_t *hk_unit_of(uintptr_t a) {
+  return &hk_superslab_of(a)->units[(a >> HK_SLAB_SHIFT) & (HK_UNITS - 1)];
+}
 
-/* The same from a segment index i = a >> SS_SHIFT that free has already computed. */
+/* The same from a segment index i = a >> SUPERSLAB_SHIFT that free has already computed. */
 hk_inline hk_unit_t *hk_unit_at(uintptr_t i, uintptr_t a) {
-  return (hk_unit_t *)((i << HK_SS_SHIFT) + offsetof(hk_region_t, units) +
+  return (hk_unit_t *)((i << HK_SUPERSLAB_SHIFT) + offsetof(hk_superslab_t, units) +
                        ((a >> (HK_SLAB_SHIFT - 5)) & ((uintptr_t)(HK_UNITS - 1) << 5)));
 }
 
@@ -85,7 +87,7 @@ hk_inline bool hk_block_start(const hk_unit_t *u, uintptr_t a) {
 
 /* The state of the slab a block belongs to (owner side). */
 hk_inline hk_slab_t *hk_slab_of(uintptr_t a) {
-  return hk_region_of(a)->slabs[(a >> HK_SLAB_SHIFT) & (HK_UNITS - 1)].head;
+  return hk_superslab_of(a)->slabs[(a >> HK_SLAB_SHIFT) & (HK_UNITS - 1)].head;
 }
 
 /* ---- size -> class, a table lookup ------------------------------------------------- */
@@ -108,7 +110,7 @@ hk_inline bool hk_class_is_tiny(unsigned cls) { return cls < HK_TINY_CLASS_COUNT
  * free block's second word (every block has two) holds it:
  *   - in every build, while the block is in a slab's free list, a remote queue, an outbox or
  *     a heap's pending list;
- *   - in Standard and OBSERVE, also while it is in a thread cache (running or parked).
+ *   - in Standard and OBSERVE, also while it is in a unified cache (running or parked).
  * A block handed to the program never holds it: Standard clears it in malloc's pop; FAST
  * clears it as blocks enter a cache (refill, drain), since its pop and push do not touch it.
  * So a free that finds the key is a double free: Standard checks on every free; FAST checks
@@ -120,7 +122,7 @@ extern uintptr_t hk_free_key HK_HIDDEN;
 hk_inline bool hk_marked_free(const hk_block_t *b) { return ((const uintptr_t *)b)[1] == hk_free_key; }
 hk_inline void hk_mark_free(hk_block_t *b) { ((uintptr_t *)b)[1] = hk_free_key; }
 hk_inline void hk_mark_clear(hk_block_t *b) { ((uintptr_t *)b)[1] = 0; }
-/* A free block entering a thread cache: marked in Standard, unmarked in FAST (see above). */
+/* A free block entering a unified cache: marked in Standard, unmarked in FAST (see above). */
 hk_inline void hk_mark_cached(hk_block_t *b) {
   if (HK_CHECKS) hk_mark_free(b);
   else hk_mark_clear(b);
@@ -133,13 +135,13 @@ void hk_invalid(const char *call, const void *p) HK_HIDDEN __attribute__((cold, 
 void hk_corrupt_list(const char *where, const void *b, unsigned cls) HK_HIDDEN __attribute__((cold, noinline));
 
 /* ---- safe-linking (front.unifiedCache.safeLinking: the `hardened` profile) ----------------
- * A thread cache's next pointer is stored XOR the address of the word that holds it >> 12
+ * A unified cache's next pointer is stored XOR the address of the word that holds it >> 12
  * (glibc's safe-linking) and the secret free key: freed memory shows no heap address, and a
  * pointer written into a freed block decodes to garbage, which a pop refuses unless it is
- * 16-byte aligned (and then still needs the key in its second word). Only thread-cache lists
+ * 16-byte aligned (and then still needs the key in its second word). Only unified-cache lists
  * (what malloc's hit path follows); slab free lists and remote queues are checked by key as
  * they are taken. Off, the two functions return their argument. */
-#define HK_SAFE_LINKING (HK_CHECKS && HK_UC_SAFE_LINKING)
+#define HK_SAFE_LINKING (HK_CHECKS && HK_UNIFIED_CACHE_SAFE_LINKING)
 hk_inline hk_block_t *hk_link_enc(const hk_block_t *slot, const hk_block_t *next) {
   if (!HK_SAFE_LINKING) return (hk_block_t *)next;
   return (hk_block_t *)((uintptr_t)next ^ ((uintptr_t)slot >> 12) ^ hk_free_key);
@@ -150,20 +152,20 @@ hk_inline hk_block_t *hk_link_dec(const hk_block_t *slot) {
 /* After decoding: a next pointer that cannot be a block's (misaligned) is a poisoned list. */
 hk_inline bool hk_link_bad(const hk_block_t *next) { return HK_SAFE_LINKING && ((uintptr_t)next & 15) != 0; }
 
-/* A thread cache's list holds a block without the free key: reported, and the list is
+/* A unified cache's list holds a block without the free key: reported, and the list is
  * dropped (its blocks leak; none is handed out). Returns a block refilled from the slabs. */
-hk_block_t *hk_tcache_poisoned(hk_tcache_t *tc) HK_HIDDEN __attribute__((cold, noinline));
+hk_block_t *hk_unified_cache_poisoned(hk_unified_cache_t *tc) HK_HIDDEN __attribute__((cold, noinline));
 
 /* ---- the unified cache's pop (malloc's hit path) and push -----------------------------
  * Standard checks that the block it hands out still holds the free key: a free block whose
  * first word was overwritten (a use after free) would make the next pop follow the written
  * address; that block then lacks the key, and the pop refuses it instead of handing out an
  * address of the writer's choosing. */
-hk_inline hk_block_t *hk_tcache_pop(hk_tcache_t *tc) {
+hk_inline hk_block_t *hk_unified_cache_pop(hk_unified_cache_t *tc) {
   hk_block_t *b = tc->head;
   if (hk_likely(b != NULL)) {
     hk_block_t *next = hk_link_dec(b);
-    if (HK_CHECKS && hk_unlikely(!hk_marked_free(b) || hk_link_bad(next))) return hk_tcache_poisoned(tc);
+    if (HK_CHECKS && hk_unlikely(!hk_marked_free(b) || hk_link_bad(next))) return hk_unified_cache_poisoned(tc);
     tc->head = next; /* (malloc's hit path repeats these lines, front_gate.c) */
     tc->room++;
     if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free */
@@ -171,7 +173,7 @@ hk_inline hk_block_t *hk_tcache_pop(hk_tcache_t *tc) {
   return b;
 }
 
-hk_inline void hk_tcache_push(hk_tcache_t *tc, hk_block_t *b) {
+hk_inline void hk_unified_cache_push(hk_unified_cache_t *tc, hk_block_t *b) {
   if (HK_CHECKS) hk_mark_free(b);
   b->next = hk_link_enc(b, tc->head);
   tc->head = b;
@@ -184,27 +186,27 @@ bool hk_thread_init(void) HK_HIDDEN;           /* false: no heap could be had (E
 void *hk_exited_alloc(unsigned cls) HK_HIDDEN; /* after the thread's exit hook: a block from a borrowed heap */
 
 /* ---- unified_cache.c: refill and flush (the slow halves of malloc and free) ---------- */
-void *hk_cache_refill(unsigned cls) HK_HIDDEN;                 /* returns a block, or NULL (ENOMEM) */
-void hk_cache_overflow(hk_block_t *b, unsigned cls) HK_HIDDEN; /* cache full: flush, then push */
-void hk_cache_flush_all(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN;
-void hk_cache_park(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN;   /* thread exit: cached blocks stay with h */
-void hk_cache_unpark(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN; /* adoption: take them over */
-void hk_cache_flush_parked(hk_heap_t *h) HK_HIDDEN;        /* collection: back to the slabs */
-void hk_cache_set_limits(hk_tls_t *t) HK_HIDDEN;
-void hk_cache_derive_limits(void) HK_HIDDEN;
+void *hk_unified_cache_refill(unsigned cls) HK_HIDDEN;                 /* returns a block, or NULL (ENOMEM) */
+void hk_unified_cache_overflow(hk_block_t *b, unsigned cls) HK_HIDDEN; /* cache full: flush, then push */
+void hk_unified_cache_flush_all(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN;
+void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN;   /* thread exit: cached blocks stay with h */
+void hk_unified_cache_unpark(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN; /* adoption: take them over */
+void hk_unified_cache_flush_parked(hk_heap_t *h) HK_HIDDEN;        /* collection: back to the slabs */
+void hk_unified_cache_set_limits(hk_tls_t *t) HK_HIDDEN;
+void hk_unified_cache_derive_limits(void) HK_HIDDEN;
 
 /* ---- segment_map.c: what each SuperSlab-sized piece of the address space holds ---------- */
-void hk_segmap_mark(void *base, size_t len, uint8_t kind) HK_HIDDEN; /* 0, HK_SEG_REGION or HK_SEG_LARGE */
+void hk_segmap_mark(void *base, size_t len, uint8_t kind) HK_HIDDEN; /* 0, HK_SEG_SUPERSLAB or HK_SEG_LARGE */
 
-/* ---- superslab.c: regions, slabs and the pool ---------------------------------------- */
+/* ---- superslab.c: SuperSlabs, slabs and the pool ---------------------------------------- */
 void hk_superslab_init(void) HK_HIDDEN;
-/* up to `want` blocks of class cls from h's slabs, then the pool, then (may_map) a new region */
+/* up to `want` blocks of class cls from h's slabs, then the pool, then (may_map) a new SuperSlab */
 unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, bool may_map, hk_block_t **out) HK_HIDDEN;
 void hk_slab_give(hk_heap_t *h, hk_block_t *b) HK_HIDDEN;        /* one block back to its slab, owner side */
 void hk_slab_release_empty(hk_heap_t *h) HK_HIDDEN;              /* every empty slab of h back to the pool */
-size_t hk_superslab_trim(void) HK_HIDDEN;                        /* malloc_trim: release every empty region */
-extern _Atomic(uint64_t) hk_superslab_due HK_HIDDEN;             /* purge.c: when an empty region ages (0: none) */
-void hk_superslab_purge(uint64_t now, uint64_t delay) HK_HIDDEN; /* release regions empty delay ms by now */
+size_t hk_superslab_trim(void) HK_HIDDEN;                        /* malloc_trim: release every empty SuperSlab */
+extern _Atomic(uint64_t) hk_superslab_due HK_HIDDEN;             /* purge.c: when an empty SuperSlab ages (0: none) */
+void hk_superslab_purge(uint64_t now, uint64_t delay) HK_HIDDEN; /* release SuperSlabs empty delay ms by now */
 
 /* ---- purge.c: time-based purge (superslab.purgeDelayMs) ------------------------------ */
 void hk_purge_maybe(void) HK_HIDDEN; /* slow paths: release what waited purgeDelayMs */

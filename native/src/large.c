@@ -24,24 +24,24 @@ static size_t large_cached, large_cached_bytes;
  * its writes are atomic stores so that the hint is not a data race. */
 static inline void set_large_cached(size_t n) { __atomic_store_n(&large_cached, n, __ATOMIC_RELAXED); }
 
-/* A block of size bytes aligned to align (>= 16), in its own SS-aligned mapping with a
+/* A block of size bytes aligned to align (>= 16), in its own SuperSlab-aligned mapping with a
  * header just before it. *fresh tells calloc whether the memory is still zero. */
 void *hk_large_alloc(size_t size, size_t align, bool *fresh) {
   size_t off = align > HK_LARGE_HDR ? align : HK_LARGE_HDR;
-  /* off + size + SS must not pass PTRDIFF_MAX (no object may), and off alone must not
+  /* off + size + HK_SUPERSLAB_SIZE must not pass PTRDIFF_MAX (no object may), and off alone must not
    * make the subtraction wrap: an alignment of 2^62 or more can never be mapped anyway */
-  if (off > PTRDIFF_MAX / 2 || size > PTRDIFF_MAX - off - HK_SS_SIZE) return NULL;
-  /* at least one byte after off: a zero-size block with align = SS would otherwise sit one
-   * past its own mapping, on whatever is mapped next (a region's header) */
-  size_t len = (off + (size ? size : 1) + HK_SS_SIZE - 1) & ~(HK_SS_SIZE - 1);
+  if (off > PTRDIFF_MAX / 2 || size > PTRDIFF_MAX - off - HK_SUPERSLAB_SIZE) return NULL;
+  /* at least one byte after off: a zero-size block with align = HK_SUPERSLAB_SIZE would otherwise sit one
+   * past its own mapping, on whatever is mapped next (a SuperSlab's header) */
+  size_t len = (off + (size ? size : 1) + HK_SUPERSLAB_SIZE - 1) & ~(HK_SUPERSLAB_SIZE - 1);
   void *base = NULL;
   hk_process_init();
   HK_FRONT_COUNT(large_allocs, 1);
   hk_purge_maybe();
-  size_t map_align = align > HK_SS_SIZE ? align : HK_SS_SIZE; /* base + off must be aligned */
+  size_t map_align = align > HK_SUPERSLAB_SIZE ? align : HK_SUPERSLAB_SIZE; /* base + off must be aligned */
   /* the unlocked look at the count is only a hint; the lock decides */
   if (__atomic_load_n(&large_cached, __ATOMIC_RELAXED) &&
-      map_align == HK_SS_SIZE) { /* best fit: the smallest that holds it */
+      map_align == HK_SUPERSLAB_SIZE) { /* best fit: the smallest that holds it */
     pthread_mutex_lock(&hk_large_lock);
     size_t best = SIZE_MAX;
     for (size_t i = 0; i < large_cached; i++)
@@ -91,7 +91,7 @@ void hk_large_free(void *p) {
   void *base = h->base;
   size_t len = h->map_len;
   h->magic = 0;
-  int64_t delay = hk_ss_purge_delay_ms(); /* 0: nothing waits, the mapping goes at once */
+  int64_t delay = hk_superslab_purge_delay_ms(); /* 0: nothing waits, the mapping goes at once */
   pthread_mutex_lock(&hk_large_lock);
   if (delay != 0 && large_cached < (size_t)hk_front_large_cache_entries() && large_cached < HK_LARGE_CACHE_MAX &&
       large_cached_bytes + len <= (size_t)hk_front_large_cache_bytes()) {
@@ -173,9 +173,9 @@ static void *large_grow(hk_large_t *h, size_t new_len) {
     h->map_len = new_len;
     return h->user;
   }
-  /* the block keeps its alignment: a block aligned beyond SS sits at off = its alignment */
+  /* the block keeps its alignment: a block aligned beyond HK_SUPERSLAB_SIZE sits at off = its alignment */
   size_t align = off & -off;
-  if (align < HK_SS_SIZE) align = HK_SS_SIZE;
+  if (align < HK_SUPERSLAB_SIZE) align = HK_SUPERSLAB_SIZE;
   char *dst = hk_os_map_aligned(new_len, align);
   if (dst == NULL) return NULL;
   if (grown == 0) { /* one kernel mapping with no room after it: move it */
@@ -199,17 +199,17 @@ moved:
 /* realloc of a large block to a size that stays large (> midMax). A shrink stays in place
  * (the tail goes back to the OS when the block keeps half of the mapping or less); a
  * growth that fits the mapping's slack is free; beyond it the mapping grows by at least
- * half (rounded to SS), so a buffer grown in small steps is remapped O(log n) times and
+ * half (rounded to HK_SUPERSLAB_SIZE), so a buffer grown in small steps is remapped O(log n) times and
  * never copied. NULL with errno ENOMEM when nothing can hold it; the block is intact then. */
 void *hk_large_realloc(hk_large_t *h, size_t size) {
   char *base = h->base;
   size_t len = h->map_len;
   size_t off = (size_t)((char *)h->user - base);
-  if (size > PTRDIFF_MAX - off - HK_SS_SIZE) {
+  if (size > PTRDIFF_MAX - off - HK_SUPERSLAB_SIZE) {
     errno = ENOMEM;
     return NULL;
   }
-  size_t need = (off + size + HK_SS_SIZE - 1) & ~(HK_SS_SIZE - 1);
+  size_t need = (off + size + HK_SUPERSLAB_SIZE - 1) & ~(HK_SUPERSLAB_SIZE - 1);
   if (need <= len) {
     if (need <= len / 2) {
       hk_segmap_mark(base + need, len - need, 0); /* cleared before the range can be reused */
@@ -219,7 +219,9 @@ void *hk_large_realloc(hk_large_t *h, size_t size) {
     return h->user;
   }
   size_t want = len + len / 2;
-  want = want > need && want <= PTRDIFF_MAX - HK_SS_SIZE ? (want + HK_SS_SIZE - 1) & ~(HK_SS_SIZE - 1) : need;
+  want = want > need && want <= PTRDIFF_MAX - HK_SUPERSLAB_SIZE
+             ? (want + HK_SUPERSLAB_SIZE - 1) & ~(HK_SUPERSLAB_SIZE - 1)
+             : need;
   void *q = large_grow(h, want);
   if (q == NULL && want > need) q = large_grow(h, need); /* the address space or commit limit is tight */
   if (q != NULL) return q;
@@ -231,4 +233,3 @@ void *hk_large_realloc(hk_large_t *h, size_t size) {
   hak_free(user);
   return q;
 }
-

@@ -12,14 +12,14 @@
 
 #if HK_CHECKS
 /* What p is, for the report: never reads memory that may be unmapped (the segment map says
- * whether p is in a region, and a region's header and unit map are always mapped). */
+ * whether p is in a SuperSlab, and a SuperSlab's header and unit map are always mapped). */
 static void describe(const char *call, const void *p, char *out, size_t n) {
   uintptr_t a = (uintptr_t)p;
   switch (hk_seg_kind(a)) {
-  case HK_SEG_REGION: {
+  case HK_SEG_SUPERSLAB: {
     hk_unit_t *u = hk_unit_of(a);
-    if (u == &hk_region_of(a)->units[0]) {
-      snprintf(out, n, "invalid pointer %p (in the header of a hakmem region)", p);
+    if (u == &hk_superslab_of(a)->units[0]) {
+      snprintf(out, n, "invalid pointer %p (in the header of a hakmem SuperSlab)", p);
       return;
     }
     if (u->owner == NULL) {
@@ -83,12 +83,12 @@ void hk_assert_fail(const char *file, int line, const char *cond) {
 }
 #endif
 
-hk_block_t *hk_tcache_poisoned(hk_tcache_t *tc) {
+hk_block_t *hk_unified_cache_poisoned(hk_unified_cache_t *tc) {
   unsigned cls = (unsigned)(tc - hk_tls.cache);
-  hk_corrupt_list("a thread cache", tc->head, cls);
+  hk_corrupt_list("a unified cache", tc->head, cls);
   tc->head = NULL;
   tc->room = (int32_t)tc->limit;
-  return hk_cache_refill(cls); /* a block from the slabs instead (NULL with ENOMEM) */
+  return hk_unified_cache_refill(cls); /* a block from the slabs instead (NULL with ENOMEM) */
 }
 
 void hk_corrupt_list(const char *where, const void *b, unsigned cls) {

@@ -17,7 +17,7 @@
 #include "internal.h"
 
 static void *map_fresh(size_t len) {
-  HK_SS_COUNT(mmap_calls, 1);
+  HK_SUPERSLAB_COUNT(mmap_calls, 1);
   void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   return p == MAP_FAILED ? NULL : p;
 }
@@ -29,7 +29,7 @@ void *hk_os_map_aligned(size_t len, size_t align) {
   static _Atomic(uintptr_t) hint;
   uintptr_t h = atomic_load_explicit(&hint, memory_order_relaxed);
   if (h != 0) {
-    HK_SS_COUNT(mmap_calls, 1);
+    HK_SUPERSLAB_COUNT(mmap_calls, 1);
     void *p =
         h > len ? mmap((void *)(h - len), len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : MAP_FAILED;
     if (p != MAP_FAILED) {
@@ -59,7 +59,7 @@ void *hk_os_map_aligned(size_t len, size_t align) {
  * could fail half-way, so it should be copied. mremap is counted as mmap_calls (the box
  * declares no mremap counter). */
 int hk_os_remap_in_place(void *p, size_t len, size_t new_len) {
-  HK_SS_COUNT(mmap_calls, 1);
+  HK_SUPERSLAB_COUNT(mmap_calls, 1);
   if (mremap(p, len, new_len, 0) != MAP_FAILED) return 1;
   return errno == ENOMEM ? 0 : -1;
 }
@@ -72,9 +72,9 @@ int hk_os_remap_in_place(void *p, size_t len, size_t new_len) {
  * someone else's by now: then it is left alone (a leak of address space, never an unmap of
  * another thread's memory). */
 bool hk_os_remap_to(void *p, size_t len, size_t new_len, void *dst) {
-  HK_SS_COUNT(mmap_calls, 1);
+  HK_SUPERSLAB_COUNT(mmap_calls, 1);
   if (mremap(p, len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED, dst) == dst) return true;
-  HK_SS_COUNT(mmap_calls, 1);
+  HK_SUPERSLAB_COUNT(mmap_calls, 1);
   void *q = mmap(dst, new_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
   if (q == dst) hk_os_unmap(dst, new_len);           /* the range was free: the reservation is gone, nobody took it */
   else if (q != MAP_FAILED) hk_os_unmap(q, new_len); /* a kernel without NOREPLACE placed it elsewhere */
@@ -90,12 +90,12 @@ uint64_t hk_clock_ms(void) {
 }
 
 void hk_os_unmap(void *p, size_t len) {
-  HK_SS_COUNT(munmap_calls, 1);
+  HK_SUPERSLAB_COUNT(munmap_calls, 1);
   munmap(p, len);
 }
 
 void hk_os_decommit(void *p, size_t len) {
-  HK_SS_COUNT(madvise_calls, 1);
+  HK_SUPERSLAB_COUNT(madvise_calls, 1);
   madvise(p, len, MADV_DONTNEED);
 }
 

@@ -13,7 +13,7 @@
 #include "internal.h"
 
 static hk_noinline void purge_run(uint64_t now) {
-  int64_t delay = hk_ss_purge_delay_ms();
+  int64_t delay = hk_superslab_purge_delay_ms();
   if (delay < 0) return;
   hk_superslab_purge(now, (uint64_t)delay);
   hk_large_purge(now, (uint64_t)delay);

@@ -69,9 +69,9 @@ void hk_remote_drain(hk_heap_t *h, hk_tls_t *t, uint64_t budget) {
       HK_ASSERT(hk_unit_of((uintptr_t)b)->owner == h); /* owner stability: h's slab while queued */
       hk_block_t *next = b->next;
       hk_mark_clear(b); /* out of the queue: see the free key in internal.h */
-      hk_tcache_t *tc = t ? &t->cache[cls] : NULL;
+      hk_unified_cache_t *tc = t ? &t->cache[cls] : NULL;
       if (tc && tc->room > 0) {
-        hk_tcache_push(tc, b);
+        hk_unified_cache_push(tc, b);
       } else {
         hk_slab_give(h, b);
       }

@@ -1,5 +1,5 @@
-/* superslab.c: the SuperSlab box. SS-aligned regions carved into per-class slabs, the
- * shared pool of free slabs and empty regions, and lazy, batched release to the OS.
+/* superslab.c: the SuperSlab box. SuperSlab-aligned mappings carved into per-class slabs, the
+ * shared pool of free slabs and empty SuperSlabs, and lazy, batched release to the OS.
  * The layout is explained in types.h. */
 #include "internal.h"
 
@@ -8,13 +8,13 @@ static uint64_t class_magic[HK_CLASS_COUNT]; /* ceil(2^64 / class size): hk_bloc
 pthread_mutex_t hk_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Pool state, all under hk_pool_lock. */
-static hk_slab_t *tier_free[HK_TIERS]; /* free slabs of partly used regions, per tier */
-static hk_region_t *empty_regions;     /* regions with every slab free, most recent first */
-static size_t empty_committed;         /* of those, the ones still holding memory */
+static hk_slab_t *tier_free[HK_TIERS];   /* free slabs of partly used SuperSlabs, per tier */
+static hk_superslab_t *empty_superslabs; /* SuperSlabs with every slab free, most recent first */
+static size_t empty_committed;           /* of those, the ones still holding memory */
 
 static inline unsigned tier_shift(unsigned tier) {
   unsigned s = HK_SLAB_SHIFT + 3 * tier;
-  return s < HK_SS_SHIFT ? s : HK_SS_SHIFT;
+  return s < HK_SUPERSLAB_SHIFT ? s : HK_SUPERSLAB_SHIFT;
 }
 
 void hk_superslab_init(void) {
@@ -54,33 +54,33 @@ static void slab_unlink(hk_slab_t **list, hk_slab_t *s) {
   s->next = s->prev = NULL;
 }
 
-static void region_unlink(hk_region_t *r) {
+static void superslab_unlink(hk_superslab_t *r) {
   if (r->prev) r->prev->next = r->next;
-  else empty_regions = r->next;
+  else empty_superslabs = r->next;
   if (r->next) r->next->prev = r->prev;
   r->next = r->prev = NULL;
   r->in_empty_list = 0;
 }
 
-static void region_push_empty(hk_region_t *r) {
+static void superslab_push_empty(hk_superslab_t *r) {
   r->prev = NULL;
-  r->next = empty_regions;
-  if (empty_regions) empty_regions->prev = r;
-  empty_regions = r;
+  r->next = empty_superslabs;
+  if (empty_superslabs) empty_superslabs->prev = r;
+  empty_superslabs = r;
   r->in_empty_list = 1;
 }
 
 /* ---- slab geometry ------------------------------------------------------------- */
-static inline unsigned slab_index(const hk_slab_t *s) { return (unsigned)(s - hk_region_of((uintptr_t)s)->slabs); }
+static inline unsigned slab_index(const hk_slab_t *s) { return (unsigned)(s - hk_superslab_of((uintptr_t)s)->slabs); }
 
-/* Unit 0 holds the region's header and no block: a slab that covers it starts at unit 1. */
+/* Unit 0 holds the SuperSlab's header and no block: a slab that covers it starts at unit 1. */
 static inline char *slab_area(const hk_slab_t *s) {
-  hk_region_t *r = hk_region_of((uintptr_t)s);
+  hk_superslab_t *r = hk_superslab_of((uintptr_t)s);
   unsigned i = slab_index(s);
   return (char *)r + ((size_t)(i ? i : 1) << HK_SLAB_SHIFT);
 }
 
-/* The unit of the tier's slab number i in a region: tier 0 slabs are units 1 .. UNITS-1. */
+/* The unit of the tier's slab number i in a SuperSlab: tier 0 slabs are units 1 .. UNITS-1. */
 static inline unsigned slab_unit(unsigned tier, unsigned i) {
   unsigned per = 1u << (tier_shift(tier) - HK_SLAB_SHIFT);
   return tier == 0 ? i + 1 : i * per;
@@ -93,14 +93,14 @@ static inline size_t slab_end_offset(const hk_slab_t *s) {
 /* Stamp owner, class and block geometry into every unit the slab covers (free reads them
  * there). With no owner (the slab goes to the pool) cap is 0: every block check fails. */
 static void slab_stamp(hk_slab_t *s, hk_heap_t *owner, unsigned cls) {
-  hk_region_t *r = hk_region_of((uintptr_t)s);
+  hk_superslab_t *r = hk_superslab_of((uintptr_t)s);
   unsigned first = slab_index(s);
   unsigned units = 1u << (tier_shift(s->tier) - HK_SLAB_SHIFT);
   s->cls = (uint8_t)cls;
   for (unsigned u = first ? first : 1; u < first + units; u++) { /* never unit 0 */
     hk_unit_t *un = &r->units[u];
     un->cls = (uint8_t)cls;
-    un->tc_off = (uint16_t)(cls * sizeof(hk_tcache_t));
+    un->tc_off = (uint16_t)(cls * sizeof(hk_unified_cache_t));
     un->base = (uintptr_t)slab_area(s);
     un->magic = class_magic[cls];
     un->span = owner ? s->capacity * (uint32_t)hk_class_size[cls] : 0;
@@ -108,8 +108,8 @@ static void slab_stamp(hk_slab_t *s, hk_heap_t *owner, unsigned cls) {
   }
 }
 
-/* Format an empty region for a tier: every slab free and in the tier's list. Pool lock held. */
-static void region_format(hk_region_t *r, unsigned tier) {
+/* Format an empty SuperSlab for a tier: every slab free and in the tier's list. Pool lock held. */
+static void superslab_format(hk_superslab_t *r, unsigned tier) {
   unsigned shift = tier_shift(tier);
   unsigned per = 1u << (shift - HK_SLAB_SHIFT);
   r->tier = (uint8_t)tier;
@@ -128,8 +128,8 @@ static void region_format(hk_region_t *r, unsigned tier) {
   }
 }
 
-/* Take a formatted region's slabs out of its tier list (it became empty). Pool lock held. */
-static void region_unformat(hk_region_t *r) {
+/* Take a formatted SuperSlab's slabs out of its tier list (it became empty). Pool lock held. */
+static void superslab_unformat(hk_superslab_t *r) {
   for (unsigned i = 0; i < r->nslabs; i++) {
     hk_slab_t *s = &r->slabs[slab_unit(r->tier, i)];
     if (s->in_pool) {
@@ -139,43 +139,43 @@ static void region_unformat(hk_region_t *r) {
   }
 }
 
-static hk_region_t *region_map(void) {
-  hk_region_t *r = hk_os_map_aligned(HK_SS_SIZE, HK_SS_SIZE);
+static hk_superslab_t *superslab_map(void) {
+  hk_superslab_t *r = hk_os_map_aligned(HK_SUPERSLAB_SIZE, HK_SUPERSLAB_SIZE);
   if (r == NULL) return NULL;
-  HK_SS_COUNT(regions_mapped, 1);
-  r->magic = HK_REGION_MAGIC;
-  hk_segmap_mark(r, HK_SS_SIZE, HK_SEG_REGION);
+  HK_SUPERSLAB_COUNT(superslabs_mapped, 1);
+  r->magic = HK_SUPERSLAB_MAGIC;
+  hk_segmap_mark(r, HK_SUPERSLAB_SIZE, HK_SEG_SUPERSLAB);
   return r;
 }
 
-/* One committed empty region back to the OS: unmapped, or decommitted and kept. Pool lock held. */
-static void release_region(hk_region_t *r, int mode) {
+/* One committed empty SuperSlab back to the OS: unmapped, or decommitted and kept. Pool lock held. */
+static void release_superslab(hk_superslab_t *r, int mode) {
   empty_committed--;
-  HK_SS_COUNT(regions_released, 1);
-  if (mode == HK_SS_RELEASE_MODE_UNMAP) {
-    region_unlink(r);
-    hk_segmap_mark(r, HK_SS_SIZE, 0);
-    hk_os_unmap(r, HK_SS_SIZE);
+  HK_SUPERSLAB_COUNT(superslabs_released, 1);
+  if (mode == HK_SUPERSLAB_RELEASE_MODE_UNMAP) {
+    superslab_unlink(r);
+    hk_segmap_mark(r, HK_SUPERSLAB_SIZE, 0);
+    hk_os_unmap(r, HK_SUPERSLAB_SIZE);
   } else {
     r->decommitted = 1;
-    hk_os_decommit((char *)r + HK_REGION_HDR, HK_SS_SIZE - HK_REGION_HDR);
+    hk_os_decommit((char *)r + HK_SUPERSLAB_HDR, HK_SUPERSLAB_SIZE - HK_SUPERSLAB_HDR);
   }
 }
 
-static hk_region_t *empty_tail(void) {
-  hk_region_t *r = empty_regions;
+static hk_superslab_t *empty_tail(void) {
+  hk_superslab_t *r = empty_superslabs;
   while (r && r->next) r = r->next;
   return r;
 }
 
-/* Release empty regions beyond poolLimit down to releaseThreshold. Pool lock held. */
+/* Release empty SuperSlabs beyond poolLimit down to releaseThreshold. Pool lock held. */
 static size_t release_down_to(size_t keep, int mode) {
   size_t released = 0;
   /* oldest first: walk from the tail */
-  for (hk_region_t *r = empty_tail(); r && empty_committed > keep;) {
-    hk_region_t *prev = r->prev;
+  for (hk_superslab_t *r = empty_tail(); r && empty_committed > keep;) {
+    hk_superslab_t *prev = r->prev;
     if (!r->decommitted) {
-      release_region(r, mode);
+      release_superslab(r, mode);
       released++;
     }
     r = prev;
@@ -184,21 +184,21 @@ static size_t release_down_to(size_t keep, int mode) {
 }
 
 /* ---- time-based purge (superslab.purgeDelayMs; purge.c decides when) -------------------
- * An empty region notes when it became empty (empty_since) and hk_superslab_due when the
+ * An empty SuperSlab notes when it became empty (empty_since) and hk_superslab_due when the
  * first of them will have waited purgeDelayMs; hk_superslab_purge releases those that have. */
-_Atomic(uint64_t) hk_superslab_due; /* the earliest time (ms) an empty region ages; 0: none waits */
+_Atomic(uint64_t) hk_superslab_due; /* the earliest time (ms) an empty SuperSlab ages; 0: none waits */
 
-/* Release the empty regions that have waited `delay` ms by `now`; returns when the next one
+/* Release the empty SuperSlabs that have waited `delay` ms by `now`; returns when the next one
  * ages (0: none waits). The list runs from the newest (head) to the oldest (tail), so the
  * walk stops at the first that is still young. Pool lock held. */
-static uint64_t purge_regions_locked(uint64_t now, uint64_t delay) {
-  int mode = (int)hk_ss_release_mode();
-  if (mode == HK_SS_RELEASE_MODE_NEVER) return 0;
-  for (hk_region_t *r = empty_tail(); r;) {
-    hk_region_t *prev = r->prev;
+static uint64_t purge_superslabs_locked(uint64_t now, uint64_t delay) {
+  int mode = (int)hk_superslab_release_mode();
+  if (mode == HK_SUPERSLAB_RELEASE_MODE_NEVER) return 0;
+  for (hk_superslab_t *r = empty_tail(); r;) {
+    hk_superslab_t *prev = r->prev;
     if (!r->decommitted) {
       if (r->empty_since + delay > now) return r->empty_since + delay;
-      release_region(r, mode);
+      release_superslab(r, mode);
     }
     r = prev;
   }
@@ -208,59 +208,59 @@ static uint64_t purge_regions_locked(uint64_t now, uint64_t delay) {
 void hk_superslab_purge(uint64_t now, uint64_t delay) {
   if (atomic_exchange_explicit(&hk_superslab_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */
   pthread_mutex_lock(&hk_pool_lock);
-  uint64_t next = purge_regions_locked(now, delay);
+  uint64_t next = purge_superslabs_locked(now, delay);
   pthread_mutex_unlock(&hk_pool_lock);
   if (next) hk_due_note(&hk_superslab_due, next);
 }
 
 static void pool_trim(void) {
-  if (empty_committed <= (size_t)hk_ss_pool_limit()) return;
-  int mode = (int)hk_ss_release_mode();
-  if (mode == HK_SS_RELEASE_MODE_NEVER) return;
-  release_down_to((size_t)hk_ss_release_threshold(), mode);
+  if (empty_committed <= (size_t)hk_superslab_pool_limit()) return;
+  int mode = (int)hk_superslab_release_mode();
+  if (mode == HK_SUPERSLAB_RELEASE_MODE_NEVER) return;
+  release_down_to((size_t)hk_superslab_release_threshold(), mode);
 }
 
-/* malloc_trim: every empty region goes back now (decommitted when releaseMode keeps them). */
+/* malloc_trim: every empty SuperSlab goes back now (decommitted when releaseMode keeps them). */
 size_t hk_superslab_trim(void) {
-  int mode =
-      (int)hk_ss_release_mode() == HK_SS_RELEASE_MODE_UNMAP ? HK_SS_RELEASE_MODE_UNMAP : HK_SS_RELEASE_MODE_DECOMMIT;
+  int mode = (int)hk_superslab_release_mode() == HK_SUPERSLAB_RELEASE_MODE_UNMAP ? HK_SUPERSLAB_RELEASE_MODE_UNMAP
+                                                                                 : HK_SUPERSLAB_RELEASE_MODE_DECOMMIT;
   pthread_mutex_lock(&hk_pool_lock);
   size_t n = release_down_to(0, mode);
   pthread_mutex_unlock(&hk_pool_lock);
   return n;
 }
 
-/* A free slab of the tier from the pool, formatting an empty region if need be. Pool lock held. */
+/* A free slab of the tier from the pool, formatting an empty SuperSlab if need be. Pool lock held. */
 static hk_slab_t *pool_pop_locked(unsigned tier) {
   hk_slab_t *s = tier_free[tier];
   if (s != NULL) {
-    if (s->capacity != 0) HK_SS_COUNT(slabs_reused, 1); /* served a class before */
-  } else if (empty_regions != NULL) {
-    hk_region_t *r = empty_regions;
-    region_unlink(r);
+    if (s->capacity != 0) HK_SUPERSLAB_COUNT(slabs_reused, 1); /* served a class before */
+  } else if (empty_superslabs != NULL) {
+    hk_superslab_t *r = empty_superslabs;
+    superslab_unlink(r);
     if (!r->decommitted) empty_committed--;
     r->decommitted = 0;
-    region_format(r, tier);
+    superslab_format(r, tier);
     s = tier_free[tier];
   } else {
     return NULL;
   }
   slab_unlink(&tier_free[tier], s);
   s->in_pool = 0;
-  hk_region_of((uintptr_t)s)->free_slabs--;
+  hk_superslab_of((uintptr_t)s)->free_slabs--;
   return s;
 }
 
-/* A free slab of the tier: from the pool; else, if may_map, from a new region. */
+/* A free slab of the tier: from the pool; else, if may_map, from a new SuperSlab. */
 static hk_slab_t *pool_take(unsigned tier, bool may_map) {
   pthread_mutex_lock(&hk_pool_lock);
   hk_slab_t *s = pool_pop_locked(tier);
   pthread_mutex_unlock(&hk_pool_lock);
   if (s != NULL || !may_map) return s;
-  hk_region_t *r = region_map();
+  hk_superslab_t *r = superslab_map();
   if (r == NULL) return NULL;
   pthread_mutex_lock(&hk_pool_lock);
-  region_format(r, tier);
+  superslab_format(r, tier);
   s = pool_pop_locked(tier);
   pthread_mutex_unlock(&hk_pool_lock);
   return s;
@@ -274,20 +274,20 @@ static void pool_give(hk_slab_t *s) {
   s->carved = 0;
   s->used = 0;
   s->listed = 0;
-  hk_region_t *r = hk_region_of((uintptr_t)s);
+  hk_superslab_t *r = hk_superslab_of((uintptr_t)s);
   pthread_mutex_lock(&hk_pool_lock);
   s->in_pool = 1;
   slab_push(&tier_free[s->tier], s);
   if (++r->free_slabs == r->nslabs) {
-    region_unformat(r);
+    superslab_unformat(r);
     r->decommitted = 0;
-    int64_t delay = hk_ss_purge_delay_ms();
-    uint64_t now = delay >= 0 ? hk_clock_ms() : 0; /* a region became empty: rare, worth a clock read */
+    int64_t delay = hk_superslab_purge_delay_ms();
+    uint64_t now = delay >= 0 ? hk_clock_ms() : 0; /* a SuperSlab became empty: rare, worth a clock read */
     r->empty_since = now;
-    region_push_empty(r);
+    superslab_push_empty(r);
     empty_committed++;
     pool_trim();
-    if (delay == 0) purge_regions_locked(now, 0); /* purgeDelayMs 0: at once */
+    if (delay == 0) purge_superslabs_locked(now, 0); /* purgeDelayMs 0: at once */
     else if (delay > 0) hk_due_note(&hk_superslab_due, now + (uint64_t)delay);
   }
   pthread_mutex_unlock(&hk_pool_lock);
@@ -296,10 +296,10 @@ static void pool_give(hk_slab_t *s) {
 static hk_slab_t *slab_acquire(hk_heap_t *h, unsigned cls, bool may_map) {
   hk_slab_t *s = pool_take(class_tier[cls], may_map);
   if (s == NULL) return NULL;
-  HK_SS_COUNT(slabs_carved, 1);
+  HK_SUPERSLAB_COUNT(slabs_carved, 1);
   char *area = slab_area(s);
   size_t end = slab_end_offset(s);
-  size_t start = (size_t)(area - (char *)hk_region_of((uintptr_t)s));
+  size_t start = (size_t)(area - (char *)hk_superslab_of((uintptr_t)s));
   s->capacity = (uint32_t)((end - start) / hk_class_size[cls]);
   s->carved = 0;
   s->free = NULL;
@@ -340,7 +340,7 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, bool may_map, h
       s->carved += k;
       n += k;
       for (unsigned i = 0; i < k; i++, p += bs) {
-        hk_mark_cached((hk_block_t *)p); /* a reformatted region may hold an old block's key here */
+        hk_mark_cached((hk_block_t *)p); /* a reformatted SuperSlab may hold an old block's key here */
         ((hk_block_t *)p)->next = hk_link_enc((hk_block_t *)p, chain);
         chain = (hk_block_t *)p;
       }
@@ -359,7 +359,7 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, bool may_map, h
 
 /* One block back to its slab, by the owning heap. An emptied slab goes back to the pool
  * unless it is the class's only listed slab of a small tier (keeping one avoids ping-pong;
- * a whole-region slab is too big to sit idle in one heap). */
+ * a whole-SuperSlab slab is too big to sit idle in one heap). */
 void hk_slab_give(hk_heap_t *h, hk_block_t *b) {
   hk_slab_t *s = hk_slab_of((uintptr_t)b);
   /* A slab with nothing out, or (FAST) a block already free: a double free got this far.

@@ -7,45 +7,45 @@
  *
  * ADDRESS SPACE
  *   The allocator owns two kinds of memory, both obtained with mmap and both aligned to
- *   the SuperSlab size SS (HK_SS_SUPERSLAB_SIZE, 2 MiB by default):
+ *   the SuperSlab size (HK_SUPERSLAB_SIZE, from superslab.superslabSize, 2 MiB by default):
  *
- *   - SuperSlab regions (one SS each) hold every block of up to HK_FRONT_MID_MAX bytes.
- *   - Large mappings (a multiple of SS) hold one block each.
+ *   - SuperSlabs (HK_SUPERSLAB_SIZE bytes each) hold every block of up to HK_FRONT_MID_MAX bytes.
+ *   - Large mappings (a multiple of HK_SUPERSLAB_SIZE) hold one block each.
  *
- *   The segment map, hk_segmap[address >> SS_SHIFT], says for every SS-sized piece of the
- *   address space which kind it is: 0 = not ours, HK_SEG_REGION or HK_SEG_LARGE. It is a
+ *   The segment map, hk_segmap[address >> SUPERSLAB_SHIFT], says for every SuperSlab-sized piece of the
+ *   address space which kind it is: 0 = not ours, HK_SEG_SUPERSLAB or HK_SEG_LARGE. It is a
  *   static byte array (segment_map.c; only the pages for addresses we used ever become resident), so
  *   "is this pointer ours, and what is it?" costs one load and never reads memory that
  *   may be unmapped. A pointer that maps to 0 (from before the library was loaded, or
  *   from another allocator) is never dereferenced: free ignores it, realloc copies it
  *   conservatively, malloc_usable_size reports 0.
  *
- * SUPERSLAB REGION (superslab.c)
+ * SUPERSLAB (superslab.c)
  *
- *   region (SS-aligned, SS bytes)
+ *   SuperSlab (aligned to its size, HK_SUPERSLAB_SIZE bytes)
  *   +------------------+----------------------+----------------------+-----+
- *   | hk_region_t      | (never touched)      | unit 1: the first    | ... |
+ *   | hk_superslab_t   | (never touched)      | unit 1: the first    | ... |
  *   | (header + one    |                      | slab's blocks        |     |
  *   |  hk_unit_t and   |                      |                      |     |
  *   |  hk_slab_t per   |                      |                      |     |
  *   |  unit)           |                      |                      |     |
  *   +------------------+----------------------+----------------------+-----+
- *   0                  HK_REGION_HDR          HK_SLAB_SIZE           ...  SS
+ *   0                  HK_SUPERSLAB_HDR       HK_SLAB_SIZE           ...  SIZE
  *
- *   The region is cut into units of HK_SLAB_SIZE (64 KiB by default). Unit 0 holds the
+ *   The SuperSlab is cut into units of HK_SLAB_SIZE (64 KiB by default). Unit 0 holds the
  *   header and no block: its unit entry has no owner, so a free of an address in the header
  *   is refused by every build without a check of its own (the rest of unit 0 is address
- *   space only, never touched, so it costs no memory). A region is formatted for one tier:
+ *   space only, never touched, so it costs no memory). A SuperSlab is formatted for one tier:
  *   tier 0 slabs are one unit (units 1 .. UNITS-1), tier 1 slabs eight units, tier 2 slabs
- *   the whole region (capped at SS); a slab that covers unit 0 starts its blocks at unit 1.
+ *   the whole SuperSlab; a slab that covers unit 0 starts its blocks at unit 1.
  *   Every size class has the tier whose slab holds at least eight of its blocks (seven in a
  *   slab that covers unit 0), so small classes pack tightly and 256 KiB blocks still come
- *   seven to a region. An empty region can be re-formatted for any tier.
+ *   seven to a SuperSlab. An empty SuperSlab can be re-formatted for any tier.
  *
  *   Owner lookup from any block address p, with constants only:
- *       region = p & ~(SS - 1)
- *       unit   = &region->units[(p >> SLAB_SHIFT) & (UNITS - 1)]      (owner, class)
- *       slab   = region->slabs[(p >> SLAB_SHIFT) & (UNITS - 1)].head   (its state)
+ *       ss     = p & ~(SUPERSLAB_SIZE - 1)
+ *       unit   = &ss->units[(p >> SLAB_SHIFT) & (UNITS - 1)]      (owner, class)
+ *       slab   = ss->slabs[(p >> SLAB_SHIFT) & (UNITS - 1)].head   (its state)
  *   The unit map holds only what free reads, written when a slab changes hands; the slab
  *   state, which the owner updates on every refill and flush, lives in other cache lines,
  *   so a free from another thread never reads a line the owner is writing. A multi-unit
@@ -56,7 +56,7 @@
  *   places, and `used` counts all but the first two:
  *     - uncarved: index >= carved (never touched yet; carving is a pointer bump);
  *     - the slab's free list (`free`, owner only);
- *     - a thread cache of the owning heap, the user's hands, a heap's remote queue.
+ *     - a unified cache of the owning heap, the user's hands, a heap's remote queue.
  *   used == 0 means every block is back: the slab may return to the pool.
  *   Each transfer between these places adjusts `used` exactly once (the predecessor's
  *   double decrement, lessons.md, is the bug this rule prevents).
@@ -72,7 +72,7 @@
  *   Live blocks carry no header: the class comes from the slab. The second word of a free
  *   block holds the process's secret free key (internal.h): in every build while the block
  *   is in a slab's free list or a remote queue, and in Standard and OBSERVE also while it is
- *   in a thread cache. A free that finds it is a double free; a pop that does not find it
+ *   in a unified cache. A free that finds it is a double free; a pop that does not find it
  *   (Standard) follows a list a use after free has written. Live blocks never hold it.
  *
  * HEAP (hk_heap_t) AND THREAD CACHE (hk_tls_t)
@@ -92,7 +92,7 @@
  *   (`parked`, still counted as used) and the adopting thread takes them over as its own
  *   cache, so thread churn moves a few pointers per class instead of every cached block.
  *
- *   The thread cache lives in thread-local storage (initial-exec TLS, no call): one LIFO
+ *   The unified cache lives in thread-local storage (initial-exec TLS, no call): one LIFO
  *   list per class with its limit and the room left under it. malloc pops, free pushes
  *   when the block's slab belongs to this thread's heap and room > 0. A fresh or exited
  *   thread has room 0 everywhere, so its first call falls into the slow path, which initialises;
@@ -110,25 +110,25 @@
  *   > 1). The owner drains when it refills and that many wait, at most drainBatch per refill,
  *   each block straight into its cache for the block's class while there is room (else
  *   back to its slab); the rest wait, owner-private, in `pending`. An abandoned heap's queue is drained by
- *   the thread that adopts it, by any thread whose refill would map a new region, and by a
+ *   the thread that adopts it, by any thread whose refill would map a new SuperSlab, and by a
  *   thread whose free finds the owner ABANDONED: it claims the heap (state CAS to COLLECTING),
  *   drains the queue into the slabs and lets go, so memory freed after its thread exited
  *   reaches the pool (and the OS) without malloc_trim. `state` sits in the queue's cache line,
  *   so that check costs a remote free no extra line.
  *
  * POOL (superslab.c, under hk_pool_lock)
- *   Per tier, a list of free slabs in regions that are partly used; a list of empty
- *   regions. Slabs come back when empty; regions with every slab free move to the empty
- *   list. When more than poolLimit empty regions are kept, regions are released until
+ *   Per tier, a list of free slabs in SuperSlabs that are partly used; a list of empty
+ *   SuperSlabs. Slabs come back when empty; SuperSlabs with every slab free move to the empty
+ *   list. When more than poolLimit empty SuperSlabs are kept, SuperSlabs are released until
  *   releaseThreshold remain (unmapped, or decommitted with madvise, or kept, per
  *   releaseMode): lazily, in a batch, with hysteresis, so a steady workload makes no
- *   system calls. An empty region also notes when it became empty (`empty_since`): one
+ *   system calls. An empty SuperSlab also notes when it became empty (`empty_since`): one
  *   that waited purgeDelayMs (1 s by default) is released too, whatever the count (time-
  *   based purge; purge.c).
  *
  * LARGE MAPPINGS (large.c)
  *   Requests above HK_FRONT_MID_MAX, and alignments above HK_ALIGN_SLAB_MAX, get their own
- *   SS-aligned mapping; a 64-byte hk_large_t sits just before the block. Freed mappings
+ *   SuperSlab-aligned mapping; a 64-byte hk_large_t sits just before the block. Freed mappings
  *   wait in a small cache (largeCacheEntries / largeCacheBytes) for reuse, each with the
  *   time it came in: after superslab.purgeDelayMs unused it is unmapped.
  *
@@ -137,7 +137,7 @@
  *   exited thread's heap, a large allocation or free) call hk_purge_maybe. While nothing
  *   waits, that is two loads of globals (0); while something waits, every 16th call of a thread reads
  *   CLOCK_MONOTONIC_COARSE (vDSO, no system call) and the first call past the earliest due
- *   time releases what has aged. -1 never purges; 0 releases a region the moment it is
+ *   time releases what has aged. -1 never purges; 0 releases a SuperSlab the moment it is
  *   empty and never caches a large mapping.
  *
  * LOCKS: hk_meta_lock (heap descriptors) -> hk_pool_lock -> hk_large_lock, always in this
@@ -158,22 +158,24 @@
 #include "env_gate_box.h"
 
 /* ---- derived constants ---------------------------------------------------------- */
-#define HK_SS_SIZE ((uintptr_t)HK_SS_SUPERSLAB_SIZE)
-#define HK_SS_SHIFT ((unsigned)__builtin_ctzll(HK_SS_SUPERSLAB_SIZE))
-#define HK_SLAB_SIZE ((uintptr_t)HK_SS_SLAB_SIZE)
-#define HK_SLAB_SHIFT ((unsigned)__builtin_ctzll(HK_SS_SLAB_SIZE))
-#define HK_UNITS (HK_SS_SUPERSLAB_SIZE / HK_SS_SLAB_SIZE)
+#define HK_SUPERSLAB_SIZE ((uintptr_t)HK_SUPERSLAB_SUPERSLAB_SIZE)
+#define HK_SUPERSLAB_SHIFT ((unsigned)__builtin_ctzll(HK_SUPERSLAB_SUPERSLAB_SIZE))
+#define HK_SLAB_SIZE ((uintptr_t)HK_SUPERSLAB_SLAB_SIZE)
+#define HK_SLAB_SHIFT ((unsigned)__builtin_ctzll(HK_SUPERSLAB_SLAB_SIZE))
+#define HK_UNITS (HK_SUPERSLAB_SUPERSLAB_SIZE / HK_SUPERSLAB_SLAB_SIZE)
 #define HK_TIERS 3
 #define HK_ADDRESS_BITS 47
-#define HK_SEGMAP_LEN ((size_t)1 << (HK_ADDRESS_BITS - HK_SS_SHIFT)) /* one byte per SS of user address space */
-#define HK_SEG_REGION 1
+#define HK_SEGMAP_LEN \
+  ((size_t)1 << (HK_ADDRESS_BITS - HK_SUPERSLAB_SHIFT)) /* one byte per SuperSlab-sized piece of user address space */
+#define HK_SEG_SUPERSLAB 1
 #define HK_SEG_LARGE 2
 #define HK_LARGE_HDR 64
 #define HK_ALIGN_SLAB_MAX 4096 /* slab blocks honour alignments up to this (the header page) */
 
-_Static_assert((HK_SS_SUPERSLAB_SIZE & (HK_SS_SUPERSLAB_SIZE - 1)) == 0, "SS must be a power of two");
-_Static_assert((HK_SS_SLAB_SIZE & (HK_SS_SLAB_SIZE - 1)) == 0, "slab size must be a power of two");
-_Static_assert(HK_UNITS >= 4 && HK_UNITS <= 64, "SS / slab size must be within [4, 64]");
+_Static_assert((HK_SUPERSLAB_SUPERSLAB_SIZE & (HK_SUPERSLAB_SUPERSLAB_SIZE - 1)) == 0,
+               "the SuperSlab size must be a power of two");
+_Static_assert((HK_SUPERSLAB_SLAB_SIZE & (HK_SUPERSLAB_SLAB_SIZE - 1)) == 0, "slab size must be a power of two");
+_Static_assert(HK_UNITS >= 4 && HK_UNITS <= 64, "SuperSlab size / slab size must be within [4, 64]");
 _Static_assert(HK_CLASS_COUNT <= 255, "class index is a byte");
 
 #if defined(__GNUC__)
@@ -222,30 +224,30 @@ typedef struct __attribute__((aligned(64))) hk_slab {
 } hk_slab_t;
 _Static_assert(sizeof(hk_slab_t) == 64, "a slab descriptor is one cache line");
 
-typedef struct hk_region {
+typedef struct hk_superslab {
   uint64_t magic;
   uint8_t tier; /* -1 (0xff) while empty and unformatted */
   uint8_t decommitted;
   uint16_t nslabs;     /* slabs in the current format */
-  uint16_t free_slabs; /* slabs of this region in the pool */
+  uint16_t free_slabs; /* slabs of this SuperSlab in the pool */
   uint8_t in_empty_list;
   uint8_t pad0;
-  struct hk_region *next, *prev; /* empty-region list (pool lock) */
-  uint64_t empty_since;          /* when it joined that list (ms, hk_clock_ms): purgeDelayMs counts from here */
+  struct hk_superslab *next, *prev; /* empty-SuperSlab list (pool lock) */
+  uint64_t empty_since;             /* when it joined that list (ms, hk_clock_ms): purgeDelayMs counts from here */
   char pad1[64 - 8 - 8 - 16 - 8];
   hk_unit_t units[HK_UNITS]; /* read by free, from any thread */
   hk_slab_t slabs[HK_UNITS]; /* one per unit; a multi-unit slab uses its first */
-} hk_region_t;
+} hk_superslab_t;
 
-#define HK_REGION_MAGIC 0x68616b6d656d5353ull /* "hakmemSS" */
-#define HK_REGION_HDR ((sizeof(hk_region_t) + 4095) & ~(size_t)4095)
-_Static_assert(sizeof(hk_region_t) % 64 == 0, "slab descriptors stay line-aligned");
-_Static_assert(HK_REGION_HDR <= HK_SS_SLAB_SIZE, "the header fits in unit 0");
+#define HK_SUPERSLAB_MAGIC 0x68616b6d656d5353ull /* "hakmemSS" */
+#define HK_SUPERSLAB_HDR ((sizeof(hk_superslab_t) + 4095) & ~(size_t)4095)
+_Static_assert(sizeof(hk_superslab_t) % 64 == 0, "slab descriptors stay line-aligned");
+_Static_assert(HK_SUPERSLAB_HDR <= HK_SUPERSLAB_SLAB_SIZE, "the header fits in unit 0");
 
 typedef struct hk_large {
   uint64_t magic;
   void *base;     /* the mapping */
-  size_t map_len; /* its length, a multiple of SS */
+  size_t map_len; /* its length, a multiple of HK_SUPERSLAB_SIZE */
   void *user;     /* the block, this header + 64 */
   char pad[HK_LARGE_HDR - 32];
 } hk_large_t;
@@ -253,7 +255,7 @@ typedef struct hk_large {
 
 enum { HK_HEAP_ACTIVE = 1, HK_HEAP_ABANDONED = 2, HK_HEAP_COLLECTING = 3 };
 
-/* A thread cache left behind by an exited thread, for the next thread that adopts the heap. */
+/* A unified cache left behind by an exited thread, for the next thread that adopts the heap. */
 typedef struct hk_parked {
   hk_block_t *head;
   uint32_t count;
@@ -274,11 +276,11 @@ typedef struct hk_heap {
 
 /* room = limit - (blocks held): free pushes while room > 0, one compare on a field it
  * updates anyway; room < 0 after a limit shrank just means the next free flushes. */
-typedef struct hk_tcache {
+typedef struct hk_unified_cache {
   hk_block_t *head;
   int32_t room;
   uint32_t limit;
-} hk_tcache_t;
+} hk_unified_cache_t;
 
 /* Remote frees gathered for one owner heap, pushed as one chain (remote.pushBatch). */
 typedef struct hk_outbox {
@@ -288,8 +290,8 @@ typedef struct hk_outbox {
 } hk_outbox_t;
 
 typedef struct hk_tls {
-  hk_tcache_t cache[HK_CLASS_COUNT]; /* first: a class's cache is at cls * sizeof(hk_tcache_t) */
-  hk_heap_t *heap;                   /* NULL before the first refill and after the thread's exit hook */
+  hk_unified_cache_t cache[HK_CLASS_COUNT]; /* first: a class's cache is at cls * sizeof(hk_unified_cache_t) */
+  hk_heap_t *heap;                          /* NULL before the first refill and after the thread's exit hook */
   hk_outbox_t outbox;
   bool exited; /* the exit hook ran: later allocations borrow a heap per call (init.c) */
 } hk_tls_t;

@@ -11,25 +11,25 @@ static uint32_t class_limit[HK_CLASS_COUNT];  /* blocks a cache may hold */
 
 /* Per-class limits from the knobs: tiny and mid classes have their own capacity and
  * batch, and no class caches more than maxBytesPerClass. Read once at start. */
-void hk_cache_derive_limits(void) {
+void hk_unified_cache_derive_limits(void) {
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     bool tiny = hk_class_is_tiny(c);
-    uint64_t cap = (uint64_t)(tiny ? hk_uc_capacity() : hk_uc_mid_capacity());
-    uint64_t by_bytes = (uint64_t)hk_uc_max_bytes_per_class() / hk_class_size[c];
+    uint64_t cap = (uint64_t)(tiny ? hk_unified_cache_capacity() : hk_unified_cache_mid_capacity());
+    uint64_t by_bytes = (uint64_t)hk_unified_cache_max_bytes_per_class() / hk_class_size[c];
     if (by_bytes < 1) by_bytes = 1;
     if (cap > by_bytes) cap = by_bytes;
     if (cap > 65535) cap = 65535;
-    uint64_t batch = (uint64_t)(tiny ? hk_uc_refill_batch() : hk_uc_mid_refill_batch());
+    uint64_t batch = (uint64_t)(tiny ? hk_unified_cache_refill_batch() : hk_unified_cache_mid_refill_batch());
     if (batch > cap) batch = cap;
     if (batch < 1) batch = 1;
-    class_limit[c] = hk_uc_enabled() ? (uint32_t)cap : 0;
-    class_refill[c] = hk_uc_enabled() ? (uint32_t)batch : 1;
+    class_limit[c] = hk_unified_cache_enabled() ? (uint32_t)cap : 0;
+    class_refill[c] = hk_unified_cache_enabled() ? (uint32_t)batch : 1;
   }
 }
 
-void hk_cache_set_limits(hk_tls_t *t) {
+void hk_unified_cache_set_limits(hk_tls_t *t) {
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
-    hk_tcache_t *tc = &t->cache[c];
+    hk_unified_cache_t *tc = &t->cache[c];
     int32_t held = (int32_t)tc->limit - tc->room;
     tc->limit = class_limit[c];
     tc->room = (int32_t)tc->limit - held;
@@ -38,7 +38,7 @@ void hk_cache_set_limits(hk_tls_t *t) {
 
 /* The cache of cls is empty: drain remote frees if due, take a batch from the slabs,
  * return one block and keep the rest. NULL with errno ENOMEM when memory is out. */
-void *hk_cache_refill(unsigned cls) {
+void *hk_unified_cache_refill(unsigned cls) {
   hk_tls_t *t = &hk_tls;
   if (hk_unlikely(t->heap == NULL) && !hk_thread_init()) {
     void *e = t->exited ? hk_exited_alloc(cls) : NULL; /* allocating in a pthread key destructor, after ours */
@@ -47,16 +47,16 @@ void *hk_cache_refill(unsigned cls) {
     return NULL;
   }
   hk_heap_t *h = t->heap;
-  hk_tcache_t *tc = &t->cache[cls];
-  hk_block_t *b = hk_tcache_pop(tc); /* refilled meanwhile (thread init may allocate) */
+  hk_unified_cache_t *tc = &t->cache[cls];
+  hk_block_t *b = hk_unified_cache_pop(tc); /* refilled meanwhile (thread init may allocate) */
   if (b != NULL) return b;
-  HK_UC_COUNT_AT(misses, cls, 1);
-  HK_UC_COUNT(refills, 1);
+  HK_UNIFIED_CACHE_COUNT_AT(misses, cls, 1);
+  HK_UNIFIED_CACHE_COUNT(refills, 1);
   hk_remote_flush(t); /* what this thread gathered for others goes out at least this often */
   hk_purge_maybe();   /* one load while nothing waits to be purged */
   if (hk_remote_due(h)) {
     hk_remote_drain(h, t, (uint64_t)hk_remote_drain_batch());
-    if ((b = hk_tcache_pop(tc)) != NULL) return b; /* the drain brought blocks of this class */
+    if ((b = hk_unified_cache_pop(tc)) != NULL) return b; /* the drain brought blocks of this class */
   }
   hk_block_t *chain;
   unsigned want = class_refill[cls];
@@ -74,15 +74,15 @@ void *hk_cache_refill(unsigned cls) {
 
 /* free found the cache of cls full (or disabled): flush half of it to the slabs, then
  * keep b. A disabled cache (limit 0) returns b straight to its slab. */
-void hk_cache_overflow(hk_block_t *b, unsigned cls) {
+void hk_unified_cache_overflow(hk_block_t *b, unsigned cls) {
   hk_tls_t *t = &hk_tls;
   hk_heap_t *h = t->heap;
-  hk_tcache_t *tc = &t->cache[cls];
+  hk_unified_cache_t *tc = &t->cache[cls];
   if (tc->limit == 0) {
     hk_slab_give(h, b);
     return;
   }
-  HK_UC_COUNT(flushes, 1);
+  HK_UNIFIED_CACHE_COUNT(flushes, 1);
   hk_purge_maybe(); /* frees drive the purge too: one load while nothing waits */
   int32_t n = (int32_t)tc->limit - tc->room - (int32_t)(tc->limit / 2);
   for (int32_t i = 0; i < n && tc->head; i++) {
@@ -91,11 +91,11 @@ void hk_cache_overflow(hk_block_t *b, unsigned cls) {
     tc->room++;
     hk_slab_give(h, x);
   }
-  hk_tcache_push(tc, b);
+  hk_unified_cache_push(tc, b);
 }
 
 /* Debug: a cache list holds limit - room blocks, each of its class, each of this heap. */
-static void check_cache(const hk_tcache_t *tc, unsigned cls, const hk_heap_t *h) {
+static void check_cache(const hk_unified_cache_t *tc, unsigned cls, const hk_heap_t *h) {
 #if HK_DEBUG
   int32_t n = 0;
   for (const hk_block_t *b = tc->head; b && n <= (int32_t)tc->limit; b = hk_link_dec(b), n++)
@@ -107,9 +107,9 @@ static void check_cache(const hk_tcache_t *tc, unsigned cls, const hk_heap_t *h)
 }
 
 /* Every cached block of t back to its slab, and the caches emptied (malloc_trim). */
-void hk_cache_flush_all(hk_tls_t *t, hk_heap_t *h) {
+void hk_unified_cache_flush_all(hk_tls_t *t, hk_heap_t *h) {
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
-    hk_tcache_t *tc = &t->cache[c];
+    hk_unified_cache_t *tc = &t->cache[c];
     check_cache(tc, c, h);
     hk_block_t *b = tc->head;
     while (b) {
@@ -127,10 +127,10 @@ void hk_cache_flush_all(hk_tls_t *t, hk_heap_t *h) {
  * counted as used), so the thread that adopts the heap next starts with a warm cache
  * without moving those blocks one by one; the rest, and every mid block (a few of which
  * would pin whole slabs), go back to their slabs, so a parked heap holds little memory. */
-void hk_cache_park(hk_tls_t *t, hk_heap_t *h) {
+void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) {
   bool any = false;
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
-    hk_tcache_t *tc = &t->cache[c];
+    hk_unified_cache_t *tc = &t->cache[c];
     check_cache(tc, c, h);
     uint32_t held = tc->head ? (uint32_t)((int32_t)tc->limit - tc->room) : 0;
     uint32_t keep = hk_class_is_tiny(c) ? class_refill[c] : 0;
@@ -150,10 +150,10 @@ void hk_cache_park(hk_tls_t *t, hk_heap_t *h) {
 }
 
 /* A thread adopted h: its cache becomes what the last thread left (limits already set). */
-void hk_cache_unpark(hk_tls_t *t, hk_heap_t *h) {
+void hk_unified_cache_unpark(hk_tls_t *t, hk_heap_t *h) {
   if (!atomic_load_explicit(&h->has_parked, memory_order_acquire)) return;
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
-    hk_tcache_t *tc = &t->cache[c];
+    hk_unified_cache_t *tc = &t->cache[c];
     tc->head = h->parked[c].head;
     tc->room = (int32_t)tc->limit - (int32_t)h->parked[c].count;
     h->parked[c].head = NULL;
@@ -163,7 +163,7 @@ void hk_cache_unpark(hk_tls_t *t, hk_heap_t *h) {
 }
 
 /* Nobody adopted h and memory is short: its parked blocks go back to their slabs. */
-void hk_cache_flush_parked(hk_heap_t *h) {
+void hk_unified_cache_flush_parked(hk_heap_t *h) {
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_block_t *b = h->parked[c].head;
     while (b) {

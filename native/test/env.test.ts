@@ -60,13 +60,17 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
   });
 
   it('a profile and an override: the verbose line lists them, with the hash codegen gives that configuration', async () => {
-    const lines = await withEnv(lib, { HAKMEM_VERBOSE: '1', HAKMEM_PROFILE: 'lean', HAKMEM_UCACHE_CAPACITY: '64' });
+    const lines = await withEnv(lib, {
+      HAKMEM_VERBOSE: '1',
+      HAKMEM_PROFILE: 'lean',
+      HAKMEM_UNIFIED_CACHE_CAPACITY: '64',
+    });
     const expected = await codegenHash({ profile: 'lean', front: { unifiedCache: { capacity: 64 } } });
     expect(expected).not.toBe(BUILD_HASH);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
       new RegExp(
-        `^hakmem ${mode} profile=lean config=${expected} .* overrides: HAKMEM_PROFILE=lean HAKMEM_UCACHE_CAPACITY=64 \\(build config=${BUILD_HASH}\\)$`,
+        `^hakmem ${mode} profile=lean config=${expected} .* overrides: HAKMEM_PROFILE=lean HAKMEM_UNIFIED_CACHE_CAPACITY=64 \\(build config=${BUILD_HASH}\\)$`,
       ),
     );
   });
@@ -75,14 +79,14 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
     const lines = await withEnv(lib, {
       HAKMEM_VERBOSE: '2',
       HAKMEM_PROFILE: 'lean',
-      HAKMEM_UCACHE_CAPACITY: '77',
+      HAKMEM_UNIFIED_CACHE_CAPACITY: '77',
       HAKMEM_SUPERSLAB_RELEASE_MODE: 'decommit',
     });
     const knobs = knobLines(lines);
     const decls = await loadBoxes();
     const every = decls.boxes.flatMap((b) => Object.keys(b.box.knobs).map((k) => `${b.box.configPath}.${k}`)).sort();
     expect([...knobs.keys()]).toEqual(every);
-    expect(knobs.get('front.unifiedCache.capacity')).toEqual(['77', 'environment HAKMEM_UCACHE_CAPACITY']);
+    expect(knobs.get('front.unifiedCache.capacity')).toEqual(['77', 'environment HAKMEM_UNIFIED_CACHE_CAPACITY']);
     expect(knobs.get('superslab.releaseMode')).toEqual(['decommit', 'environment HAKMEM_SUPERSLAB_RELEASE_MODE']);
     expect(knobs.get('front.unifiedCache.refillBatch')).toEqual(['8', 'profile lean']);
     expect(knobs.get('front.unifiedCache.maxBytesPerClass')).toEqual(['131072', 'profile lean']);
@@ -93,18 +97,18 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
   });
 
   it("an invalid value prints one line naming the variable, the value and what is accepted, and keeps the build's value", async () => {
-    const lines = await withEnv(lib, { HAKMEM_VERBOSE: '2', HAKMEM_UCACHE_CAPACITY: '70000' });
+    const lines = await withEnv(lib, { HAKMEM_VERBOSE: '2', HAKMEM_UNIFIED_CACHE_CAPACITY: '70000' });
     expect(lines[0]).toBe(
-      'hakmem: ignoring HAKMEM_UCACHE_CAPACITY="70000" (front.unifiedCache.capacity): expected an integer in [1, 65535]; keeping 128',
+      'hakmem: ignoring HAKMEM_UNIFIED_CACHE_CAPACITY="70000" (front.unifiedCache.capacity): expected an integer in [1, 65535]; keeping 128',
     );
     expect(knobLines(lines).get('front.unifiedCache.capacity')).toEqual(['128', 'default']);
   });
 
   const broken: { env: Record<string, string>; line: string; knob: string; kept: string }[] = [
     {
-      env: { HAKMEM_UCACHE_REFILL_BATCH: '1000', HAKMEM_UCACHE_CAPACITY: '4' },
+      env: { HAKMEM_UNIFIED_CACHE_REFILL_BATCH: '1000', HAKMEM_UNIFIED_CACHE_CAPACITY: '4' },
       line:
-        "hakmem: ignoring the environment's configuration: HAKMEM_UCACHE_REFILL_BATCH=1000 and HAKMEM_UCACHE_CAPACITY=4 break " +
+        "hakmem: ignoring the environment's configuration: HAKMEM_UNIFIED_CACHE_REFILL_BATCH=1000 and HAKMEM_UNIFIED_CACHE_CAPACITY=4 break " +
         "front.unifiedCache.refillBatch = 1000 must be <= front.unifiedCache.capacity (4); keeping the build's (profile balanced)",
       knob: 'front.unifiedCache.capacity',
       kept: '128',
@@ -119,9 +123,9 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
     },
     {
       // the capacity comes from the profile, the batch from the environment
-      env: { HAKMEM_PROFILE: 'lean', HAKMEM_UCACHE_REFILL_BATCH: '64' },
+      env: { HAKMEM_PROFILE: 'lean', HAKMEM_UNIFIED_CACHE_REFILL_BATCH: '64' },
       line:
-        "hakmem: ignoring the environment's configuration: HAKMEM_UCACHE_REFILL_BATCH=64 and HAKMEM_UCACHE_CAPACITY=32 (profile lean) break " +
+        "hakmem: ignoring the environment's configuration: HAKMEM_UNIFIED_CACHE_REFILL_BATCH=64 and HAKMEM_UNIFIED_CACHE_CAPACITY=32 (profile lean) break " +
         "front.unifiedCache.refillBatch = 64 must be <= front.unifiedCache.capacity (32); keeping the build's (profile balanced)",
       knob: 'front.unifiedCache.refillBatch',
       kept: '32',
@@ -131,7 +135,7 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
     it(`a broken invariant (${Object.entries(c.env)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}): one line in codegen's words, and every override falls back`, async () => {
-      const lines = await withEnv(lib, { ...c.env, HAKMEM_UCACHE_MID_CAPACITY: '16', HAKMEM_VERBOSE: '2' });
+      const lines = await withEnv(lib, { ...c.env, HAKMEM_UNIFIED_CACHE_MID_CAPACITY: '16', HAKMEM_VERBOSE: '2' });
       expect(lines[0]).toBe(c.line);
       expect(lines[1]).toMatch(
         new RegExp(`^hakmem ${mode} profile=balanced config=${BUILD_HASH} \\S+ \\S+ \\S+ \\S+$`),
@@ -156,7 +160,11 @@ describe('FAST', () => {
   it('reads no environment: the variables change nothing and getenv is not linked', async () => {
     const lib = libByMode('fast');
     expect(
-      await withEnv(lib, { HAKMEM_VERBOSE: '2', HAKMEM_UCACHE_REFILL_BATCH: '1000', HAKMEM_UCACHE_CAPACITY: '4' }),
+      await withEnv(lib, {
+        HAKMEM_VERBOSE: '2',
+        HAKMEM_UNIFIED_CACHE_REFILL_BATCH: '1000',
+        HAKMEM_UNIFIED_CACHE_CAPACITY: '4',
+      }),
     ).toEqual([]);
     const { stdout } = await execa('nm', ['-D', lib.path]);
     expect(stdout).not.toMatch(/getenv/);

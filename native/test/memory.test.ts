@@ -1,6 +1,6 @@
 // Memory comes back without malloc_trim (issue 9): blocks freed after their thread exited
 // (exited_free), threads that allocate in the last round of pthread key destructors
-// (dtor_alloc), and time-based purging of empty regions and cached large mappings
+// (dtor_alloc), and time-based purging of empty SuperSlabs and cached large mappings
 // (purge_delay, superslab.purgeDelayMs). Each under every library; glibc runs the same
 // programs as the control (the knob's own cases run only where the environment is read).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,14 +16,14 @@ const TARGETS = [{ file: 'glibc (no preload)', path: undefined as string | undef
 
 // The issue's case: 1 GiB in 1 KiB (tiny) or 64 KiB (mid) blocks, freed by main after the
 // allocating thread exited; glibc ends near 10 MiB, hakmem near 10-30 MiB (the pool keeps up
-// to poolLimit empty regions). Without collection on free it stays at 1 GiB.
+// to poolLimit empty SuperSlabs). Without collection on free it stays at 1 GiB.
 const EXITED_MB = 1024;
 const EXITED_RSS_MB = 64;
 // The issue's case: 20,000 threads allocating in the 4th (last) round of pthread key
 // destructors. Before the fix each leaked a heap with its slabs (150-230 KB): 3 GB.
 const DTOR_THREADS = 20_000;
 const DTOR_RSS_MB = 64;
-// purge_delay: 48 MiB of 1 MiB blocks (the large cache) and 64 MiB of 512 B blocks (regions
+// purge_delay: 48 MiB of 1 MiB blocks (the large cache) and 64 MiB of 512 B blocks (SuperSlabs
 // emptied into the pool), freed; 1.5 s later a few slow-path calls. Under the default
 // purgeDelayMs (1000) the cache and the pool are released by then (hakmem: 60 MB resident
 // right after the frees, 5 MB above the start after the purge; glibc returns it at free).
@@ -67,7 +67,7 @@ describe.sequential.each(TARGETS)('$file', (t) => {
     150_000,
   );
 
-  it(`purge_delay: after purgeDelayMs (default) the large cache and empty regions are released: RSS within ${PURGE_BOUND_MB} MiB of the start`, async () => {
+  it(`purge_delay: after purgeDelayMs (default) the large cache and empty SuperSlabs are released: RSS within ${PURGE_BOUND_MB} MiB of the start`, async () => {
     const r = await run(testBin('purge_delay'), ['expect=purge', 'wait_ms=1500', `bound_mb=${PURGE_BOUND_MB}`], {
       preload: t.path,
       timeoutMs: 60_000,

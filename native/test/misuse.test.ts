@@ -2,7 +2,7 @@
 // runs a workload that checks every block's contents. Standard and OBSERVE report it in one
 // line and abort (HAKMEM_ON_INVALID=abort, the default); with warn they report it, skip the
 // call and the workload finds nothing wrong. FAST does not check its fast path: it must
-// survive, silently, the misuses it contains (foreign pointers, a region's header, large
+// survive, silently, the misuses it contains (foreign pointers, a SuperSlab's header, large
 // blocks); the ones it does not see are listed in docs/reliability.md. Not run under glibc,
 // which aborts on most of these by design (see docs/reliability.md for its behaviour).
 import fs from 'node:fs';
@@ -22,7 +22,7 @@ const CASES: Record<string, RegExp> = {
   interior_1: new RegExp(`free\\(\\): invalid pointer ${P} \\(1 B into the block ${P} of class \\d+, 64 B\\)`),
   interior_mid: new RegExp(`free\\(\\): invalid pointer ${P} \\(4096 B into the block ${P} of class \\d+, 20480 B\\)`),
   interior_large: new RegExp(`free\\(\\): invalid pointer ${P} \\(not the start of a live large block`),
-  header: new RegExp(`free\\(\\): invalid pointer ${P} \\(in the header of a hakmem region\\)`),
+  header: new RegExp(`free\\(\\): invalid pointer ${P} \\(in the header of a hakmem SuperSlab\\)`),
   stack: new RegExp(`free\\(\\): invalid pointer ${P} \\(not allocated by hakmem\\)`),
   global: new RegExp(`free\\(\\): invalid pointer ${P} \\(not allocated by hakmem\\)`),
   wild: /free\(\): invalid pointer 0x1 \(not allocated by hakmem\)/,
@@ -32,7 +32,7 @@ const CASES: Record<string, RegExp> = {
   ),
   realloc_stack: new RegExp(`realloc\\(\\): invalid pointer ${P} \\(not allocated by hakmem\\)`),
   uaf_poison: new RegExp(
-    `malloc\\(\\): corrupted free list of class \\d+ \\(64 B\\) in a thread cache: ${P} is not a free block`,
+    `malloc\\(\\): corrupted free list of class \\d+ \\(64 B\\) in a unified cache: ${P} is not a free block`,
   ),
 };
 /** The cases FAST contains without a check on its fast path (docs/reliability.md). */
@@ -107,7 +107,7 @@ describe(`${fast.file}: the misuses FAST contains`, () => {
 
 // The hardened profile (front.unifiedCache.safeLinking): built here from its own headers,
 // as a user would (hakmem.config.ts `profile: 'hardened'`; npm run codegen --out; make custom).
-describe.sequential('the hardened profile: safe-linked thread caches', () => {
+describe.sequential('the hardened profile: safe-linked unified caches', () => {
   const out = path.join(DIST, 'hardened');
   const lib = path.join(out, 'lib', 'libhakmem.so');
   beforeAll(async () => {
@@ -135,7 +135,7 @@ describe.sequential('the hardened profile: safe-linked thread caches', () => {
 
   it('the build says so: safe-linking on, profile hardened', () => {
     expect(fs.readFileSync(path.join(out, 'gen', 'unified_cache_box.h'), 'utf8')).toMatch(
-      /#define HK_UC_SAFE_LINKING true/,
+      /#define HK_UNIFIED_CACHE_SAFE_LINKING true/,
     );
   });
 

@@ -149,7 +149,7 @@ describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
     const plain = await run(bin('tiny_hot'), tinyHot, { preload: observe.path, env });
     const changed = await run(bin('tiny_hot'), tinyHot, {
       preload: observe.path,
-      env: { ...env, HAKMEM_UCACHE_CAPACITY: '64' },
+      env: { ...env, HAKMEM_UNIFIED_CACHE_CAPACITY: '64' },
     });
     for (const r of [plain, changed]) {
       expectOk(r);

@@ -192,12 +192,13 @@ static void test_alignments(void)
 }
 
 /* A zero-size block aligned beyond a page gets its own mapping; it must lie inside it (with
- * align = SS the block once sat one past its mapping, on the next region's header) and be
+ * align = the SuperSlab size the block once sat one past its mapping, on the next SuperSlab's header) and be
  * a block of its own: never handed out again while live, freeable. */
 static void test_zero_size_aligned(void)
 {
-    void *mid = malloc(200000);                                                /* a region mapped nearby */
-    static const size_t aligns[] = { 2 * MIB, 4 * MIB, 8192, 65536, 1 * MIB }; /* 2 MiB first: just below the region */
+    void *mid = malloc(200000); /* a SuperSlab mapped nearby */
+    static const size_t aligns[] = { 2 * MIB, 4 * MIB, 8192, 65536,
+                                     1 * MIB }; /* 2 MiB first: just below the SuperSlab */
     void *z[sizeof aligns / sizeof aligns[0]][2];
     for (size_t i = 0; i < sizeof aligns / sizeof aligns[0]; i++) {
         size_t a = aligns[i];
@@ -224,7 +225,7 @@ static void test_zero_size_aligned(void)
         }
     /* Under hakmem a block aligned beyond a page has its own mapping at base + align, and
      * no malloc returns that address after it is freed; the buggy block's usable size was
-     * that of the region behind it, and malloc of that size gave the region header back.
+     * that of the SuperSlab behind it, and malloc of that size gave the SuperSlab header back.
      * (Not asked of glibc, which may well reuse the address.) */
     int hakmem = dlsym(RTLD_DEFAULT, "hak_build_info") != NULL;
     for (size_t i = 0; i < sizeof aligns / sizeof aligns[0]; i++)
@@ -237,7 +238,7 @@ static void test_zero_size_aligned(void)
                   u);
             free(q);
         }
-    /* freed, a zero-size block must not bring anything else back (a region header once) */
+    /* freed, a zero-size block must not bring anything else back (a SuperSlab header once) */
     for (size_t j = 0; j < sizeof sizes / sizeof sizes[0]; j++) {
         void *p = malloc(sizes[j]);
         if (p) {
@@ -255,7 +256,7 @@ int main(void)
     check_name = "alloc_limits";
     check_watchdog(10);
     init_sizes();
-    test_zero_size_aligned(); /* first: the layout it needs (a region just above) is the fresh one */
+    test_zero_size_aligned(); /* first: the layout it needs (a SuperSlab just above) is the fresh one */
     test_sizes();
     test_realloc();
     test_alignments();

@@ -5,7 +5,7 @@
  * A thread allocates total_mb MiB in blocks of `size` bytes, touches every page, and
  * exits; the main thread then frees every block. The allocating thread's heap is
  * abandoned by then, so these frees reach a heap nobody runs: the allocator must still
- * take the blocks back to their slabs and give the emptied regions to the OS under its
+ * take the blocks back to their slabs and give the emptied SuperSlabs to the OS under its
  * usual hysteresis. The test polls the resident set for up to wait_ms after the last
  * free and fails if it is still above rss_mb (glibc ends near 10 MiB at once).
  *

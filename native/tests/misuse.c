@@ -17,7 +17,7 @@
  *     with HAKMEM_ON_INVALID=warn the line is printed, the call skipped, the workload ok.
  *   - hakmem FAST: the cases it contains run to "ok" without a word.
  * Run only under hakmem: several cases are undefined behaviour that glibc may not survive
- * (the header case computes a hakmem region's address).
+ * (the header case computes a hakmem SuperSlab's address).
  */
 #define _GNU_SOURCE
 #include <malloc.h>
@@ -25,7 +25,7 @@
 
 #include "check.h"
 
-#define SS ((uintptr_t)2 << 20) /* the default SuperSlab size */
+#define SUPERSLAB_SIZE ((uintptr_t)2 << 20) /* the default SuperSlab size */
 
 static char global_buf[64];
 
@@ -122,12 +122,12 @@ static void c_interior_large(void)
     free(p);
 }
 
-/* An address in the header page of the region p lies in. */
+/* An address in the header page of the SuperSlab p lies in. */
 static void c_header(void)
 {
     char *p = malloc(64);
     escape(p);
-    char *hdr = (char *)((uintptr_t)p & ~(SS - 1)) + 64;
+    char *hdr = (char *)((uintptr_t)p & ~(SUPERSLAB_SIZE - 1)) + 64;
     free(hdr);
     free(p);
 }

@@ -3,7 +3,7 @@
  * malloc_trim and without a background thread (issue 9, item 6).
  *
  * Allocates `large` blocks of 1 MiB (each in its own mapping, which free puts in the large
- * cache) and small_mb MiB of 512-byte blocks (slabs in regions, which free empties into the
+ * cache) and small_mb MiB of 512-byte blocks (slabs in SuperSlabs, which free empties into the
  * pool), touches them all and frees them all. Then it sleeps wait_ms and makes a few calls
  * that reach the allocator's slow paths (a 1 MiB malloc and free, 32 times), which is when
  * the allocator looks at the clock. It prints the resident set at each step:

@@ -18,7 +18,7 @@
  * roughly 5-10 MiB. An allocator that does not give back (or reuse) the caches, slabs or
  * heaps of exited threads keeps at least one slab-sized chunk per thread: with 10,000
  * threads even 8 KiB leaked per thread is 80 MiB, so the bound catches every such leak
- * while leaving generous room for a legitimate pool of empty regions and large-block cache.
+ * while leaving generous room for a legitimate pool of empty SuperSlabs and large-block cache.
  */
 #define _GNU_SOURCE
 #include <pthread.h>

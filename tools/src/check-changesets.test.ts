@@ -37,8 +37,8 @@ const decl = (knobs: DeclarationLike['knobs']): DeclarationLike => ({
   invariants: [],
   counters: {},
 });
-const capacity = { kind: 'int', scope: 'env', env: 'HAKMEM_UCACHE_CAPACITY', default: 128, min: 1, max: 4096 };
-const batch = { kind: 'int', scope: 'env', env: 'HAKMEM_UCACHE_BATCH', default: 32, min: 1, max: 256 };
+const capacity = { kind: 'int', scope: 'env', env: 'HAKMEM_UNIFIED_CACHE_CAPACITY', default: 128, min: 1, max: 4096 };
+const batch = { kind: 'int', scope: 'env', env: 'HAKMEM_UNIFIED_CACHE_BATCH', default: 32, min: 1, max: 256 };
 const released = decl({ 'front.unifiedCache.capacity': capacity, 'front.unifiedCache.batch': batch });
 
 beforeEach(() => {

@@ -302,7 +302,7 @@ describe('hakmem ab', () => {
       '--quick',
     ]);
     expect(r.exitCode, r.all).toBe(0);
-    expect(r.stderr).toContain('HAKMEM_UCACHE_CAPACITY');
+    expect(r.stderr).toContain('HAKMEM_UNIFIED_CACHE_CAPACITY');
     expect(r.stdout).toMatch(/\| tiny_hot +\|.*\| +3 \| (GO|NO-GO|NEUTRAL)/);
     const dir = path.dirname(r.stdout.match(/^report: (.+)$/m)![1]!);
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));

@@ -40,10 +40,16 @@ describe('knob settings', () => {
   it('resolves an env knob to its HAKMEM_* variable', async () => {
     const { settings } = await resolveSide('--a', 'front.unifiedCache.capacity=64');
     expect(settings).toEqual([
-      { path: 'front.unifiedCache.capacity', value: 64, scope: 'env', env: 'HAKMEM_UCACHE_CAPACITY', envValue: '64' },
+      {
+        path: 'front.unifiedCache.capacity',
+        value: 64,
+        scope: 'env',
+        env: 'HAKMEM_UNIFIED_CACHE_CAPACITY',
+        envValue: '64',
+      },
     ]);
     const b = await resolveSide('--b', 'front.unifiedCache.enabled=false');
-    expect(b.settings[0]).toMatchObject({ env: 'HAKMEM_UCACHE_ENABLED', envValue: '0' });
+    expect(b.settings[0]).toMatchObject({ env: 'HAKMEM_UNIFIED_CACHE_ENABLED', envValue: '0' });
   });
   it('resolves a const knob as build-time', async () => {
     const { settings, config } = await resolveSide('--b', 'front.gate.midClassesPerDoubling=2');

@@ -42,19 +42,19 @@ typedef enum hk_env_stats_t {
 static const char *const hk_env_stats_names[] HK_GEN_UNUSED = { "off", "1", "table", "json" };
 
 /* env.profile — enum, run-time (HAKMEM_PROFILE): The profile; HAKMEM_PROFILE selects one at run time (Standard/OBSERVE), hakmem.config.ts `profile` at build time. */
-#define HK_ENV_PROFILE_DEFAULT HK_ENV_PROFILE_BALANCED
+#define HK_ENV_PROFILE_BUILD HK_ENV_PROFILE_BALANCED
 static inline hk_env_profile_t hk_env_profile(void) { return HK_ENV_PROFILE_BALANCED; }
 
 /* env.verbose — int, run-time (HAKMEM_VERBOSE): 0 silent; 1 one start-up line naming mode, profile, the hash of the configuration in force, box versions and the environment's overrides; 2 also every knob's value and where it came from (default, profile, build config, environment). */
-#define HK_ENV_VERBOSE_DEFAULT 0
+#define HK_ENV_VERBOSE_BUILD 0
 static inline int64_t hk_env_verbose(void) { return 0; }
 
 /* env.onInvalid — enum, run-time (HAKMEM_ON_INVALID): What Standard and OBSERVE do on a misuse they detect (double free, a free or realloc of a pointer hakmem did not hand out, an interior or misaligned free, a poisoned free list): abort prints one line naming the call, the pointer and what was wrong, then abort()s; warn prints the line and skips the call; ignore skips the call silently. FAST detects less (docs/reliability.md) and skips what it finds without a word. */
-#define HK_ENV_ON_INVALID_DEFAULT HK_ENV_ON_INVALID_ABORT
+#define HK_ENV_ON_INVALID_BUILD HK_ENV_ON_INVALID_ABORT
 static inline hk_env_on_invalid_t hk_env_on_invalid(void) { return HK_ENV_ON_INVALID_ABORT; }
 
 /* env.stats — enum, run-time (HAKMEM_STATS): OBSERVE: the counter report at exit, on stderr. `1` or `table`: a table, one row per size class in use, then one line per box and the totals; `json`: the same as one JSON object on one line (for tools; `hakmem bench --stats` stores it); `off`: none. */
-#define HK_ENV_STATS_DEFAULT HK_ENV_STATS_OFF
+#define HK_ENV_STATS_BUILD HK_ENV_STATS_OFF
 static inline hk_env_stats_t hk_env_stats(void) { return HK_ENV_STATS_OFF; }
 
 /* Counters: compiled in only in OBSERVE (HK_ENV_COUNT is ((void)0) otherwise). */
@@ -64,14 +64,15 @@ static inline hk_env_stats_t hk_env_stats(void) { return HK_ENV_STATS_OFF; }
 /* Boxes that have counters: X(c prefix, box name). */
 #define HK_ENV_COUNTER_BOXES(X) \
     X(front, "front-gate") \
-    X(uc, "unified-cache") \
-    X(ss, "superslab") \
+    X(unified_cache, "unified-cache") \
+    X(superslab, "superslab") \
     X(remote, "remote-queue") \
     /* end */
 
 /* Profiles: the build's (hakmem.config.ts `profile`) and, in Standard/OBSERVE, HAKMEM_PROFILE=<name>. */
 #define HK_ENV_PROFILE_COUNT 4
 #define HK_ENV_PROFILE_NAMES { "speed", "balanced", "lean", "hardened" }
-#define HK_ENV_PROFILE_BUILD 1 /* balanced */
+/* HK_ENV_PROFILE_BUILD (above, env.profile's value in this build) is the build's profile: balanced. */
+_Static_assert(HK_ENV_PROFILE_BUILD == 1, "env.profile is the build's profile");
 
 #endif /* HAKMEM_GENERATED_ENV_GATE_BOX_H */

@@ -51,19 +51,19 @@ typedef struct hk_env_env {
 extern hk_env_env_t hk_env_env;
 
 /* env.profile — enum, run-time (HAKMEM_PROFILE): The profile; HAKMEM_PROFILE selects one at run time (Standard/OBSERVE), hakmem.config.ts `profile` at build time. */
-#define HK_ENV_PROFILE_DEFAULT HK_ENV_PROFILE_BALANCED
+#define HK_ENV_PROFILE_BUILD HK_ENV_PROFILE_BALANCED
 static inline hk_env_profile_t hk_env_profile(void) { return hk_env_env.profile; }
 
 /* env.verbose — int, run-time (HAKMEM_VERBOSE): 0 silent; 1 one start-up line naming mode, profile, the hash of the configuration in force, box versions and the environment's overrides; 2 also every knob's value and where it came from (default, profile, build config, environment). */
-#define HK_ENV_VERBOSE_DEFAULT 0
+#define HK_ENV_VERBOSE_BUILD 0
 static inline int64_t hk_env_verbose(void) { return hk_env_env.verbose; }
 
 /* env.onInvalid — enum, run-time (HAKMEM_ON_INVALID): What Standard and OBSERVE do on a misuse they detect (double free, a free or realloc of a pointer hakmem did not hand out, an interior or misaligned free, a poisoned free list): abort prints one line naming the call, the pointer and what was wrong, then abort()s; warn prints the line and skips the call; ignore skips the call silently. FAST detects less (docs/reliability.md) and skips what it finds without a word. */
-#define HK_ENV_ON_INVALID_DEFAULT HK_ENV_ON_INVALID_ABORT
+#define HK_ENV_ON_INVALID_BUILD HK_ENV_ON_INVALID_ABORT
 static inline hk_env_on_invalid_t hk_env_on_invalid(void) { return hk_env_env.on_invalid; }
 
 /* env.stats — enum, run-time (HAKMEM_STATS): OBSERVE: the counter report at exit, on stderr. `1` or `table`: a table, one row per size class in use, then one line per box and the totals; `json`: the same as one JSON object on one line (for tools; `hakmem bench --stats` stores it); `off`: none. */
-#define HK_ENV_STATS_DEFAULT HK_ENV_STATS_OFF
+#define HK_ENV_STATS_BUILD HK_ENV_STATS_OFF
 static inline hk_env_stats_t hk_env_stats(void) { return hk_env_env.stats; }
 
 /* Counters: compiled in only in OBSERVE (HK_ENV_COUNT is ((void)0) otherwise). */
@@ -73,15 +73,16 @@ static inline hk_env_stats_t hk_env_stats(void) { return hk_env_env.stats; }
 /* Boxes that have counters: X(c prefix, box name). */
 #define HK_ENV_COUNTER_BOXES(X) \
     X(front, "front-gate") \
-    X(uc, "unified-cache") \
-    X(ss, "superslab") \
+    X(unified_cache, "unified-cache") \
+    X(superslab, "superslab") \
     X(remote, "remote-queue") \
     /* end */
 
 /* Profiles: the build's (hakmem.config.ts `profile`) and, in Standard/OBSERVE, HAKMEM_PROFILE=<name>. */
 #define HK_ENV_PROFILE_COUNT 4
 #define HK_ENV_PROFILE_NAMES { "speed", "balanced", "lean", "hardened" }
-#define HK_ENV_PROFILE_BUILD 1 /* balanced */
+/* HK_ENV_PROFILE_BUILD (above, env.profile's value in this build) is the build's profile: balanced. */
+_Static_assert(HK_ENV_PROFILE_BUILD == 1, "env.profile is the build's profile");
 
 /* Sets every env-knob snapshot field (all boxes) to its value for profile index p:
    defaults <- profile p <- the build's config. Out-of-range p changes nothing. */
@@ -90,16 +91,16 @@ static inline void hk_env_apply_profile(int p) {
     case 0: /* speed */
         hk_front_env.large_cache_entries = 256;
         hk_front_env.large_cache_bytes = ((size_t)536870912);
-        hk_uc_env.enabled = true;
-        hk_uc_env.capacity = 256;
-        hk_uc_env.refill_batch = 64;
-        hk_uc_env.mid_capacity = 64;
-        hk_uc_env.mid_refill_batch = 16;
-        hk_uc_env.max_bytes_per_class = ((size_t)1048576);
-        hk_ss_env.pool_limit = 32;
-        hk_ss_env.release_threshold = 16;
-        hk_ss_env.release_mode = HK_SS_RELEASE_MODE_UNMAP;
-        hk_ss_env.purge_delay_ms = 1000;
+        hk_unified_cache_env.enabled = true;
+        hk_unified_cache_env.capacity = 256;
+        hk_unified_cache_env.refill_batch = 64;
+        hk_unified_cache_env.mid_capacity = 64;
+        hk_unified_cache_env.mid_refill_batch = 16;
+        hk_unified_cache_env.max_bytes_per_class = ((size_t)1048576);
+        hk_superslab_env.pool_limit = 32;
+        hk_superslab_env.release_threshold = 16;
+        hk_superslab_env.release_mode = HK_SUPERSLAB_RELEASE_MODE_UNMAP;
+        hk_superslab_env.purge_delay_ms = 1000;
         hk_remote_env.drain_threshold = 1;
         hk_remote_env.drain_batch = 4096;
         hk_remote_env.push_batch = 1;
@@ -111,16 +112,16 @@ static inline void hk_env_apply_profile(int p) {
     case 1: /* balanced */
         hk_front_env.large_cache_entries = 64;
         hk_front_env.large_cache_bytes = ((size_t)134217728);
-        hk_uc_env.enabled = true;
-        hk_uc_env.capacity = 128;
-        hk_uc_env.refill_batch = 32;
-        hk_uc_env.mid_capacity = 32;
-        hk_uc_env.mid_refill_batch = 8;
-        hk_uc_env.max_bytes_per_class = ((size_t)1048576);
-        hk_ss_env.pool_limit = 8;
-        hk_ss_env.release_threshold = 2;
-        hk_ss_env.release_mode = HK_SS_RELEASE_MODE_UNMAP;
-        hk_ss_env.purge_delay_ms = 1000;
+        hk_unified_cache_env.enabled = true;
+        hk_unified_cache_env.capacity = 128;
+        hk_unified_cache_env.refill_batch = 32;
+        hk_unified_cache_env.mid_capacity = 32;
+        hk_unified_cache_env.mid_refill_batch = 8;
+        hk_unified_cache_env.max_bytes_per_class = ((size_t)1048576);
+        hk_superslab_env.pool_limit = 8;
+        hk_superslab_env.release_threshold = 2;
+        hk_superslab_env.release_mode = HK_SUPERSLAB_RELEASE_MODE_UNMAP;
+        hk_superslab_env.purge_delay_ms = 1000;
         hk_remote_env.drain_threshold = 1;
         hk_remote_env.drain_batch = 4096;
         hk_remote_env.push_batch = 1;
@@ -132,16 +133,16 @@ static inline void hk_env_apply_profile(int p) {
     case 2: /* lean */
         hk_front_env.large_cache_entries = 4;
         hk_front_env.large_cache_bytes = ((size_t)16777216);
-        hk_uc_env.enabled = true;
-        hk_uc_env.capacity = 32;
-        hk_uc_env.refill_batch = 8;
-        hk_uc_env.mid_capacity = 8;
-        hk_uc_env.mid_refill_batch = 2;
-        hk_uc_env.max_bytes_per_class = ((size_t)131072);
-        hk_ss_env.pool_limit = 2;
-        hk_ss_env.release_threshold = 0;
-        hk_ss_env.release_mode = HK_SS_RELEASE_MODE_UNMAP;
-        hk_ss_env.purge_delay_ms = 1000;
+        hk_unified_cache_env.enabled = true;
+        hk_unified_cache_env.capacity = 32;
+        hk_unified_cache_env.refill_batch = 8;
+        hk_unified_cache_env.mid_capacity = 8;
+        hk_unified_cache_env.mid_refill_batch = 2;
+        hk_unified_cache_env.max_bytes_per_class = ((size_t)131072);
+        hk_superslab_env.pool_limit = 2;
+        hk_superslab_env.release_threshold = 0;
+        hk_superslab_env.release_mode = HK_SUPERSLAB_RELEASE_MODE_UNMAP;
+        hk_superslab_env.purge_delay_ms = 1000;
         hk_remote_env.drain_threshold = 1;
         hk_remote_env.drain_batch = 4096;
         hk_remote_env.push_batch = 1;
@@ -153,16 +154,16 @@ static inline void hk_env_apply_profile(int p) {
     case 3: /* hardened */
         hk_front_env.large_cache_entries = 64;
         hk_front_env.large_cache_bytes = ((size_t)134217728);
-        hk_uc_env.enabled = true;
-        hk_uc_env.capacity = 128;
-        hk_uc_env.refill_batch = 32;
-        hk_uc_env.mid_capacity = 32;
-        hk_uc_env.mid_refill_batch = 8;
-        hk_uc_env.max_bytes_per_class = ((size_t)1048576);
-        hk_ss_env.pool_limit = 8;
-        hk_ss_env.release_threshold = 2;
-        hk_ss_env.release_mode = HK_SS_RELEASE_MODE_UNMAP;
-        hk_ss_env.purge_delay_ms = 1000;
+        hk_unified_cache_env.enabled = true;
+        hk_unified_cache_env.capacity = 128;
+        hk_unified_cache_env.refill_batch = 32;
+        hk_unified_cache_env.mid_capacity = 32;
+        hk_unified_cache_env.mid_refill_batch = 8;
+        hk_unified_cache_env.max_bytes_per_class = ((size_t)1048576);
+        hk_superslab_env.pool_limit = 8;
+        hk_superslab_env.release_threshold = 2;
+        hk_superslab_env.release_mode = HK_SUPERSLAB_RELEASE_MODE_UNMAP;
+        hk_superslab_env.purge_delay_ms = 1000;
         hk_remote_env.drain_threshold = 1;
         hk_remote_env.drain_batch = 4096;
         hk_remote_env.push_batch = 1;
@@ -205,16 +206,16 @@ typedef struct hk_env_knob {
 #define HK_ENV_KNOB_TABLE { \
     {"HAKMEM_FRONT_LARGE_CACHE_ENTRIES", "front.gate.largeCacheEntries", HK_KNOB_INT, 0, 1024, NULL, 0, &hk_front_env.large_cache_entries, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_FRONT_LARGE_CACHE_BYTES", "front.gate.largeCacheBytes", HK_KNOB_BYTES, 0, 17179869184, NULL, 0, &hk_front_env.large_cache_bytes, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_UCACHE_ENABLED", "front.unifiedCache.enabled", HK_KNOB_BOOL, 0, 1, NULL, 0, &hk_uc_env.enabled, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_UCACHE_CAPACITY", "front.unifiedCache.capacity", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.capacity, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_UCACHE_REFILL_BATCH", "front.unifiedCache.refillBatch", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.refill_batch, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_UCACHE_MID_CAPACITY", "front.unifiedCache.midCapacity", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.mid_capacity, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_UCACHE_MID_REFILL_BATCH", "front.unifiedCache.midRefillBatch", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_uc_env.mid_refill_batch, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_UCACHE_MAX_BYTES_PER_CLASS", "front.unifiedCache.maxBytesPerClass", HK_KNOB_BYTES, 4096, 1073741824, NULL, 0, &hk_uc_env.max_bytes_per_class, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_SUPERSLAB_POOL_LIMIT", "superslab.poolLimit", HK_KNOB_INT, 1, 65536, NULL, 0, &hk_ss_env.pool_limit, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_SUPERSLAB_RELEASE_THRESHOLD", "superslab.releaseThreshold", HK_KNOB_INT, 0, 65535, NULL, 0, &hk_ss_env.release_threshold, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_SUPERSLAB_RELEASE_MODE", "superslab.releaseMode", HK_KNOB_ENUM, 0, 2, hk_ss_release_mode_names, 3, &hk_ss_env.release_mode, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_SUPERSLAB_PURGE_DELAY_MS", "superslab.purgeDelayMs", HK_KNOB_INT, -1, 3600000, NULL, 0, &hk_ss_env.purge_delay_ms, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_UNIFIED_CACHE_ENABLED", "front.unifiedCache.enabled", HK_KNOB_BOOL, 0, 1, NULL, 0, &hk_unified_cache_env.enabled, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_UNIFIED_CACHE_CAPACITY", "front.unifiedCache.capacity", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_unified_cache_env.capacity, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_UNIFIED_CACHE_REFILL_BATCH", "front.unifiedCache.refillBatch", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_unified_cache_env.refill_batch, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_UNIFIED_CACHE_MID_CAPACITY", "front.unifiedCache.midCapacity", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_unified_cache_env.mid_capacity, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_UNIFIED_CACHE_MID_REFILL_BATCH", "front.unifiedCache.midRefillBatch", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_unified_cache_env.mid_refill_batch, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_UNIFIED_CACHE_MAX_BYTES_PER_CLASS", "front.unifiedCache.maxBytesPerClass", HK_KNOB_BYTES, 4096, 1073741824, NULL, 0, &hk_unified_cache_env.max_bytes_per_class, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_SUPERSLAB_POOL_LIMIT", "superslab.poolLimit", HK_KNOB_INT, 1, 65536, NULL, 0, &hk_superslab_env.pool_limit, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_SUPERSLAB_RELEASE_THRESHOLD", "superslab.releaseThreshold", HK_KNOB_INT, 0, 65535, NULL, 0, &hk_superslab_env.release_threshold, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_SUPERSLAB_RELEASE_MODE", "superslab.releaseMode", HK_KNOB_ENUM, 0, 2, hk_superslab_release_mode_names, 3, &hk_superslab_env.release_mode, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_SUPERSLAB_PURGE_DELAY_MS", "superslab.purgeDelayMs", HK_KNOB_INT, -1, 3600000, NULL, 0, &hk_superslab_env.purge_delay_ms, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_REMOTE_DRAIN_THRESHOLD", "remote.drainThreshold", HK_KNOB_INT, 1, 1048576, NULL, 0, &hk_remote_env.drain_threshold, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_REMOTE_DRAIN_BATCH", "remote.drainBatch", HK_KNOB_INT, 1, 1048576, NULL, 0, &hk_remote_env.drain_batch, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_REMOTE_PUSH_BATCH", "remote.pushBatch", HK_KNOB_INT, 1, 4096, NULL, 0, &hk_remote_env.push_batch, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
@@ -298,8 +299,8 @@ typedef struct hk_env_config_entry {
 /* Defines the snapshots (in native/src/env_gate.c), initialised to the build profile's values. */
 #define HK_ENV_DEFINE_SNAPSHOTS \
     hk_front_env_t hk_front_env = { .large_cache_entries = 64, .large_cache_bytes = ((size_t)134217728) }; \
-    hk_uc_env_t hk_uc_env = { .enabled = true, .capacity = 128, .refill_batch = 32, .mid_capacity = 32, .mid_refill_batch = 8, .max_bytes_per_class = ((size_t)1048576) }; \
-    hk_ss_env_t hk_ss_env = { .pool_limit = 8, .release_threshold = 2, .release_mode = HK_SS_RELEASE_MODE_UNMAP, .purge_delay_ms = 1000 }; \
+    hk_unified_cache_env_t hk_unified_cache_env = { .enabled = true, .capacity = 128, .refill_batch = 32, .mid_capacity = 32, .mid_refill_batch = 8, .max_bytes_per_class = ((size_t)1048576) }; \
+    hk_superslab_env_t hk_superslab_env = { .pool_limit = 8, .release_threshold = 2, .release_mode = HK_SUPERSLAB_RELEASE_MODE_UNMAP, .purge_delay_ms = 1000 }; \
     hk_remote_env_t hk_remote_env = { .drain_threshold = 1, .drain_batch = 4096, .push_batch = 1 }; \
     hk_env_env_t hk_env_env = { .profile = HK_ENV_PROFILE_BALANCED, .verbose = 0, .on_invalid = HK_ENV_ON_INVALID_ABORT, .stats = HK_ENV_STATS_OFF }; \
     /* end */

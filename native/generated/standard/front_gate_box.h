@@ -23,26 +23,26 @@ extern hk_front_env_t hk_front_env;
 static const uint32_t hk_front_tiny_classes[HK_FRONT_TINY_CLASSES_COUNT] HK_GEN_UNUSED = { 16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512, 640, 768, 896, 1024 };
 
 /* front.gate.tinyMax — bytes, build-time: Largest tiny request; tiny classes are looked up by (size + 15) >> 4. A power of two. */
-#define HK_FRONT_TINY_MAX_DEFAULT ((size_t)1024)
+#define HK_FRONT_TINY_MAX_BUILD ((size_t)1024)
 #define HK_FRONT_TINY_MAX ((size_t)1024)
 static inline size_t hk_front_tiny_max(void) { return HK_FRONT_TINY_MAX; }
 
 /* front.gate.midMax — bytes, build-time: Largest mid request; anything larger is "large" and gets its own mapping. tinyMax times a power of two. */
-#define HK_FRONT_MID_MAX_DEFAULT ((size_t)262144)
+#define HK_FRONT_MID_MAX_BUILD ((size_t)262144)
 #define HK_FRONT_MID_MAX ((size_t)262144)
 static inline size_t hk_front_mid_max(void) { return HK_FRONT_MID_MAX; }
 
 /* front.gate.midClassesPerDoubling — int, build-time: Mid classes per doubling of size above tinyMax (a power of two). */
-#define HK_FRONT_MID_CLASSES_PER_DOUBLING_DEFAULT 4
+#define HK_FRONT_MID_CLASSES_PER_DOUBLING_BUILD 4
 #define HK_FRONT_MID_CLASSES_PER_DOUBLING 4
 static inline int64_t hk_front_mid_classes_per_doubling(void) { return HK_FRONT_MID_CLASSES_PER_DOUBLING; }
 
 /* front.gate.largeCacheEntries — int, run-time (HAKMEM_FRONT_LARGE_CACHE_ENTRIES): Recently freed large mappings kept for reuse instead of being unmapped (0 = none). */
-#define HK_FRONT_LARGE_CACHE_ENTRIES_DEFAULT 64
+#define HK_FRONT_LARGE_CACHE_ENTRIES_BUILD 64
 static inline int64_t hk_front_large_cache_entries(void) { return hk_front_env.large_cache_entries; }
 
 /* front.gate.largeCacheBytes — bytes, run-time (HAKMEM_FRONT_LARGE_CACHE_BYTES): Total bytes the large-mapping cache may hold. */
-#define HK_FRONT_LARGE_CACHE_BYTES_DEFAULT ((size_t)134217728)
+#define HK_FRONT_LARGE_CACHE_BYTES_BUILD ((size_t)134217728)
 static inline size_t hk_front_large_cache_bytes(void) { return hk_front_env.large_cache_bytes; }
 
 /* Size classes, derived from the front.gate knobs: the tiny classes as declared, then

@@ -20,15 +20,15 @@ typedef struct hk_remote_env {
 extern hk_remote_env_t hk_remote_env;
 
 /* remote.drainThreshold — int, run-time (HAKMEM_REMOTE_DRAIN_THRESHOLD): Pending remote frees before a refill drains them. */
-#define HK_REMOTE_DRAIN_THRESHOLD_DEFAULT 1
+#define HK_REMOTE_DRAIN_THRESHOLD_BUILD 1
 static inline int64_t hk_remote_drain_threshold(void) { return hk_remote_env.drain_threshold; }
 
 /* remote.drainBatch — int, run-time (HAKMEM_REMOTE_DRAIN_BATCH): Most remote frees processed per drain; the rest wait for the next drain. */
-#define HK_REMOTE_DRAIN_BATCH_DEFAULT 4096
+#define HK_REMOTE_DRAIN_BATCH_BUILD 4096
 static inline int64_t hk_remote_drain_batch(void) { return hk_remote_env.drain_batch; }
 
 /* remote.pushBatch — int, run-time (HAKMEM_REMOTE_PUSH_BATCH): Remote frees a thread gathers for one owner before pushing them with a single atomic operation (1 = push every free at once). Gathered blocks are pushed when the owner changes, when the thread refills or exits, or when the batch is full. */
-#define HK_REMOTE_PUSH_BATCH_DEFAULT 1
+#define HK_REMOTE_PUSH_BATCH_BUILD 1
 static inline int64_t hk_remote_push_batch(void) { return hk_remote_env.push_batch; }
 
 /* Counters: compiled in only in OBSERVE (HK_REMOTE_COUNT is ((void)0) otherwise). */

@@ -9,51 +9,51 @@
 #include "hakmem_build.h"
 #include "front_gate_box.h"
 
-#define HK_UC_BOX_NAME "unified-cache"
-#define HK_UC_BOX_VERSION "0.1.0"
+#define HK_UNIFIED_CACHE_BOX_NAME "unified-cache"
+#define HK_UNIFIED_CACHE_BOX_VERSION "0.1.0"
 
 /* Run-time snapshot of the env knobs, read once at initialisation (native/src/env_gate.c). */
-typedef struct hk_uc_env {
+typedef struct hk_unified_cache_env {
     bool enabled;
     int64_t capacity;
     int64_t refill_batch;
     int64_t mid_capacity;
     int64_t mid_refill_batch;
     size_t max_bytes_per_class;
-} hk_uc_env_t;
-extern hk_uc_env_t hk_uc_env;
+} hk_unified_cache_env_t;
+extern hk_unified_cache_env_t hk_unified_cache_env;
 
-/* front.unifiedCache.enabled — bool, run-time (HAKMEM_UCACHE_ENABLED): Gate: false sends every malloc/free straight to the slabs (cache limit 0). */
-#define HK_UC_ENABLED_DEFAULT true
-static inline bool hk_uc_enabled(void) { return hk_uc_env.enabled; }
+/* front.unifiedCache.enabled — bool, run-time (HAKMEM_UNIFIED_CACHE_ENABLED): Gate: false sends every malloc/free straight to the slabs (cache limit 0). */
+#define HK_UNIFIED_CACHE_ENABLED_BUILD true
+static inline bool hk_unified_cache_enabled(void) { return hk_unified_cache_env.enabled; }
 
-/* front.unifiedCache.capacity — int, run-time (HAKMEM_UCACHE_CAPACITY): Per-class cache capacity (blocks) for the tiny classes. */
-#define HK_UC_CAPACITY_DEFAULT 128
-static inline int64_t hk_uc_capacity(void) { return hk_uc_env.capacity; }
+/* front.unifiedCache.capacity — int, run-time (HAKMEM_UNIFIED_CACHE_CAPACITY): Per-class cache capacity (blocks) for the tiny classes. */
+#define HK_UNIFIED_CACHE_CAPACITY_BUILD 128
+static inline int64_t hk_unified_cache_capacity(void) { return hk_unified_cache_env.capacity; }
 
-/* front.unifiedCache.refillBatch — int, run-time (HAKMEM_UCACHE_REFILL_BATCH): Blocks moved from a slab into the cache on a miss, tiny classes. */
-#define HK_UC_REFILL_BATCH_DEFAULT 32
-static inline int64_t hk_uc_refill_batch(void) { return hk_uc_env.refill_batch; }
+/* front.unifiedCache.refillBatch — int, run-time (HAKMEM_UNIFIED_CACHE_REFILL_BATCH): Blocks moved from a slab into the cache on a miss, tiny classes. */
+#define HK_UNIFIED_CACHE_REFILL_BATCH_BUILD 32
+static inline int64_t hk_unified_cache_refill_batch(void) { return hk_unified_cache_env.refill_batch; }
 
-/* front.unifiedCache.midCapacity — int, run-time (HAKMEM_UCACHE_MID_CAPACITY): Per-class cache capacity (blocks) for the mid classes. */
-#define HK_UC_MID_CAPACITY_DEFAULT 32
-static inline int64_t hk_uc_mid_capacity(void) { return hk_uc_env.mid_capacity; }
+/* front.unifiedCache.midCapacity — int, run-time (HAKMEM_UNIFIED_CACHE_MID_CAPACITY): Per-class cache capacity (blocks) for the mid classes. */
+#define HK_UNIFIED_CACHE_MID_CAPACITY_BUILD 32
+static inline int64_t hk_unified_cache_mid_capacity(void) { return hk_unified_cache_env.mid_capacity; }
 
-/* front.unifiedCache.midRefillBatch — int, run-time (HAKMEM_UCACHE_MID_REFILL_BATCH): Blocks moved from a slab into the cache on a miss, mid classes. */
-#define HK_UC_MID_REFILL_BATCH_DEFAULT 8
-static inline int64_t hk_uc_mid_refill_batch(void) { return hk_uc_env.mid_refill_batch; }
+/* front.unifiedCache.midRefillBatch — int, run-time (HAKMEM_UNIFIED_CACHE_MID_REFILL_BATCH): Blocks moved from a slab into the cache on a miss, mid classes. */
+#define HK_UNIFIED_CACHE_MID_REFILL_BATCH_BUILD 8
+static inline int64_t hk_unified_cache_mid_refill_batch(void) { return hk_unified_cache_env.mid_refill_batch; }
 
-/* front.unifiedCache.safeLinking — bool, build-time: Safe-linking (the `hardened` profile): a thread cache's next pointers are stored XOR their own address >> 12 and the process's secret key, and checked for alignment when followed, so freed memory shows no heap address and a pointer written into a freed block is refused. Standard and OBSERVE only (FAST ignores it); costs about 3 instructions per malloc and per free (docs/reliability.md). */
-#define HK_UC_SAFE_LINKING_DEFAULT false
-#define HK_UC_SAFE_LINKING false
-static inline bool hk_uc_safe_linking(void) { return HK_UC_SAFE_LINKING; }
+/* front.unifiedCache.safeLinking — bool, build-time: Safe-linking (the `hardened` profile): a unified cache's next pointers are stored XOR their own address >> 12 and the process's secret key, and checked for alignment when followed, so freed memory shows no heap address and a pointer written into a freed block is refused. Standard and OBSERVE only (FAST ignores it); costs about 3 instructions per malloc and per free (docs/reliability.md). */
+#define HK_UNIFIED_CACHE_SAFE_LINKING_BUILD false
+#define HK_UNIFIED_CACHE_SAFE_LINKING false
+static inline bool hk_unified_cache_safe_linking(void) { return HK_UNIFIED_CACHE_SAFE_LINKING; }
 
-/* front.unifiedCache.maxBytesPerClass — bytes, run-time (HAKMEM_UCACHE_MAX_BYTES_PER_CLASS): A class caches at most max(1, maxBytesPerClass / blockSize) blocks. */
-#define HK_UC_MAX_BYTES_PER_CLASS_DEFAULT ((size_t)1048576)
-static inline size_t hk_uc_max_bytes_per_class(void) { return hk_uc_env.max_bytes_per_class; }
+/* front.unifiedCache.maxBytesPerClass — bytes, run-time (HAKMEM_UNIFIED_CACHE_MAX_BYTES_PER_CLASS): A class caches at most max(1, maxBytesPerClass / blockSize) blocks. */
+#define HK_UNIFIED_CACHE_MAX_BYTES_PER_CLASS_BUILD ((size_t)1048576)
+static inline size_t hk_unified_cache_max_bytes_per_class(void) { return hk_unified_cache_env.max_bytes_per_class; }
 
-/* Counters: compiled in only in OBSERVE (HK_UC_COUNT is ((void)0) otherwise). */
-#define HK_UC_COUNTERS(X) \
+/* Counters: compiled in only in OBSERVE (HK_UNIFIED_CACHE_COUNT is ((void)0) otherwise). */
+#define HK_UNIFIED_CACHE_COUNTERS(X) \
     X(hits, HK_CLASS_COUNT, "Allocations served from the cache, per class.") \
     X(misses, HK_CLASS_COUNT, "Allocations that found the cache empty, per class.") \
     X(refills, 1, "Refills from a slab.") \
@@ -61,14 +61,14 @@ static inline size_t hk_uc_max_bytes_per_class(void) { return hk_uc_env.max_byte
     /* end */
 /* The same list under a name built from the C prefix, for code that walks every box with
    HK_ENV_COUNTER_BOXES(X) and pastes HK_##p##_FIELDS. */
-#define HK_uc_FIELDS HK_UC_COUNTERS
-typedef struct hk_uc_counters {
+#define HK_unified_cache_FIELDS HK_UNIFIED_CACHE_COUNTERS
+typedef struct hk_unified_cache_counters {
     uint64_t hits[HK_CLASS_COUNT]; /* Allocations served from the cache, per class. */
     uint64_t misses[HK_CLASS_COUNT]; /* Allocations that found the cache empty, per class. */
     uint64_t refills; /* Refills from a slab. */
     uint64_t flushes; /* Flushes of a full cache back to the slabs. */
-} hk_uc_counters_t;
-#define HK_UC_COUNT(name, n) ((void)0)
-#define HK_UC_COUNT_AT(name, i, n) ((void)0)
+} hk_unified_cache_counters_t;
+#define HK_UNIFIED_CACHE_COUNT(name, n) ((void)0)
+#define HK_UNIFIED_CACHE_COUNT_AT(name, i, n) ((void)0)
 
 #endif /* HAKMEM_GENERATED_UNIFIED_CACHE_BOX_H */

@@ -55,7 +55,7 @@ export const profiles = defineProfiles({
     'front.gate.largeCacheEntries': 4,
     'front.gate.largeCacheBytes': MiB(16),
   },
-  /** Balanced, plus safe-linking of the thread caches' free lists (a build-time profile:
+  /** Balanced, plus safe-linking of the unified caches' free lists (a build-time profile:
    * `profile: 'hardened'` in hakmem.config.ts; HAKMEM_PROFILE cannot turn it on at run time). */
   hardened: {
     'front.unifiedCache.safeLinking': true,

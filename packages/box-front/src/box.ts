@@ -16,7 +16,7 @@ import {
 import pkg from '../package.json' with { type: 'json' };
 
 const gate = 'front.gate';
-const uc = 'front.unifiedCache';
+const unifiedCachePath = 'front.unifiedCache';
 
 /** The front gate: maps a request size to a size class, and routes large requests to mmap. */
 export const frontGate = defineBox({
@@ -119,9 +119,9 @@ export const unifiedCache = defineBox({
   name: 'unified-cache',
   packageName: pkg.name,
   version: pkg.version,
-  configPath: uc,
-  cPrefix: 'uc',
-  envPrefix: 'UCACHE_',
+  configPath: unifiedCachePath,
+  cPrefix: 'unified_cache',
+  envPrefix: 'UNIFIED_CACHE_',
   knobs: {
     /** Gate: false sends every malloc/free straight to the slabs (cache limit 0). */
     enabled: bool({ default: true, scope: 'env' }),
@@ -133,7 +133,7 @@ export const unifiedCache = defineBox({
     midCapacity: int({ default: 32, min: 1, max: 65535, scope: 'env' }),
     /** Blocks moved from a slab into the cache on a miss, mid classes. */
     midRefillBatch: int({ default: 8, min: 1, max: 65535, scope: 'env' }),
-    /** Safe-linking (the `hardened` profile): a thread cache's next pointers are stored XOR their
+    /** Safe-linking (the `hardened` profile): a unified cache's next pointers are stored XOR their
      * own address >> 12 and the process's secret key, and checked for alignment when followed,
      * so freed memory shows no heap address and a pointer written into a freed block is
      * refused. Standard and OBSERVE only (FAST ignores it); costs about 3 instructions per
@@ -142,7 +142,10 @@ export const unifiedCache = defineBox({
     /** A class caches at most max(1, maxBytesPerClass / blockSize) blocks. */
     maxBytesPerClass: bytes({ default: MiB(1), min: KiB(4), max: GiB(1), scope: 'env' }),
   },
-  invariants: [atMost(`${uc}.refillBatch`, `${uc}.capacity`), atMost(`${uc}.midRefillBatch`, `${uc}.midCapacity`)],
+  invariants: [
+    atMost(`${unifiedCachePath}.refillBatch`, `${unifiedCachePath}.capacity`),
+    atMost(`${unifiedCachePath}.midRefillBatch`, `${unifiedCachePath}.midCapacity`),
+  ],
   counters: {
     /** Allocations served from the cache, per class. */
     hits: perClassCounter(),

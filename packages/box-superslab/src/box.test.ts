@@ -7,13 +7,13 @@ describe('box-superslab declaration', () => {
     expect(ownInvariantProblems(superslab)).toEqual([]);
   });
 
-  it('refuses a slab size that does not divide the region into 4 to 64 slabs', () => {
+  it('refuses a slab size that does not divide the SuperSlab into 4 to 64 slabs', () => {
     expect(
       ownInvariantProblems(superslab, { 'superslab.superslabSize': MiB(4), 'superslab.slabSize': KiB(16) }),
     ).toEqual(['superslab.superslabSize / superslab.slabSize = 4194304 / 16384 must be in [4, 64]']);
   });
 
-  it('keeps fewer empty regions after a release than it allows before one', () => {
+  it('keeps fewer empty SuperSlabs after a release than it allows before one', () => {
     expect(ownInvariantProblems(superslab, { 'superslab.releaseThreshold': 8 })).toEqual([
       'superslab.releaseThreshold = 8 must be < superslab.poolLimit (8)',
     ]);

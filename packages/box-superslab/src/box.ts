@@ -16,16 +16,16 @@ import pkg from '../package.json' with { type: 'json' };
 
 const ss = 'superslab';
 
-/** SuperSlabs: aligned regions carved into slabs of one size class each; metadata at a computable address. */
+/** SuperSlabs: aligned mappings carved into slabs of one size class each; metadata at a computable address. */
 export const superslab = defineBox({
   name: 'superslab',
   packageName: pkg.name,
   version: pkg.version,
   configPath: ss,
-  cPrefix: 'ss',
+  cPrefix: 'superslab',
   envPrefix: 'SUPERSLAB_',
   knobs: {
-    /** Size and alignment of one SuperSlab region (a power of two; the range starts at 1 MiB). */
+    /** Size and alignment of one SuperSlab (a power of two; the range starts at 1 MiB). */
     superslabSize: bytes({ default: MiB(2), min: MiB(1), max: MiB(4), scope: 'const' }),
     /** Size of one slab inside a SuperSlab (a power of two). */
     slabSize: bytes({ default: KiB(64), min: KiB(16), max: MiB(1), scope: 'const' }),
@@ -62,10 +62,10 @@ export const superslab = defineBox({
     lessThan(`${ss}.releaseThreshold`, `${ss}.poolLimit`),
   ],
   counters: {
-    /** SuperSlab regions mapped. */
-    regionsMapped: counter(),
-    /** SuperSlab regions released (unmapped or decommitted). */
-    regionsReleased: counter(),
+    /** SuperSlabs mapped. */
+    superslabsMapped: counter(),
+    /** SuperSlabs released (unmapped or decommitted). */
+    superslabsReleased: counter(),
     /** Slabs carved from fresh SuperSlab space. */
     slabsCarved: counter(),
     /** Empty slabs reused for another class. */

@@ -74,7 +74,10 @@ describe('cli', () => {
     const edited = path.join(dir, 'standard', 'superslab_box.h');
     writeFileSync(
       edited,
-      readFileSync(edited, 'utf8').replace('#define HK_SS_POOL_LIMIT_DEFAULT 8', '#define HK_SS_POOL_LIMIT_DEFAULT 9'),
+      readFileSync(edited, 'utf8').replace(
+        '#define HK_SUPERSLAB_POOL_LIMIT_BUILD 8',
+        '#define HK_SUPERSLAB_POOL_LIMIT_BUILD 9',
+      ),
     );
     const stale = await cli(...args, '--check');
     expect(stale.exitCode).toBe(1);

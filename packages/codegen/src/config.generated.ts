@@ -35,15 +35,15 @@ export interface HakmemConfig {
       readonly midCapacity?: number;
       /** Blocks moved from a slab into the cache on a miss, mid classes. */
       readonly midRefillBatch?: number;
-      /** Safe-linking (the `hardened` profile): a thread cache's next pointers are stored XOR their own address >> 12 and the process's secret key, and checked for alignment when followed, so freed memory shows no heap address and a pointer written into a freed block is refused. Standard and OBSERVE only (FAST ignores it); costs about 3 instructions per malloc and per free (docs/reliability.md). */
+      /** Safe-linking (the `hardened` profile): a unified cache's next pointers are stored XOR their own address >> 12 and the process's secret key, and checked for alignment when followed, so freed memory shows no heap address and a pointer written into a freed block is refused. Standard and OBSERVE only (FAST ignores it); costs about 3 instructions per malloc and per free (docs/reliability.md). */
       readonly safeLinking?: boolean;
       /** A class caches at most max(1, maxBytesPerClass / blockSize) blocks. */
       readonly maxBytesPerClass?: number;
     };
   };
-  /** SuperSlabs: aligned regions carved into slabs of one size class each; metadata at a computable address. */
+  /** SuperSlabs: aligned mappings carved into slabs of one size class each; metadata at a computable address. */
   readonly superslab?: {
-    /** Size and alignment of one SuperSlab region (a power of two; the range starts at 1 MiB). */
+    /** Size and alignment of one SuperSlab (a power of two; the range starts at 1 MiB). */
     readonly superslabSize?: number;
     /** Size of one slab inside a SuperSlab (a power of two). */
     readonly slabSize?: number;

@@ -149,7 +149,7 @@ describe('declarations', () => {
       configPath: 'clash',
       cPrefix: 'clash',
       envPrefix: 'CLASH_',
-      knobs: { capacity: int({ default: 1, min: 0, max: 2, scope: 'env', env: 'HAKMEM_UCACHE_CAPACITY' }) },
+      knobs: { capacity: int({ default: 1, min: 0, max: 2, scope: 'env', env: 'HAKMEM_UNIFIED_CACHE_CAPACITY' }) },
     });
     const withClash: Declarations = {
       ...decls,
@@ -157,7 +157,7 @@ describe('declarations', () => {
     };
     expect(() => validateDeclarations(withClash)).toThrow(DeclarationError);
     expect(() => validateDeclarations(withClash)).toThrow(
-      'packages/box-clash/src/box.ts: environment name HAKMEM_UCACHE_CAPACITY of clash.capacity is also used by front.unifiedCache.capacity; every environment name must be unique',
+      'packages/box-clash/src/box.ts: environment name HAKMEM_UNIFIED_CACHE_CAPACITY of clash.capacity is also used by front.unifiedCache.capacity; every environment name must be unique',
     );
   });
 
