@@ -138,7 +138,9 @@ void hk_corrupt_list(const char *where, const void *b, unsigned cls) HK_HIDDEN _
  * A unified cache's next pointer is stored XOR the address of the word that holds it >> 12
  * (glibc's safe-linking) and the secret free key: freed memory shows no heap address, and a
  * pointer written into a freed block decodes to garbage, which a pop refuses unless it is
- * 16-byte aligned (and then still needs the key in its second word). Only unified-cache lists
+ * 16-byte aligned and lies in a SuperSlab (and then it still needs the key in its second
+ * word). Alignment alone would let one garbage pointer in 16 through, to be read at the next
+ * pop: the segment map's load never faults. Only unified-cache lists
  * (what malloc's hit path follows); slab free lists and remote queues are checked by key as
  * they are taken. Off, the two functions return their argument. */
 #define HK_SAFE_LINKING (HK_CHECKS && HK_UNIFIED_CACHE_SAFE_LINKING)
@@ -149,8 +151,12 @@ hk_inline hk_block_t *hk_link_enc(const hk_block_t *slot, const hk_block_t *next
 hk_inline hk_block_t *hk_link_dec(const hk_block_t *slot) {
   return hk_link_enc(slot, slot->next); /* XOR is its own inverse */
 }
-/* After decoding: a next pointer that cannot be a block's (misaligned) is a poisoned list. */
-hk_inline bool hk_link_bad(const hk_block_t *next) { return HK_SAFE_LINKING && ((uintptr_t)next & 15) != 0; }
+/* After decoding: a next pointer that cannot be a block's (misaligned, or not in a SuperSlab)
+ * is a poisoned list. */
+hk_inline bool hk_link_bad(const hk_block_t *next) {
+  uintptr_t a = (uintptr_t)next;
+  return HK_SAFE_LINKING && ((a & 15) != 0 || (a != 0 && hk_seg_kind(a) != HK_SEG_SUPERSLAB));
+}
 
 /* A unified cache's list holds a block without the free key: reported, and the list is
  * dropped (its blocks leak; none is handed out). Returns a block refilled from the slabs. */
