@@ -10,7 +10,6 @@
 
 #include "internal.h"
 
-pthread_mutex_t hk_meta_lock = PTHREAD_MUTEX_INITIALIZER;
 _Atomic(hk_heap_t *) hk_heaps;
 
 static pthread_once_t process_once = PTHREAD_ONCE_INIT;

@@ -99,6 +99,8 @@ void hk_os_decommit(void *p, size_t len) {
   madvise(p, len, MADV_DONTNEED);
 }
 
+pthread_mutex_t hk_meta_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* Descriptors that live for the whole process (heaps): carved from 64 KiB mappings. */
 void *hk_os_meta_alloc(size_t size) {
   static char *cur, *end;
