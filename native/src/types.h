@@ -127,7 +127,7 @@
  *   based purge; purge.c).
  *
  * LARGE MAPPINGS (large.c)
- *   Requests above HK_FRONT_MID_MAX, and alignments above HK_ALIGN_SLAB_MAX, get their own
+ *   Requests above HK_FRONT_MID_MAX, and alignments above HK_ALIGN_SLAB_MAX (a unit, 64 KiB), get their own
  *   SuperSlab-aligned mapping; a 64-byte hk_large_t sits just before the block. Freed mappings
  *   wait in a small cache (largeCacheEntries / largeCacheBytes) for reuse, each with the
  *   time it came in: after superslab.purgeDelayMs unused it is unmapped.
@@ -170,7 +170,7 @@
 #define HK_SEG_SUPERSLAB 1
 #define HK_SEG_LARGE 2
 #define HK_LARGE_HDR 64
-#define HK_ALIGN_SLAB_MAX 4096 /* slab blocks honour alignments up to this (the header page) */
+#define HK_ALIGN_SLAB_MAX HK_SLAB_SIZE /* slab blocks honour alignments up to this: slab areas start on a unit */
 
 _Static_assert((HK_SUPERSLAB_SUPERSLAB_SIZE & (HK_SUPERSLAB_SUPERSLAB_SIZE - 1)) == 0,
                "the SuperSlab size must be a power of two");

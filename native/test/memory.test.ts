@@ -77,6 +77,26 @@ describe.sequential.each(TARGETS)('$file', (t) => {
   }, 90_000);
 });
 
+// The case, scaled down: posix_memalign(65536, 100), 20,000 times. Each block comes
+// from the 64 KiB size class (slab areas start on a 64 KiB unit), so it costs 64 KiB of address
+// space and the one page it touches: about 80 MiB resident and 1.3 GB of address space (glibc
+// 160 MiB resident; jemalloc 88). A mapping of its own per block cost 2 MiB of address space
+// and 8 KiB resident: 40 GB and 160 MiB.
+describe.each(LIBS)('$file', (t) => {
+  it('aligned_many: 20,000 x posix_memalign(65536, 100): <= 100 MiB resident, <= 2 GiB of address space', async () => {
+    const r = await run(
+      testBin('aligned_many'),
+      ['align=65536', 'size=100', 'count=20000', 'rss_mb=100', 'vm_mb=2048'],
+      {
+        preload: t.path,
+        timeoutMs: 60_000,
+      },
+    );
+    expectOk(r);
+    expect(r.stdout, describeRun(r)).toMatch(/^aligned_many: ok \(\d+ checks\)$/m);
+  }, 90_000);
+});
+
 // The knob itself: read from the environment by Standard and OBSERVE (a constant in FAST).
 describe.sequential.each(LIBS.filter((l) => l.mode !== 'fast'))('$file: superslab.purgeDelayMs', (t) => {
   it('HAKMEM_SUPERSLAB_PURGE_DELAY_MS=-1 keeps the large cache and the pool after the delay', async () => {
