@@ -122,9 +122,13 @@
  *   list. When more than poolLimit empty SuperSlabs are kept, SuperSlabs are released until
  *   releaseThreshold remain (unmapped, or decommitted with madvise, or kept, per
  *   releaseMode): lazily, in a batch, with hysteresis, so a steady workload makes no
- *   system calls. An empty SuperSlab also notes when it became empty (`empty_since`): one
- *   that waited purgeDelayMs (1 s by default) is released too, whatever the count (time-
- *   based purge; purge.c).
+ *   system calls. The limit adapts: a SuperSlab mapped (or a decommitted one reused) within
+ *   purgeDelayMs of such a release doubles it, up to 8 x poolLimit, so a working set that
+ *   swings by more than poolLimit SuperSlabs is not unmapped and faulted in at every swing;
+ *   an age purge that releases anything, and malloc_trim, set it back to poolLimit. An
+ *   empty SuperSlab also notes when it became empty (`empty_since`): one that waited
+ *   purgeDelayMs (1 s by default) is released too, whatever the count (time-based purge;
+ *   purge.c).
  *
  * LARGE MAPPINGS (large.c)
  *   Requests above HK_FRONT_MID_MAX, and alignments above HK_ALIGN_SLAB_MAX (a unit, 64 KiB), get their own
