@@ -120,3 +120,32 @@ hk_noinline void hk_free_to_exited(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b)
   atomic_thread_fence(memory_order_seq_cst);
   if (atomic_load_explicit(&owner->state, memory_order_seq_cst) == HK_HEAP_ABANDONED) heap_collect(owner, NULL);
 }
+
+/* Time-based purge (superslab.purgeDelayMs; purge.c decides when): the parked cache of a heap
+ * nobody adopted for delay ms goes back to its slabs, and the slabs it emptied to the pool,
+ * so a parked heap pins no memory for long. hk_heap_due is when the first parked cache ages. */
+_Atomic(uint64_t) hk_heap_due;
+
+void hk_heap_purge_parked(uint64_t now, uint64_t delay) {
+  if (atomic_exchange_explicit(&hk_heap_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */
+  uint64_t next = 0;
+  for (hk_heap_t *h = atomic_load_explicit(&hk_heaps, memory_order_acquire); h; h = h->next_all) {
+    if (!atomic_load_explicit(&h->has_parked, memory_order_relaxed) ||
+        atomic_load_explicit(&h->state, memory_order_relaxed) != HK_HEAP_ABANDONED)
+      continue;
+    int expect = HK_HEAP_ABANDONED;
+    if (!atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
+                                                 memory_order_relaxed))
+      continue;
+    if (atomic_load_explicit(&h->has_parked, memory_order_relaxed) && h->parked_since + delay > now) {
+      if (next == 0 || h->parked_since + delay < next) next = h->parked_since + delay;
+    } else {
+      hk_remote_drain(h, NULL, UINT64_MAX);
+      hk_unified_cache_flush_parked(h);
+      hk_slab_release_empty(h);
+    }
+    atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_seq_cst);
+    if (atomic_load_explicit(&h->remote, memory_order_seq_cst) != NULL) heap_collect(h, NULL);
+  }
+  if (next) hk_due_note(&hk_heap_due, next);
+}

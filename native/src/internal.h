@@ -198,6 +198,7 @@ void hk_unified_cache_flush_all(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN;
 void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN;   /* thread exit: cached blocks stay with h */
 void hk_unified_cache_unpark(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN; /* adoption: take them over */
 void hk_unified_cache_flush_parked(hk_heap_t *h) HK_HIDDEN;        /* collection: back to the slabs */
+extern _Atomic(uint32_t) hk_parked_heaps HK_HIDDEN;                /* abandoned heaps holding parked blocks */
 void hk_unified_cache_set_limits(hk_tls_t *t) HK_HIDDEN;
 void hk_unified_cache_derive_limits(void) HK_HIDDEN;
 
@@ -241,6 +242,8 @@ void hk_heap_abandon(hk_heap_t *h) HK_HIDDEN;
 bool hk_heap_collect_abandoned(void) HK_HIDDEN; /* true if anything came back to the pool */
 unsigned hk_heap_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **out) HK_HIDDEN;
 void hk_free_to_exited(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) HK_HIDDEN; /* owner ABANDONED, or t exited */
+extern _Atomic(uint64_t) hk_heap_due HK_HIDDEN;                    /* purge.c: when a parked cache ages (0: none) */
+void hk_heap_purge_parked(uint64_t now, uint64_t delay) HK_HIDDEN; /* flush caches parked delay ms by now */
 
 /* ---- front_gate.c: routing behind malloc and free ------------------------------------ */
 void *hk_alloc_aligned(size_t align, size_t size) HK_HIDDEN;

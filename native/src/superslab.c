@@ -8,9 +8,11 @@ static uint64_t class_magic[HK_CLASS_COUNT]; /* ceil(2^64 / class size): hk_bloc
 pthread_mutex_t hk_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Pool state, all under hk_pool_lock. */
-static hk_slab_t *tier_free[HK_TIERS];   /* free slabs of partly used SuperSlabs, per tier */
-static hk_superslab_t *empty_superslabs; /* SuperSlabs with every slab free, most recent first */
-static size_t empty_committed;           /* of those, the ones still holding memory */
+static hk_slab_t *tier_free[HK_TIERS];      /* free slabs of partly used SuperSlabs, per tier: warm, newest first */
+static hk_slab_t *tier_free_tail[HK_TIERS]; /* the oldest warm slab: the purge starts there */
+static hk_slab_t *tier_cold[HK_TIERS];      /* free slabs that hold no memory (types.h, POOL) */
+static hk_superslab_t *empty_superslabs;    /* SuperSlabs with every slab free, most recent first */
+static size_t empty_committed;              /* of those, the ones still holding memory */
 
 /* The count hysteresis adapts to churn. A program whose working set swings by more than
  * poolLimit SuperSlabs (batch: 6,400 blocks of 4 KiB, 13 SuperSlabs, allocated and freed
@@ -89,6 +91,32 @@ static void superslab_push_empty(hk_superslab_t *r) {
   r->in_empty_list = 1;
 }
 
+/* The pool's slab lists (pool lock held). Warm slabs are pushed at the head with the time
+ * they came; the tail is the oldest, which the purge decommits first. */
+static void pool_push_warm(hk_slab_t *s, uint64_t now) {
+  unsigned t = s->tier;
+  s->in_pool = HK_POOL_WARM;
+  s->pooled_since = now;
+  slab_push(&tier_free[t], s);
+  if (tier_free_tail[t] == NULL) tier_free_tail[t] = s;
+}
+
+static void pool_push_cold(hk_slab_t *s) {
+  s->in_pool = HK_POOL_COLD;
+  slab_push(&tier_cold[s->tier], s);
+}
+
+static void pool_unlink(hk_slab_t *s) {
+  unsigned t = s->tier;
+  if (s->in_pool == HK_POOL_WARM) {
+    if (tier_free_tail[t] == s) tier_free_tail[t] = s->prev;
+    slab_unlink(&tier_free[t], s);
+  } else {
+    slab_unlink(&tier_cold[t], s);
+  }
+  s->in_pool = 0;
+}
+
 /* ---- slab geometry ------------------------------------------------------------- */
 static inline unsigned slab_index(const hk_slab_t *s) { return (unsigned)(s - hk_superslab_of((uintptr_t)s)->slabs); }
 
@@ -127,8 +155,10 @@ static void slab_stamp(hk_slab_t *s, hk_heap_t *owner, unsigned cls) {
   }
 }
 
-/* Format an empty SuperSlab for a tier: every slab free and in the tier's list. Pool lock held. */
-static void superslab_format(hk_superslab_t *r, unsigned tier) {
+/* Format an empty SuperSlab for a tier: every slab free and in the tier's cold list (a new or
+ * decommitted SuperSlab holds no memory), or warm list as of `warm` (a committed one may). Pool
+ * lock held. */
+static void superslab_format(hk_superslab_t *r, unsigned tier, uint64_t warm) {
   unsigned shift = tier_shift(tier);
   unsigned per = 1u << (shift - HK_SLAB_SHIFT);
   r->tier = (uint8_t)tier;
@@ -142,8 +172,8 @@ static void superslab_format(hk_superslab_t *r, unsigned tier) {
   }
   for (unsigned i = r->nslabs; i-- > 0;) {
     hk_slab_t *s = &r->slabs[slab_unit(tier, i)];
-    s->in_pool = 1;
-    slab_push(&tier_free[tier], s);
+    if (warm) pool_push_warm(s, warm);
+    else pool_push_cold(s);
   }
 }
 
@@ -151,10 +181,7 @@ static void superslab_format(hk_superslab_t *r, unsigned tier) {
 static void superslab_unformat(hk_superslab_t *r) {
   for (unsigned i = 0; i < r->nslabs; i++) {
     hk_slab_t *s = &r->slabs[slab_unit(r->tier, i)];
-    if (s->in_pool) {
-      slab_unlink(&tier_free[r->tier], s);
-      s->in_pool = 0;
-    }
+    if (s->in_pool) pool_unlink(s);
   }
 }
 
@@ -225,12 +252,49 @@ static uint64_t purge_superslabs_locked(uint64_t now, uint64_t delay) {
   return 0;
 }
 
+/* Free slabs of partly used SuperSlabs that waited `delay` ms in the warm list by `now` give
+ * their pages back (decommitted, address range kept: the slab stays in the pool, cold) and
+ * the rest note when they will have. A long-lived block pins its slab, no longer its SuperSlab.
+ * Adjacent slabs of one SuperSlab go in one call. Returns the next due time (0: none waits).
+ * Pool lock held (a slab being decommitted must not be handed out meanwhile). */
+static uint64_t purge_slabs_locked(uint64_t now, uint64_t delay) {
+  if ((int)hk_superslab_release_mode() == HK_SUPERSLAB_RELEASE_MODE_NEVER) return 0;
+  uint64_t next = 0;
+  for (unsigned t = 0; t < HK_TIERS; t++) {
+    char *run = NULL, *run_end = NULL;
+    for (hk_slab_t *s = tier_free_tail[t]; s;) {
+      if (s->pooled_since + delay > now) {
+        if (next == 0 || s->pooled_since + delay < next) next = s->pooled_since + delay;
+        break;
+      }
+      hk_slab_t *prev = s->prev;
+      char *area = slab_area(s);
+      char *end = (char *)hk_superslab_of((uintptr_t)s) + slab_end_offset(s);
+      if (area == run_end) {
+        run_end = end;
+      } else if (end == run) {
+        run = area;
+      } else {
+        if (run) hk_os_decommit(run, (size_t)(run_end - run));
+        run = area, run_end = end;
+      }
+      pool_unlink(s);
+      pool_push_cold(s);
+      s = prev;
+    }
+    if (run) hk_os_decommit(run, (size_t)(run_end - run));
+  }
+  return next;
+}
+
 void hk_superslab_purge(uint64_t now, uint64_t delay) {
   if (atomic_exchange_explicit(&hk_superslab_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */
   pthread_mutex_lock(&hk_pool_lock);
   uint64_t next = purge_superslabs_locked(now, delay);
+  uint64_t next_slab = purge_slabs_locked(now, delay);
   pthread_mutex_unlock(&hk_pool_lock);
   if (next) hk_due_note(&hk_superslab_due, next);
+  if (next_slab) hk_due_note(&hk_superslab_due, next_slab);
 }
 
 /* now: the time (ms) the caller read, 0 if it read none (no age purge). */
@@ -261,6 +325,7 @@ size_t hk_superslab_trim(void) {
   size_t n = release_down_to(0, mode);
   pool_keep = 0;
   count_release_at = 0;
+  purge_slabs_locked(UINT64_MAX, 0); /* and every free slab's pages */
   pthread_mutex_unlock(&hk_pool_lock);
   return n;
 }
@@ -268,21 +333,28 @@ size_t hk_superslab_trim(void) {
 /* A free slab of the tier from the pool, formatting an empty SuperSlab if need be. Pool lock held. */
 static hk_slab_t *pool_pop_locked(unsigned tier) {
   hk_slab_t *s = tier_free[tier];
+  if (s == NULL) s = tier_cold[tier];
   if (s != NULL) {
     if (s->capacity != 0) HK_SUPERSLAB_COUNT(slabs_reused, 1); /* served a class before */
   } else if (empty_superslabs != NULL) {
     hk_superslab_t *r = empty_superslabs;
     superslab_unlink(r);
-    if (!r->decommitted) empty_committed--;
-    else if (count_release_at != 0) pool_note_map(hk_clock_ms()); /* releaseMode decommit: faulted in again */
+    uint64_t warm = 0;
+    if (!r->decommitted) {
+      empty_committed--;
+      warm = r->empty_since ? r->empty_since : 1; /* its pages may be resident: they age from then */
+    } else if (count_release_at != 0) {
+      pool_note_map(hk_clock_ms()); /* releaseMode decommit: faulted in again */
+    }
     r->decommitted = 0;
-    superslab_format(r, tier);
-    s = tier_free[tier];
+    superslab_format(r, tier, warm);
+    if (warm && hk_superslab_purge_delay_ms() > 0)
+      hk_due_note(&hk_superslab_due, warm + (uint64_t)hk_superslab_purge_delay_ms());
+    s = tier_free[tier] ? tier_free[tier] : tier_cold[tier];
   } else {
     return NULL;
   }
-  slab_unlink(&tier_free[tier], s);
-  s->in_pool = 0;
+  pool_unlink(s);
   hk_superslab_of((uintptr_t)s)->free_slabs--;
   return s;
 }
@@ -298,7 +370,7 @@ static hk_slab_t *pool_take(unsigned tier, bool may_map) {
   if (r == NULL) return NULL;
   pthread_mutex_lock(&hk_pool_lock);
   if (now) pool_note_map(now);
-  superslab_format(r, tier);
+  superslab_format(r, tier, 0);
   s = pool_pop_locked(tier);
   pthread_mutex_unlock(&hk_pool_lock);
   return s;
@@ -307,26 +379,29 @@ static hk_slab_t *pool_take(unsigned tier, bool may_map) {
 /* Give an empty slab back to the pool. Its owner has no block of it anywhere. */
 static void pool_give(hk_slab_t *s) {
   HK_ASSERT(s->used == 0 && !s->in_pool); /* every block back, not in the pool yet */
-  slab_stamp(s, NULL, 0);
+  slab_stamp(s, NULL, s->cls);            /* no owner, no span; the class stays for misuse reports (misuse.c) */
   s->free = NULL;
   s->carved = 0;
   s->used = 0;
   s->listed = 0;
   hk_superslab_t *r = hk_superslab_of((uintptr_t)s);
+  int64_t delay = hk_superslab_purge_delay_ms();
+  uint64_t now = delay >= 0 ? hk_clock_ms() : 0; /* a slab came back: rare enough for a (vDSO) clock read */
   pthread_mutex_lock(&hk_pool_lock);
-  s->in_pool = 1;
-  slab_push(&tier_free[s->tier], s);
+  pool_push_warm(s, now);
   if (++r->free_slabs == r->nslabs) {
     superslab_unformat(r);
     r->decommitted = 0;
-    int64_t delay = hk_superslab_purge_delay_ms();
-    uint64_t now = delay >= 0 ? hk_clock_ms() : 0; /* a SuperSlab became empty: rare, worth a clock read */
     r->empty_since = now;
     superslab_push_empty(r);
     empty_committed++;
     pool_trim(now);
     if (delay == 0) purge_superslabs_locked(now, 0); /* purgeDelayMs 0: at once */
     else if (delay > 0) hk_due_note(&hk_superslab_due, now + (uint64_t)delay);
+  } else if (delay == 0) {
+    purge_slabs_locked(now, 0);
+  } else if (delay > 0) {
+    hk_due_note(&hk_superslab_due, now + (uint64_t)delay);
   }
   pthread_mutex_unlock(&hk_pool_lock);
 }
@@ -418,7 +493,9 @@ void hk_slab_give(hk_heap_t *h, hk_block_t *b) {
     s->listed = 1;
     slab_insert_second(&h->partial[cls], s);
   }
-  if (s->used == 0 && !(h->partial[cls] == s && s->next == NULL && s->tier < HK_TIERS - 1)) {
+  /* (a heap whose thread has exited keeps none: nobody would reuse it soon) */
+  if (s->used == 0 && !(h->partial[cls] == s && s->next == NULL && s->tier < HK_TIERS - 1 &&
+                        atomic_load_explicit(&h->state, memory_order_relaxed) == HK_HEAP_ACTIVE)) {
     slab_unlink(&h->partial[cls], s);
     pool_give(s);
   }

@@ -91,12 +91,16 @@
  *   besides the remote queue. An exiting thread parks its cached blocks in the heap
  *   (`parked`, still counted as used) and the adopting thread takes them over as its own
  *   cache, so thread churn moves a few pointers per class instead of every cached block.
+ *   At most 8 heaps hold parked blocks at once (more threads exiting together flush), and
+ *   the time-based purge flushes a parked cache nobody adopted within purgeDelayMs.
  *
  *   The unified cache lives in thread-local storage (initial-exec TLS, no call): one LIFO
  *   list per class with its limit and the room left under it. malloc pops, free pushes
  *   when the block's slab belongs to this thread's heap and room > 0. A fresh or exited
  *   thread has room 0 everywhere, so its first call falls into the slow path, which initialises;
- *   no "initialised?" test sits on the fast path.
+ *   no "initialised?" test sits on the fast path. A new thread's limits start at about one
+ *   page of blocks per class and double at each refill and overflow up to the class's limit
+ *   (slow start), so a thread that uses a class a little touches one page of it.
  *
  * REMOTE QUEUE (remote_queue.c; abandonment, adoption and collection in heap.c)
  *   A free from a thread that does not own the slab pushes the block onto the owning
@@ -117,18 +121,20 @@
  *   so that check costs a remote free no extra line.
  *
  * POOL (superslab.c, under hk_pool_lock)
- *   Per tier, a list of free slabs in SuperSlabs that are partly used; a list of empty
- *   SuperSlabs. Slabs come back when empty; SuperSlabs with every slab free move to the empty
- *   list. When more than poolLimit empty SuperSlabs are kept, SuperSlabs are released until
- *   releaseThreshold remain (unmapped, or decommitted with madvise, or kept, per
- *   releaseMode): lazily, in a batch, with hysteresis, so a steady workload makes no
- *   system calls. The limit adapts: a SuperSlab mapped (or a decommitted one reused) within
- *   purgeDelayMs of such a release doubles it, up to 8 x poolLimit, so a working set that
- *   swings by more than poolLimit SuperSlabs is not unmapped and faulted in at every swing;
- *   an age purge that releases anything, and malloc_trim, set it back to poolLimit. An
- *   empty SuperSlab also notes when it became empty (`empty_since`): one that waited
- *   purgeDelayMs (1 s by default) is released too, whatever the count (time-based purge;
- *   purge.c).
+ *   Per tier, two lists of free slabs in SuperSlabs that are partly used: warm (their pages
+ *   may be resident; newest first) and cold (they hold no memory: never touched, or
+ *   decommitted after waiting purgeDelayMs in the warm list); a list of empty SuperSlabs.
+ *   A slab is taken warm first, then cold, then from an empty SuperSlab. Slabs come back
+ *   when empty; SuperSlabs with every slab free move to the empty list. When more than
+ *   poolLimit empty SuperSlabs are kept, SuperSlabs are released until releaseThreshold
+ *   remain (unmapped, or decommitted with madvise, or kept, per releaseMode): lazily, in a
+ *   batch, with hysteresis, so a steady workload makes no system calls. The limit adapts: a
+ *   SuperSlab mapped (or a decommitted one reused) within purgeDelayMs of such a release
+ *   doubles it, up to 8 x poolLimit, so a working set that swings by more than poolLimit
+ *   SuperSlabs is not unmapped and faulted in at every swing; an age purge that releases
+ *   anything, and malloc_trim, set it back to poolLimit. An empty SuperSlab also notes when
+ *   it became empty (`empty_since`): one that waited purgeDelayMs (1 s by default) is
+ *   released too, whatever the count (time-based purge; purge.c).
  *
  * LARGE MAPPINGS (large.c)
  *   Requests above HK_FRONT_MID_MAX, and alignments above HK_ALIGN_SLAB_MAX (a unit, 64 KiB), get their own
@@ -221,11 +227,13 @@ typedef struct __attribute__((aligned(64))) hk_slab {
   uint32_t capacity;
   uint8_t cls;
   uint8_t tier;
-  uint8_t listed; /* on its heap's partial list (owner) or the pool's tier list */
-  uint8_t in_pool;
+  uint8_t listed;  /* on its heap's partial list (owner) or the pool's tier list */
+  uint8_t in_pool; /* HK_POOL_WARM (may hold pages) or HK_POOL_COLD (holds none) */
   struct hk_slab *next;
   struct hk_slab *prev;
+  uint64_t pooled_since; /* warm: when it came to the pool (ms); purgeDelayMs later it is decommitted */
 } hk_slab_t;
+enum { HK_POOL_WARM = 1, HK_POOL_COLD = 2 };
 _Static_assert(sizeof(hk_slab_t) == 64, "a slab descriptor is one cache line");
 
 typedef struct hk_superslab {
@@ -276,6 +284,7 @@ typedef struct hk_heap {
   struct hk_heap *next_all; /* every heap ever made; never unlinked */
   hk_slab_t *partial[HK_CLASS_COUNT];
   hk_parked_t parked[HK_CLASS_COUNT];
+  uint64_t parked_since; /* when its thread parked them (ms): the purge flushes them after purgeDelayMs */
 } hk_heap_t;
 
 /* room = limit - (blocks held): free pushes while room > 0, one compare on a field it

@@ -8,6 +8,13 @@
 __thread hk_tls_t hk_tls HK_TLS_MODEL;
 static uint32_t class_refill[HK_CLASS_COUNT]; /* blocks per refill */
 static uint32_t class_limit[HK_CLASS_COUNT];  /* blocks a cache may hold */
+/* Slow start: a thread's cache of a class starts at this limit, so its first refill carves
+ * about one page of blocks (at least two), and doubles its limit at every refill and every
+ * overflow until class_limit: a thread that uses a class a little touches one page of
+ * it, not a whole refill batch (32 blocks of 1 KiB: 8 pages). 2,000 threads with 20 blocks
+ * each used to cost 170 KB apiece (issue 9, item 4). Steady state is unchanged. */
+static uint32_t class_start[HK_CLASS_COUNT];
+#define HK_START_BYTES 4096u
 
 /* Per-class limits from the knobs: tiny and mid classes have their own capacity and
  * batch, and no class caches more than maxBytesPerClass. Read once at start. */
@@ -24,14 +31,28 @@ void hk_unified_cache_derive_limits(void) {
     if (batch < 1) batch = 1;
     class_limit[c] = hk_unified_cache_enabled() ? (uint32_t)cap : 0;
     class_refill[c] = hk_unified_cache_enabled() ? (uint32_t)batch : 1;
+    uint32_t start = HK_START_BYTES / hk_class_size[c]; /* the first refill takes limit + 1 blocks */
+    start = start > 2 ? start - 1 : 1;
+    class_start[c] = start < class_limit[c] ? start : class_limit[c];
   }
+}
+
+/* The cache of cls may hold more: its limit doubles, up to the class's (slow start). */
+static inline void cache_grow(hk_unified_cache_t *tc, unsigned cls) {
+  uint32_t max = class_limit[cls];
+  if (hk_likely(tc->limit >= max)) return;
+  uint32_t nl = tc->limit * 2 > max ? max : tc->limit * 2;
+  tc->room += (int32_t)(nl - tc->limit);
+  tc->limit = nl;
 }
 
 void hk_unified_cache_set_limits(hk_tls_t *t) {
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_unified_cache_t *tc = &t->cache[c];
     int32_t held = (int32_t)tc->limit - tc->room;
-    tc->limit = class_limit[c];
+    tc->limit = class_start[c]; /* slow start: grows at each refill and overflow */
+    if (held > 0 && (uint32_t)held > tc->limit)
+      tc->limit = (uint32_t)held < class_limit[c] ? (uint32_t)held : class_limit[c];
     tc->room = (int32_t)tc->limit - held;
   }
 }
@@ -68,6 +89,7 @@ void *hk_unified_cache_refill(unsigned cls) {
   }
   tc->head = hk_link_dec(chain);
   tc->room = (int32_t)tc->limit - (int32_t)(got - 1);
+  cache_grow(tc, cls);                 /* the next refill may take more */
   if (HK_CHECKS) hk_mark_clear(chain); /* handed out */
   return chain;
 }
@@ -81,6 +103,13 @@ void hk_unified_cache_overflow(hk_block_t *b, unsigned cls) {
   if (tc->limit == 0) {
     hk_slab_give(h, b);
     return;
+  }
+  if (tc->limit < class_limit[cls]) { /* slow start: room for more instead of a flush */
+    cache_grow(tc, cls);
+    if (tc->room > 0) {
+      hk_unified_cache_push(tc, b);
+      return;
+    }
   }
   HK_UNIFIED_CACHE_COUNT(flushes, 1);
   hk_purge_maybe(); /* frees drive the purge too: one load while nothing waits */
@@ -126,14 +155,23 @@ void hk_unified_cache_flush_all(hk_tls_t *t, hk_heap_t *h) {
 /* The thread is exiting: up to one refill batch per tiny class stays with its heap (still
  * counted as used), so the thread that adopts the heap next starts with a warm cache
  * without moving those blocks one by one; the rest, and every mid block (a few of which
- * would pin whole slabs), go back to their slabs, so a parked heap holds little memory. */
+ * would pin whole slabs), go back to their slabs, so a parked heap holds little memory.
+ * Parking is for thread churn (a thread exits, the next adopts its heap): at most
+ * HK_PARK_MAX heaps hold parked blocks at once; beyond that an exiting thread flushes
+ * everything, so that 2,000 threads exiting together do not each pin a slab per class
+ * (issue 9, item 4). A parked cache nobody adopts within purgeDelayMs is flushed by the
+ * time-based purge (hk_heap_purge_parked). */
+#define HK_PARK_MAX 8
+_Atomic(uint32_t) hk_parked_heaps;
+
 void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) {
   bool any = false;
+  bool park = atomic_load_explicit(&hk_parked_heaps, memory_order_relaxed) < HK_PARK_MAX;
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_unified_cache_t *tc = &t->cache[c];
     check_cache(tc, c, h);
     uint32_t held = tc->head ? (uint32_t)((int32_t)tc->limit - tc->room) : 0;
-    uint32_t keep = hk_class_is_tiny(c) ? class_refill[c] : 0;
+    uint32_t keep = park && hk_class_is_tiny(c) ? class_refill[c] : 0;
     for (; held > keep && tc->head; held--) { /* tc->head: a list a double free shortened */
       hk_block_t *b = tc->head;
       tc->head = hk_link_dec(b);
@@ -146,6 +184,14 @@ void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) {
     tc->room = 0;
     tc->limit = 0;
   }
+  if (any) {
+    atomic_fetch_add_explicit(&hk_parked_heaps, 1, memory_order_relaxed);
+    int64_t delay = hk_superslab_purge_delay_ms();
+    if (delay >= 0) {
+      h->parked_since = hk_clock_ms();
+      hk_due_note(&hk_heap_due, h->parked_since + (uint64_t)delay);
+    }
+  }
   atomic_store_explicit(&h->has_parked, any, memory_order_release);
 }
 
@@ -155,15 +201,18 @@ void hk_unified_cache_unpark(hk_tls_t *t, hk_heap_t *h) {
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_unified_cache_t *tc = &t->cache[c];
     tc->head = h->parked[c].head;
+    if (h->parked[c].count) tc->limit = class_limit[c]; /* a class in use: no slow start */
     tc->room = (int32_t)tc->limit - (int32_t)h->parked[c].count;
     h->parked[c].head = NULL;
     h->parked[c].count = 0;
   }
   atomic_store_explicit(&h->has_parked, false, memory_order_relaxed);
+  atomic_fetch_sub_explicit(&hk_parked_heaps, 1, memory_order_relaxed);
 }
 
 /* Nobody adopted h and memory is short: its parked blocks go back to their slabs. */
 void hk_unified_cache_flush_parked(hk_heap_t *h) {
+  if (!atomic_load_explicit(&h->has_parked, memory_order_acquire)) return;
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_block_t *b = h->parked[c].head;
     while (b) {
@@ -175,4 +224,5 @@ void hk_unified_cache_flush_parked(hk_heap_t *h) {
     h->parked[c].count = 0;
   }
   atomic_store_explicit(&h->has_parked, false, memory_order_relaxed);
+  atomic_fetch_sub_explicit(&hk_parked_heaps, 1, memory_order_relaxed);
 }
