@@ -43,6 +43,7 @@ void *hk_large_alloc(size_t size, size_t align, bool *fresh) {
   if (__atomic_load_n(&large_cached, __ATOMIC_RELAXED) &&
       map_align == HK_SUPERSLAB_SIZE) { /* best fit: the smallest that holds it */
     pthread_mutex_lock(&hk_large_lock);
+    HK_FRONT_COUNT(large_locks, 1);
     size_t best = SIZE_MAX;
     for (size_t i = 0; i < large_cached; i++)
       if (large_cache[i].len >= len && large_cache[i].len <= 2 * len &&
@@ -93,6 +94,7 @@ void hk_large_free(void *p) {
   h->magic = 0;
   int64_t delay = hk_superslab_purge_delay_ms(); /* 0: nothing waits, the mapping goes at once */
   pthread_mutex_lock(&hk_large_lock);
+  HK_FRONT_COUNT(large_locks, 1);
   if (delay != 0 && large_cached < (size_t)hk_front_large_cache_entries() && large_cached < HK_LARGE_CACHE_MAX &&
       large_cached_bytes + len <= (size_t)hk_front_large_cache_bytes()) {
     uint64_t now = delay > 0 ? hk_clock_ms() : 0;
@@ -120,6 +122,7 @@ void hk_large_purge(uint64_t now, uint64_t delay) {
   if (atomic_exchange_explicit(&hk_large_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */
   uint64_t next = 0;
   pthread_mutex_lock(&hk_large_lock);
+  HK_FRONT_COUNT(large_locks, 1);
   for (size_t i = 0; i < large_cached;) {
     if (large_cache[i].since + delay > now) {
       if (next == 0 || large_cache[i].since + delay < next) next = large_cache[i].since + delay;
@@ -139,6 +142,7 @@ void hk_large_purge(uint64_t now, uint64_t delay) {
 /* malloc_trim: every cached mapping is unmapped now. Returns how many. */
 size_t hk_large_trim(void) {
   pthread_mutex_lock(&hk_large_lock);
+  HK_FRONT_COUNT(large_locks, 1);
   size_t n = large_cached;
   for (size_t i = 0; i < n; i++) {
     hk_segmap_mark(large_cache[i].base, large_cache[i].len, 0);

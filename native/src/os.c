@@ -106,6 +106,7 @@ void *hk_os_meta_alloc(size_t size) {
   static char *cur, *end;
   size = (size + 63) & ~(size_t)63;
   pthread_mutex_lock(&hk_meta_lock);
+  HK_SUPERSLAB_COUNT(meta_locks, 1);
   if (cur == NULL || (size_t)(end - cur) < size) {
     size_t chunk = size > 65536 ? size : 65536;
     char *m = map_fresh(chunk);

@@ -144,6 +144,27 @@ describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
     expect(xr.remote_drained).toBeLessThanOrEqual(xr.remote_pushed!);
   }, 90_000);
 
+  it('takes no lock per operation: larson and xthread with 8 threads, a few lock acquisitions per million', async () => {
+    // issue 10, scale: the pool, large and meta locks are taken per slab, per large mapping and per heap,
+    // never per malloc or free; a lock on a per-operation path would show about 1,000,000 per million.
+    // Measured: larson 8 threads ~40 per million, 64 threads ~235; xthread 40-135 (mostly warm-up).
+    const runs = [
+      { name: 'larson', args: ['threads=8', 'seconds=1'] },
+      { name: 'xthread', args: ['threads=8', 'iters=1000000'] },
+    ];
+    for (const { name, args } of runs) {
+      const r = await run(bin(name), args, { preload: observe.path, env: { HAKMEM_STATS: 'json' }, timeoutMs: 60_000 });
+      expectOk(r);
+      const ops = Number(/ ops=(\d+)/.exec(r.stdout)?.[1]);
+      expect(ops, r.stdout).toBeGreaterThan(100_000);
+      const b = jsonReport(r.stderr).boxes;
+      const locks = b.superslab!.pool_locks! + b.superslab!.meta_locks! + b['front-gate']!.large_locks!;
+      expect(b.superslab!.pool_locks, r.stderr).toBeGreaterThan(0); // counted at all
+      expect(b['front-gate']!.large_locks, r.stderr).toBe(0); // no block above midMax
+      expect((locks / ops) * 1e6, `${name}: ${locks} lock acquisitions for ${ops} operations`).toBeLessThan(2_000);
+    }
+  }, 120_000);
+
   it('names the configuration in force, as the start-up line does', async () => {
     const env = { HAKMEM_STATS: 'json', HAKMEM_VERBOSE: '1' };
     const plain = await run(bin('tiny_hot'), tinyHot, { preload: observe.path, env });

@@ -140,6 +140,7 @@ static const uint8_t hk_mid_class_index[HK_FRONT_MID_MAX >> HK_MID_GRANULE_SHIFT
     X(large_cache_hits, 1, "Large requests served from the large-mapping cache.") \
     X(aligned_allocs, 1, "Calls to the aligned allocation entry points.") \
     X(foreign_frees, 1, "Frees of pointers hakmem does not own (passed on or ignored).") \
+    X(large_locks, 1, "Acquisitions of the large-mapping cache lock (large malloc with a cached mapping, large free, purge, trim).") \
     /* end */
 /* The same list under a name built from the C prefix, for code that walks every box with
    HK_ENV_COUNTER_BOXES(X) and pastes HK_##p##_FIELDS. */
@@ -150,6 +151,7 @@ typedef struct hk_front_counters {
     uint64_t large_cache_hits; /* Large requests served from the large-mapping cache. */
     uint64_t aligned_allocs; /* Calls to the aligned allocation entry points. */
     uint64_t foreign_frees; /* Frees of pointers hakmem does not own (passed on or ignored). */
+    uint64_t large_locks; /* Acquisitions of the large-mapping cache lock (large malloc with a cached mapping, large free, purge, trim). */
 } hk_front_counters_t;
 #define HK_FRONT_COUNT(name, n) ((void)0)
 #define HK_FRONT_COUNT_AT(name, i, n) ((void)0)

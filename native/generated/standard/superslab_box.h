@@ -63,6 +63,8 @@ static inline int64_t hk_superslab_purge_delay_ms(void) { return hk_superslab_en
     X(mmap_calls, 1, "mmap system calls.") \
     X(munmap_calls, 1, "munmap system calls.") \
     X(madvise_calls, 1, "madvise system calls.") \
+    X(pool_locks, 1, "Acquisitions of the SuperSlab pool lock (slab taken from or given back to the pool, purge, trim).") \
+    X(meta_locks, 1, "Acquisitions of the metadata lock (os.c: a heap descriptor carved; not the fork handlers).") \
     /* end */
 /* The same list under a name built from the C prefix, for code that walks every box with
    HK_ENV_COUNTER_BOXES(X) and pastes HK_##p##_FIELDS. */
@@ -75,6 +77,8 @@ typedef struct hk_superslab_counters {
     uint64_t mmap_calls; /* mmap system calls. */
     uint64_t munmap_calls; /* munmap system calls. */
     uint64_t madvise_calls; /* madvise system calls. */
+    uint64_t pool_locks; /* Acquisitions of the SuperSlab pool lock (slab taken from or given back to the pool, purge, trim). */
+    uint64_t meta_locks; /* Acquisitions of the metadata lock (os.c: a heap descriptor carved; not the fork handlers). */
 } hk_superslab_counters_t;
 #define HK_SUPERSLAB_COUNT(name, n) ((void)0)
 #define HK_SUPERSLAB_COUNT_AT(name, i, n) ((void)0)

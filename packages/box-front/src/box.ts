@@ -111,6 +111,8 @@ export const frontGate = defineBox({
     alignedAllocs: counter(),
     /** Frees of pointers hakmem does not own (passed on or ignored). */
     foreignFrees: counter(),
+    /** Acquisitions of the large-mapping cache lock (large malloc with a cached mapping, large free, purge, trim). */
+    largeLocks: counter(),
   },
 });
 

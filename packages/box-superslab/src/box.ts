@@ -76,5 +76,9 @@ export const superslab = defineBox({
     munmapCalls: counter(),
     /** madvise system calls. */
     madviseCalls: counter(),
+    /** Acquisitions of the SuperSlab pool lock (slab taken from or given back to the pool, purge, trim). */
+    poolLocks: counter(),
+    /** Acquisitions of the metadata lock (os.c: a heap descriptor carved; not the fork handlers). */
+    metaLocks: counter(),
   },
 });
