@@ -6,6 +6,32 @@
  * from (hk_heap_take). See types.h, HEAP and REMOTE QUEUE. */
 #include "internal.h"
 
+static bool heap_collect(hk_heap_t *h, hk_block_t *b);
+
+/* ABANDONED -> COLLECTING: this thread holds h until heap_let_go. False if h is not ABANDONED
+ * (adopted, or held by another thread). */
+static bool heap_claim(hk_heap_t *h) {
+  int expect = HK_HEAP_ABANDONED;
+  return atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
+                                                 memory_order_relaxed);
+}
+
+/* Back to ABANDONED. The release and the look at the queue after it are sequentially
+ * consistent, as are a pusher's push and its look at the state after it (hk_free_to_exited):
+ * of a push that races with the release, one of the two threads sees the other, and takes the
+ * block (here, by collecting again). */
+static void heap_let_go(hk_heap_t *h) {
+  atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_seq_cst);
+  if (atomic_load_explicit(&h->remote, memory_order_seq_cst) != NULL) heap_collect(h, NULL);
+}
+
+/* A held heap gives back what nobody uses: its queue, its parked cache, its empty slabs. */
+static void heap_take_back(hk_heap_t *h) {
+  hk_remote_drain(h, NULL, UINT64_MAX);
+  hk_unified_cache_flush_parked(h);
+  hk_slab_release_empty(h);
+}
+
 /* A new thread's heap: an abandoned one if any (its slabs come along), else a new one. */
 hk_heap_t *hk_heap_acquire(void) {
   for (hk_heap_t *h = atomic_load_explicit(&hk_heaps, memory_order_acquire); h; h = h->next_all) {
@@ -37,14 +63,9 @@ bool hk_heap_collect_abandoned(void) {
     if (atomic_load_explicit(&h->remote, memory_order_relaxed) == NULL &&
         !atomic_load_explicit(&h->has_parked, memory_order_relaxed))
       continue;
-    int expect = HK_HEAP_ABANDONED;
-    if (!atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
-                                                 memory_order_relaxed))
-      continue;
-    hk_remote_drain(h, NULL, UINT64_MAX);
-    hk_unified_cache_flush_parked(h);
-    hk_slab_release_empty(h);
-    atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_release);
+    if (!heap_claim(h)) continue;
+    heap_take_back(h);
+    heap_let_go(h);
     any = true;
   }
   return any;
@@ -60,16 +81,11 @@ unsigned hk_heap_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **ou
   return got;
 }
 
-/* Claim h (ABANDONED -> COLLECTING), give it b (if any) and what waits in its queue, let go.
- * The release and the look at the queue after it are sequentially consistent, as are a
- * pusher's push and its look at the state after it (hk_free_to_exited): of a push that
- * races with the release, one of the two threads sees the other, and takes the block.
+/* Claim h, give it b (if any) and what waits in its queue, let go (heap_let_go's ordering;
+ * what was pushed meanwhile is taken on another pass, as long as nobody else claims h).
  * Returns false, having done nothing, if h is not ABANDONED (b is still the caller's). */
 static bool heap_collect(hk_heap_t *h, hk_block_t *b) {
-  int expect = HK_HEAP_ABANDONED;
-  if (!atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
-                                               memory_order_relaxed))
-    return false;
+  if (!heap_claim(h)) return false;
   for (;;) {
     if (b != NULL) {
       hk_slab_give(h, b); /* as the owner would: a block already free is dropped there */
@@ -80,10 +96,7 @@ static bool heap_collect(hk_heap_t *h, hk_block_t *b) {
     atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_seq_cst);
     if (atomic_load_explicit(&h->remote, memory_order_seq_cst) == NULL) return true;
     /* pushed while this thread held it: take those too, if nobody else has claimed it since */
-    expect = HK_HEAP_ABANDONED;
-    if (!atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
-                                                 memory_order_relaxed))
-      return true;
+    if (!heap_claim(h)) return true;
   }
 }
 
@@ -93,9 +106,7 @@ void hk_heap_abandon(hk_heap_t *h) {
   hk_remote_drain(h, NULL, UINT64_MAX);
   hk_slab_release_empty(h);
   HK_REMOTE_COUNT(heaps_abandoned, 1);
-  atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_seq_cst);
-  /* a free that found the heap still ACTIVE pushed after the drain: nobody else would take it */
-  if (atomic_load_explicit(&h->remote, memory_order_seq_cst) != NULL) heap_collect(h, NULL);
+  heap_let_go(h); /* a free that found the heap still ACTIVE and pushed after the drain: taken */
 }
 
 /* A free of a block of a heap whose thread has exited (ABANDONED). Nobody drains its queue
@@ -133,19 +144,13 @@ void hk_heap_purge_parked(uint64_t now, uint64_t delay) {
     if (!atomic_load_explicit(&h->has_parked, memory_order_relaxed) ||
         atomic_load_explicit(&h->state, memory_order_relaxed) != HK_HEAP_ABANDONED)
       continue;
-    int expect = HK_HEAP_ABANDONED;
-    if (!atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_COLLECTING, memory_order_acquire,
-                                                 memory_order_relaxed))
-      continue;
+    if (!heap_claim(h)) continue;
     if (atomic_load_explicit(&h->has_parked, memory_order_relaxed) && h->parked_since + delay > now) {
       if (next == 0 || h->parked_since + delay < next) next = h->parked_since + delay;
     } else {
-      hk_remote_drain(h, NULL, UINT64_MAX);
-      hk_unified_cache_flush_parked(h);
-      hk_slab_release_empty(h);
+      heap_take_back(h);
     }
-    atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_seq_cst);
-    if (atomic_load_explicit(&h->remote, memory_order_seq_cst) != NULL) heap_collect(h, NULL);
+    heap_let_go(h);
   }
   if (next) hk_due_note(&hk_heap_due, next);
 }

@@ -80,9 +80,7 @@ void *hk_exited_alloc(unsigned cls) {
   if (h == NULL) return NULL;
   hk_block_t *b = NULL;
   unsigned got = hk_heap_take(h, cls, 1, &b);
-  if (hk_remote_pending(h)) hk_remote_drain(h, NULL, UINT64_MAX); /* abandoned heaps keep none */
-  HK_REMOTE_COUNT(heaps_abandoned, 1);
-  atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_release);
+  hk_heap_abandon(h);     /* at once, as an exiting thread abandons its own */
   hk_stats_thread_exit(); /* this thread's counters were folded at its exit: fold these too */
   if (got == 0) return NULL;
   if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free (see the free key in internal.h) */

@@ -12,6 +12,12 @@
 
 pthread_mutex_t hk_large_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* The large-mapping cache's lock, counted in OBSERVE (largeLocks). */
+static inline void large_lock(void) {
+  pthread_mutex_lock(&hk_large_lock);
+  HK_FRONT_COUNT(large_locks, 1);
+}
+
 #define HK_LARGE_CACHE_MAX 1024
 static struct {
   void *base;
@@ -42,8 +48,7 @@ void *hk_large_alloc(size_t size, size_t align, bool *fresh) {
   /* the unlocked look at the count is only a hint; the lock decides */
   if (__atomic_load_n(&large_cached, __ATOMIC_RELAXED) &&
       map_align == HK_SUPERSLAB_SIZE) { /* best fit: the smallest that holds it */
-    pthread_mutex_lock(&hk_large_lock);
-    HK_FRONT_COUNT(large_locks, 1);
+    large_lock();
     size_t best = SIZE_MAX;
     for (size_t i = 0; i < large_cached; i++)
       if (large_cache[i].len >= len && large_cache[i].len <= 2 * len &&
@@ -93,8 +98,7 @@ void hk_large_free(void *p) {
   size_t len = h->map_len;
   h->magic = 0;
   int64_t delay = hk_superslab_purge_delay_ms(); /* 0: nothing waits, the mapping goes at once */
-  pthread_mutex_lock(&hk_large_lock);
-  HK_FRONT_COUNT(large_locks, 1);
+  large_lock();
   if (delay != 0 && large_cached < (size_t)hk_front_large_cache_entries() && large_cached < HK_LARGE_CACHE_MAX &&
       large_cached_bytes + len <= (size_t)hk_front_large_cache_bytes()) {
     uint64_t now = delay > 0 ? hk_clock_ms() : 0;
@@ -121,8 +125,7 @@ _Atomic(uint64_t) hk_large_due;
 void hk_large_purge(uint64_t now, uint64_t delay) {
   if (atomic_exchange_explicit(&hk_large_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */
   uint64_t next = 0;
-  pthread_mutex_lock(&hk_large_lock);
-  HK_FRONT_COUNT(large_locks, 1);
+  large_lock();
   for (size_t i = 0; i < large_cached;) {
     if (large_cache[i].since + delay > now) {
       if (next == 0 || large_cache[i].since + delay < next) next = large_cache[i].since + delay;
@@ -141,8 +144,7 @@ void hk_large_purge(uint64_t now, uint64_t delay) {
 
 /* malloc_trim: every cached mapping is unmapped now. Returns how many. */
 size_t hk_large_trim(void) {
-  pthread_mutex_lock(&hk_large_lock);
-  HK_FRONT_COUNT(large_locks, 1);
+  large_lock();
   size_t n = large_cached;
   for (size_t i = 0; i < n; i++) {
     hk_segmap_mark(large_cache[i].base, large_cache[i].len, 0);

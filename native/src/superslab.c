@@ -33,6 +33,12 @@ static inline size_t pool_limit_now(void) {
   return pool_keep > base ? pool_keep : base;
 }
 
+/* The pool lock, counted in OBSERVE (poolLocks): a lock taken per operation would show. */
+static inline void pool_lock(void) {
+  pthread_mutex_lock(&hk_pool_lock);
+  HK_SUPERSLAB_COUNT(pool_locks, 1);
+}
+
 static inline unsigned tier_shift(unsigned tier) {
   unsigned s = HK_SLAB_SHIFT + 3 * tier;
   return s < HK_SUPERSLAB_SHIFT ? s : HK_SUPERSLAB_SHIFT;
@@ -289,8 +295,7 @@ static uint64_t purge_slabs_locked(uint64_t now, uint64_t delay) {
 
 void hk_superslab_purge(uint64_t now, uint64_t delay) {
   if (atomic_exchange_explicit(&hk_superslab_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */
-  pthread_mutex_lock(&hk_pool_lock);
-  HK_SUPERSLAB_COUNT(pool_locks, 1);
+  pool_lock();
   uint64_t next = purge_superslabs_locked(now, delay);
   uint64_t next_slab = purge_slabs_locked(now, delay);
   pthread_mutex_unlock(&hk_pool_lock);
@@ -322,8 +327,7 @@ static void pool_note_map(uint64_t now) {
 size_t hk_superslab_trim(void) {
   int mode = (int)hk_superslab_release_mode() == HK_SUPERSLAB_RELEASE_MODE_UNMAP ? HK_SUPERSLAB_RELEASE_MODE_UNMAP
                                                                                  : HK_SUPERSLAB_RELEASE_MODE_DECOMMIT;
-  pthread_mutex_lock(&hk_pool_lock);
-  HK_SUPERSLAB_COUNT(pool_locks, 1);
+  pool_lock();
   size_t n = release_down_to(0, mode);
   pool_keep = 0;
   count_release_at = 0;
@@ -363,16 +367,14 @@ static hk_slab_t *pool_pop_locked(unsigned tier) {
 
 /* A free slab of the tier: from the pool; else, if may_map, from a new SuperSlab. */
 static hk_slab_t *pool_take(unsigned tier, bool may_map) {
-  pthread_mutex_lock(&hk_pool_lock);
-  HK_SUPERSLAB_COUNT(pool_locks, 1);
+  pool_lock();
   hk_slab_t *s = pool_pop_locked(tier);
   pthread_mutex_unlock(&hk_pool_lock);
   if (s != NULL || !may_map) return s;
   uint64_t now = hk_superslab_purge_delay_ms() > 0 ? hk_clock_ms() : 0; /* a mapping is coming: a clock read is cheap */
   hk_superslab_t *r = superslab_map();
   if (r == NULL) return NULL;
-  pthread_mutex_lock(&hk_pool_lock);
-  HK_SUPERSLAB_COUNT(pool_locks, 1);
+  pool_lock();
   if (now) pool_note_map(now);
   superslab_format(r, tier, 0);
   s = pool_pop_locked(tier);
@@ -391,8 +393,7 @@ static void pool_give(hk_slab_t *s) {
   hk_superslab_t *r = hk_superslab_of((uintptr_t)s);
   int64_t delay = hk_superslab_purge_delay_ms();
   uint64_t now = delay >= 0 ? hk_clock_ms() : 0; /* a slab came back: rare enough for a (vDSO) clock read */
-  pthread_mutex_lock(&hk_pool_lock);
-  HK_SUPERSLAB_COUNT(pool_locks, 1);
+  pool_lock();
   pool_push_warm(s, now);
   if (++r->free_slabs == r->nslabs) {
     superslab_unformat(r);
