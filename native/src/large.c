@@ -20,70 +20,184 @@ static inline void large_lock(void) {
 
 #define HK_LARGE_CACHE_MAX 1024
 static struct {
-  void *base;
+  char *base;
   size_t len;
   uint64_t since; /* when it was cached (ms): superslab.purgeDelayMs later it is unmapped */
 } large_cache[HK_LARGE_CACHE_MAX];
 static size_t large_cached, large_cached_bytes;
 
+/* The cache's limits adapt as the pool's do (superslab.c): a program whose large working set
+ * swings by more than largeCacheBytes (large_mixed: 4-32 MiB blocks, about 10 live) would
+ * otherwise unmap at every trough and fault the same amount in again at every peak. So when
+ * a mapping must be made or grown within purgeDelayMs of a free that the limits sent back to
+ * the OS, both limits rise to LARGE_KEEP_SCALE x largeCacheBytes and largeCacheEntries at once
+ * (rising by doubling cost large_mixed a third more page faults while it ramped up);
+ * the age purge still unmaps whatever waits purgeDelayMs unused, and when it does (the swing
+ * may be ending) the factor halves; malloc_trim sets it back to 1. Only with an age purge
+ * (purgeDelayMs > 0). All under hk_large_lock. */
+#define LARGE_KEEP_SCALE 8
+static size_t large_scale = 1; /* the factor in force */
+static uint64_t large_drop_at; /* when a free last unmapped for the limits (ms); 0: not since the last raise;
+                                 * read without the lock as a hint, so atomic loads and stores */
+
+static inline bool large_room(size_t len) {
+  size_t entries = (size_t)hk_front_large_cache_entries() * large_scale;
+  return large_cached < (entries < HK_LARGE_CACHE_MAX ? entries : HK_LARGE_CACHE_MAX) &&
+         large_cached_bytes + len <= (size_t)hk_front_large_cache_bytes() * large_scale;
+}
+
+/* Memory is about to be faulted in that a cached mapping would have held: raise the limits
+ * if the cache let one go within purgeDelayMs. Lock held. */
+static void large_note_map(void) {
+  uint64_t dropped = __atomic_load_n(&large_drop_at, __ATOMIC_RELAXED);
+  if (dropped == 0) return;
+  int64_t delay = hk_superslab_purge_delay_ms();
+  if (delay > 0 && hk_clock_ms() <= dropped + (uint64_t)delay) large_scale = LARGE_KEEP_SCALE;
+  __atomic_store_n(&large_drop_at, 0, __ATOMIC_RELAXED); /* one raise per drop: the next needs another drop */
+}
+
+/* malloc_trim: the limits fall back to the knobs. Lock held. */
+static void large_scale_reset(void) {
+  large_scale = 1;
+  __atomic_store_n(&large_drop_at, 0, __ATOMIC_RELAXED);
+}
+
 /* large_cached is written under hk_large_lock, and read without it as a hint (hk_large_alloc):
  * its writes are atomic stores so that the hint is not a data race. */
 static inline void set_large_cached(size_t n) { __atomic_store_n(&large_cached, n, __ATOMIC_RELAXED); }
 
-/* A block of size bytes aligned to align (>= 16), in its own SuperSlab-aligned mapping with a
- * header just before it. *fresh tells calloc whether the memory is still zero. */
+#define HK_PAGE ((size_t)4096)
+static inline size_t page_up(size_t n) { return (n + HK_PAGE - 1) & ~(HK_PAGE - 1); }
+
+/* Where the block starts in its mapping (types.h, LARGE MAPPINGS): right after the header, at
+ * its alignment below a SuperSlab size, or one SuperSlab size in for larger alignments. In
+ * every case the header, at the mapping's start, is at (block - 64) rounded down to a
+ * SuperSlab size. */
+static inline size_t large_off(size_t align) {
+  return align <= HK_LARGE_HDR ? HK_LARGE_HDR : align < HK_SUPERSLAB_SIZE ? align : HK_SUPERSLAB_SIZE;
+}
+
+/* A mapping of len bytes (a multiple of a page) that starts on a SuperSlab boundary, with
+ * base + large_off(align) aligned to align. */
+static char *large_map(size_t len, size_t align) {
+  if (align <= HK_SUPERSLAB_SIZE) return hk_os_map_aligned(len, HK_SUPERSLAB_SIZE);
+  if (len > SIZE_MAX - align) return NULL;
+  char *raw = hk_os_map_aligned(len + align, HK_SUPERSLAB_SIZE);
+  if (raw == NULL) return NULL;
+  uintptr_t base = (((uintptr_t)raw + HK_SUPERSLAB_SIZE + align - 1) & ~(uintptr_t)(align - 1)) - HK_SUPERSLAB_SIZE;
+  size_t head = base - (uintptr_t)raw;
+  if (head) hk_os_unmap(raw, head);
+  if (align - head) hk_os_unmap((char *)base + len, align - head);
+  return (char *)base;
+}
+
+/* Shorten the mapping [base, base + have) to keep bytes (a multiple of a page): the pieces of
+ * the address space past the one holding its new end are no longer ours, and are cleared in
+ * the segment map before they are unmapped (after that another thread may map them). */
+static void large_cut(char *base, size_t keep, size_t have) {
+  uintptr_t keep_to = ((uintptr_t)base + keep + HK_SUPERSLAB_SIZE - 1) & ~(HK_SUPERSLAB_SIZE - 1);
+  if (keep_to < (uintptr_t)base + have) hk_segmap_mark((void *)keep_to, (uintptr_t)base + have - keep_to, 0);
+  hk_os_unmap(base + keep, have - keep);
+}
+
+/* A cached mapping for a block that needs *len bytes, or NULL; *len becomes its length.
+ * The smallest that holds it is taken; if it is longer than the block needs by a SuperSlab
+ * size or more, it is split at the first SuperSlab boundary past the block and the rest stays
+ * cached (it starts on a boundary, as every mapping does). With none that holds it, the
+ * largest is grown (mremap, where it lies or moved, never copied), so only the difference is
+ * faulted in instead of a whole new mapping: a program whose large blocks vary in size
+ * (large_mixed) keeps reusing its resident pages. */
+static char *large_cache_take(size_t *len) {
+  size_t need = *len, best = SIZE_MAX;
+  large_lock();
+  for (size_t i = 0; i < large_cached; i++) {
+    size_t l = large_cache[i].len, b = best == SIZE_MAX ? 0 : large_cache[best].len;
+    if (best == SIZE_MAX || (l >= need ? b < need || l < b : b < need && l > b)) best = i;
+  }
+  if (best == SIZE_MAX || large_cache[best].len < need) large_note_map();
+  if (best == SIZE_MAX) {
+    pthread_mutex_unlock(&hk_large_lock);
+    return NULL;
+  }
+  char *base = large_cache[best].base;
+  size_t have = large_cache[best].len;
+  size_t split = (need + HK_SUPERSLAB_SIZE - 1) & ~(HK_SUPERSLAB_SIZE - 1);
+  if (have > split) { /* the rest stays */
+    large_cache[best].base = base + split;
+    large_cache[best].len = have - split;
+    have = split;
+  } else {
+    set_large_cached(large_cached - 1);
+    large_cache[best] = large_cache[large_cached];
+  }
+  large_cached_bytes -= have;
+  pthread_mutex_unlock(&hk_large_lock);
+  HK_FRONT_COUNT(large_cache_hits, 1);
+  if (have >= need) {
+    *len = have;
+    return base;
+  }
+  int grown = hk_os_remap_in_place(base, have, need);
+  if (grown > 0) {
+    hk_segmap_mark(base + have, need - have, HK_SEG_LARGE);
+    return base;
+  }
+  char *dst = grown == 0 ? hk_os_map_aligned(need, HK_SUPERSLAB_SIZE) : NULL;
+  hk_segmap_mark(base, have, 0);
+  if (dst != NULL && hk_os_remap_to(base, have, need, dst)) {
+    hk_segmap_mark(dst, need, HK_SEG_LARGE);
+    return dst;
+  }
+  /* split by the program (mprotect, madvise), or no room: it goes, the caller maps afresh */
+  hk_os_unmap(base, have);
+  return NULL;
+}
+
+/* A block of size bytes aligned to align (>= 16), in its own mapping with the header at the
+ * start, len = the block's end rounded up to a page. *fresh tells calloc whether the memory
+ * is still zero. */
 void *hk_large_alloc(size_t size, size_t align, bool *fresh) {
-  size_t off = align > HK_LARGE_HDR ? align : HK_LARGE_HDR;
-  /* off + size + HK_SUPERSLAB_SIZE must not pass PTRDIFF_MAX (no object may), and off alone must not
-   * make the subtraction wrap: an alignment of 2^62 or more can never be mapped anyway */
-  if (off > PTRDIFF_MAX / 2 || size > PTRDIFF_MAX - off - HK_SUPERSLAB_SIZE) return NULL;
-  /* at least one byte after off: a zero-size block with align = HK_SUPERSLAB_SIZE would otherwise sit one
-   * past its own mapping, on whatever is mapped next (a SuperSlab's header) */
-  size_t len = (off + (size ? size : 1) + HK_SUPERSLAB_SIZE - 1) & ~(HK_SUPERSLAB_SIZE - 1);
-  void *base = NULL;
+  size_t off = large_off(align);
+  /* an alignment of 2^62 or more can never be mapped; off + size (+ a page of rounding) must
+   * not pass PTRDIFF_MAX (no object may) */
+  if (align > PTRDIFF_MAX / 2 || size > PTRDIFF_MAX - off - HK_PAGE) return NULL;
+  /* at least one byte after off: a zero-size block at off = HK_SUPERSLAB_SIZE would otherwise
+   * sit one past its own mapping */
+  size_t len = page_up(off + (size ? size : 1));
+  char *base = NULL;
   hk_process_init();
   HK_FRONT_COUNT(large_allocs, 1);
   hk_purge_maybe();
-  size_t map_align = align > HK_SUPERSLAB_SIZE ? align : HK_SUPERSLAB_SIZE; /* base + off must be aligned */
   /* the unlocked look at the count is only a hint; the lock decides */
-  if (__atomic_load_n(&large_cached, __ATOMIC_RELAXED) &&
-      map_align == HK_SUPERSLAB_SIZE) { /* best fit: the smallest that holds it */
+  if (__atomic_load_n(&large_cached, __ATOMIC_RELAXED) && align <= HK_SUPERSLAB_SIZE) base = large_cache_take(&len);
+  else if (__atomic_load_n(&large_drop_at, __ATOMIC_RELAXED)) {
     large_lock();
-    size_t best = SIZE_MAX;
-    for (size_t i = 0; i < large_cached; i++)
-      if (large_cache[i].len >= len && large_cache[i].len <= 2 * len &&
-          (best == SIZE_MAX || large_cache[i].len < large_cache[best].len))
-        best = i;
-    if (best != SIZE_MAX) {
-      base = large_cache[best].base;
-      len = large_cache[best].len;
-      large_cached_bytes -= len;
-      set_large_cached(large_cached - 1);
-      large_cache[best] = large_cache[large_cached];
-      HK_FRONT_COUNT(large_cache_hits, 1);
-    }
+    large_note_map();
     pthread_mutex_unlock(&hk_large_lock);
   }
   *fresh = base == NULL;
   if (base == NULL) {
-    base = hk_os_map_aligned(len, map_align);
+    base = large_map(len, align);
+    /* under an address-space or commit limit, what the cache holds may be what is missing */
+    if (base == NULL && __atomic_load_n(&large_cached, __ATOMIC_RELAXED) && hk_large_trim())
+      base = large_map(len, align);
     if (base == NULL) return NULL;
     hk_segmap_mark(base, len, HK_SEG_LARGE);
   }
-  char *user = (char *)base + off;
-  hk_large_t *h = (hk_large_t *)(user - HK_LARGE_HDR);
+  hk_large_t *h = (hk_large_t *)base;
   h->magic = HK_LARGE_MAGIC;
   h->base = base;
   h->map_len = len;
-  h->user = user;
-  return user;
+  h->user = base + off;
+  h->align = align;
+  return h->user;
 }
 
 hk_large_t *hk_large_header(const void *p) {
   /* p lies in a large mapping; its header would too (a bogus p near the start does not);
    * large blocks are at least 16-byte aligned, so a misaligned p is no block's */
   if (((uintptr_t)p & 15) != 0 || hk_seg_kind((uintptr_t)p - HK_LARGE_HDR) != HK_SEG_LARGE) return NULL;
-  hk_large_t *h = (hk_large_t *)((uintptr_t)p - HK_LARGE_HDR);
+  hk_large_t *h = (hk_large_t *)(((uintptr_t)p - HK_LARGE_HDR) & ~(HK_SUPERSLAB_SIZE - 1));
   return h->magic == HK_LARGE_MAGIC && h->user == p ? h : NULL;
 }
 
@@ -94,24 +208,36 @@ void hk_large_free(void *p) {
     return;
   }
   HK_FRONT_COUNT(large_frees, 1);
-  void *base = h->base;
+  char *base = h->base;
   size_t len = h->map_len;
   h->magic = 0;
   int64_t delay = hk_superslab_purge_delay_ms(); /* 0: nothing waits, the mapping goes at once */
   large_lock();
-  if (delay != 0 && large_cached < (size_t)hk_front_large_cache_entries() && large_cached < HK_LARGE_CACHE_MAX &&
-      large_cached_bytes + len <= (size_t)hk_front_large_cache_bytes()) {
+  if (delay != 0 && large_room(len)) {
     uint64_t now = delay > 0 ? hk_clock_ms() : 0;
-    large_cache[large_cached].base = base;
-    large_cache[large_cached].len = len;
-    large_cache[large_cached].since = now;
-    set_large_cached(large_cached + 1);
     large_cached_bytes += len;
+    /* a cached neighbour joins it: one that ends where it starts, or one that starts where it
+     * ends (a piece split off when it was taken); either way the joined range starts on a
+     * SuperSlab boundary, as every mapping does */
+    size_t i;
+    for (i = 0; i < large_cached; i++)
+      if (large_cache[i].base + large_cache[i].len == base || base + len == large_cache[i].base) break;
+    if (i < large_cached) {
+      if (large_cache[i].base > base) large_cache[i].base = base;
+      large_cache[i].len += len;
+      large_cache[i].since = now;
+    } else {
+      large_cache[large_cached].base = base;
+      large_cache[large_cached].len = len;
+      large_cache[large_cached].since = now;
+      set_large_cached(large_cached + 1);
+    }
     pthread_mutex_unlock(&hk_large_lock);
     if (delay > 0) hk_due_note(&hk_large_due, now + (uint64_t)delay);
     hk_purge_maybe();
     return;
   }
+  if (delay > 0) __atomic_store_n(&large_drop_at, hk_clock_ms(), __ATOMIC_RELAXED);
   pthread_mutex_unlock(&hk_large_lock);
   hk_segmap_mark(base, len, 0);
   hk_os_unmap(base, len);
@@ -125,6 +251,7 @@ _Atomic(uint64_t) hk_large_due;
 void hk_large_purge(uint64_t now, uint64_t delay) {
   if (atomic_exchange_explicit(&hk_large_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */
   uint64_t next = 0;
+  bool released = false;
   large_lock();
   for (size_t i = 0; i < large_cached;) {
     if (large_cache[i].since + delay > now) {
@@ -137,7 +264,9 @@ void hk_large_purge(uint64_t now, uint64_t delay) {
     large_cached_bytes -= large_cache[i].len;
     large_cache[i] = large_cache[large_cached - 1];
     set_large_cached(large_cached - 1);
+    released = true;
   }
+  if (released && large_scale > 1) large_scale /= 2; /* the swing may be ending: half the raise goes */
   pthread_mutex_unlock(&hk_large_lock);
   if (next) hk_due_note(&hk_large_due, next);
 }
@@ -152,6 +281,7 @@ size_t hk_large_trim(void) {
   }
   set_large_cached(0);
   large_cached_bytes = 0;
+  large_scale_reset();
   pthread_mutex_unlock(&hk_large_lock);
   return n;
 }
@@ -179,23 +309,21 @@ static void *large_grow(hk_large_t *h, size_t new_len) {
     h->map_len = new_len;
     return h->user;
   }
-  /* the block keeps its alignment: a block aligned beyond HK_SUPERSLAB_SIZE sits at off = its alignment */
-  size_t align = off & -off;
-  if (align < HK_SUPERSLAB_SIZE) align = HK_SUPERSLAB_SIZE;
-  char *dst = hk_os_map_aligned(new_len, align);
+  char *dst = large_map(new_len, h->align); /* the block keeps its alignment */
   if (dst == NULL) return NULL;
   if (grown == 0) { /* one kernel mapping with no room after it: move it */
     hk_segmap_mark(base, len, 0);
     if (hk_os_remap_to(base, len, new_len, dst)) goto moved;
     hk_segmap_mark(base, len, HK_SEG_LARGE); /* still mapped, so still ours: nobody can have taken it */
-    if ((dst = hk_os_map_aligned(new_len, align)) == NULL) return NULL; /* remap_to released the first */
+    if ((dst = large_map(new_len, h->align)) == NULL) return NULL; /* remap_to released the first */
   }
-  memcpy(dst + off - HK_LARGE_HDR, base + off - HK_LARGE_HDR, len - off + HK_LARGE_HDR);
+  memcpy(dst, base, sizeof(hk_large_t));
+  memcpy(dst + off, base + off, len - off);
   hk_segmap_mark(base, len, 0);
   hk_os_unmap(base, len);
 moved:
   hk_segmap_mark(dst, new_len, HK_SEG_LARGE);
-  hk_large_t *nh = (hk_large_t *)(dst + off - HK_LARGE_HDR);
+  hk_large_t *nh = (hk_large_t *)dst;
   nh->base = dst;
   nh->map_len = new_len;
   nh->user = dst + off;
@@ -205,29 +333,26 @@ moved:
 /* realloc of a large block to a size that stays large (> midMax). A shrink stays in place
  * (the tail goes back to the OS when the block keeps half of the mapping or less); a
  * growth that fits the mapping's slack is free; beyond it the mapping grows by at least
- * half (rounded to HK_SUPERSLAB_SIZE), so a buffer grown in small steps is remapped O(log n) times and
+ * half (rounded to a page), so a buffer grown in small steps is remapped O(log n) times and
  * never copied. NULL with errno ENOMEM when nothing can hold it; the block is intact then. */
 void *hk_large_realloc(hk_large_t *h, size_t size) {
   char *base = h->base;
   size_t len = h->map_len;
   size_t off = (size_t)((char *)h->user - base);
-  if (size > PTRDIFF_MAX - off - HK_SUPERSLAB_SIZE) {
+  if (size > PTRDIFF_MAX - off - HK_PAGE) {
     errno = ENOMEM;
     return NULL;
   }
-  size_t need = (off + size + HK_SUPERSLAB_SIZE - 1) & ~(HK_SUPERSLAB_SIZE - 1);
+  size_t need = page_up(off + size);
   if (need <= len) {
     if (need <= len / 2) {
-      hk_segmap_mark(base + need, len - need, 0); /* cleared before the range can be reused */
-      hk_os_unmap(base + need, len - need);
+      large_cut(base, need, len);
       h->map_len = need;
     }
     return h->user;
   }
   size_t want = len + len / 2;
-  want = want > need && want <= PTRDIFF_MAX - HK_SUPERSLAB_SIZE
-             ? (want + HK_SUPERSLAB_SIZE - 1) & ~(HK_SUPERSLAB_SIZE - 1)
-             : need;
+  want = want > need && want <= PTRDIFF_MAX - HK_PAGE ? page_up(want) : need;
   void *q = large_grow(h, want);
   if (q == NULL && want > need) q = large_grow(h, need); /* the address space or commit limit is tight */
   if (q != NULL) return q;

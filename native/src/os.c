@@ -30,8 +30,9 @@ void *hk_os_map_aligned(size_t len, size_t align) {
   uintptr_t h = atomic_load_explicit(&hint, memory_order_relaxed);
   if (h != 0) {
     HK_SUPERSLAB_COUNT(mmap_calls, 1);
-    void *p =
-        h > len ? mmap((void *)(h - len), len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : MAP_FAILED;
+    void *p = h > len ? mmap((void *)((h - len) & ~(uintptr_t)(align - 1)), len, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+                      : MAP_FAILED;
     if (p != MAP_FAILED) {
       if (((uintptr_t)p & (align - 1)) == 0) {
         atomic_store_explicit(&hint, (uintptr_t)p, memory_order_relaxed);

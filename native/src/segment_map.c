@@ -7,7 +7,11 @@
 
 uint8_t hk_segmap[HK_SEGMAP_LEN];
 
+/* Every SuperSlab-sized piece that [base, base + len) touches, the partly covered last one
+ * included (large mappings are page-granular). */
 void hk_segmap_mark(void *base, size_t len, uint8_t kind) {
-  for (uintptr_t a = (uintptr_t)base; a < (uintptr_t)base + len; a += HK_SUPERSLAB_SIZE)
-    atomic_store_explicit((_Atomic(uint8_t) *)&hk_segmap[a >> HK_SUPERSLAB_SHIFT], kind, memory_order_release);
+  if (len == 0) return;
+  uintptr_t first = (uintptr_t)base >> HK_SUPERSLAB_SHIFT, last = ((uintptr_t)base + len - 1) >> HK_SUPERSLAB_SHIFT;
+  for (uintptr_t i = first; i <= last; i++)
+    atomic_store_explicit((_Atomic(uint8_t) *)&hk_segmap[i], kind, memory_order_release);
 }

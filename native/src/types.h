@@ -6,17 +6,22 @@
  * made from the declarations in packages/box-* by `npm run codegen`.
  *
  * ADDRESS SPACE
- *   The allocator owns two kinds of memory, both obtained with mmap and both aligned to
- *   the SuperSlab size (HK_SUPERSLAB_SIZE, from superslab.superslabSize, 2 MiB by default):
+ *   The allocator owns two kinds of memory, both obtained with mmap and both starting on a
+ *   multiple of the SuperSlab size (HK_SUPERSLAB_SIZE, from superslab.superslabSize, 2 MiB by
+ *   default):
  *
  *   - SuperSlabs (HK_SUPERSLAB_SIZE bytes each) hold every block of up to HK_FRONT_MID_MAX bytes.
- *   - Large mappings (a multiple of HK_SUPERSLAB_SIZE) hold one block each.
+ *   - Large mappings (any number of pages) hold one block each.
  *
  *   The segment map, hk_segmap[address >> SUPERSLAB_SHIFT], says for every SuperSlab-sized piece of the
  *   address space which kind it is: 0 = not ours, HK_SEG_SUPERSLAB or HK_SEG_LARGE. It is a
  *   static byte array (segment_map.c; only the pages for addresses we used ever become resident), so
  *   "is this pointer ours, and what is it?" costs one load and never reads memory that
- *   may be unmapped. A pointer that maps to 0 (from before the library was loaded, or
+ *   may be unmapped. A piece marked HK_SEG_LARGE may be covered only in part (a large mapping
+ *   ends on a page, and whatever follows it may be anyone's), but its first page is always in
+ *   one of our large mappings: since every mapping starts on a piece boundary, each piece it
+ *   touches starts inside it. So the start of a marked piece is the one address there that may
+ *   be read. A pointer that maps to 0 (from before the library was loaded, or
  *   from another allocator) is never dereferenced: free ignores it, realloc copies it
  *   conservatively, malloc_usable_size reports 0.
  *
@@ -137,10 +142,28 @@
  *   released too, whatever the count (time-based purge; purge.c).
  *
  * LARGE MAPPINGS (large.c)
- *   Requests above HK_FRONT_MID_MAX, and alignments above HK_ALIGN_SLAB_MAX (a unit, 64 KiB), get their own
- *   SuperSlab-aligned mapping; a 64-byte hk_large_t sits just before the block. Freed mappings
- *   wait in a small cache (largeCacheEntries / largeCacheBytes) for reuse, each with the
- *   time it came in: after superslab.purgeDelayMs unused it is unmapped.
+ *   Requests above HK_FRONT_MID_MAX, and alignments above HK_ALIGN_SLAB_MAX (a unit, 64 KiB), get a
+ *   mapping of their own: it starts on a SuperSlab boundary and ends at the block's end rounded
+ *   up to a page (a 260 KiB block costs 264 KiB of address space, not 2 MiB).
+ *
+ *   Large mapping
+ *   +--------------+-------------------------------------------+-------+
+ *   | hk_large_t   | the block                                 | (page |
+ *   | (64 bytes)   |                                           |  end) |
+ *   +--------------+-------------------------------------------+-------+
+ *   base           base + off                                          base + map_len
+ *
+ *   off is 64, the alignment (for alignments of 128 B up to below the SuperSlab size), or the
+ *   SuperSlab size (for larger ones; base is then chosen so that base + off is aligned). In every
+ *   case the header is at (block - 64) rounded down to the SuperSlab size, the start of a piece
+ *   the segment map marks HK_SEG_LARGE, which is always mapped (ADDRESS SPACE): free reads one
+ *   byte of the map and, for a block of ours, one header. Freed mappings wait in a cache
+ *   (largeCacheEntries / largeCacheBytes) for reuse, each with the time it came in: after
+ *   superslab.purgeDelayMs unused it is unmapped. A request takes the smallest cached mapping
+ *   that holds it (split at a SuperSlab boundary when much longer, the rest staying cached),
+ *   else grows the largest with mremap; a freed mapping joins a cached neighbour. When the
+ *   cache had to let a mapping go shortly before one must be made, its limits rise eightfold
+ *   (large.c), so a program whose large working set swings keeps its pages.
  *
  * TIME-BASED PURGE (purge.c, superslab.purgeDelayMs)
  *   No background thread: the slow paths (a cache refill, a cache flush, a free into an
@@ -258,10 +281,11 @@ _Static_assert(HK_SUPERSLAB_HDR <= HK_SUPERSLAB_SLAB_SIZE, "the header fits in u
 
 typedef struct hk_large {
   uint64_t magic;
-  void *base;     /* the mapping */
-  size_t map_len; /* its length, a multiple of HK_SUPERSLAB_SIZE */
-  void *user;     /* the block, this header + 64 */
-  char pad[HK_LARGE_HDR - 32];
+  void *base;     /* the mapping, where this header is */
+  size_t map_len; /* its length, a multiple of a page */
+  void *user;     /* the block: base + 64, + its alignment, or + HK_SUPERSLAB_SIZE (LARGE MAPPINGS) */
+  size_t align;   /* as asked: a moved mapping keeps it */
+  char pad[HK_LARGE_HDR - 40];
 } hk_large_t;
 #define HK_LARGE_MAGIC 0x68616b6d656d4c47ull /* "hakmemLG" */
 

@@ -22,6 +22,7 @@ const CASES: Record<string, RegExp> = {
   interior_1: new RegExp(`free\\(\\): invalid pointer ${P} \\(1 B into the block ${P} of class \\d+, 64 B\\)`),
   interior_mid: new RegExp(`free\\(\\): invalid pointer ${P} \\(4096 B into the block ${P} of class \\d+, 20480 B\\)`),
   interior_large: new RegExp(`free\\(\\): invalid pointer ${P} \\(not the start of a live large block`),
+  beyond_large: new RegExp(`free\\(\\): invalid pointer ${P} \\(not the start of a live large block`),
   header: new RegExp(`free\\(\\): invalid pointer ${P} \\(in the header of a hakmem SuperSlab\\)`),
   stack: new RegExp(`free\\(\\): invalid pointer ${P} \\(not allocated by hakmem\\)`),
   global: new RegExp(`free\\(\\): invalid pointer ${P} \\(not allocated by hakmem\\)`),
@@ -36,7 +37,16 @@ const CASES: Record<string, RegExp> = {
   ),
 };
 /** The cases FAST contains without a check on its fast path (docs/reliability.md). */
-const FAST_CONTAINS = ['double_free_large', 'interior_large', 'header', 'stack', 'global', 'wild', 'realloc_stack'];
+const FAST_CONTAINS = [
+  'double_free_large',
+  'interior_large',
+  'beyond_large',
+  'header',
+  'stack',
+  'global',
+  'wild',
+  'realloc_stack',
+];
 
 const checking = LIBS.filter((l) => l.mode !== 'fast');
 const fast = LIBS.find((l) => l.mode === 'fast')!;

@@ -122,6 +122,17 @@ static void c_interior_large(void)
     free(p);
 }
 
+/* An address past a large block's mapping (its end is rounded to a page, not to the SuperSlab
+ * size), in the piece of address space where it starts: nothing is mapped there, so only the
+ * mapping's start may be read to refuse it. */
+static void c_beyond_large(void)
+{
+    char *p = malloc(300 << 10);
+    escape(p);
+    free(p + (1 << 20));
+    free(p);
+}
+
 /* An address in the header page of the SuperSlab p lies in. */
 static void c_header(void)
 {
@@ -200,6 +211,7 @@ static const struct {
     { "interior_1", c_interior_1 },
     { "interior_mid", c_interior_mid },
     { "interior_large", c_interior_large },
+    { "beyond_large", c_beyond_large },
     { "header", c_header },
     { "stack", c_stack },
     { "global", c_global },

@@ -34,7 +34,7 @@ static inline int64_t hk_front_mid_classes_per_doubling(void) { return HK_FRONT_
 #define HK_FRONT_LARGE_CACHE_ENTRIES_BUILD 64
 static inline int64_t hk_front_large_cache_entries(void) { return 64; }
 
-/* front.gate.largeCacheBytes — bytes, run-time (HAKMEM_FRONT_LARGE_CACHE_BYTES): Total bytes the large-mapping cache may hold. */
+/* front.gate.largeCacheBytes — bytes, run-time (HAKMEM_FRONT_LARGE_CACHE_BYTES): Total bytes the large-mapping cache may hold. Both cache limits rise eightfold while a swinging working set would otherwise unmap and fault in again (a mapping made within superslab.purgeDelayMs of one the limits let go), and fall back as the age purge finds mappings unused. */
 #define HK_FRONT_LARGE_CACHE_BYTES_BUILD ((size_t)134217728)
 static inline size_t hk_front_large_cache_bytes(void) { return ((size_t)134217728); }
 

@@ -41,7 +41,7 @@ export const frontGate = defineBox({
     midClassesPerDoubling: int({ default: 4, min: 1, max: 8, scope: 'const' }),
     /** Recently freed large mappings kept for reuse instead of being unmapped (0 = none). */
     largeCacheEntries: int({ default: 64, min: 0, max: 1024, scope: 'env' }),
-    /** Total bytes the large-mapping cache may hold. */
+    /** Total bytes the large-mapping cache may hold. Both cache limits rise eightfold while a swinging working set would otherwise unmap and fault in again (a mapping made within superslab.purgeDelayMs of one the limits let go), and fall back as the age purge finds mappings unused. */
     largeCacheBytes: bytes({ default: MiB(128), min: 0, max: GiB(16), scope: 'env' }),
   },
   invariants: [

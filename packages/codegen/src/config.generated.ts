@@ -20,7 +20,7 @@ export interface HakmemConfig {
       readonly midClassesPerDoubling?: number;
       /** Recently freed large mappings kept for reuse instead of being unmapped (0 = none). */
       readonly largeCacheEntries?: number;
-      /** Total bytes the large-mapping cache may hold. */
+      /** Total bytes the large-mapping cache may hold. Both cache limits rise eightfold while a swinging working set would otherwise unmap and fault in again (a mapping made within superslab.purgeDelayMs of one the limits let go), and fall back as the age purge finds mappings unused. */
       readonly largeCacheBytes?: number;
     };
     /** The unified cache: one per-thread LIFO list per size class in front of the slabs. */
