@@ -81,10 +81,11 @@ int main(int argc, char **argv)
     size_t mib = (size_t)(got * size >> 20), other_mib = (size_t)(other * other_size >> 20);
     printf("large_addr: size=%llu limit_mb=%llu got=%zu mib=%zu again=%zu other_mib=%zu\n", size, limit_mb, got, mib,
            again, other_mib);
-    if (count) CHECK(got == count, "only %zu of %llu blocks of %llu B under a %llu MiB limit", got, count, size, limit_mb);
+    if (count)
+        CHECK(got == count, "only %zu of %llu blocks of %llu B under a %llu MiB limit", got, count, size, limit_mb);
     CHECK(again == got, "after freeing %zu blocks only %zu could be allocated again", got, again);
     if (count == 0)
-        CHECK(other_mib * 10 >= mib * 9, "after freeing %zu MiB of blocks, only %zu MiB of %zu B blocks", mib, other_mib,
-              other_size);
+        CHECK(other_mib * 10 >= mib * 9, "after freeing %zu MiB of blocks, only %zu MiB of %zu B blocks", mib,
+              other_mib, other_size);
     return check_finish();
 }
