@@ -30,48 +30,43 @@ static const uint64_t SIZES[] = {16, 48, 256, 1024, 4096};
 #define MAX_N 6400
 #define SOAK_BLOCKS 16384
 
-static inline unsigned char pattern(uint64_t j, uint64_t n, uint64_t size)
-{
-    return (unsigned char)(j * 151 + n + size);
+static inline unsigned char pattern(uint64_t j, uint64_t n, uint64_t size) {
+  return (unsigned char)(j * 151 + n + size);
 }
 
 /* One batch: n mallocs of size (each filled), n frees. Returns non-zero on a failed check. */
-static unsigned run_batch(unsigned char **blk, uint64_t n, uint64_t size)
-{
-    unsigned bad = 0;
-    for (uint64_t j = 0; j < n; j++) {
-        unsigned char *p = malloc(size);
-        if (HK_UNLIKELY(!p))
-            hk_die(NAME, "malloc(%llu) returned NULL", (unsigned long long)size);
-        memset(p, pattern(j, n, size), size);
-        blk[j] = p;
-    }
-    uint64_t half = n / 2;
-    for (uint64_t j = 0; j < half; j++) {
-        unsigned char *p = blk[j], c = pattern(j, n, size);
-        bad |= (p[0] ^ c) | (p[size - 1] ^ c);
-        free(p);
-    }
-    for (uint64_t j = n; j-- > half;) {
-        unsigned char *p = blk[j], c = pattern(j, n, size);
-        bad |= (p[0] ^ c) | (p[size - 1] ^ c);
-        free(p);
-    }
-    return bad;
+static unsigned run_batch(unsigned char **blk, uint64_t n, uint64_t size) {
+  unsigned bad = 0;
+  for (uint64_t j = 0; j < n; j++) {
+    unsigned char *p = malloc(size);
+    if (HK_UNLIKELY(!p)) hk_die(NAME, "malloc(%llu) returned NULL", (unsigned long long)size);
+    memset(p, pattern(j, n, size), size);
+    blk[j] = p;
+  }
+  uint64_t half = n / 2;
+  for (uint64_t j = 0; j < half; j++) {
+    unsigned char *p = blk[j], c = pattern(j, n, size);
+    bad |= (p[0] ^ c) | (p[size - 1] ^ c);
+    free(p);
+  }
+  for (uint64_t j = n; j-- > half;) {
+    unsigned char *p = blk[j], c = pattern(j, n, size);
+    bad |= (p[0] ^ c) | (p[size - 1] ^ c);
+    free(p);
+  }
+  return bad;
 }
 
-int main(int argc, char **argv)
-{
-    uint64_t iters = argc > 1 ? strtoull(argv[1], 0, 10) : 2000000;
-    unsigned char **blk = calloc(MAX_N, sizeof(*blk));
-    unsigned bad = 0;
-    for (uint64_t pair = 0; pair < NPAIRS; pair++) {
-        uint64_t n = NS[pair / HK_NARGS(SIZES)], size = SIZES[pair % HK_NARGS(SIZES)];
-        uint64_t batches = (iters + n - 1) / n;
-        double t0 = hk_now();
-        for (uint64_t b = 0; b < batches; b++)
-            bad |= run_batch(blk, n, size);
-        printf("%llu %llu %.4f\n", (unsigned long long)n, (unsigned long long)size, hk_now() - t0);
-    }
-    return bad;
+int main(int argc, char **argv) {
+  uint64_t iters = argc > 1 ? strtoull(argv[1], 0, 10) : 2000000;
+  unsigned char **blk = calloc(MAX_N, sizeof(*blk));
+  unsigned bad = 0;
+  for (uint64_t pair = 0; pair < NPAIRS; pair++) {
+    uint64_t n = NS[pair / HK_NARGS(SIZES)], size = SIZES[pair % HK_NARGS(SIZES)];
+    uint64_t batches = (iters + n - 1) / n;
+    double t0 = hk_now();
+    for (uint64_t b = 0; b < batches; b++) bad |= run_batch(blk, n, size);
+    printf("%llu %llu %.4f\n", (unsigned long long)n, (unsigned long long)size, hk_now() - t0);
+  }
+  return bad;
 }
