@@ -103,7 +103,8 @@ static void large_cut(char *base, size_t keep, size_t have) {
 /* A cached mapping for a block that needs *len bytes, or NULL; *len becomes its length.
  * The smallest that holds it is taken; if it is longer than the block needs by a SuperSlab
  * size or more, it is split at the first SuperSlab boundary past the block and the rest stays
- * cached (it starts on a boundary, as every mapping does). With none that holds it, the
+ * cached (it starts on a boundary, as every mapping does); what the block gets beyond twice
+ * its need is unmapped (a 300 KiB block must not keep 2 MiB resident). With none that holds it, the
  * largest is grown (mremap, where it lies or moved, never copied), so only the difference is
  * faulted in instead of a whole new mapping: a program whose large blocks vary in size
  * (large_mixed) keeps reusing its resident pages. */
@@ -134,6 +135,10 @@ static char *large_cache_take(size_t *len) {
   pthread_mutex_unlock(&hk_large_lock);
   HK_FRONT_COUNT(large_cache_hits, 1);
   if (have >= need) {
+    if (have - need > need) { /* more than twice the block: the tail's pages go back */
+      large_cut(base, need, have);
+      have = need;
+    }
     *len = have;
     return base;
   }

@@ -159,6 +159,17 @@ describe.sequential.each(TARGETS)('$file', (t) => {
   }, 90_000);
 });
 
+// A cached 2 MiB mapping reused for a 300 KiB block gives back what lies beyond twice the
+// block: 32 such blocks after 32 x 2 MiB were freed hold 11 MB (glibc 10 MB); without the cut
+// the cache's 64 MiB stayed resident until the age purge.
+describe.each(TARGETS)('$file', (t) => {
+  it('large_reuse: 32 x 300 KiB in the cached mappings of 32 x 2 MiB keep <= 24 MiB resident', async () => {
+    const r = await run(testBin('large_reuse'), ['bound_mb=24'], { preload: t.path, timeoutMs: 60_000 });
+    expectOk(r);
+    expect(r.stdout, describeRun(r)).toMatch(/^large_reuse: ok \(\d+ checks\)$/m);
+  }, 90_000);
+});
+
 // The knob itself: read from the environment by Standard and OBSERVE (a constant in FAST).
 describe.sequential.each(LIBS.filter((l) => l.mode !== 'fast'))('$file: superslab.purgeDelayMs', (t) => {
   it('HAKMEM_SUPERSLAB_PURGE_DELAY_MS=-1 keeps the large cache and the pool after the delay', async () => {

@@ -1,0 +1,52 @@
+/*
+ * large_reuse - a cached large mapping reused for a much smaller block keeps only what the
+ * block needs resident (issue 9).
+ *
+ * 32 blocks of 2 MiB are written in full and freed (their mappings wait in the large cache,
+ * resident); then 32 blocks of 300 KiB are allocated and written. Each takes a cached 2 MiB
+ * mapping; the part beyond twice what it needs goes back to the OS, so the resident set ends
+ * near 32 x 300 KiB, not 64 MiB. Prints: large_reuse: rss_kb start=.. freed=.. after=..
+ *
+ * Arguments (key=value): bound_mb=<bound on the resident set after, above the start>.
+ */
+#include "check.h"
+
+#define N 32
+
+int main(int argc, char **argv)
+{
+    check_name = "large_reuse";
+    check_watchdog(60);
+    unsigned long long bound_mb = 24;
+    for (int i = 1; i < argc; i++) {
+        char key[32];
+        unsigned long long v;
+        if (sscanf(argv[i], "%31[a-z_]=%llu", key, &v) != 2) check_fatal("bad argument '%s'", argv[i]);
+        if (!strcmp(key, "bound_mb")) bound_mb = v;
+        else check_fatal("unknown argument '%s' (bound_mb)", key);
+    }
+    static char *big[N], *small[N];
+    free(malloc(64));
+    long start = rss_kb();
+    for (int i = 0; i < N; i++) {
+        big[i] = malloc((size_t)2 << 20);
+        if (big[i] == NULL) check_fatal("malloc(2 MiB) failed");
+        memset(big[i], 1, (size_t)2 << 20);
+    }
+    for (int i = 0; i < N; i++) free(big[i]);
+    long freed = rss_kb();
+    for (int i = 0; i < N; i++) {
+        small[i] = malloc(300 << 10);
+        if (small[i] == NULL) check_fatal("malloc(300 KiB) failed");
+        memset(small[i], 2, 300 << 10);
+    }
+    long after = rss_kb();
+    for (int i = 0; i < N; i++) {
+        CHECK(small[i][0] == 2 && small[i][(300 << 10) - 1] == 2, "block %d lost its contents", i);
+        free(small[i]);
+    }
+    printf("large_reuse: rss_kb start=%ld freed=%ld after=%ld\n", start, freed, after);
+    CHECK(after - start <= (long)bound_mb * 1024, "%ld KiB resident above the start after 32 x 300 KiB (bound %llu MiB)",
+          after - start, bound_mb);
+    return check_finish();
+}
