@@ -46,7 +46,7 @@ int main(int argc, char **argv)
         free(small[i]);
     }
     printf("large_reuse: rss_kb start=%ld freed=%ld after=%ld\n", start, freed, after);
-    CHECK(after - start <= (long)bound_mb * 1024, "%ld KiB resident above the start after 32 x 300 KiB (bound %llu MiB)",
-          after - start, bound_mb);
+    CHECK(after - start <= (long)bound_mb * 1024,
+          "%ld KiB resident above the start after 32 x 300 KiB (bound %llu MiB)", after - start, bound_mb);
     return check_finish();
 }
