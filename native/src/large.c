@@ -100,6 +100,35 @@ static void large_cut(char *base, size_t keep, size_t have) {
   hk_os_unmap(base + keep, have - keep);
 }
 
+/* Make the mapping [base, base + len) new_len bytes long (more) without copying a page: where
+ * it lies when the addresses after it are free, else moved (mremap) into a fresh range
+ * that keeps large_off(align) aligned, as one kernel mapping, so the next growth can do the
+ * same. Returns its start (base, or where it moved), or NULL with the mapping as it was: it
+ * spans several kernel mappings (the program split it with mprotect or madvise), or no range
+ * could be had.
+ *
+ * The segment map never names memory another thread may be mapping: a new range is marked
+ * before the block is handed back (nobody else has a pointer into it before), and the old
+ * range is cleared before it is unmapped (after that another thread may map it and mark it
+ * for itself; clearing it late would undo that). Only this mapping's entries change; a
+ * concurrent free of any other block reads what it always read. */
+static char *large_extend(char *base, size_t len, size_t new_len, size_t align) {
+  int grown = hk_os_remap_in_place(base, len, new_len);
+  if (grown > 0) {
+    hk_segmap_mark(base + len, new_len - len, HK_SEG_LARGE);
+    return base;
+  }
+  char *dst = grown == 0 ? large_map(new_len, align) : NULL;
+  if (dst == NULL) return NULL;
+  hk_segmap_mark(base, len, 0);
+  if (hk_os_remap_to(base, len, new_len, dst)) {
+    hk_segmap_mark(dst, new_len, HK_SEG_LARGE);
+    return dst;
+  }
+  hk_segmap_mark(base, len, HK_SEG_LARGE); /* still mapped, so still ours: nobody can have taken it */
+  return NULL;                             /* (remap_to released dst) */
+}
+
 /* A cached mapping for a block that needs *len bytes, or NULL; *len becomes its length.
  * The smallest that holds it is taken; if it is longer than the block needs by a SuperSlab
  * size or more, it is split at the first SuperSlab boundary past the block and the rest stays
@@ -142,18 +171,10 @@ static char *large_cache_take(size_t *len) {
     *len = have;
     return base;
   }
-  int grown = hk_os_remap_in_place(base, have, need);
-  if (grown > 0) {
-    hk_segmap_mark(base + have, need - have, HK_SEG_LARGE);
-    return base;
-  }
-  char *dst = grown == 0 ? hk_os_map_aligned(need, HK_SUPERSLAB_SIZE) : NULL;
-  hk_segmap_mark(base, have, 0);
-  if (dst != NULL && hk_os_remap_to(base, have, need, dst)) {
-    hk_segmap_mark(dst, need, HK_SEG_LARGE);
-    return dst;
-  }
+  char *grown = large_extend(base, have, need, HK_SUPERSLAB_SIZE);
+  if (grown != NULL) return grown;
   /* split by the program (mprotect, madvise), or no room: it goes, the caller maps afresh */
+  hk_segmap_mark(base, have, 0);
   hk_os_unmap(base, have);
   return NULL;
 }
@@ -291,47 +312,26 @@ size_t hk_large_trim(void) {
   return n;
 }
 
-/* Make h's mapping new_len bytes (more than now), keeping the block's offset in it.
- * Returns the block (moved or not), or NULL with nothing changed.
- *
- * Pages are not copied: the mapping grows where it lies when the addresses after it are
- * free; else a suitably aligned range of the new length is reserved and the mapping is
- * moved into it (mremap), as one kernel mapping, so the next growth can do the same. Only
- * a mapping the program has split (mprotect or madvise on part of it) is copied.
- *
- * The segment map never names memory another thread may be mapping: a new range is
- * marked before the block is handed back (nobody else has a pointer into it before), and
- * the old range is cleared before it is unmapped (after that another thread may map it
- * and mark it for itself; clearing it late would undo that). Only this block's entries
- * change; a concurrent free of any other block reads what it always read. */
+/* Make h's mapping new_len bytes (more than now), keeping the block's offset and alignment.
+ * Returns the block (moved or not), or NULL with nothing changed. Pages are not copied
+ * (large_extend), except for a mapping the program has split. */
 static void *large_grow(hk_large_t *h, size_t new_len) {
   char *base = h->base;
   size_t len = h->map_len;
   size_t off = (size_t)((char *)h->user - base);
-  int grown = hk_os_remap_in_place(base, len, new_len);
-  if (grown > 0) {
-    hk_segmap_mark(base + len, new_len - len, HK_SEG_LARGE);
-    h->map_len = new_len;
-    return h->user;
-  }
-  char *dst = large_map(new_len, h->align); /* the block keeps its alignment */
-  if (dst == NULL) return NULL;
-  if (grown == 0) { /* one kernel mapping with no room after it: move it */
+  char *nb = large_extend(base, len, new_len, h->align);
+  if (nb == NULL) { /* copied */
+    if ((nb = large_map(new_len, h->align)) == NULL) return NULL;
+    memcpy(nb, base, sizeof(hk_large_t));
+    memcpy(nb + off, base + off, len - off);
+    hk_segmap_mark(nb, new_len, HK_SEG_LARGE);
     hk_segmap_mark(base, len, 0);
-    if (hk_os_remap_to(base, len, new_len, dst)) goto moved;
-    hk_segmap_mark(base, len, HK_SEG_LARGE); /* still mapped, so still ours: nobody can have taken it */
-    if ((dst = large_map(new_len, h->align)) == NULL) return NULL; /* remap_to released the first */
+    hk_os_unmap(base, len);
   }
-  memcpy(dst, base, sizeof(hk_large_t));
-  memcpy(dst + off, base + off, len - off);
-  hk_segmap_mark(base, len, 0);
-  hk_os_unmap(base, len);
-moved:
-  hk_segmap_mark(dst, new_len, HK_SEG_LARGE);
-  hk_large_t *nh = (hk_large_t *)dst;
-  nh->base = dst;
+  hk_large_t *nh = (hk_large_t *)nb;
+  nh->base = nb;
   nh->map_len = new_len;
-  nh->user = dst + off;
+  nh->user = nb + off;
   return nh->user;
 }
 
