@@ -26,8 +26,9 @@ static void hk_free_remote(void *p, hk_heap_t *owner); /* another heap's block *
 
 HK_EXPORT void *hak_malloc(size_t size) {
   if (hk_likely(size <= HK_FRONT_TINY_MAX)) {
-    unsigned cls = hk_tiny_class(size);
-    hk_unified_cache_t *tc = &hk_tls.cache[cls];
+    hk_tls_t HK_TLS_SEG *t = hk_tls_fs();
+    __asm__("" : "+d"(t)); /* not in rax, which the block is returned in: saves a final mov */
+    hk_unified_cache_t HK_TLS_SEG *tc = hk_tls_cache_at(t, t->tiny_off[size + 15]);
     hk_block_t *b = tc->head;
     if (hk_likely(b != NULL)) {
       /* Standard: still free (see hk_unified_cache_pop); the report is a tail call, so the hit path keeps nothing */
@@ -36,7 +37,7 @@ HK_EXPORT void *hak_malloc(size_t size) {
       tc->head = next;
       tc->room++;
       if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free */
-      HK_UNIFIED_CACHE_COUNT_AT(hits, cls, 1);
+      HK_UNIFIED_CACHE_COUNT_AT(hits, hk_tiny_class(size), 1);
       return b;
     }
     return hk_tiny_refill(size); /* takes size, still in its register: the hit path copies nothing */
@@ -55,8 +56,9 @@ HK_EXPORT void hak_free(void *p) {
       hk_invalid("free", p);
       return;
     }
-    if (hk_likely(owner == hk_tls.heap)) {
-      hk_unified_cache_t *tc = (hk_unified_cache_t *)((char *)hk_tls.cache + u->tc_off);
+    hk_tls_t HK_TLS_SEG *t = hk_tls_fs();
+    if (hk_likely(owner == t->heap)) {
+      hk_unified_cache_t HK_TLS_SEG *tc = hk_tls_cache_at(t, u->tc_off);
       if (hk_likely(--tc->room >= 0)) { /* one decrement-and-test */
         if (HK_CHECKS) hk_mark_free(p);
         ((hk_block_t *)p)->next = hk_link_enc(p, tc->head);

@@ -25,6 +25,28 @@ extern pthread_mutex_t hk_pool_lock HK_HIDDEN;
 extern pthread_mutex_t hk_large_lock HK_HIDDEN;
 extern _Atomic(hk_heap_t *) hk_heaps HK_HIDDEN;
 
+/* ---- the thread's block, addressed off %fs ---------------------------------------------
+ * hk_tls has the initial-exec model: its offset from the thread pointer is one constant for
+ * the process, which gcc loads from the GOT (it folds &hk_tls - thread pointer to that load).
+ * malloc's and free's hit paths address hk_tls through a __seg_fs pointer holding that
+ * offset, so every access is one %fs:-prefixed instruction and the thread's address is never
+ * formed (an `add %fs:0` fewer in each). Where that cannot be used (clang, sanitizers, which
+ * would check the offset as an address, other targets) hk_tls_fs() is simply &hk_tls. */
+#if defined(__x86_64__) && defined(__SEG_FS) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__) && !defined(HK_TSAN)
+#define HK_TLS_SEG __seg_fs
+hk_inline hk_tls_t HK_TLS_SEG *hk_tls_fs(void) {
+  return (hk_tls_t HK_TLS_SEG *)((uintptr_t)&hk_tls - (uintptr_t)__builtin_thread_pointer());
+}
+#else
+#define HK_TLS_SEG
+hk_inline hk_tls_t *hk_tls_fs(void) { return &hk_tls; }
+#endif
+/* The unified cache at byte offset off in the thread's block (off: a unit's tc_off, or tiny_off[]). */
+hk_inline hk_unified_cache_t HK_TLS_SEG *hk_tls_cache_at(hk_tls_t HK_TLS_SEG *t, size_t off) {
+  return (hk_unified_cache_t HK_TLS_SEG *)((char HK_TLS_SEG *)t + off);
+}
+
 /* ---- debug assertions --------------------------------------------------------------
  * HK_ASSERT states an invariant of types.h. It is checked only in the debug build (make -C
  * native check-debug, and the sanitizer builds: -DHK_DEBUG=1), where a broken one prints
@@ -71,6 +93,7 @@ hk_inline hk_unit_t *hk_unit_of(uintptr_t a) {
 
 /* The same from a segment index i = a >> SUPERSLAB_SHIFT that free has already computed. */
 hk_inline hk_unit_t *hk_unit_at(uintptr_t i, uintptr_t a) {
+  __asm__("" : "+r"(i)); /* keep i: gcc would rebuild i << SHIFT as a & mask, two instructions more */
   return (hk_unit_t *)((i << HK_SUPERSLAB_SHIFT) + offsetof(hk_superslab_t, units) +
                        ((a >> (HK_SLAB_SHIFT - 5)) & ((uintptr_t)(HK_UNITS - 1) << 5)));
 }

@@ -331,6 +331,12 @@ typedef struct hk_tls {
   hk_heap_t *heap;                          /* NULL before the first refill and after the thread's exit hook */
   hk_outbox_t outbox;
   bool exited; /* the exit hook ran: later allocations borrow a heap per call (init.c) */
+  /* malloc's size -> cache table: [size + 15] -> offsetof(hk_tls_t, cache[class]) for size <=
+   * tinyMax (hk_tiny_class_index spread over every size and pre-scaled; the +15 folds into
+   * the load's displacement). It lives in the thread's own block (filled from the TLS image,
+   * unified_cache.c), so malloc's hit path reads it and the cache off one base, with no table
+   * address to form, no shift and no multiply (hak_malloc). */
+  uint16_t tiny_off[((HK_FRONT_TINY_MAX >> 4) + 1) << 4];
 } hk_tls_t;
 
 #endif /* HAKMEM_TYPES_H */

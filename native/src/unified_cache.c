@@ -5,7 +5,11 @@
 
 #include "internal.h"
 
-__thread hk_tls_t hk_tls HK_TLS_MODEL;
+/* Every thread's block starts as this image: empty caches, and malloc's size -> cache table. */
+#define TINY_OFF(cls) (uint16_t) offsetof(hk_tls_t, cache[cls])
+#define TINY_OFF4(cls) TINY_OFF(cls), TINY_OFF(cls), TINY_OFF(cls), TINY_OFF(cls)
+#define TINY_OFF16(cls) TINY_OFF4(cls), TINY_OFF4(cls), TINY_OFF4(cls), TINY_OFF4(cls) /* one entry per size */
+__thread hk_tls_t hk_tls HK_TLS_MODEL = {.tiny_off = {HK_TINY_CLASS_INDEX_MAP(TINY_OFF16)}};
 static uint32_t class_refill[HK_CLASS_COUNT]; /* blocks per refill */
 static uint32_t class_limit[HK_CLASS_COUNT];  /* blocks a cache may hold */
 /* Slow start: a thread's cache of a class starts at this limit, so its first refill carves

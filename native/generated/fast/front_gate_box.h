@@ -56,6 +56,14 @@ static const uint8_t hk_tiny_class_index[(HK_FRONT_TINY_MAX >> 4) + 1] HK_GEN_UN
     17, 18, 18, 18, 18, 18, 18, 18, 18, 19, 19, 19, 19, 19, 19, 19,
     19
 };
+/* The same table as a list: X(class) for each entry, for initializers that map each class
+   to something else (the unified caches' offsets in hk_tls_t, unified_cache.c). */
+#define HK_TINY_CLASS_INDEX_MAP(X) \
+    X(0), X(0), X(1), X(2), X(3), X(4), X(5), X(6), X(7), X(8), X(8), X(9), X(9), X(10), X(10), X(11), \
+    X(11), X(12), X(12), X(12), X(12), X(13), X(13), X(13), X(13), X(14), X(14), X(14), X(14), X(15), X(15), X(15), \
+    X(15), X(16), X(16), X(16), X(16), X(16), X(16), X(16), X(16), X(17), X(17), X(17), X(17), X(17), X(17), X(17), \
+    X(17), X(18), X(18), X(18), X(18), X(18), X(18), X(18), X(18), X(19), X(19), X(19), X(19), X(19), X(19), X(19), \
+    X(19)
 #define HK_MID_GRANULE_SHIFT 8
 /* [(size - 1) >> HK_MID_GRANULE_SHIFT] -> smallest class >= (i + 1) << HK_MID_GRANULE_SHIFT,
    for HK_FRONT_TINY_MAX < size <= HK_FRONT_MID_MAX. */

@@ -93,6 +93,7 @@ export interface Model {
   classes: SizeClasses & {
     sizesInit: string;
     tinyIndexInit: string;
+    tinyIndexMap: string;
     midIndexInit: string;
     tinyIndexLen: string;
     midIndexLen: string;
@@ -241,7 +242,7 @@ export function buildModel(v: Validated, mode: Mode): Model {
         num(`${FRONT_GATE}.midClassesPerDoubling`),
       )
     : { tinyCount: 0, sizes: [], tinyIndex: [], granuleShift: 0, midIndex: [] };
-  const wrap = (xs: readonly number[]): string =>
+  const wrap = (xs: readonly (number | string)[]): string =>
     xs
       .reduce<string[]>((lines, x, i) => {
         if (i % 16 === 0) lines.push('');
@@ -287,6 +288,7 @@ export function buildModel(v: Validated, mode: Mode): Model {
       ...cls,
       sizesInit: wrap(cls.sizes),
       tinyIndexInit: wrap(cls.tinyIndex),
+      tinyIndexMap: wrap(cls.tinyIndex.map((c) => `X(${c})`)).replace(/\n/g, ' \\\n'),
       midIndexInit: wrap(cls.midIndex),
       tinyIndexLen: '(HK_FRONT_TINY_MAX >> 4) + 1',
       midIndexLen: 'HK_FRONT_MID_MAX >> HK_MID_GRANULE_SHIFT',
