@@ -41,11 +41,48 @@ void hk_unified_cache_derive_limits(void) {
   }
 }
 
-/* The cache of cls may hold more: its limit doubles, up to the class's (slow start). */
-static inline void cache_grow(hk_unified_cache_t *tc, unsigned cls) {
+/* A thread's caches hold at most maxBytesPerThread at their limits. Limits change only here,
+ * in cache_grow and in the lifecycle functions below, so the sum is computed when a limit
+ * would grow (a slow path: after a refill or a flush) rather than kept. */
+static uint64_t cache_bytes(const hk_tls_t *t) {
+  uint64_t sum = 0;
+  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) sum += (uint64_t)t->cache[c].limit * hk_class_size[c];
+  return sum;
+}
+
+/* Room for `need` more bytes of cls's limit within the budget: the other classes' limits
+ * halve, in turn, never below their first limit, and what such a cache holds beyond its new
+ * limit goes back to the slabs at once, so the bytes held stay within the budget too. True
+ * when the room was found. */
+static bool cache_make_room(hk_tls_t *t, unsigned cls, uint64_t need) {
+  uint64_t budget = (uint64_t)hk_unified_cache_max_bytes_per_thread();
+  uint64_t have = cache_bytes(t);
+  for (unsigned i = 0; have + need > budget && i < 2 * HK_CLASS_COUNT; i++) {
+    unsigned v = t->steal_next;
+    t->steal_next = (uint8_t)(v + 1 < HK_CLASS_COUNT ? v + 1 : 0);
+    hk_unified_cache_t *tc = &t->cache[v];
+    if (v == cls || tc->limit <= class_start[v]) continue;
+    uint32_t nl = tc->limit / 2 > class_start[v] ? tc->limit / 2 : class_start[v];
+    have -= (uint64_t)(tc->limit - nl) * hk_class_size[v];
+    tc->room -= (int32_t)(tc->limit - nl);
+    tc->limit = nl;
+    for (; tc->room < 0 && tc->head; tc->room++) { /* tc->head: a list a double free shortened */
+      hk_block_t *b = tc->head;
+      tc->head = hk_link_dec(b);
+      hk_slab_give(t->heap, b);
+    }
+  }
+  return have + need <= budget;
+}
+
+/* The cache of cls may hold more: its limit doubles, up to the class's (slow start), if the
+ * thread's budget has room or the other classes can make it. */
+static inline void cache_grow(hk_tls_t *t, unsigned cls) {
+  hk_unified_cache_t *tc = &t->cache[cls];
   uint32_t max = class_limit[cls];
   if (hk_likely(tc->limit >= max)) return;
   uint32_t nl = tc->limit * 2 > max ? max : tc->limit * 2;
+  if (!cache_make_room(t, cls, (uint64_t)(nl - tc->limit) * hk_class_size[cls])) return;
   tc->room += (int32_t)(nl - tc->limit);
   tc->limit = nl;
 }
@@ -93,7 +130,7 @@ void *hk_unified_cache_refill(unsigned cls) {
   }
   tc->head = hk_link_dec(chain);
   tc->room = (int32_t)tc->limit - (int32_t)(got - 1);
-  cache_grow(tc, cls);                 /* the next refill may take more */
+  cache_grow(t, cls);                  /* the next refill may take more */
   if (HK_CHECKS) hk_mark_clear(chain); /* handed out */
   return chain;
 }
@@ -109,7 +146,7 @@ void hk_unified_cache_overflow(hk_block_t *b, unsigned cls) {
     return;
   }
   if (tc->limit < class_limit[cls]) { /* slow start: room for more instead of a flush */
-    cache_grow(tc, cls);
+    cache_grow(t, cls);
     if (tc->room > 0) {
       hk_unified_cache_push(tc, b);
       return;
@@ -205,8 +242,9 @@ void hk_unified_cache_unpark(hk_tls_t *t, hk_heap_t *h) {
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_unified_cache_t *tc = &t->cache[c];
     tc->head = h->parked[c].head;
-    if (h->parked[c].count) tc->limit = class_limit[c]; /* a class in use: no slow start */
-    tc->room = (int32_t)tc->limit - (int32_t)h->parked[c].count;
+    uint32_t held = h->parked[c].count;
+    if (held > tc->limit) tc->limit = held; /* at most a refill batch (park): within any budget */
+    tc->room = (int32_t)tc->limit - (int32_t)held;
     h->parked[c].head = NULL;
     h->parked[c].count = 0;
   }

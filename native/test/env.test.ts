@@ -99,9 +99,9 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
   it("an invalid value prints one line naming the variable, the value and what is accepted, and keeps the build's value", async () => {
     const lines = await withEnv(lib, { HAKMEM_VERBOSE: '2', HAKMEM_UNIFIED_CACHE_CAPACITY: '70000' });
     expect(lines[0]).toBe(
-      'hakmem: ignoring HAKMEM_UNIFIED_CACHE_CAPACITY="70000" (front.unifiedCache.capacity): expected an integer in [1, 65535]; keeping 128',
+      'hakmem: ignoring HAKMEM_UNIFIED_CACHE_CAPACITY="70000" (front.unifiedCache.capacity): expected an integer in [1, 65535]; keeping 8192',
     );
-    expect(knobLines(lines).get('front.unifiedCache.capacity')).toEqual(['128', 'default']);
+    expect(knobLines(lines).get('front.unifiedCache.capacity')).toEqual(['8192', 'default']);
   });
 
   const broken: { env: Record<string, string>; line: string; knob: string; kept: string }[] = [
@@ -111,7 +111,7 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
         "hakmem: ignoring the environment's configuration: HAKMEM_UNIFIED_CACHE_REFILL_BATCH=1000 and HAKMEM_UNIFIED_CACHE_CAPACITY=4 break " +
         "front.unifiedCache.refillBatch = 1000 must be <= front.unifiedCache.capacity (4); keeping the build's (profile balanced)",
       knob: 'front.unifiedCache.capacity',
-      kept: '128',
+      kept: '8192',
     },
     {
       env: { HAKMEM_SUPERSLAB_RELEASE_THRESHOLD: '100', HAKMEM_SUPERSLAB_POOL_LIMIT: '8' },
@@ -143,7 +143,7 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
       const knobs = knobLines(lines);
       expect(knobs.get(c.knob)).toEqual([c.kept, 'default']);
       // an override no invariant involves falls back too; the diagnostic HAKMEM_VERBOSE stays
-      expect(knobs.get('front.unifiedCache.midCapacity')).toEqual(['32', 'default']);
+      expect(knobs.get('front.unifiedCache.midCapacity')).toEqual(['2048', 'default']);
       expect(knobs.get('env.verbose')).toEqual(['2', 'environment HAKMEM_VERBOSE']);
     });
   }

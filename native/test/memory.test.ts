@@ -170,6 +170,50 @@ describe.each(TARGETS)('$file', (t) => {
   }, 90_000);
 });
 
+// front.unifiedCache.maxBytesPerThread: one thread frees 48 MiB of 1 KiB blocks, then 48 MiB
+// of 4 KiB blocks, with every per-class cap lifted; with the pool releasing at once, what stays
+// resident is what its caches hold. Under a 4 MiB budget that is about 2 MiB; with the budget
+// lifted too, the caches keep all 96 MiB (the control: the test can fail). Standard and OBSERVE
+// read the knobs from the environment.
+const BUDGET_ENV = {
+  HAKMEM_SUPERSLAB_PURGE_DELAY_MS: '0',
+  HAKMEM_UNIFIED_CACHE_CAPACITY: '65535',
+  HAKMEM_UNIFIED_CACHE_MID_CAPACITY: '65535',
+  HAKMEM_UNIFIED_CACHE_MAX_BYTES_PER_CLASS: String(1 << 30),
+};
+describe.each(LIBS.filter((l) => l.mode !== 'fast'))('$file: front.unifiedCache.maxBytesPerThread', (t) => {
+  it('a 4 MiB budget: after 2 x 48 MiB of blocks are freed, <= 8 MiB stays resident', async () => {
+    const r = await run(testBin('cache_budget'), ['mib=48', 'bound_mb=8'], {
+      preload: t.path,
+      env: { ...BUDGET_ENV, HAKMEM_UNIFIED_CACHE_MAX_BYTES_PER_THREAD: String(4 << 20) },
+      timeoutMs: 60_000,
+    });
+    expectOk(r);
+    expect(r.stdout, describeRun(r)).toMatch(/^cache_budget: ok \(\d+ checks\)$/m);
+  }, 90_000);
+
+  it('control: with the budget lifted (1 GiB) the caches keep >= 64 MiB', async () => {
+    const r = await run(testBin('cache_budget'), ['mib=48'], {
+      preload: t.path,
+      env: { ...BUDGET_ENV, HAKMEM_UNIFIED_CACHE_MAX_BYTES_PER_THREAD: String(1 << 30) },
+      timeoutMs: 60_000,
+    });
+    expectOk(r);
+    const held = Number(/held_kb=(\d+)/.exec(r.stdout)?.[1]);
+    expect(held, describeRun(r)).toBeGreaterThanOrEqual(64 * 1024);
+  }, 90_000);
+
+  it('the default budget (8 MiB): <= 16 MiB stays resident', async () => {
+    const r = await run(testBin('cache_budget'), ['mib=48', 'bound_mb=16'], {
+      preload: t.path,
+      env: { HAKMEM_SUPERSLAB_PURGE_DELAY_MS: '0' },
+      timeoutMs: 60_000,
+    });
+    expectOk(r);
+    expect(r.stdout, describeRun(r)).toMatch(/^cache_budget: ok \(\d+ checks\)$/m);
+  }, 90_000);
+});
+
 // The knob itself: read from the environment by Standard and OBSERVE (a constant in FAST).
 describe.sequential.each(LIBS.filter((l) => l.mode !== 'fast'))('$file: superslab.purgeDelayMs', (t) => {
   it('HAKMEM_SUPERSLAB_PURGE_DELAY_MS=-1 keeps the large cache and the pool after the delay', async () => {

@@ -50,7 +50,7 @@ describe('generated blocks', () => {
     for (const b of findGeneratedBlocks(text)) {
       const results = b.argv[1]!;
       expect(results, `${file}: ${b.argv.join(' ')}`).toMatch(
-        /^docs\/results\/\d{4}-\d{2}-\d{2}-[0-9a-f]{7,40}\.json$/,
+        /^docs\/results\/\d{4}-\d{2}-\d{2}-[0-9a-f]{7,40}(-[a-z0-9]+)?\.json$/,
       );
       const tracked = await execa('git', ['ls-files', '--error-unmatch', results], { cwd: repoRoot, reject: false });
       expect(tracked.exitCode, `${results} is not committed`).toBe(0);

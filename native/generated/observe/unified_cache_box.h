@@ -20,6 +20,7 @@ typedef struct hk_unified_cache_env {
     int64_t mid_capacity;
     int64_t mid_refill_batch;
     size_t max_bytes_per_class;
+    size_t max_bytes_per_thread;
 } hk_unified_cache_env_t;
 extern hk_unified_cache_env_t hk_unified_cache_env;
 
@@ -27,16 +28,16 @@ extern hk_unified_cache_env_t hk_unified_cache_env;
 #define HK_UNIFIED_CACHE_ENABLED_BUILD true
 static inline bool hk_unified_cache_enabled(void) { return hk_unified_cache_env.enabled; }
 
-/* front.unifiedCache.capacity — int, run-time (HAKMEM_UNIFIED_CACHE_CAPACITY): Per-class cache capacity (blocks) for the tiny classes. */
-#define HK_UNIFIED_CACHE_CAPACITY_BUILD 128
+/* front.unifiedCache.capacity — int, run-time (HAKMEM_UNIFIED_CACHE_CAPACITY): The most blocks a tiny class's cache may grow to. A thread's cache of a class starts at about a page of blocks and doubles its limit at each refill and overflow, within maxBytesPerClass and maxBytesPerThread. */
+#define HK_UNIFIED_CACHE_CAPACITY_BUILD 8192
 static inline int64_t hk_unified_cache_capacity(void) { return hk_unified_cache_env.capacity; }
 
 /* front.unifiedCache.refillBatch — int, run-time (HAKMEM_UNIFIED_CACHE_REFILL_BATCH): Blocks moved from a slab into the cache on a miss, tiny classes. */
 #define HK_UNIFIED_CACHE_REFILL_BATCH_BUILD 32
 static inline int64_t hk_unified_cache_refill_batch(void) { return hk_unified_cache_env.refill_batch; }
 
-/* front.unifiedCache.midCapacity — int, run-time (HAKMEM_UNIFIED_CACHE_MID_CAPACITY): Per-class cache capacity (blocks) for the mid classes. */
-#define HK_UNIFIED_CACHE_MID_CAPACITY_BUILD 32
+/* front.unifiedCache.midCapacity — int, run-time (HAKMEM_UNIFIED_CACHE_MID_CAPACITY): The most blocks a mid class's cache may grow to (as capacity). */
+#define HK_UNIFIED_CACHE_MID_CAPACITY_BUILD 2048
 static inline int64_t hk_unified_cache_mid_capacity(void) { return hk_unified_cache_env.mid_capacity; }
 
 /* front.unifiedCache.midRefillBatch — int, run-time (HAKMEM_UNIFIED_CACHE_MID_REFILL_BATCH): Blocks moved from a slab into the cache on a miss, mid classes. */
@@ -49,8 +50,12 @@ static inline int64_t hk_unified_cache_mid_refill_batch(void) { return hk_unifie
 static inline bool hk_unified_cache_safe_linking(void) { return HK_UNIFIED_CACHE_SAFE_LINKING; }
 
 /* front.unifiedCache.maxBytesPerClass — bytes, run-time (HAKMEM_UNIFIED_CACHE_MAX_BYTES_PER_CLASS): A class caches at most max(1, maxBytesPerClass / blockSize) blocks. */
-#define HK_UNIFIED_CACHE_MAX_BYTES_PER_CLASS_BUILD ((size_t)1048576)
+#define HK_UNIFIED_CACHE_MAX_BYTES_PER_CLASS_BUILD ((size_t)8388608)
 static inline size_t hk_unified_cache_max_bytes_per_class(void) { return hk_unified_cache_env.max_bytes_per_class; }
+
+/* front.unifiedCache.maxBytesPerThread — bytes, run-time (HAKMEM_UNIFIED_CACHE_MAX_BYTES_PER_THREAD): A thread's caches together hold at most this many bytes at their limits. A class whose limit would grow past it takes the room from the other classes (their limits halve, in turn, never below their first limit); when nothing can give, the limit stays. */
+#define HK_UNIFIED_CACHE_MAX_BYTES_PER_THREAD_BUILD ((size_t)8388608)
+static inline size_t hk_unified_cache_max_bytes_per_thread(void) { return hk_unified_cache_env.max_bytes_per_thread; }
 
 /* Counters: compiled in only in OBSERVE (HK_UNIFIED_CACHE_COUNT is ((void)0) otherwise). */
 #define HK_UNIFIED_CACHE_COUNTERS(X) \

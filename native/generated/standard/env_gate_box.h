@@ -92,11 +92,12 @@ static inline void hk_env_apply_profile(int p) {
         hk_front_env.large_cache_entries = 256;
         hk_front_env.large_cache_bytes = ((size_t)536870912);
         hk_unified_cache_env.enabled = true;
-        hk_unified_cache_env.capacity = 256;
+        hk_unified_cache_env.capacity = 16384;
         hk_unified_cache_env.refill_batch = 64;
-        hk_unified_cache_env.mid_capacity = 64;
+        hk_unified_cache_env.mid_capacity = 4096;
         hk_unified_cache_env.mid_refill_batch = 16;
-        hk_unified_cache_env.max_bytes_per_class = ((size_t)1048576);
+        hk_unified_cache_env.max_bytes_per_class = ((size_t)8388608);
+        hk_unified_cache_env.max_bytes_per_thread = ((size_t)33554432);
         hk_superslab_env.pool_limit = 32;
         hk_superslab_env.release_threshold = 16;
         hk_superslab_env.release_mode = HK_SUPERSLAB_RELEASE_MODE_UNMAP;
@@ -113,11 +114,12 @@ static inline void hk_env_apply_profile(int p) {
         hk_front_env.large_cache_entries = 64;
         hk_front_env.large_cache_bytes = ((size_t)134217728);
         hk_unified_cache_env.enabled = true;
-        hk_unified_cache_env.capacity = 128;
+        hk_unified_cache_env.capacity = 8192;
         hk_unified_cache_env.refill_batch = 32;
-        hk_unified_cache_env.mid_capacity = 32;
+        hk_unified_cache_env.mid_capacity = 2048;
         hk_unified_cache_env.mid_refill_batch = 8;
-        hk_unified_cache_env.max_bytes_per_class = ((size_t)1048576);
+        hk_unified_cache_env.max_bytes_per_class = ((size_t)8388608);
+        hk_unified_cache_env.max_bytes_per_thread = ((size_t)8388608);
         hk_superslab_env.pool_limit = 8;
         hk_superslab_env.release_threshold = 2;
         hk_superslab_env.release_mode = HK_SUPERSLAB_RELEASE_MODE_UNMAP;
@@ -139,6 +141,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_unified_cache_env.mid_capacity = 8;
         hk_unified_cache_env.mid_refill_batch = 2;
         hk_unified_cache_env.max_bytes_per_class = ((size_t)131072);
+        hk_unified_cache_env.max_bytes_per_thread = ((size_t)1048576);
         hk_superslab_env.pool_limit = 2;
         hk_superslab_env.release_threshold = 0;
         hk_superslab_env.release_mode = HK_SUPERSLAB_RELEASE_MODE_UNMAP;
@@ -155,11 +158,12 @@ static inline void hk_env_apply_profile(int p) {
         hk_front_env.large_cache_entries = 64;
         hk_front_env.large_cache_bytes = ((size_t)134217728);
         hk_unified_cache_env.enabled = true;
-        hk_unified_cache_env.capacity = 128;
+        hk_unified_cache_env.capacity = 8192;
         hk_unified_cache_env.refill_batch = 32;
-        hk_unified_cache_env.mid_capacity = 32;
+        hk_unified_cache_env.mid_capacity = 2048;
         hk_unified_cache_env.mid_refill_batch = 8;
-        hk_unified_cache_env.max_bytes_per_class = ((size_t)1048576);
+        hk_unified_cache_env.max_bytes_per_class = ((size_t)8388608);
+        hk_unified_cache_env.max_bytes_per_thread = ((size_t)8388608);
         hk_superslab_env.pool_limit = 8;
         hk_superslab_env.release_threshold = 2;
         hk_superslab_env.release_mode = HK_SUPERSLAB_RELEASE_MODE_UNMAP;
@@ -212,6 +216,7 @@ typedef struct hk_env_knob {
     {"HAKMEM_UNIFIED_CACHE_MID_CAPACITY", "front.unifiedCache.midCapacity", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_unified_cache_env.mid_capacity, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_UNIFIED_CACHE_MID_REFILL_BATCH", "front.unifiedCache.midRefillBatch", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_unified_cache_env.mid_refill_batch, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_UNIFIED_CACHE_MAX_BYTES_PER_CLASS", "front.unifiedCache.maxBytesPerClass", HK_KNOB_BYTES, 4096, 1073741824, NULL, 0, &hk_unified_cache_env.max_bytes_per_class, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_UNIFIED_CACHE_MAX_BYTES_PER_THREAD", "front.unifiedCache.maxBytesPerThread", HK_KNOB_BYTES, 65536, 68719476736, NULL, 0, &hk_unified_cache_env.max_bytes_per_thread, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_SUPERSLAB_POOL_LIMIT", "superslab.poolLimit", HK_KNOB_INT, 1, 65536, NULL, 0, &hk_superslab_env.pool_limit, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_SUPERSLAB_RELEASE_THRESHOLD", "superslab.releaseThreshold", HK_KNOB_INT, 0, 65535, NULL, 0, &hk_superslab_env.release_threshold, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_SUPERSLAB_RELEASE_MODE", "superslab.releaseMode", HK_KNOB_ENUM, 0, 2, hk_superslab_release_mode_names, 3, &hk_superslab_env.release_mode, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
@@ -249,7 +254,7 @@ typedef struct hk_env_invariant {
 #define HK_ENV_INVARIANT_TABLE { \
     /* front.unifiedCache.refillBatch <= front.unifiedCache.capacity */ {HK_INV_AT_MOST, 4, 0, 3, 0, 0, 0, 0, "front.unifiedCache.refillBatch = %" PRId64 " must be <= front.unifiedCache.capacity (%" PRId64 ")"}, \
     /* front.unifiedCache.midRefillBatch <= front.unifiedCache.midCapacity */ {HK_INV_AT_MOST, 6, 0, 5, 0, 0, 0, 0, "front.unifiedCache.midRefillBatch = %" PRId64 " must be <= front.unifiedCache.midCapacity (%" PRId64 ")"}, \
-    /* superslab.releaseThreshold < superslab.poolLimit */ {HK_INV_LESS_THAN, 9, 0, 8, 0, 0, 0, 0, "superslab.releaseThreshold = %" PRId64 " must be < superslab.poolLimit (%" PRId64 ")"}, \
+    /* superslab.releaseThreshold < superslab.poolLimit */ {HK_INV_LESS_THAN, 10, 0, 9, 0, 0, 0, 0, "superslab.releaseThreshold = %" PRId64 " must be < superslab.poolLimit (%" PRId64 ")"}, \
 }
 
 /* Every knob, sorted by path: the configuration as codegen hashes it (HAKMEM_CONFIG_HASH is the
@@ -265,10 +270,10 @@ typedef struct hk_env_config_entry {
     unsigned char origin;
 } hk_env_config_entry_t;
 #define HK_ENV_CONFIG_TABLE { \
-    {"env.onInvalid", 16, NULL, HK_ORIGIN_DEFAULT}, \
+    {"env.onInvalid", 17, NULL, HK_ORIGIN_DEFAULT}, \
     {"env.profile", -2, NULL, HK_ORIGIN_DEFAULT}, \
-    {"env.stats", 17, "\"off\"", HK_ORIGIN_DEFAULT}, \
-    {"env.verbose", 15, "0", HK_ORIGIN_DEFAULT}, \
+    {"env.stats", 18, "\"off\"", HK_ORIGIN_DEFAULT}, \
+    {"env.verbose", 16, "0", HK_ORIGIN_DEFAULT}, \
     {"front.gate.largeCacheBytes", 1, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.gate.largeCacheEntries", 0, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.gate.midClassesPerDoubling", -1, "4", HK_ORIGIN_DEFAULT}, \
@@ -278,28 +283,29 @@ typedef struct hk_env_config_entry {
     {"front.unifiedCache.capacity", 3, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.unifiedCache.enabled", 2, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.unifiedCache.maxBytesPerClass", 7, NULL, HK_ORIGIN_DEFAULT}, \
+    {"front.unifiedCache.maxBytesPerThread", 8, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.unifiedCache.midCapacity", 5, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.unifiedCache.midRefillBatch", 6, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.unifiedCache.refillBatch", 4, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.unifiedCache.safeLinking", -1, "false", HK_ORIGIN_DEFAULT}, \
-    {"remote.drainBatch", 13, NULL, HK_ORIGIN_DEFAULT}, \
-    {"remote.drainThreshold", 12, NULL, HK_ORIGIN_DEFAULT}, \
-    {"remote.pushBatch", 14, NULL, HK_ORIGIN_DEFAULT}, \
-    {"superslab.poolLimit", 8, NULL, HK_ORIGIN_DEFAULT}, \
-    {"superslab.purgeDelayMs", 11, NULL, HK_ORIGIN_DEFAULT}, \
-    {"superslab.releaseMode", 10, NULL, HK_ORIGIN_DEFAULT}, \
-    {"superslab.releaseThreshold", 9, NULL, HK_ORIGIN_DEFAULT}, \
+    {"remote.drainBatch", 14, NULL, HK_ORIGIN_DEFAULT}, \
+    {"remote.drainThreshold", 13, NULL, HK_ORIGIN_DEFAULT}, \
+    {"remote.pushBatch", 15, NULL, HK_ORIGIN_DEFAULT}, \
+    {"superslab.poolLimit", 9, NULL, HK_ORIGIN_DEFAULT}, \
+    {"superslab.purgeDelayMs", 12, NULL, HK_ORIGIN_DEFAULT}, \
+    {"superslab.releaseMode", 11, NULL, HK_ORIGIN_DEFAULT}, \
+    {"superslab.releaseThreshold", 10, NULL, HK_ORIGIN_DEFAULT}, \
     {"superslab.slabSize", -1, "65536", HK_ORIGIN_DEFAULT}, \
     {"superslab.superslabSize", -1, "2097152", HK_ORIGIN_DEFAULT}, \
 }
 /* Where the build's profile comes from; the longest canonical configuration text. */
 #define HK_ENV_PROFILE_ORIGIN HK_ORIGIN_CONFIG
-#define HK_ENV_HASH_TEXT_MAX 1155
+#define HK_ENV_HASH_TEXT_MAX 1217
 
 /* Defines the snapshots (in native/src/env_gate.c), initialised to the build profile's values. */
 #define HK_ENV_DEFINE_SNAPSHOTS \
     hk_front_env_t hk_front_env = { .large_cache_entries = 64, .large_cache_bytes = ((size_t)134217728) }; \
-    hk_unified_cache_env_t hk_unified_cache_env = { .enabled = true, .capacity = 128, .refill_batch = 32, .mid_capacity = 32, .mid_refill_batch = 8, .max_bytes_per_class = ((size_t)1048576) }; \
+    hk_unified_cache_env_t hk_unified_cache_env = { .enabled = true, .capacity = 8192, .refill_batch = 32, .mid_capacity = 2048, .mid_refill_batch = 8, .max_bytes_per_class = ((size_t)8388608), .max_bytes_per_thread = ((size_t)8388608) }; \
     hk_superslab_env_t hk_superslab_env = { .pool_limit = 8, .release_threshold = 2, .release_mode = HK_SUPERSLAB_RELEASE_MODE_UNMAP, .purge_delay_ms = 1000 }; \
     hk_remote_env_t hk_remote_env = { .drain_threshold = 1, .drain_batch = 4096, .push_batch = 1 }; \
     hk_env_env_t hk_env_env = { .profile = HK_ENV_PROFILE_BALANCED, .verbose = 0, .on_invalid = HK_ENV_ON_INVALID_ABORT, .stats = HK_ENV_STATS_OFF }; \

@@ -32,10 +32,11 @@ export const envGate = defineBox({
 export const profiles = defineProfiles({
   /** Larger caches and pools: fewer refills and system calls, more memory held. */
   speed: {
-    'front.unifiedCache.capacity': 256,
+    'front.unifiedCache.capacity': 16384,
     'front.unifiedCache.refillBatch': 64,
-    'front.unifiedCache.midCapacity': 64,
+    'front.unifiedCache.midCapacity': 4096,
     'front.unifiedCache.midRefillBatch': 16,
+    'front.unifiedCache.maxBytesPerThread': MiB(32),
     'superslab.poolLimit': 32,
     'superslab.releaseThreshold': 16,
     'front.gate.largeCacheEntries': 256,
@@ -50,6 +51,7 @@ export const profiles = defineProfiles({
     'front.unifiedCache.midCapacity': 8,
     'front.unifiedCache.midRefillBatch': 2,
     'front.unifiedCache.maxBytesPerClass': KiB(128),
+    'front.unifiedCache.maxBytesPerThread': MiB(1),
     'superslab.poolLimit': 2,
     'superslab.releaseThreshold': 0,
     'front.gate.largeCacheEntries': 4,

@@ -127,12 +127,14 @@ export const unifiedCache = defineBox({
   knobs: {
     /** Gate: false sends every malloc/free straight to the slabs (cache limit 0). */
     enabled: bool({ default: true, scope: 'env' }),
-    /** Per-class cache capacity (blocks) for the tiny classes. */
-    capacity: int({ default: 128, min: 1, max: 65535, scope: 'env' }),
+    /** The most blocks a tiny class's cache may grow to. A thread's cache of a class starts at
+     * about a page of blocks and doubles its limit at each refill and overflow, within
+     * maxBytesPerClass and maxBytesPerThread. */
+    capacity: int({ default: 8192, min: 1, max: 65535, scope: 'env' }),
     /** Blocks moved from a slab into the cache on a miss, tiny classes. */
     refillBatch: int({ default: 32, min: 1, max: 65535, scope: 'env' }),
-    /** Per-class cache capacity (blocks) for the mid classes. */
-    midCapacity: int({ default: 32, min: 1, max: 65535, scope: 'env' }),
+    /** The most blocks a mid class's cache may grow to (as capacity). */
+    midCapacity: int({ default: 2048, min: 1, max: 65535, scope: 'env' }),
     /** Blocks moved from a slab into the cache on a miss, mid classes. */
     midRefillBatch: int({ default: 8, min: 1, max: 65535, scope: 'env' }),
     /** Safe-linking (the `hardened` profile): a unified cache's next pointers are stored XOR their
@@ -142,7 +144,11 @@ export const unifiedCache = defineBox({
      * malloc and per free (docs/reliability.md). */
     safeLinking: bool({ default: false, scope: 'const' }),
     /** A class caches at most max(1, maxBytesPerClass / blockSize) blocks. */
-    maxBytesPerClass: bytes({ default: MiB(1), min: KiB(4), max: GiB(1), scope: 'env' }),
+    maxBytesPerClass: bytes({ default: MiB(8), min: KiB(4), max: GiB(1), scope: 'env' }),
+    /** A thread's caches together hold at most this many bytes at their limits. A class whose
+     * limit would grow past it takes the room from the other classes (their limits halve, in
+     * turn, never below their first limit); when nothing can give, the limit stays. */
+    maxBytesPerThread: bytes({ default: MiB(8), min: KiB(64), max: GiB(64), scope: 'env' }),
   },
   invariants: [
     atMost(`${unifiedCachePath}.refillBatch`, `${unifiedCachePath}.capacity`),

@@ -27,11 +27,11 @@ export interface HakmemConfig {
     readonly unifiedCache?: {
       /** Gate: false sends every malloc/free straight to the slabs (cache limit 0). */
       readonly enabled?: boolean;
-      /** Per-class cache capacity (blocks) for the tiny classes. */
+      /** The most blocks a tiny class's cache may grow to. A thread's cache of a class starts at about a page of blocks and doubles its limit at each refill and overflow, within maxBytesPerClass and maxBytesPerThread. */
       readonly capacity?: number;
       /** Blocks moved from a slab into the cache on a miss, tiny classes. */
       readonly refillBatch?: number;
-      /** Per-class cache capacity (blocks) for the mid classes. */
+      /** The most blocks a mid class's cache may grow to (as capacity). */
       readonly midCapacity?: number;
       /** Blocks moved from a slab into the cache on a miss, mid classes. */
       readonly midRefillBatch?: number;
@@ -39,6 +39,8 @@ export interface HakmemConfig {
       readonly safeLinking?: boolean;
       /** A class caches at most max(1, maxBytesPerClass / blockSize) blocks. */
       readonly maxBytesPerClass?: number;
+      /** A thread's caches together hold at most this many bytes at their limits. A class whose limit would grow past it takes the room from the other classes (their limits halve, in turn, never below their first limit); when nothing can give, the limit stays. */
+      readonly maxBytesPerThread?: number;
     };
   };
   /** SuperSlabs: aligned mappings carved into slabs of one size class each; metadata at a computable address. */

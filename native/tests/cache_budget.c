@@ -1,0 +1,63 @@
+/*
+ * cache_budget - a thread's unified caches hold at most front.unifiedCache.maxBytesPerThread
+ * (issue 10: caches that grow to hold a batch, within a budget).
+ *
+ * One thread allocates `mib` MiB of 1 KiB blocks, writes and frees them all; then the same
+ * with 4 KiB blocks. What the caches keep stays allocated in its slabs; everything else
+ * empties its slabs, which the pool releases at once under HAKMEM_SUPERSLAB_PURGE_DELAY_MS=0.
+ * So the resident set after the frees, above the start, is about what the caches hold. The
+ * 4 KiB class grows after the 1 KiB class filled the budget: it takes the room from it, and
+ * the 1 KiB blocks beyond its new limit go back to their slabs then.
+ *
+ * Prints: cache_budget: rss_kb start=.. peak=.. after=.. held_kb=..
+ * Arguments (key=value): mib=<MiB per phase, default 48>, bound_mb=<bound on held_kb / 1024;
+ * 0 (default) checks nothing and only prints>.
+ */
+#include "check.h"
+
+static void phase(size_t size, size_t mib, long *peak)
+{
+    size_t n = (mib << 20) / size;
+    char **v = malloc(n * sizeof *v);
+    if (v == NULL) check_fatal("malloc(%zu pointers) failed", n);
+    for (size_t i = 0; i < n; i++) {
+        v[i] = malloc(size);
+        if (v[i] == NULL) check_fatal("malloc(%zu) failed at block %zu", size, i);
+        memset(v[i], (int)(i & 0x7f), size);
+    }
+    long r = rss_kb();
+    if (r > *peak) *peak = r;
+    for (size_t i = 0; i < n; i++) {
+        CHECK(v[i][0] == (char)(i & 0x7f) && v[i][size - 1] == (char)(i & 0x7f), "block %zu of %zu B lost its contents",
+              i, size);
+        free(v[i]);
+    }
+    free(v);
+}
+
+int main(int argc, char **argv)
+{
+    check_name = "cache_budget";
+    check_watchdog(60);
+    unsigned long long mib = 48, bound_mb = 0;
+    for (int i = 1; i < argc; i++) {
+        char key[32];
+        unsigned long long val;
+        if (sscanf(argv[i], "%31[a-z_]=%llu", key, &val) != 2) check_fatal("bad argument '%s'", argv[i]);
+        if (!strcmp(key, "mib")) mib = val;
+        else if (!strcmp(key, "bound_mb")) bound_mb = val;
+        else check_fatal("unknown argument '%s' (mib, bound_mb)", key);
+    }
+    free(malloc(64));
+    long start = rss_kb(), peak = start;
+    phase(1024, mib, &peak);
+    phase(4096, mib, &peak);
+    long after = rss_kb();
+    printf("cache_budget: rss_kb start=%ld peak=%ld after=%ld held_kb=%ld\n", start, peak, after, after - start);
+    CHECK(peak - start >= (long)mib * 1024 / 2, "the phases never held %llu MiB (peak %ld KiB above the start)", mib,
+          peak - start);
+    if (bound_mb)
+        CHECK(after - start <= (long)bound_mb * 1024, "%ld KiB still resident after the frees (bound %llu MiB)",
+              after - start, bound_mb);
+    return check_finish();
+}
