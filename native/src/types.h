@@ -330,8 +330,9 @@ typedef struct hk_tls {
   hk_unified_cache_t cache[HK_CLASS_COUNT]; /* first: a class's cache is at cls * sizeof(hk_unified_cache_t) */
   hk_heap_t *heap;                          /* NULL before the first refill and after the thread's exit hook */
   hk_outbox_t outbox;
-  bool exited;        /* the exit hook ran: later allocations borrow a heap per call (init.c) */
-  uint8_t steal_next; /* the class whose limit gives next when a cache outgrows maxBytesPerThread */
+  bool exited;          /* the exit hook ran: later allocations borrow a heap per call (init.c) */
+  uint8_t steal_next;   /* the class whose limit gives next when a cache outgrows maxBytesPerThread */
+  uint64_t limit_bytes; /* the sum over classes of limit * class size (unified_cache.c) */
   /* malloc's size -> cache table: [size + 15] -> offsetof(hk_tls_t, cache[class]) for size <=
    * tinyMax (hk_tiny_class_index spread over every size and pre-scaled; the +15 folds into
    * the load's displacement). It lives in the thread's own block (filled from the TLS image,

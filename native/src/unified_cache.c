@@ -41,10 +41,11 @@ void hk_unified_cache_derive_limits(void) {
   }
 }
 
-/* A thread's caches hold at most maxBytesPerThread at their limits. Limits change only here,
- * in cache_grow and in the lifecycle functions below, so the sum is computed when a limit
- * would grow (a slow path: after a refill or a flush) rather than kept. */
-static uint64_t cache_bytes(const hk_tls_t *t) {
+/* A thread's caches hold at most maxBytesPerThread at their limits. t->limit_bytes is the sum
+ * of limit * class size: cache_grow and cache_make_room keep it, and the lifecycle functions
+ * below, which set every limit, recompute it in their loops (or set it to 0). The debug build
+ * checks it against the sum itself. */
+static __attribute__((unused)) uint64_t cache_bytes(const hk_tls_t *t) {
   uint64_t sum = 0;
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) sum += (uint64_t)t->cache[c].limit * hk_class_size[c];
   return sum;
@@ -56,7 +57,8 @@ static uint64_t cache_bytes(const hk_tls_t *t) {
  * when the room was found. */
 static bool cache_make_room(hk_tls_t *t, unsigned cls, uint64_t need) {
   uint64_t budget = (uint64_t)hk_unified_cache_max_bytes_per_thread();
-  uint64_t have = cache_bytes(t);
+  HK_ASSERT(t->limit_bytes == cache_bytes(t));
+  uint64_t have = t->limit_bytes;
   for (unsigned i = 0; have + need > budget && i < 2 * HK_CLASS_COUNT; i++) {
     unsigned v = t->steal_next;
     t->steal_next = (uint8_t)(v + 1 < HK_CLASS_COUNT ? v + 1 : 0);
@@ -72,6 +74,7 @@ static bool cache_make_room(hk_tls_t *t, unsigned cls, uint64_t need) {
       hk_slab_give(t->heap, b);
     }
   }
+  t->limit_bytes = have;
   return have + need <= budget;
 }
 
@@ -82,12 +85,16 @@ static inline void cache_grow(hk_tls_t *t, unsigned cls) {
   uint32_t max = class_limit[cls];
   if (hk_likely(tc->limit >= max)) return;
   uint32_t nl = tc->limit * 2 > max ? max : tc->limit * 2;
-  if (!cache_make_room(t, cls, (uint64_t)(nl - tc->limit) * hk_class_size[cls])) return;
+  uint64_t need = (uint64_t)(nl - tc->limit) * hk_class_size[cls];
+  if (t->limit_bytes + need > (uint64_t)hk_unified_cache_max_bytes_per_thread() && !cache_make_room(t, cls, need))
+    return;
+  t->limit_bytes += need;
   tc->room += (int32_t)(nl - tc->limit);
   tc->limit = nl;
 }
 
 void hk_unified_cache_set_limits(hk_tls_t *t) {
+  uint64_t bytes = 0;
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_unified_cache_t *tc = &t->cache[c];
     int32_t held = (int32_t)tc->limit - tc->room;
@@ -95,7 +102,9 @@ void hk_unified_cache_set_limits(hk_tls_t *t) {
     if (held > 0 && (uint32_t)held > tc->limit)
       tc->limit = (uint32_t)held < class_limit[c] ? (uint32_t)held : class_limit[c];
     tc->room = (int32_t)tc->limit - held;
+    bytes += (uint64_t)tc->limit * hk_class_size[c];
   }
+  t->limit_bytes = bytes;
 }
 
 /* The cache of cls is empty: drain remote frees if due, take a batch from the slabs,
@@ -191,6 +200,7 @@ void hk_unified_cache_flush_all(hk_tls_t *t, hk_heap_t *h) {
     tc->room = 0;
     tc->limit = 0;
   }
+  t->limit_bytes = 0;
 }
 
 /* The thread is exiting: up to one refill batch per tiny class stays with its heap (still
@@ -225,6 +235,7 @@ void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) {
     tc->room = 0;
     tc->limit = 0;
   }
+  t->limit_bytes = 0;
   if (any) {
     atomic_fetch_add_explicit(&hk_parked_heaps, 1, memory_order_relaxed);
     int64_t delay = hk_superslab_purge_delay_ms();
@@ -236,18 +247,28 @@ void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) {
   atomic_store_explicit(&h->has_parked, any, memory_order_release);
 }
 
-/* A thread adopted h: its cache becomes what the last thread left (limits already set). */
+/* A thread adopted h: its cache becomes what the last thread left (limits already set). A
+ * class in use skips the slow start: its limit starts at four refill batches (a few hundred
+ * KiB over all classes, well within any budget; maxBytesPerThread is at least 64 KiB, and a
+ * smaller budget only stops later growth). */
 void hk_unified_cache_unpark(hk_tls_t *t, hk_heap_t *h) {
   if (!atomic_load_explicit(&h->has_parked, memory_order_acquire)) return;
+  uint64_t bytes = 0;
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_unified_cache_t *tc = &t->cache[c];
     tc->head = h->parked[c].head;
     uint32_t held = h->parked[c].count;
-    if (held > tc->limit) tc->limit = held; /* at most a refill batch (park): within any budget */
+    if (held) {
+      uint32_t warm = 4 * class_refill[c] < class_limit[c] ? 4 * class_refill[c] : class_limit[c];
+      if (warm > tc->limit) tc->limit = warm;
+      if (held > tc->limit) tc->limit = held;
+    }
     tc->room = (int32_t)tc->limit - (int32_t)held;
+    bytes += (uint64_t)tc->limit * hk_class_size[c];
     h->parked[c].head = NULL;
     h->parked[c].count = 0;
   }
+  t->limit_bytes = bytes;
   atomic_store_explicit(&h->has_parked, false, memory_order_relaxed);
   atomic_fetch_sub_explicit(&hk_parked_heaps, 1, memory_order_relaxed);
 }
