@@ -27,7 +27,7 @@ static void hk_free_remote(void *p, hk_heap_t *owner); /* another heap's block *
 HK_EXPORT void *hak_malloc(size_t size) {
   if (hk_likely(size <= HK_FRONT_TINY_MAX)) {
     hk_tls_t HK_TLS_SEG *t = hk_tls_fs();
-    __asm__("" : "+d"(t)); /* not in rax, which the block is returned in: saves a final mov */
+    HK_KEEP_IN_RDX(t);
     hk_unified_cache_t HK_TLS_SEG *tc = hk_tls_cache_at(t, t->tiny_off[size + 15]);
     hk_block_t *b = tc->head;
     if (hk_likely(b != NULL)) {

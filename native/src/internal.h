@@ -42,6 +42,13 @@ hk_inline hk_tls_t HK_TLS_SEG *hk_tls_fs(void) {
 #define HK_TLS_SEG
 hk_inline hk_tls_t *hk_tls_fs(void) { return &hk_tls; }
 #endif
+/* Keep x in rdx (an empty asm, no instruction): malloc's hit path then has the block, not the
+ * cache's address, in rax, where it is returned, and saves a final mov. x86-64 only. */
+#ifdef __x86_64__
+#define HK_KEEP_IN_RDX(x) __asm__("" : "+d"(x))
+#else
+#define HK_KEEP_IN_RDX(x) ((void)0)
+#endif
 /* The unified cache at byte offset off in the thread's block (off: a unit's tc_off, or tiny_off[]). */
 hk_inline hk_unified_cache_t HK_TLS_SEG *hk_tls_cache_at(hk_tls_t HK_TLS_SEG *t, size_t off) {
   return (hk_unified_cache_t HK_TLS_SEG *)((char HK_TLS_SEG *)t + off);

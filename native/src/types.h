@@ -340,5 +340,6 @@ typedef struct hk_tls {
    * address to form, no shift and no multiply (hak_malloc). */
   uint16_t tiny_off[((HK_FRONT_TINY_MAX >> 4) + 1) << 4];
 } hk_tls_t;
+_Static_assert(HK_CLASS_COUNT <= 256, "steal_next holds a class index in a byte");
 
 #endif /* HAKMEM_TYPES_H */

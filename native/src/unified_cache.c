@@ -51,6 +51,19 @@ static __attribute__((unused)) uint64_t cache_bytes(const hk_tls_t *t) {
   return sum;
 }
 
+/* Up to n blocks from the head of tc back to their slabs (fewer when a double free shortened
+ * the list); room rises by as many. Returns how many went. */
+static int32_t cache_give_back(hk_unified_cache_t *tc, hk_heap_t *h, int32_t n) {
+  int32_t i = 0;
+  for (; i < n && tc->head; i++) {
+    hk_block_t *b = tc->head;
+    tc->head = hk_link_dec(b);
+    hk_slab_give(h, b);
+  }
+  tc->room += i;
+  return i;
+}
+
 /* Room for `need` more bytes of cls's limit within the budget: the other classes' limits
  * halve, in turn, never below their first limit, and what such a cache holds beyond its new
  * limit goes back to the slabs at once, so the bytes held stay within the budget too. True
@@ -68,11 +81,7 @@ static bool cache_make_room(hk_tls_t *t, unsigned cls, uint64_t need) {
     have -= (uint64_t)(tc->limit - nl) * hk_class_size[v];
     tc->room -= (int32_t)(tc->limit - nl);
     tc->limit = nl;
-    for (; tc->room < 0 && tc->head; tc->room++) { /* tc->head: a list a double free shortened */
-      hk_block_t *b = tc->head;
-      tc->head = hk_link_dec(b);
-      hk_slab_give(t->heap, b);
-    }
+    if (tc->room < 0) cache_give_back(tc, t->heap, -tc->room);
   }
   t->limit_bytes = have;
   return have + need <= budget;
@@ -163,13 +172,7 @@ void hk_unified_cache_overflow(hk_block_t *b, unsigned cls) {
   }
   HK_UNIFIED_CACHE_COUNT(flushes, 1);
   hk_purge_maybe(); /* frees drive the purge too: one load while nothing waits */
-  int32_t n = (int32_t)tc->limit - tc->room - (int32_t)(tc->limit / 2);
-  for (int32_t i = 0; i < n && tc->head; i++) {
-    hk_block_t *x = tc->head;
-    tc->head = hk_link_dec(x);
-    tc->room++;
-    hk_slab_give(h, x);
-  }
+  cache_give_back(tc, h, (int32_t)tc->limit - tc->room - (int32_t)(tc->limit / 2)); /* down to half */
   hk_unified_cache_push(tc, b);
 }
 
@@ -223,11 +226,7 @@ void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) {
     check_cache(tc, c, h);
     uint32_t held = tc->head ? (uint32_t)((int32_t)tc->limit - tc->room) : 0;
     uint32_t keep = park && hk_class_is_tiny(c) ? class_refill[c] : 0;
-    for (; held > keep && tc->head; held--) { /* tc->head: a list a double free shortened */
-      hk_block_t *b = tc->head;
-      tc->head = hk_link_dec(b);
-      hk_slab_give(h, b);
-    }
+    if (held > keep) held -= (uint32_t)cache_give_back(tc, h, (int32_t)(held - keep));
     h->parked[c].head = tc->head;
     h->parked[c].count = held;
     any |= tc->head != NULL;

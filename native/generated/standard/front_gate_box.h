@@ -55,22 +55,20 @@ static const uint32_t hk_class_size[HK_CLASS_COUNT] HK_GEN_UNUSED = {
     10240, 12288, 14336, 16384, 20480, 24576, 28672, 32768, 40960, 49152, 57344, 65536, 81920, 98304, 114688, 131072,
     163840, 196608, 229376, 262144
 };
-/* [(size + 15) >> 4] -> class, for size <= HK_FRONT_TINY_MAX; entry 0 -> class 0. */
-static const uint8_t hk_tiny_class_index[(HK_FRONT_TINY_MAX >> 4) + 1] HK_GEN_UNUSED = {
-    0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 8, 9, 9, 10, 10, 11,
-    11, 12, 12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15,
-    15, 16, 16, 16, 16, 16, 16, 16, 16, 17, 17, 17, 17, 17, 17, 17,
-    17, 18, 18, 18, 18, 18, 18, 18, 18, 19, 19, 19, 19, 19, 19, 19,
-    19
-};
-/* The same table as a list: X(class) for each entry, for initializers that map each class
-   to something else (the unified caches' offsets in hk_tls_t, unified_cache.c). */
+/* [(size + 15) >> 4] -> class, for size <= HK_FRONT_TINY_MAX; entry 0 -> class 0. As an
+   X-macro list (X(class) per entry), so that an initializer can map each class to something
+   else (the unified caches' offsets in hk_tls_t, unified_cache.c); the table itself is the
+   identity map. */
 #define HK_TINY_CLASS_INDEX_MAP(X) \
     X(0), X(0), X(1), X(2), X(3), X(4), X(5), X(6), X(7), X(8), X(8), X(9), X(9), X(10), X(10), X(11), \
     X(11), X(12), X(12), X(12), X(12), X(13), X(13), X(13), X(13), X(14), X(14), X(14), X(14), X(15), X(15), X(15), \
     X(15), X(16), X(16), X(16), X(16), X(16), X(16), X(16), X(16), X(17), X(17), X(17), X(17), X(17), X(17), X(17), \
     X(17), X(18), X(18), X(18), X(18), X(18), X(18), X(18), X(18), X(19), X(19), X(19), X(19), X(19), X(19), X(19), \
     X(19)
+#define HK_TINY_CLASS_SAME(c) c
+static const uint8_t hk_tiny_class_index[(HK_FRONT_TINY_MAX >> 4) + 1] HK_GEN_UNUSED = {
+    HK_TINY_CLASS_INDEX_MAP(HK_TINY_CLASS_SAME)
+};
 #define HK_MID_GRANULE_SHIFT 8
 /* [(size - 1) >> HK_MID_GRANULE_SHIFT] -> smallest class >= (i + 1) << HK_MID_GRANULE_SHIFT,
    for HK_FRONT_TINY_MAX < size <= HK_FRONT_MID_MAX. */

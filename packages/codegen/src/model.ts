@@ -92,7 +92,6 @@ export interface Model {
   boxes: BoxModel[];
   classes: SizeClasses & {
     sizesInit: string;
-    tinyIndexInit: string;
     tinyIndexMap: string;
     midIndexInit: string;
     tinyIndexLen: string;
@@ -287,7 +286,6 @@ export function buildModel(v: Validated, mode: Mode): Model {
     classes: {
       ...cls,
       sizesInit: wrap(cls.sizes),
-      tinyIndexInit: wrap(cls.tinyIndex),
       tinyIndexMap: wrap(cls.tinyIndex.map((c) => `X(${c})`)).replace(/\n/g, ' \\\n'),
       midIndexInit: wrap(cls.midIndex),
       tinyIndexLen: '(HK_FRONT_TINY_MAX >> 4) + 1',

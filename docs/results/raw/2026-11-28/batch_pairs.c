@@ -57,12 +57,15 @@ static unsigned run_batch(unsigned char **blk, uint64_t n, uint64_t size) {
   return bad;
 }
 
+/* Arguments: [iters [n size]]. With n and size, only that pair runs (for callgrind). */
 int main(int argc, char **argv) {
   uint64_t iters = argc > 1 ? strtoull(argv[1], 0, 10) : 2000000;
+  uint64_t only_n = argc > 3 ? strtoull(argv[2], 0, 10) : 0, only_size = argc > 3 ? strtoull(argv[3], 0, 10) : 0;
   unsigned char **blk = calloc(MAX_N, sizeof(*blk));
   unsigned bad = 0;
   for (uint64_t pair = 0; pair < NPAIRS; pair++) {
     uint64_t n = NS[pair / HK_NARGS(SIZES)], size = SIZES[pair % HK_NARGS(SIZES)];
+    if (only_n && (n != only_n || size != only_size)) continue;
     uint64_t batches = (iters + n - 1) / n;
     double t0 = hk_now();
     for (uint64_t b = 0; b < batches; b++) bad |= run_batch(blk, n, size);
