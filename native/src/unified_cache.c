@@ -19,6 +19,8 @@ static uint32_t class_limit[HK_CLASS_COUNT];  /* blocks a cache may hold */
  * each used to cost 170 KB apiece (issue 9, item 4). Steady state is unchanged. */
 static uint32_t class_start[HK_CLASS_COUNT];
 #define HK_START_BYTES 4096u
+static uint64_t
+    start_bytes; /* the sum over classes of class_start * class size: the least a live thread's limits add up to */
 
 /* Per-class limits from the knobs: tiny and mid classes have their own capacity and
  * batch, and no class caches more than maxBytesPerClass. Read once at start. */
@@ -39,6 +41,8 @@ void hk_unified_cache_derive_limits(void) {
     start = start > 2 ? start - 1 : 1;
     class_start[c] = start < class_limit[c] ? start : class_limit[c];
   }
+  start_bytes = 0;
+  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) start_bytes += (uint64_t)class_start[c] * hk_class_size[c];
 }
 
 /* A thread's caches hold at most maxBytesPerThread at their limits. t->limit_bytes is the sum
@@ -66,12 +70,17 @@ static int32_t cache_give_back(hk_unified_cache_t *tc, hk_heap_t *h, int32_t n) 
 
 /* Room for `need` more bytes of cls's limit within the budget: the other classes' limits
  * halve, in turn, never below their first limit, and what such a cache holds beyond its new
- * limit goes back to the slabs at once, so the bytes held stay within the budget too. True
- * when the room was found. */
-static bool cache_make_room(hk_tls_t *t, unsigned cls, uint64_t need) {
+ * limit goes back to the slabs at once, so the bytes held stay within the budget too. A live
+ * thread's limits never drop below their first ones (set_limits, unpark), so what the others
+ * hold above theirs is known without a look at them: when it is nothing, nothing is looked at
+ * (a class stuck at the budget calls this at every refill and overflow). */
+static void cache_make_room(hk_tls_t *t, unsigned cls, uint64_t need) {
   uint64_t budget = (uint64_t)hk_unified_cache_max_bytes_per_thread();
   HK_ASSERT(t->limit_bytes == cache_bytes(t));
+  HK_ASSERT(t->cache[cls].limit >= class_start[cls]);
   uint64_t have = t->limit_bytes;
+  uint64_t own = (uint64_t)(t->cache[cls].limit - class_start[cls]) * hk_class_size[cls];
+  if (have <= start_bytes + own) return; /* the others are all at their first limits */
   for (unsigned i = 0; have + need > budget && i < 2 * HK_CLASS_COUNT; i++) {
     unsigned v = t->steal_next;
     t->steal_next = (uint8_t)(v + 1 < HK_CLASS_COUNT ? v + 1 : 0);
@@ -84,19 +93,28 @@ static bool cache_make_room(hk_tls_t *t, unsigned cls, uint64_t need) {
     if (tc->room < 0) cache_give_back(tc, t->heap, -tc->room);
   }
   t->limit_bytes = have;
-  return have + need <= budget;
 }
 
 /* The cache of cls may hold more: its limit doubles, up to the class's (slow start), if the
- * thread's budget has room or the other classes can make it. */
+ * thread's budget has room or the other classes can make it; else it grows as far as the
+ * budget allows. (Doubling or nothing left a class that reached half the budget stuck there:
+ * 1,600 blocks of 4 KiB fit an 8 MiB budget, but the limit stayed at 1,024.) */
 static inline void cache_grow(hk_tls_t *t, unsigned cls) {
   hk_unified_cache_t *tc = &t->cache[cls];
   uint32_t max = class_limit[cls];
   if (hk_likely(tc->limit >= max)) return;
+  uint64_t size = hk_class_size[cls], budget = (uint64_t)hk_unified_cache_max_bytes_per_thread();
   uint32_t nl = tc->limit * 2 > max ? max : tc->limit * 2;
-  uint64_t need = (uint64_t)(nl - tc->limit) * hk_class_size[cls];
-  if (t->limit_bytes + need > (uint64_t)hk_unified_cache_max_bytes_per_thread() && !cache_make_room(t, cls, need))
-    return;
+  uint64_t need = (uint64_t)(nl - tc->limit) * size;
+  if (t->limit_bytes + need > budget) {
+    cache_make_room(t, cls, need);
+    uint64_t left = budget > t->limit_bytes ? budget - t->limit_bytes : 0;
+    if (left < need) {
+      nl = tc->limit + (uint32_t)(left / size);
+      if (nl == tc->limit) return;
+      need = (uint64_t)(nl - tc->limit) * size;
+    }
+  }
   t->limit_bytes += need;
   tc->room += (int32_t)(nl - tc->limit);
   tc->limit = nl;

@@ -214,6 +214,47 @@ describe.each(LIBS.filter((l) => l.mode !== 'fast'))('$file: front.unifiedCache.
   }, 90_000);
 });
 
+// A class may fill what the budget has left, not only double: 1,600 blocks of 4 KiB (6.25 MiB)
+// fit the default 8 MiB budget, so a thread that reuses them takes them from the slabs in
+// the first round only (about 200 misses, slow start included) and never flushes. Before the
+// fix the class's limit stopped at 1,024 (doubling to 2,048 did not fit), and 50 rounds
+// missed 6,474 times with 100 flushes. Under a 4 MiB budget they cannot fit (the control).
+// OBSERVE counts the misses (HAKMEM_STATS=json).
+describe.each(LIBS.filter((l) => l.mode === 'observe'))('$file: a class grows to what the budget has left', (t) => {
+  async function reuse(rounds: number, env: Record<string, string> = {}) {
+    const r = await run(testBin('cache_budget'), ['reuse=1600', 'size=4096', `rounds=${rounds}`], {
+      preload: t.path,
+      env: { HAKMEM_STATS: 'json', ...env },
+      timeoutMs: 60_000,
+    });
+    expectOk(r);
+    const line = r.stderr.split('\n').find((l) => l.startsWith('{"hakmem_stats":'));
+    expect(line, describeRun(r)).toBeDefined();
+    const j = JSON.parse(line!) as {
+      classes: { size: number; misses: number }[];
+      boxes: Record<string, Record<string, number>>;
+    };
+    const row = j.classes.find((c) => c.size === 4096);
+    expect(row, describeRun(r)).toBeDefined();
+    return { misses: row!.misses, flushes: j.boxes['unified-cache']!.flushes! };
+  }
+
+  it('1,600 blocks of 4 KiB reused 50 times miss only in the first round, and never flush', async () => {
+    const first = await reuse(1);
+    const fifty = await reuse(50);
+    expect(fifty.misses - first.misses).toBeLessThanOrEqual(8);
+    expect(fifty.flushes).toBe(0);
+  }, 90_000);
+
+  it('control: under a 4 MiB budget they do not fit, and each round misses again', async () => {
+    const env = { HAKMEM_UNIFIED_CACHE_MAX_BYTES_PER_THREAD: String(4 << 20) };
+    const first = await reuse(1, env);
+    const fifty = await reuse(50, env);
+    expect(fifty.misses - first.misses).toBeGreaterThan(49 * 10);
+    expect(fifty.flushes).toBeGreaterThan(0);
+  }, 90_000);
+});
+
 // The knob itself: read from the environment by Standard and OBSERVE (a constant in FAST).
 describe.sequential.each(LIBS.filter((l) => l.mode !== 'fast'))('$file: superslab.purgeDelayMs', (t) => {
   it('HAKMEM_SUPERSLAB_PURGE_DELAY_MS=-1 keeps the large cache and the pool after the delay', async () => {

@@ -12,6 +12,12 @@
  * Prints: cache_budget: rss_kb start=.. peak=.. after=.. held_kb=..
  * Arguments (key=value): mib=<MiB per phase, default 48>, bound_mb=<bound on held_kb / 1024;
  * 0 (default) checks nothing and only prints>.
+ *
+ * Reuse mode (reuse=<n>, with size=<bytes, default 4096> and rounds=<r, default 50>): instead,
+ * r rounds of n mallocs of `size` (each written) and n frees, as `batch` does with one of its
+ * (n, size) pairs. A cache whose budget has room for n blocks takes them all from the slabs
+ * in the first round and none after: run it under OBSERVE with HAKMEM_STATS=json and read
+ * the class's misses and the flushes (native/test/memory.test.ts).
  */
 #include "check.h"
 
@@ -35,18 +41,47 @@ static void phase(size_t size, size_t mib, long *peak)
     free(v);
 }
 
+/* r rounds: n blocks of `size` allocated and written, checked and freed. */
+static void reuse(size_t n, size_t size, size_t r)
+{
+    char **v = malloc(n * sizeof *v);
+    if (v == NULL) check_fatal("malloc(%zu pointers) failed", n);
+    for (size_t k = 0; k < r; k++) {
+        for (size_t i = 0; i < n; i++) {
+            v[i] = malloc(size);
+            if (v[i] == NULL) check_fatal("malloc(%zu) failed at block %zu", size, i);
+            memset(v[i], (int)((i + k) & 0x7f), size);
+        }
+        for (size_t i = 0; i < n; i++) {
+            CHECK(v[i][0] == (char)((i + k) & 0x7f) && v[i][size - 1] == (char)((i + k) & 0x7f),
+                  "block %zu of %zu B lost its contents in round %zu", i, size, k);
+            free(v[i]);
+        }
+    }
+    free(v);
+    printf("cache_budget: reused %zu blocks of %zu B %zu times\n", n, size, r);
+}
+
 int main(int argc, char **argv)
 {
     check_name = "cache_budget";
     check_watchdog(60);
-    unsigned long long mib = 48, bound_mb = 0;
+    unsigned long long mib = 48, bound_mb = 0, n_reuse = 0, size = 4096, rounds = 50;
     for (int i = 1; i < argc; i++) {
         char key[32];
         unsigned long long val;
         if (sscanf(argv[i], "%31[a-z_]=%llu", key, &val) != 2) check_fatal("bad argument '%s'", argv[i]);
         if (!strcmp(key, "mib")) mib = val;
         else if (!strcmp(key, "bound_mb")) bound_mb = val;
-        else check_fatal("unknown argument '%s' (mib, bound_mb)", key);
+        else if (!strcmp(key, "reuse")) n_reuse = val;
+        else if (!strcmp(key, "size")) size = val;
+        else if (!strcmp(key, "rounds")) rounds = val;
+        else check_fatal("unknown argument '%s' (mib, bound_mb, reuse, size, rounds)", key);
+    }
+    if (n_reuse) {
+        if (size == 0 || size > (1u << 20)) check_fatal("size=%llu: need 1 to 1048576", size);
+        reuse(n_reuse, size, rounds);
+        return check_finish();
     }
     free(malloc(64));
     long start = rss_kb(), peak = start;
