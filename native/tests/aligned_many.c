@@ -37,17 +37,8 @@ int main(int argc, char **argv)
     check_name = "aligned_many";
     check_watchdog(120);
     unsigned long long align = 65536, size = 100, count = 100000, rss_mb = 0, vm_mb = 0;
-    for (int i = 1; i < argc; i++) {
-        char key[32];
-        unsigned long long v;
-        if (sscanf(argv[i], "%31[a-z_]=%llu", key, &v) != 2) check_fatal("bad argument '%s'", argv[i]);
-        if (!strcmp(key, "align")) align = v;
-        else if (!strcmp(key, "size")) size = v;
-        else if (!strcmp(key, "count")) count = v;
-        else if (!strcmp(key, "rss_mb")) rss_mb = v;
-        else if (!strcmp(key, "vm_mb")) vm_mb = v;
-        else check_fatal("unknown argument '%s'", key);
-    }
+    CHECK_ARGS(argc, argv, { "align", &align }, { "size", &size }, { "count", &count }, { "rss_mb", &rss_mb },
+               { "vm_mb", &vm_mb });
     if (align < sizeof(void *) || (align & (align - 1)) || size == 0 || count == 0)
         check_fatal("align must be a power of two >= %zu; size and count at least 1", sizeof(void *));
     /* the pointer array comes from mmap: it is not the allocator's memory */

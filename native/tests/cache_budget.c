@@ -67,17 +67,8 @@ int main(int argc, char **argv)
     check_name = "cache_budget";
     check_watchdog(60);
     unsigned long long mib = 48, bound_mb = 0, n_reuse = 0, size = 4096, rounds = 50;
-    for (int i = 1; i < argc; i++) {
-        char key[32];
-        unsigned long long val;
-        if (sscanf(argv[i], "%31[a-z_]=%llu", key, &val) != 2) check_fatal("bad argument '%s'", argv[i]);
-        if (!strcmp(key, "mib")) mib = val;
-        else if (!strcmp(key, "bound_mb")) bound_mb = val;
-        else if (!strcmp(key, "reuse")) n_reuse = val;
-        else if (!strcmp(key, "size")) size = val;
-        else if (!strcmp(key, "rounds")) rounds = val;
-        else check_fatal("unknown argument '%s' (mib, bound_mb, reuse, size, rounds)", key);
-    }
+    CHECK_ARGS(argc, argv, { "mib", &mib }, { "bound_mb", &bound_mb }, { "reuse", &n_reuse }, { "size", &size },
+               { "rounds", &rounds });
     if (n_reuse) {
         if (size == 0 || size > (1u << 20)) check_fatal("size=%llu: need 1 to 1048576", size);
         reuse(n_reuse, size, rounds);

@@ -70,6 +70,36 @@ static __attribute__((noreturn, format(printf, 1, 2), unused)) void check_fatal(
     exit(1);
 }
 
+/* key=value arguments whose values are unsigned numbers: each entry of the table names the
+ * variable a key sets; the table ends with {NULL, NULL}. An argument that is not key=<number>,
+ * or a key not in the table, is fatal, and the message lists the keys allowed. */
+typedef struct {
+    const char *key;
+    unsigned long long *val;
+} check_arg_t;
+
+#define CHECK_ARGS(argc, argv, ...) check_args((argc), (argv), (const check_arg_t[]){ __VA_ARGS__, { NULL, NULL } })
+
+static __attribute__((unused)) void check_args(int argc, char **argv, const check_arg_t *args)
+{
+    char allowed[256] = "";
+    for (const check_arg_t *a = args; a->key; a++)
+        snprintf(allowed + strlen(allowed), sizeof allowed - strlen(allowed), "%s%s", a == args ? "" : ", ", a->key);
+    for (int i = 1; i < argc; i++) {
+        const char *eq = strchr(argv[i], '=');
+        const check_arg_t *a = args;
+        for (; eq && a->key; a++)
+            if (strlen(a->key) == (size_t)(eq - argv[i]) && !strncmp(a->key, argv[i], (size_t)(eq - argv[i]))) break;
+        if (eq == NULL || a->key == NULL) check_fatal("unknown argument '%s' (allowed: %s)", argv[i], allowed);
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(eq + 1, &end, 10);
+        if (eq[1] < '0' || eq[1] > '9' || *end != '\0' || errno == ERANGE)
+            check_fatal("bad argument '%s': the value must be an unsigned number", argv[i]);
+        *a->val = v;
+    }
+}
+
 static __attribute__((unused)) int check_finish(void)
 {
     if (check_failures) {

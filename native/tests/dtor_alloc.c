@@ -76,19 +76,14 @@ int main(int argc, char **argv)
     check_name = "dtor_alloc";
     check_watchdog(240);
     unsigned long long threads = 20000, concurrency = 4, rss_mb = 64;
-    for (int i = 1; i < argc; i++) {
-        char key[32];
-        unsigned long long v;
-        if (sscanf(argv[i], "%31[a-z_]=%llu", key, &v) != 2) check_fatal("bad argument '%s'", argv[i]);
-        if (!strcmp(key, "threads")) threads = v;
-        else if (!strcmp(key, "concurrency")) concurrency = v;
-        else if (!strcmp(key, "round")) g_round = (unsigned)v;
-        else if (!strcmp(key, "prior")) g_prior = (unsigned)v;
-        else if (!strcmp(key, "rss_mb")) rss_mb = v;
-        else check_fatal("unknown argument '%s'", key);
-    }
-    if (g_round < 1 || g_round > PTHREAD_DESTRUCTOR_ITERATIONS)
+    unsigned long long round = g_round, prior = g_prior;
+    CHECK_ARGS(argc, argv, { "threads", &threads }, { "concurrency", &concurrency }, { "round", &round },
+               { "prior", &prior }, { "rss_mb", &rss_mb });
+    if (round < 1 || round > PTHREAD_DESTRUCTOR_ITERATIONS)
         check_fatal("round must be in [1, %d]", PTHREAD_DESTRUCTOR_ITERATIONS);
+    if (prior > 1) check_fatal("prior must be 0 or 1");
+    g_round = (unsigned)round;
+    g_prior = (unsigned)prior;
     if (concurrency < 1 || concurrency > 64) check_fatal("concurrency must be in [1, 64]");
     free(malloc(16)); /* the allocator is initialised (its key is created) before ours */
     if (pthread_key_create(&g_key, dtor) != 0) check_fatal("pthread_key_create failed");

@@ -43,16 +43,11 @@ int main(int argc, char **argv)
     check_name = "exited_free";
     check_watchdog(120);
     unsigned long long total_mb = 1024, wait_ms = 2000, rss_mb = 64;
-    for (int i = 1; i < argc; i++) {
-        char key[32];
-        unsigned long long v;
-        if (sscanf(argv[i], "%31[a-z_]=%llu", key, &v) != 2) check_fatal("bad argument '%s'", argv[i]);
-        if (!strcmp(key, "size")) g_size = v;
-        else if (!strcmp(key, "total_mb")) total_mb = v;
-        else if (!strcmp(key, "wait_ms")) wait_ms = v;
-        else if (!strcmp(key, "rss_mb")) rss_mb = v;
-        else check_fatal("unknown argument '%s'", key);
-    }
+    unsigned long long size = g_size;
+    CHECK_ARGS(argc, argv, { "size", &size }, { "total_mb", &total_mb }, { "wait_ms", &wait_ms },
+               { "rss_mb", &rss_mb });
+    if (size > (1ull << 30)) check_fatal("size must be at most 1 GiB");
+    g_size = (size_t)size;
     if (g_size < 16) check_fatal("size must be at least 16");
     g_blocks = (size_t)(total_mb << 20) / g_size;
     /* the pointer array comes from mmap: it is not the allocator's memory */

@@ -26,15 +26,7 @@ int main(int argc, char **argv)
     check_name = "large_addr";
     check_watchdog(120);
     unsigned long long size = 260 << 10, count = 0, limit_mb = 1024;
-    for (int i = 1; i < argc; i++) {
-        char key[32];
-        unsigned long long v;
-        if (sscanf(argv[i], "%31[a-z_]=%llu", key, &v) != 2) check_fatal("bad argument '%s'", argv[i]);
-        if (!strcmp(key, "size")) size = v;
-        else if (!strcmp(key, "count")) count = v;
-        else if (!strcmp(key, "limit_mb")) limit_mb = v;
-        else check_fatal("unknown argument '%s' (size, count, limit_mb)", key);
-    }
+    CHECK_ARGS(argc, argv, { "size", &size }, { "count", &count }, { "limit_mb", &limit_mb });
     if (size < 2 || limit_mb == 0) check_fatal("size must be at least 2 and limit_mb at least 1");
     size_t max = count ? count : (size_t)(limit_mb << 20) / size + 1;
     /* the pointer array comes from mmap before the limit: it is not the allocator's */

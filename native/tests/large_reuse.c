@@ -18,13 +18,7 @@ int main(int argc, char **argv)
     check_name = "large_reuse";
     check_watchdog(60);
     unsigned long long bound_mb = 24;
-    for (int i = 1; i < argc; i++) {
-        char key[32];
-        unsigned long long v;
-        if (sscanf(argv[i], "%31[a-z_]=%llu", key, &v) != 2) check_fatal("bad argument '%s'", argv[i]);
-        if (!strcmp(key, "bound_mb")) bound_mb = v;
-        else check_fatal("unknown argument '%s' (bound_mb)", key);
-    }
+    CHECK_ARGS(argc, argv, { "bound_mb", &bound_mb });
     static char *big[N], *small[N];
     free(malloc(64));
     long start = rss_kb();

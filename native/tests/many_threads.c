@@ -68,21 +68,9 @@ int main(int argc, char **argv)
     check_name = "many_threads";
     check_watchdog(120);
     unsigned long long stack_kb = 0, pause_ms = 0, alive_mb = 0, after_mb = 0;
-    for (int i = 1; i < argc; i++) {
-        char key[32];
-        unsigned long long v;
-        if (sscanf(argv[i], "%31[a-z_]=%llu", key, &v) != 2) check_fatal("bad argument '%s'", argv[i]);
-        if (!strcmp(key, "threads")) g_threads = v;
-        else if (!strcmp(key, "blocks")) g_blocks = v;
-        else if (!strcmp(key, "min")) g_min = v;
-        else if (!strcmp(key, "max")) g_max = v;
-        else if (!strcmp(key, "free")) g_free = v;
-        else if (!strcmp(key, "stack_kb")) stack_kb = v;
-        else if (!strcmp(key, "pause_ms")) pause_ms = v;
-        else if (!strcmp(key, "alive_mb")) alive_mb = v;
-        else if (!strcmp(key, "after_mb")) after_mb = v;
-        else check_fatal("unknown argument '%s'", key);
-    }
+    CHECK_ARGS(argc, argv, { "threads", &g_threads }, { "blocks", &g_blocks }, { "min", &g_min }, { "max", &g_max },
+               { "free", &g_free }, { "stack_kb", &stack_kb }, { "pause_ms", &pause_ms }, { "alive_mb", &alive_mb },
+               { "after_mb", &after_mb });
     if (g_threads == 0 || g_min == 0 || g_max < g_min) check_fatal("need threads >= 1 and 1 <= min <= max");
     free(malloc(64)); /* the main thread has a heap of its own, as any real program's has */
     g_ptr = calloc(g_threads, sizeof *g_ptr);

@@ -56,21 +56,9 @@ int main(int argc, char **argv)
 {
     check_name = "xthread_plateau";
     unsigned long long seconds = 6, every = 1, pause_ms = 0, grow_max = 0, final_mb = 0;
-    for (int i = 1; i < argc; i++) {
-        char key[32];
-        unsigned long long v;
-        if (sscanf(argv[i], "%31[a-z_]=%llu", key, &v) != 2) check_fatal("bad argument '%s'", argv[i]);
-        if (!strcmp(key, "threads")) g_threads = v;
-        else if (!strcmp(key, "slots")) g_slots = v;
-        else if (!strcmp(key, "seconds")) seconds = v;
-        else if (!strcmp(key, "every")) every = v;
-        else if (!strcmp(key, "min")) g_min = v;
-        else if (!strcmp(key, "max")) g_max = v;
-        else if (!strcmp(key, "pause_ms")) pause_ms = v;
-        else if (!strcmp(key, "grow_max")) grow_max = v;
-        else if (!strcmp(key, "final_mb")) final_mb = v;
-        else check_fatal("unknown argument '%s'", key);
-    }
+    CHECK_ARGS(argc, argv, { "threads", &g_threads }, { "slots", &g_slots }, { "seconds", &seconds },
+               { "every", &every }, { "min", &g_min }, { "max", &g_max }, { "pause_ms", &pause_ms },
+               { "grow_max", &grow_max }, { "final_mb", &final_mb });
     if (g_threads == 0 || g_slots == 0 || g_min == 0 || g_max < g_min || every == 0 || seconds == 0)
         check_fatal("need threads, slots, seconds, every >= 1 and 1 <= min <= max");
     check_watchdog((unsigned)(seconds + 60));
