@@ -241,22 +241,7 @@ int main(int argc, char **argv)
 {
     check_name = "fork_stress";
     unsigned long long forks = 200, workers = 2, child_timeout = 20;
-    for (int i = 1; i < argc; i++) {
-        unsigned long long v;
-        char key[32];
-        if (sscanf(argv[i], "%31[a-z_]=%llu", key, &v) != 2) {
-            fprintf(stderr, "usage: fork_stress [forks=N] [workers=N] [child_timeout=S]\n");
-            return 2;
-        }
-        if (!strcmp(key, "forks")) forks = v;
-        else if (!strcmp(key, "workers")) workers = v;
-        else if (!strcmp(key, "child_timeout")) child_timeout = v;
-        else {
-            fprintf(stderr,
-                    "fork_stress: unknown key '%s'\nusage: fork_stress [forks=N] [workers=N] [child_timeout=S]\n", key);
-            return 2;
-        }
-    }
+    CHECK_ARGS(argc, argv, { "forks", &forks }, { "workers", &workers }, { "child_timeout", &child_timeout });
     if (workers > 16 || child_timeout < 1) {
         fprintf(stderr, "fork_stress: need workers <= 16 and child_timeout >= 1\n");
         return 2;

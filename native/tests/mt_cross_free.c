@@ -179,23 +179,8 @@ static void *work(void *arg)
 int main(int argc, char **argv)
 {
     check_name = "mt_cross_free";
-    uint64_t ops = 3000000, threads = 8, seed = 1;
-    for (int i = 1; i < argc; i++) {
-        unsigned long long v;
-        char key[32];
-        if (sscanf(argv[i], "%31[a-z]=%llu", key, &v) != 2) {
-            fprintf(stderr, "usage: mt_cross_free [ops=N] [threads=N] [seed=N]\n");
-            return 2;
-        }
-        if (!strcmp(key, "ops")) ops = v;
-        else if (!strcmp(key, "threads")) threads = v;
-        else if (!strcmp(key, "seed")) seed = v;
-        else {
-            fprintf(stderr, "mt_cross_free: unknown key '%s'\nusage: mt_cross_free [ops=N] [threads=N] [seed=N]\n",
-                    key);
-            return 2;
-        }
-    }
+    unsigned long long ops = 3000000, threads = 8, seed = 1;
+    CHECK_ARGS(argc, argv, { "ops", &ops }, { "threads", &threads }, { "seed", &seed });
     if (threads < 2 || threads > 256 || ops < threads) {
         fprintf(stderr, "mt_cross_free: need 2 <= threads <= 256 and ops >= threads\n");
         return 2;

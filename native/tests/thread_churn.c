@@ -110,23 +110,7 @@ int main(int argc, char **argv)
 {
     check_name = "thread_churn";
     unsigned long long threads = 10000, concurrency = 4, rss_mb = 64;
-    for (int i = 1; i < argc; i++) {
-        unsigned long long v;
-        char key[32];
-        if (sscanf(argv[i], "%31[a-z_]=%llu", key, &v) != 2) {
-            fprintf(stderr, "usage: thread_churn [threads=N] [concurrency=N] [rss_mb=N]\n");
-            return 2;
-        }
-        if (!strcmp(key, "threads")) threads = v;
-        else if (!strcmp(key, "concurrency")) concurrency = v;
-        else if (!strcmp(key, "rss_mb")) rss_mb = v;
-        else {
-            fprintf(stderr,
-                    "thread_churn: unknown key '%s'\nusage: thread_churn [threads=N] [concurrency=N] [rss_mb=N]\n",
-                    key);
-            return 2;
-        }
-    }
+    CHECK_ARGS(argc, argv, { "threads", &threads }, { "concurrency", &concurrency }, { "rss_mb", &rss_mb });
     if (concurrency < 1 || concurrency > 64 || rss_mb < 1) {
         fprintf(stderr, "thread_churn: need 1 <= concurrency <= 64 and rss_mb >= 1\n");
         return 2;
