@@ -19,8 +19,8 @@ static uint32_t class_limit[HK_CLASS_COUNT];  /* blocks a cache may hold */
  * each used to cost 170 KB apiece (issue 9, item 4). Steady state is unchanged. */
 static uint32_t class_start[HK_CLASS_COUNT];
 #define HK_START_BYTES 4096u
-static uint64_t
-    start_bytes; /* the sum over classes of class_start * class size: the least a live thread's limits add up to */
+/* The sum over classes of class_start * class size: the least a live thread's limits add up to. */
+static uint64_t start_bytes;
 
 /* Per-class limits from the knobs: tiny and mid classes have their own capacity and
  * batch, and no class caches more than maxBytesPerClass. Read once at start. */
