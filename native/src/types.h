@@ -105,7 +105,10 @@
  *   thread has room 0 everywhere, so its first call falls into the slow path, which initialises;
  *   no "initialised?" test sits on the fast path. A new thread's limits start at about one
  *   page of blocks per class and double at each refill and overflow up to the class's limit
- *   (slow start), so a thread that uses a class a little touches one page of it.
+ *   (slow start), so a thread that uses a class a little touches one page of it. A thread's
+ *   limits together stay within maxBytesPerThread: a class that would grow past it takes room
+ *   from the others (their limits halve, never below their first; what they hold beyond goes
+ *   back to the slabs), or else grows as far as the budget has left (unified_cache.c).
  *
  * REMOTE QUEUE (remote_queue.c; abandonment, adoption and collection in heap.c)
  *   A free from a thread that does not own the slab pushes the block onto the owning
