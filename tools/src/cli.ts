@@ -49,7 +49,10 @@ commonRunOptions(
   program
     .command('bench')
     .description('run the allocator matrix (interleaved rounds) and write bench-results/<UTC timestamp>/')
-    .option('--workloads <list>', 'comma list of workloads (default: all)')
+    .option(
+      '--workloads <list>',
+      'comma list of workloads, each a name or name:key=value[:key=value] (larson:threads=16) (default: all)',
+    )
     .option(
       '--allocators <list>',
       'comma list of hakmem-fast, hakmem, glibc, mimalloc, jemalloc, tcmalloc (default: all available)',
@@ -111,7 +114,11 @@ commonRunOptions(
     )
     .requiredOption('--a <path=value>', 'side A, e.g. front.unifiedCache.capacity=64')
     .requiredOption('--b <path=value>', 'side B, e.g. front.unifiedCache.capacity=128')
-    .option('--workloads <list>', 'comma list of workloads', 'random_mixed,tiny_hot')
+    .option(
+      '--workloads <list>',
+      'comma list of workloads, each a name or name:key=value[:key=value]',
+      'random_mixed,tiny_hot',
+    )
     .option('--runs <n>', 'rounds', positiveInt, 10)
     .option('--quick', 'reduced sizes', false)
     .option('--instructions', 'also count marginal instructions/op with callgrind', false)

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { parseResultLine } from '@hakmem/parse-output';
 import type { Allocator, InstructionCount } from './types.ts';
-import { type WorkloadSpec, withArg } from './workloads.ts';
+import { programOf, type WorkloadSpec, withArg } from './workloads.ts';
 
 /** The total from callgrind's `==pid== Collected : N` line. */
 export function parseCollected(stderr: string): number | null {
@@ -58,7 +58,7 @@ export async function measureInstructions(o: {
 }): Promise<InstructionCount[]> {
   const out: InstructionCount[] = [];
   for (const w of o.workloads) {
-    const exe = path.join(o.binDir, w.name);
+    const exe = path.join(o.binDir, programOf(w.name));
     const n = o.quick ? w.scale.quickN : w.scale.n;
     for (const a of o.allocators) {
       const base = o.quick ? w.quick : w.full;

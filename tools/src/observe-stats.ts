@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { parseResultLine } from '@hakmem/parse-output';
 import type { ObserveReport, ObserveStats } from './types.ts';
-import type { WorkloadSpec } from './workloads.ts';
+import { programOf, type WorkloadSpec } from './workloads.ts';
 
 export const OBSERVE_LIBRARY = 'libhakmem-observe.so';
 
@@ -47,14 +47,14 @@ export async function measureObserveStats(o: {
   const out: ObserveStats[] = [];
   for (const w of o.workloads) {
     const argv = o.quick ? w.quick : w.full;
-    const r = await execa(path.join(o.binDir, w.name), argv, {
+    const r = await execa(path.join(o.binDir, programOf(w.name)), argv, {
       env: { LD_PRELOAD: library, HAKMEM_STATS: 'json' },
       reject: false,
       stdin: 'ignore',
       timeout: o.timeoutSeconds * 1000,
     });
     const report = parseObserveReport(String(r.stderr ?? ''));
-    const result = parseResultLine(String(r.stdout ?? ''), w.name);
+    const result = parseResultLine(String(r.stdout ?? ''), programOf(w.name));
     const error =
       r.exitCode !== 0
         ? `exit ${r.exitCode ?? r.signal}${r.timedOut ? ' (timeout)' : ''}`

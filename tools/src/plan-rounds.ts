@@ -3,7 +3,7 @@
  * single-threaded workloads --runs (default 5), threaded ones at least 9 so that their
  * per-round ratios give a usable 95 % interval; --quick is one round for everything.
  */
-import { UsageError, WORKLOADS } from './workloads.ts';
+import { programOf, UsageError, WORKLOADS } from './workloads.ts';
 
 /** The protocol's minimum rounds for a multi-threaded workload. */
 export const MIN_MT_ROUNDS = 9;
@@ -43,7 +43,7 @@ export function roundsFor(w: { threaded: boolean }, plan: RoundPlan): number {
 
 /** Whether a workload is multi-threaded, by its spec (false for names the tools do not know). */
 export function isThreadedWorkload(name: string): boolean {
-  return WORKLOADS.find((w) => w.name === name)?.threaded === true;
+  return WORKLOADS.find((w) => w.name === programOf(name))?.threaded === true;
 }
 
 /** "5 rounds: random_mixed, tiny_hot; 9 rounds: larson, xthread". */

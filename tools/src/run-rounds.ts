@@ -9,6 +9,7 @@ import { parseResultLine } from '@hakmem/parse-output';
 import { classifyRun } from './parse-result.ts';
 import { runMeasured, tail } from './run-measured.ts';
 import type { Allocator, RunRecord, WorkloadRun } from './types.ts';
+import { programOf } from './workloads.ts';
 
 export interface RoundEvent {
   index: number; // runs started so far (0-based)
@@ -36,7 +37,7 @@ export class MissingProgramError extends Error {
 
 export async function runRounds(opts: RunRoundsOptions): Promise<RunRecord[]> {
   for (const w of opts.workloads) {
-    const exe = path.join(opts.binDir, w.name);
+    const exe = path.join(opts.binDir, programOf(w.name));
     if (!fs.existsSync(exe))
       throw new MissingProgramError(
         `workload program ${exe} is missing (build it with npm run build, or drop it from --workloads)`,
@@ -47,7 +48,7 @@ export async function runRounds(opts: RunRoundsOptions): Promise<RunRecord[]> {
   const runs: RunRecord[] = [];
   let index = 0;
   for (const w of opts.workloads) {
-    const exe = path.join(opts.binDir, w.name);
+    const exe = path.join(opts.binDir, programOf(w.name));
     const rounds = roundsOf(w);
     for (let round = 1; round <= rounds; round++) {
       for (const [order, a] of opts.allocators.entries()) {
@@ -58,14 +59,14 @@ export async function runRounds(opts: RunRoundsOptions): Promise<RunRecord[]> {
           env: a.env,
           timeoutSeconds: opts.timeoutSeconds,
         });
-        const result = parseResultLine(m.stdout, w.name);
+        const result = parseResultLine(m.stdout, programOf(w.name));
         const status = classifyRun(m.report, result);
         const rec: RunRecord = {
           workload: w.name,
           allocator: a.name,
           round,
           order,
-          argv: [w.name, ...w.args],
+          argv: [programOf(w.name), ...w.args],
           status,
           exitCode: m.report?.how === 'exited' ? m.report.code : null,
           signal: m.report && m.report.signal > 0 ? m.report.signal : null,

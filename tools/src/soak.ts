@@ -18,7 +18,7 @@ import { renderReportHtml } from './report-html.ts';
 import { runMeasured, tail } from './run-measured.ts';
 import { coefficientOfVariation, median, quantile } from './stats.ts';
 import type { EpochLine, RunContext, RunStatus } from './types.ts';
-import { workloadSpec } from './workloads.ts';
+import { UsageError, workloadSpec } from './workloads.ts';
 import { createResultsDir, updateLatest, writeFiles } from './write-results.ts';
 
 export interface SoakStats {
@@ -117,6 +117,10 @@ export async function runSoak(o: {
   log: (l: string) => void;
 }): Promise<{ dir: string; table: string; results: SoakResults }> {
   workloadSpec(o.workload);
+  if (o.workload.includes(':'))
+    throw new UsageError(
+      `soak runs a workload at its own settings; "${o.workload}" has arguments (bench and ab take name:key=value)`,
+    );
   const exe = path.join(o.binDir, o.workload);
   if (!fs.existsSync(exe)) throw new Error(`workload program ${exe} is missing (npm run build)`);
   const extra = (o.libs ?? []).length > 0;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { MEMORY_SYSCALLS, parseResultLine, parseStraceSummary, straceCountArgs } from '@hakmem/parse-output';
 import type { Allocator, SyscallCount } from './types.ts';
-import { type WorkloadSpec, withArg } from './workloads.ts';
+import { programOf, type WorkloadSpec, withArg } from './workloads.ts';
 
 /** The calls counted, in the order of the table's columns. */
 export const TRACED = MEMORY_SYSCALLS;
@@ -53,7 +53,7 @@ export async function measureSyscalls(o: {
 }): Promise<SyscallCount[]> {
   const out: SyscallCount[] = [];
   for (const w of o.workloads) {
-    const exe = path.join(o.binDir, w.name);
+    const exe = path.join(o.binDir, programOf(w.name));
     const n = o.quick ? w.scale.quickN : w.scale.n;
     const base = o.quick ? w.quick : w.full;
     for (const a of o.allocators) {

@@ -78,10 +78,33 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export function workloadSpec(name: string): WorkloadSpec {
+/** The program a workload entry runs: its name up to the first ':' (`larson:threads=16` runs larson). */
+export function programOf(name: string): string {
+  return name.split(':', 1)[0]!;
+}
+
+/**
+ * A workload by name, or a variant of one: `larson:threads=16` (or `xthread:threads=64:iters=2000000`)
+ * is larson with threads=16 added to its arguments, under that name in the results, so one run can
+ * hold the same program at several thread counts. Values are numbers; the program checks its keys.
+ */
+export function workloadSpec(entry: string): WorkloadSpec {
+  const [name, ...sets] = entry.split(':');
   const w = WORKLOADS.find((x) => x.name === name);
   if (!w) throw new UsageError(`unknown workload "${name}"; known: ${WORKLOAD_NAMES.join(', ')}`);
-  return w;
+  if (sets.length === 0) return w;
+  let full = [...w.full];
+  let quick = [...w.quick];
+  for (const s of sets) {
+    const m = /^([a-z_]+)=(\d+(?:\.\d+)?)$/.exec(s);
+    if (!m)
+      throw new UsageError(
+        `workload "${entry}": "${s}" is not key=<number>; a variant is name:key=value[:key=value...], for example larson:threads=16`,
+      );
+    full = withArg(full, m[1]!, m[2]!);
+    quick = withArg(quick, m[1]!, m[2]!);
+  }
+  return { ...w, name: entry, full, quick };
 }
 
 /** Parses a comma list (e.g. --workloads random_mixed,tiny_hot); undefined or "all" = every workload. */
