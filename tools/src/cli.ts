@@ -30,7 +30,9 @@ function positiveNumber(v: string): number {
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 const program = new Command('hakmem')
-  .description('hakmem tools: the allocator benchmark matrix, A/B knob comparisons, soak runs, peer allocators')
+  .description(
+    'hakmem tools: the allocator benchmark matrix, A/B knob comparisons, CPU profiles, soak runs, peer allocators',
+  )
   .showHelpAfterError()
   .enablePositionalOptions();
 
@@ -169,6 +171,42 @@ commonRunOptions(
   });
   process.stdout.write(`\n${r.table}\n\n`);
   process.stdout.write(`report: ${path.join(r.dir, 'report.html')}\n`);
+});
+
+commonRunOptions(
+  program
+    .command('profile')
+    .description(
+      "where each workload's CPU time goes on this machine (perf's cpu-clock sampling): the allocator's code, the program, other libraries, the kernel, per operation",
+    )
+    .option('--workloads <list>', 'comma list of workloads, each a name or name:key=value[:key=value] (default: all)')
+    .option('--allocators <list>', 'comma list (as bench)', 'hakmem-fast,mimalloc')
+    .option('--lib <NAME=PATH>', 'add another allocator library (repeatable)', collect, [])
+    .option('--runs <n>', 'interleaved rounds', positiveInt, 3)
+    .option('--frequency <hz>', 'samples per second per CPU', positiveInt, 4000)
+    .option('--top <n>', 'symbols listed per workload and allocator', positiveInt, 8)
+    .option('--quick', 'reduced sizes', false)
+    .option('--lib-dir <dir>', 'where the hakmem libraries are', defaultLibDir),
+).action(async (o) => {
+  if (o.build) await buildNative();
+  const { runProfile } = await import('./profile.ts');
+  const r = await runProfile({
+    workloads: o.workloads,
+    allocators: o.allocators,
+    libs: o.lib,
+    runs: o.runs,
+    frequency: o.frequency,
+    top: o.top,
+    quick: o.quick,
+    binDir: path.resolve(o.binDir),
+    libDir: path.resolve(o.libDir),
+    outDir: path.resolve(o.out),
+    timeoutSeconds: o.timeout,
+    log,
+  });
+  process.stdout.write(`\n${r.table}\n`);
+  process.stdout.write(`written: ${path.join(r.dir, 'profile.md')} and profile.json (also ${r.latest})\n`);
+  if (r.results.runs.some((x) => x.error)) process.exitCode = 1;
 });
 
 program

@@ -42,6 +42,11 @@ export const PREREQS: readonly Prereq[] = [
   { pkg: 'binutils', probes: [{ cmd: 'nm' }], why: 'the linker and assembler; nm checks exported symbols' },
   { pkg: 'valgrind', probes: [{ cmd: 'valgrind' }], why: 'callgrind instruction counts (bench --instructions)' },
   { pkg: 'strace', probes: [{ cmd: 'strace' }], why: 'the syscall budget tests and bench --syscalls' },
+  {
+    pkg: 'linux-perf',
+    probes: [{ cmd: 'perf' }],
+    why: 'hakmem profile: where CPU time goes, by timer sampling (works without hardware counters)',
+  },
   { pkg: 'git', probes: [{ cmd: 'git' }], why: 'a real program under LD_PRELOAD; the commit in run context' },
   { pkg: 'python3', probes: [{ cmd: 'python3' }], why: 'a real program under LD_PRELOAD' },
   { pkg: 'gzip', probes: [{ cmd: 'gzip' }], why: 'a real program under LD_PRELOAD' },

@@ -1,0 +1,177 @@
+/**
+ * `hakmem profile`: the perf report parser, the split into parts, the summary, and one real run
+ * under perf (linux-perf is a prerequisite, tools/src/prereqs.ts). No assertion depends on speed.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildNative } from './build-native.ts';
+import { defaultBinDir, defaultLibDir, repoRoot, toolsDir } from './paths.ts';
+import {
+  classify,
+  parsePerfReport,
+  PROFILE_SCHEMA,
+  type ProfileResults,
+  type ProfileRun,
+  splitRun,
+  summarizeProfile,
+} from './profile.ts';
+
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 900_000 });
+
+// What `perf report --stdio --show-total-period --sort dso,sym --percent-limit 0 -t ';'` prints.
+const REPORT = `# To display the perf.data header info, please use --header/--header-only options.
+#
+# Samples: 31K of event 'cpu-clock'
+# Event count (approx.): 7919000000
+#
+# Overhead;      Period;Shared Object       ;Symbol
+ 85.10% ; 6739250000 ;larson              ;[.] hk_lane_thread
+ 4.56%  ; 361500000  ;libhakmem-fast.so   ;[.] hak_malloc
+ 2.63%  ; 208250000  ;libhakmem-fast.so   ;[.] hak_free
+ 1.50%  ; 118785000  ;libc.so.6           ;[.] __memset_avx2_unaligned_erms
+ 0.48%  ; 38250000   ;[kernel.kallsyms]   ;[k] clear_page_erms
+
+
+#
+# (Tip: For tracepoint events, try: perf report -s trace_fields)
+#
+`;
+
+describe('parsePerfReport', () => {
+  it('reads every sample row: CPU seconds from the period, the object, the symbol, kernel or user', () => {
+    const rows = parsePerfReport(REPORT);
+    expect(rows).toHaveLength(5);
+    expect(rows[0]).toEqual({ seconds: 6.73925, dso: 'larson', symbol: 'hk_lane_thread', kernel: false });
+    expect(rows[4]).toEqual({ seconds: 0.03825, dso: '[kernel.kallsyms]', symbol: 'clear_page_erms', kernel: true });
+  });
+
+  it('returns nothing for a report without rows (perf failed or sampled nothing)', () => {
+    expect(parsePerfReport('# Samples: 0\n#\n')).toEqual([]);
+  });
+});
+
+describe('classify', () => {
+  const row = (dso: string, symbol: string, kernel = false) => ({ seconds: 1, dso, symbol, kernel });
+  const hakmem = { program: 'larson', allocatorDso: 'libhakmem-fast.so' };
+  const glibc = { program: 'larson', allocatorDso: null };
+
+  it("puts the preloaded library's samples in allocator, the program's in program", () => {
+    expect(classify(row('libhakmem-fast.so', 'hak_malloc'), hakmem)).toBe('allocator');
+    expect(classify(row('larson', 'hk_lane_thread'), hakmem)).toBe('program');
+    expect(classify(row('libc.so.6', '__memset_avx2_unaligned_erms'), hakmem)).toBe('libraries');
+    expect(classify(row('[kernel.kallsyms]', 'clear_page_erms', true), hakmem)).toBe('kernel');
+  });
+
+  it('with a preloaded allocator, libc malloc symbols are not the allocator (they do not run)', () => {
+    expect(classify(row('libc.so.6', 'malloc'), hakmem)).toBe('libraries');
+  });
+
+  it("without one, glibc's malloc family inside libc is the allocator, versioned names too", () => {
+    for (const s of ['malloc', '_int_free', 'cfree@GLIBC_2.2.5', 'unlink_chunk.constprop.0', 'tcache_init'])
+      expect(classify(row('libc.so.6', s), glibc), s).toBe('allocator');
+    expect(classify(row('libc.so.6', '__memset_avx2_unaligned_erms'), glibc)).toBe('libraries');
+  });
+});
+
+describe('splitRun and summarizeProfile', () => {
+  const o = { program: 'larson', allocatorDso: 'libhakmem-fast.so', top: 2 };
+
+  it('adds the rows up by part and keeps the largest symbols', () => {
+    const r = splitRun(parsePerfReport(REPORT), o);
+    expect(r.cpuSeconds).toBeCloseTo(7.466035, 6);
+    expect(r.parts.allocator).toBeCloseTo(0.56975, 6);
+    expect(r.parts.program).toBeCloseTo(6.73925, 6);
+    expect(r.parts.libraries).toBeCloseTo(0.118785, 6);
+    expect(r.parts.kernel).toBeCloseTo(0.03825, 6);
+    expect(r.top.map((t) => t.symbol)).toEqual(['hk_lane_thread', 'hak_malloc']);
+  });
+
+  it('gives medians of CPU ns per operation over the rounds, leaving failed rounds out', () => {
+    const run = (round: number, ops: number, alloc: number, error?: string): ProfileRun => ({
+      workload: 'larson',
+      allocator: 'hakmem-fast',
+      round,
+      ops,
+      cpuSeconds: alloc + 1,
+      parts: { allocator: alloc, program: 1, libraries: 0, kernel: 0 },
+      top: [{ dso: 'larson', symbol: 'loop', part: 'program', seconds: 1 }],
+      ...(error ? { error } : {}),
+    });
+    const s = summarizeProfile(
+      [run(1, 1e9, 0.1), run(2, 1e9, 0.3), run(3, 1e9, 0.2), run(4, 0, 0, 'perf record: exit 1')],
+      ['larson'],
+      ['hakmem-fast'],
+      3,
+    );
+    expect(s).toHaveLength(1);
+    expect(s[0]!.runs).toBe(3);
+    expect(s[0]!.nsPerOp.allocator).toBeCloseTo(0.2, 9);
+    expect(s[0]!.nsPerOp.program).toBeCloseTo(1, 9);
+    expect(s[0]!.nsPerOp.total).toBeCloseTo(1.2, 9);
+    expect(s[0]!.top[0]).toMatchObject({ symbol: 'loop', part: 'program' });
+    expect(s[0]!.top[0]!.share).toBeCloseTo(3 / 3.6, 9);
+  });
+});
+
+describe('hakmem profile (real perf)', () => {
+  const bin = path.join(toolsDir, 'bin', 'hakmem.mjs');
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-profile-'));
+  const hakmem = (args: string[]) =>
+    execa('node', [bin, 'profile', '--no-build', '--out', out, ...args], {
+      cwd: repoRoot,
+      reject: false,
+      all: true,
+      env: { CI: 'true' },
+    });
+
+  beforeAll(async () => {
+    const needed = [path.join(defaultBinDir, 'random_mixed'), path.join(defaultLibDir, 'libhakmem-fast.so')];
+    if (needed.some((f) => !fs.existsSync(f))) await buildNative({ quiet: true });
+  });
+
+  it("splits a workload's CPU time between hakmem's code, glibc's, the program and the rest", async () => {
+    const r = await hakmem([
+      '--workloads',
+      'random_mixed',
+      '--allocators',
+      'hakmem-fast,glibc',
+      '--runs',
+      '1',
+      '--quick',
+    ]);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toMatch(/\| random_mixed \| hakmem-fast \|/);
+    const res = JSON.parse(fs.readFileSync(path.join(out, 'profile-latest', 'profile.json'), 'utf8')) as ProfileResults;
+    expect(res.schema).toBe(PROFILE_SCHEMA);
+    expect(res.runs).toHaveLength(2);
+    for (const run of res.runs) {
+      expect(run.error, run.error).toBeUndefined();
+      expect(run.ops).toBeGreaterThan(0);
+      // random_mixed is the allocator's hit paths and its loop: both must show
+      expect(run.parts.allocator, run.allocator).toBeGreaterThan(0);
+      expect(run.parts.program, run.allocator).toBeGreaterThan(0);
+      const sum = run.parts.allocator + run.parts.program + run.parts.libraries + run.parts.kernel;
+      expect(sum).toBeCloseTo(run.cpuSeconds, 6);
+    }
+    const hk = res.runs.find((x) => x.allocator === 'hakmem-fast')!;
+    expect(hk.top.some((t) => t.dso === 'libhakmem-fast.so' && t.part === 'allocator')).toBe(true);
+    const gl = res.runs.find((x) => x.allocator === 'glibc')!;
+    expect(gl.top.some((t) => t.dso.startsWith('libc') && t.part === 'allocator')).toBe(true);
+    expect(fs.readFileSync(path.join(out, 'profile-latest', 'profile.md'), 'utf8')).toContain('CPU ns/op');
+  });
+
+  it('refuses a sampling frequency out of range, naming the range', async () => {
+    const r = await hakmem(['--workloads', 'random_mixed', '--frequency', '50000', '--quick']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('--frequency 50000: expected 1 to 20000');
+  });
+
+  it('refuses an unknown workload before running anything', async () => {
+    const r = await hakmem(['--workloads', 'nosuch', '--quick']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/nosuch/);
+  });
+});

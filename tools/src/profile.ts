@@ -1,0 +1,346 @@
+/**
+ * `hakmem profile`: where a workload's CPU time goes on this machine, by timer sampling
+ * (`perf record -e cpu-clock`, which works where hardware counters do not, as in a VM).
+ *
+ * callgrind counts instructions and simulates caches; it cannot say what those cost on the
+ * machine. Sampling can: for each allocator, interleaved over rounds as `hakmem bench` runs
+ * them, the CPU time spent in the allocator's own code, in the program (its loop and its reads
+ * and writes of the blocks it was given), in other libraries (libc's `memset`) and in the
+ * kernel, per operation, and the symbols that take the most. An allocator can execute fewer
+ * instructions and still lose, when the program's accesses to its blocks cost more (larson at
+ * 16 threads, docs/performance.md).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { markdownTable } from 'markdown-table';
+import { parseResultLine } from '@hakmem/parse-output';
+import { collectContext } from './context.ts';
+import { resolveAllocators } from './find-allocators.ts';
+import { median } from './stats.ts';
+import type { Allocator, RunContext } from './types.ts';
+import { programOf, selectWorkloads, UsageError } from './workloads.ts';
+import { createResultsDir, updateLatest, writeFiles } from './write-results.ts';
+
+export const PROFILE_SCHEMA = 'hakmem-profile/1';
+
+/** One row of `perf report --sort dso,sym --show-total-period -t ';'`. */
+export interface PerfRow {
+  /** CPU seconds (the cpu-clock period is in nanoseconds). */
+  seconds: number;
+  dso: string;
+  symbol: string;
+  kernel: boolean;
+}
+
+/** The rows of a `perf report --stdio --show-total-period --sort dso,sym -t ';'` listing. */
+export function parsePerfReport(text: string): PerfRow[] {
+  const rows: PerfRow[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || !line.includes(';')) continue;
+    const f = line.split(';').map((x) => x.trim());
+    if (f.length < 4 || !/^[\d.]+%$/.test(f[0]!)) continue;
+    const period = Number(f[1]);
+    if (!Number.isFinite(period)) continue;
+    const sym = f.slice(3).join(';');
+    const m = /^\[(.)\]\s+(.*)$/.exec(sym);
+    rows.push({
+      seconds: period / 1e9,
+      dso: f[2]!,
+      symbol: m ? m[2]! : sym,
+      kernel: m ? m[1] === 'k' : f[2]!.startsWith('[kernel'),
+    });
+  }
+  return rows;
+}
+
+export const PARTS = ['allocator', 'program', 'libraries', 'kernel'] as const;
+export type Part = (typeof PARTS)[number];
+
+/** glibc's allocator lives in libc itself: its entry points and internals by name. */
+const GLIBC_MALLOC =
+  /^(__libc_)?(malloc|free|calloc|realloc|cfree|memalign|posix_memalign|aligned_alloc|valloc|pvalloc)$|^(_int_|malloc_|sysmalloc|unlink_chunk|tcache_|arena_|systrim|__malloc_|_mid_memalign|__libc_memalign)/;
+
+/**
+ * The part of the process a sample belongs to: the allocator (the preloaded library, named as perf
+ * names it: the file a symlink such as libmimalloc.so.2 points at; or glibc's malloc inside libc
+ * when nothing is preloaded), the workload program, other libraries, the kernel.
+ */
+export function classify(row: PerfRow, o: { program: string; allocatorDso: string | null }): Part {
+  if (row.kernel) return 'kernel';
+  if (o.allocatorDso) {
+    if (row.dso === o.allocatorDso) return 'allocator';
+  } else if (/^libc[.-]/.test(row.dso) && GLIBC_MALLOC.test(row.symbol.replace(/@.*$/, ''))) {
+    return 'allocator';
+  }
+  if (row.dso === o.program) return 'program';
+  return 'libraries';
+}
+
+export interface ProfileRun {
+  workload: string;
+  allocator: string;
+  round: number;
+  ops: number;
+  /** CPU seconds sampled (all threads). */
+  cpuSeconds: number;
+  parts: Record<Part, number>;
+  /** The symbols that took the most, CPU seconds. */
+  top: { dso: string; symbol: string; part: Part; seconds: number }[];
+  error?: string;
+}
+
+export interface ProfileSummaryRow {
+  workload: string;
+  allocator: string;
+  runs: number;
+  /** Medians over the rounds, nanoseconds of CPU time per operation. */
+  nsPerOp: Record<Part | 'total', number | null>;
+  /** The symbols that took the most over all rounds, with their share of the CPU time. */
+  top: { dso: string; symbol: string; part: Part; share: number }[];
+}
+
+export interface ProfileResults {
+  schema: typeof PROFILE_SCHEMA;
+  context: RunContext;
+  config: { rounds: number; frequency: number; quick: boolean; workloads: { name: string; args: string[] }[] };
+  runs: ProfileRun[];
+  summary: ProfileSummaryRow[];
+}
+
+/** The file name perf reports for an allocator's library (symlinks resolved); null for glibc. */
+export function dsoOf(a: Allocator): string | null {
+  return a.preload ? path.basename(fs.realpathSync(a.preload)) : null;
+}
+
+async function perfAvailable(): Promise<string | null> {
+  const r = await execa('perf', ['--version'], { reject: false, stdin: 'ignore' }).catch(() => null);
+  return r && r.exitCode === 0
+    ? null
+    : 'perf not found or not working (Debian: apt-get install linux-perf; npm run setup)';
+}
+
+/** One sampled run: the result line's ops and the perf report's rows. */
+async function sampleRun(
+  exe: string,
+  args: readonly string[],
+  a: Allocator,
+  o: { frequency: number; timeoutSeconds: number },
+): Promise<{ ops: number; rows: PerfRow[] }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-perf-'));
+  const data = path.join(dir, 'perf.data');
+  const what = `${path.basename(exe)} ${args.join(' ')} under ${a.name}`;
+  try {
+    const r = await execa(
+      'perf',
+      ['record', '-q', '-e', 'cpu-clock', '-F', String(o.frequency), '-o', data, exe, ...args],
+      {
+        env: { ...process.env, ...a.env, LD_PRELOAD: a.preload ?? undefined },
+        extendEnv: false,
+        reject: false,
+        stdin: 'ignore',
+        timeout: o.timeoutSeconds * 1000,
+      },
+    );
+    const res = parseResultLine(String(r.stdout), path.basename(exe));
+    if (r.exitCode !== 0 || !res) {
+      const err = String(r.stderr).trim().split('\n').slice(-3).join(' | ');
+      throw new Error(
+        `perf record ${what}: ${r.timedOut ? 'timed out' : `exit ${r.exitCode ?? r.signal}`}${res ? '' : ', no result line'}${err ? ` (${err})` : ''}`,
+      );
+    }
+    const rep = await execa(
+      'perf',
+      ['report', '-i', data, '--stdio', '--show-total-period', '--sort', 'dso,sym', '--percent-limit', '0', '-t', ';'],
+      { reject: false, stdin: 'ignore' },
+    );
+    const rows = parsePerfReport(String(rep.stdout));
+    if (rep.exitCode !== 0 || rows.length === 0)
+      throw new Error(`perf report ${what}: exit ${rep.exitCode}, ${rows.length} rows`);
+    return { ops: res.ops, rows };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Splits a run's rows into parts and its top symbols. */
+export function splitRun(
+  rows: readonly PerfRow[],
+  o: { program: string; allocatorDso: string | null; top: number },
+): Pick<ProfileRun, 'cpuSeconds' | 'parts' | 'top'> {
+  const parts: Record<Part, number> = { allocator: 0, program: 0, libraries: 0, kernel: 0 };
+  let cpuSeconds = 0;
+  const tagged = rows.map((r) => ({ ...r, part: classify(r, o) }));
+  for (const r of tagged) {
+    parts[r.part] += r.seconds;
+    cpuSeconds += r.seconds;
+  }
+  const top = [...tagged]
+    .sort((x, y) => y.seconds - x.seconds)
+    .slice(0, o.top)
+    .map((r) => ({ dso: r.dso, symbol: r.symbol, part: r.part, seconds: r.seconds }));
+  return { cpuSeconds, parts, top };
+}
+
+/** Medians per operation over the rounds, and the top symbols over all of them. */
+export function summarizeProfile(
+  runs: readonly ProfileRun[],
+  workloads: readonly string[],
+  allocators: readonly string[],
+  top: number,
+): ProfileSummaryRow[] {
+  const out: ProfileSummaryRow[] = [];
+  for (const w of workloads) {
+    for (const a of allocators) {
+      const rs = runs.filter((r) => r.workload === w && r.allocator === a && !r.error && r.ops > 0);
+      const per = (f: (r: ProfileRun) => number) => median(rs.map((r) => (f(r) * 1e9) / r.ops));
+      const nsPerOp = {
+        total: per((r) => r.cpuSeconds),
+        ...(Object.fromEntries(PARTS.map((p) => [p, per((r) => r.parts[p])])) as Record<Part, number | null>),
+      };
+      const sums = new Map<string, { dso: string; symbol: string; part: Part; seconds: number }>();
+      let all = 0;
+      for (const r of rs) {
+        all += r.cpuSeconds;
+        for (const t of r.top) {
+          const k = `${t.dso}\u0000${t.symbol}`;
+          const s = sums.get(k) ?? { ...t, seconds: 0 };
+          s.seconds += t.seconds;
+          sums.set(k, s);
+        }
+      }
+      const topRows = [...sums.values()]
+        .sort((x, y) => y.seconds - x.seconds)
+        .slice(0, top)
+        .map((t) => ({ dso: t.dso, symbol: t.symbol, part: t.part, share: all > 0 ? t.seconds / all : 0 }));
+      out.push({ workload: w, allocator: a, runs: rs.length, nsPerOp, top: topRows });
+    }
+  }
+  return out;
+}
+
+const ns = (v: number | null) => (v == null ? '–' : v < 10 ? v.toFixed(2) : v.toFixed(1));
+
+/** The summary as Markdown: CPU time per operation by part, then the top symbols. */
+export function profileTable(rows: readonly ProfileSummaryRow[]): string {
+  const main = markdownTable(
+    [
+      ['workload', 'allocator', 'runs', 'CPU ns/op', 'allocator', 'program', 'libraries', 'kernel'],
+      ...rows.map((r) => [
+        r.workload,
+        r.allocator,
+        String(r.runs),
+        ns(r.nsPerOp.total),
+        ns(r.nsPerOp.allocator),
+        ns(r.nsPerOp.program),
+        ns(r.nsPerOp.libraries),
+        ns(r.nsPerOp.kernel),
+      ]),
+    ],
+    { align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r'] },
+  );
+  const tops = markdownTable(
+    [
+      ['workload', 'allocator', 'symbol', 'where', 'part', 'share of CPU'],
+      ...rows.flatMap((r) =>
+        r.top.map((t) => [r.workload, r.allocator, t.symbol, t.dso, t.part, `${(100 * t.share).toFixed(1)} %`]),
+      ),
+    ],
+    { align: ['l', 'l', 'l', 'l', 'l', 'r'] },
+  );
+  return `${main}\n\nMedians over the rounds of CPU time per operation (all threads, sampled by perf's cpu-clock timer), split into the allocator's own code, the workload program (including its reads and writes of the blocks), other libraries (libc's memset) and the kernel.\n\n${tops}\n`;
+}
+
+export interface ProfileOptions {
+  workloads?: string;
+  allocators?: string;
+  libs?: string[];
+  runs: number;
+  frequency: number;
+  top: number;
+  quick: boolean;
+  binDir: string;
+  libDir: string;
+  outDir: string;
+  timeoutSeconds: number;
+  log: (line: string) => void;
+}
+
+export async function runProfile(
+  o: ProfileOptions,
+): Promise<{ dir: string; latest: string; results: ProfileResults; table: string }> {
+  if (o.frequency < 1 || o.frequency > 20000)
+    throw new UsageError(`--frequency ${o.frequency}: expected 1 to 20000 samples per second`);
+  const specs = selectWorkloads(o.workloads);
+  const { allocators, missing } = resolveAllocators({
+    list: o.allocators ?? 'hakmem-fast,mimalloc',
+    libs: o.libs,
+    libDir: o.libDir,
+  });
+  for (const m of missing) o.log(`note: ${m.name} skipped: ${m.reason}`);
+  const noPerf = await perfAvailable();
+  if (noPerf) throw new UsageError(noPerf);
+  for (const w of specs) {
+    const exe = path.join(o.binDir, programOf(w.name));
+    if (!fs.existsSync(exe)) throw new UsageError(`${exe} not found (build first: npm run build)`);
+  }
+  o.log(
+    `profile: ${specs.length} workloads x ${allocators.length} allocators (${allocators.map((a) => a.name).join(', ')}), ${o.runs} interleaved rounds, perf cpu-clock at ${o.frequency} Hz`,
+  );
+  const context = await collectContext(allocators);
+  const runs: ProfileRun[] = [];
+  for (let round = 1; round <= o.runs; round++) {
+    for (const w of specs) {
+      const exe = path.join(o.binDir, programOf(w.name));
+      const args = o.quick ? w.quick : w.full;
+      for (const a of allocators) {
+        const base = { workload: w.name, allocator: a.name, round };
+        try {
+          const r = await sampleRun(exe, args, a, o);
+          const split = splitRun(r.rows, { program: path.basename(exe), allocatorDso: dsoOf(a), top: o.top });
+          runs.push({ ...base, ops: r.ops, ...split });
+          const pa = (split.parts.allocator * 1e9) / r.ops;
+          o.log(
+            `[round ${round}/${o.runs}] ${w.name} ${a.name}: ${((split.cpuSeconds * 1e9) / r.ops).toFixed(1)} CPU ns/op, allocator ${pa.toFixed(1)}`,
+          );
+        } catch (e) {
+          const msg = (e as Error).message;
+          runs.push({
+            ...base,
+            ops: 0,
+            cpuSeconds: 0,
+            parts: { allocator: 0, program: 0, libraries: 0, kernel: 0 },
+            top: [],
+            error: msg,
+          });
+          o.log(`[round ${round}/${o.runs}] ${w.name} ${a.name}: FAILED ${msg}`);
+        }
+      }
+    }
+  }
+  const summary = summarizeProfile(
+    runs,
+    specs.map((w) => w.name),
+    allocators.map((a) => a.name),
+    o.top,
+  );
+  const results: ProfileResults = {
+    schema: PROFILE_SCHEMA,
+    context,
+    config: {
+      rounds: o.runs,
+      frequency: o.frequency,
+      quick: o.quick,
+      workloads: specs.map((w) => ({ name: w.name, args: [...(o.quick ? w.quick : w.full)] })),
+    },
+    runs,
+    summary,
+  };
+  const table = profileTable(summary);
+  const dir = createResultsDir(o.outDir, 'profile-');
+  const head = `# hakmem profile ${context.date}\n\ngit ${context.gitSha.slice(0, 12)}${context.gitDirty ? ' (dirty)' : ''}, ${context.cpuModel}, ${context.nproc} CPUs; ${o.runs} interleaved rounds; perf cpu-clock at ${o.frequency} Hz.\n\n`;
+  writeFiles(dir, { 'profile.json': `${JSON.stringify(results, null, 2)}\n`, 'profile.md': head + table });
+  const latest = updateLatest(o.outDir, dir, 'profile-latest');
+  return { dir, latest, results, table };
+}
