@@ -214,10 +214,23 @@ program
   .description(
     'print the bench summary table (as bench prints it) from a results.json, under a line naming its source, git SHA, date, builds and rounds',
   )
-  .argument('<results>', 'a results.json (hakmem-bench/2, or /1 summarised again), or a results directory holding one')
+  .argument(
+    '<results>',
+    'a results.json (hakmem-bench/2, or /1 summarised again), a profile.json (hakmem profile), or a directory holding one',
+  )
   .option('--workloads <list>', 'comma list: only these workloads, in this order')
   .option('--allocators <list>', 'comma list: only these allocators, in this order (verdicts among them)')
-  .action((file: string, o: { workloads?: string; allocators?: string }) => {
+  .action(async (file: string, o: { workloads?: string; allocators?: string }) => {
+    const { readProfileResults, profileTableFromResults } = await import('./profile.ts');
+    const profile = readProfileResults(file);
+    if (profile) {
+      const real = fs.realpathSync(fs.statSync(file).isDirectory() ? path.join(file, 'profile.json') : file);
+      const rel = path.relative(process.cwd(), real);
+      process.stdout.write(
+        profileTableFromResults(profile, { source: rel && !rel.startsWith('..') ? rel : real, ...o }),
+      );
+      return;
+    }
     const r = readBenchResults(file);
     // Name the file by its real path (bench-results/latest moves on), relative when under the current directory.
     const real = fs.realpathSync(r.path);

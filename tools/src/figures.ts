@@ -1,12 +1,14 @@
 /**
  * `hakmem figures [FILE...]`: rewrites the generated blocks of Markdown files (README.md by
  * default) from their commands, or with --check says which block is stale. Only `hakmem table`
- * may generate a block: figures come from a committed results file, never by hand.
+ * may generate a block (from a bench results file, or a `hakmem profile` one): figures come
+ * from a committed results file, never by hand.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { findGeneratedBlocks, GeneratedBlockError, regenerateBlocks } from './generated-blocks.ts';
+import { profileTableFromResults, readProfileResults } from './profile.ts';
 import { readBenchResults } from './read-results.ts';
 import { tableFromResults } from './table-from-results.ts';
 
@@ -29,6 +31,8 @@ export function renderBlock(argv: readonly string[], root: string): string {
     );
   }
   const o = parsed.opts<{ workloads?: string; allocators?: string }>();
+  const profile = readProfileResults(path.join(root, file));
+  if (profile) return profileTableFromResults(profile, { source: file, ...o });
   const r = readBenchResults(path.join(root, file));
   return tableFromResults(r.results, {
     source: file,

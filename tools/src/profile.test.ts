@@ -9,9 +9,12 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildNative } from './build-native.ts';
 import { defaultBinDir, defaultLibDir, repoRoot, toolsDir } from './paths.ts';
+import { renderBlock } from './figures.ts';
 import {
   classify,
   parsePerfReport,
+  profileTableFromResults,
+  readProfileResults,
   PROFILE_SCHEMA,
   type ProfileResults,
   type ProfileRun,
@@ -113,6 +116,39 @@ describe('splitRun and summarizeProfile', () => {
     expect(s[0]!.nsPerOp.total).toBeCloseTo(1.2, 9);
     expect(s[0]!.top[0]).toMatchObject({ symbol: 'loop', part: 'program' });
     expect(s[0]!.top[0]!.share).toBeCloseTo(3 / 3.6, 9);
+  });
+});
+
+describe('a profile results file in hakmem table and hakmem figures', () => {
+  const file = 'docs/results/2026-11-29-f90e11c-profile.json';
+
+  it('is read as a profile; a bench results file is not one', () => {
+    expect(readProfileResults(path.join(repoRoot, file))?.schema).toBe(PROFILE_SCHEMA);
+    expect(readProfileResults(path.join(repoRoot, 'docs/results/2026-11-28-750b8fb.json'))).toBeNull();
+  });
+
+  it('prints the rows asked for, in that order, under a line naming the file, commit and rounds', () => {
+    const r = readProfileResults(path.join(repoRoot, file))!;
+    const t = profileTableFromResults(r, {
+      source: file,
+      workloads: 'batch,larson',
+      allocators: 'mimalloc,hakmem-fast',
+    });
+    expect(t.split('\n')[0]).toMatch(/^Source: docs\/results\/2026-11-29-f90e11c-profile\.json · git f90e11c/);
+    const rows = t.split('\n').filter((l) => /^\| (batch|larson) /.test(l) && /\|\s+\d+ \|/.test(l));
+    expect(
+      rows.map((l) =>
+        l
+          .split('|')
+          .slice(1, 3)
+          .map((x) => x.trim())
+          .join(' '),
+      ),
+    ).toEqual(['batch mimalloc', 'batch hakmem-fast', 'larson mimalloc', 'larson hakmem-fast']);
+  });
+
+  it('generates a figures block', () => {
+    expect(renderBlock(['table', file, '--workloads', 'batch'], repoRoot)).toContain('| batch ');
   });
 });
 

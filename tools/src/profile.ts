@@ -20,7 +20,8 @@ import { collectContext } from './context.ts';
 import { resolveAllocators } from './find-allocators.ts';
 import { median } from './stats.ts';
 import type { Allocator, RunContext } from './types.ts';
-import { programOf, selectWorkloads, UsageError } from './workloads.ts';
+import { ResultsFileError } from './read-results.ts';
+import { programOf, selectWorkloads, splitList, UsageError } from './workloads.ts';
 import { createResultsDir, updateLatest, writeFiles } from './write-results.ts';
 
 export const PROFILE_SCHEMA = 'hakmem-profile/1';
@@ -343,4 +344,45 @@ export async function runProfile(
   writeFiles(dir, { 'profile.json': `${JSON.stringify(results, null, 2)}\n`, 'profile.md': head + table });
   const latest = updateLatest(o.outDir, dir, 'profile-latest');
   return { dir, latest, results, table };
+}
+
+/**
+ * A `hakmem profile` results file (profile.json, or a directory holding one), or null when the
+ * file is something else (a bench results file). Throws ResultsFileError when it claims to be a
+ * profile and is not one.
+ */
+export function readProfileResults(file: string): ProfileResults | null {
+  const p = fs.existsSync(file) && fs.statSync(file).isDirectory() ? path.join(file, 'profile.json') : file;
+  if (!fs.existsSync(p)) return null;
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(p, 'utf8'));
+  } catch {
+    return null;
+  }
+  if ((data as { schema?: unknown } | null)?.schema !== PROFILE_SCHEMA) return null;
+  const d = data as ProfileResults;
+  if (!Array.isArray(d.runs) || !Array.isArray(d.summary) || !d.context || !d.config)
+    throw new ResultsFileError(`${file}: a ${PROFILE_SCHEMA} file needs context, config, runs and summary`, 1);
+  return d;
+}
+
+/** The profile table under a line naming its source, commit, date and rounds (hakmem table, hakmem figures). */
+export function profileTableFromResults(
+  r: ProfileResults,
+  o: { source: string; workloads?: string; allocators?: string },
+): string {
+  const keep = (list: string | undefined) => (list ? splitList(list) : null);
+  const ws = keep(o.workloads);
+  const as = keep(o.allocators);
+  const rows = r.summary
+    .filter((x) => (!ws || ws.includes(x.workload)) && (!as || as.includes(x.allocator)))
+    .sort(
+      (x, y) =>
+        (ws ? ws.indexOf(x.workload) - ws.indexOf(y.workload) : 0) ||
+        (as ? as.indexOf(x.allocator) - as.indexOf(y.allocator) : 0),
+    );
+  const c = r.context;
+  const head = `Source: ${o.source} · git ${c.gitSha.slice(0, 12)}${c.gitDirty ? ' (dirty)' : ''} · ${c.date.replace(/\.\d+Z$/, 'Z')} · hakmem profile, ${r.config.rounds} rounds, perf cpu-clock at ${r.config.frequency} Hz · ${c.cpuModel}, ${c.nproc} CPUs`;
+  return `${head}\n\n${profileTable(rows)}`;
 }
