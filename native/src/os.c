@@ -53,6 +53,30 @@ void *hk_os_map_aligned(size_t len, size_t align) {
   return (void *)start;
 }
 
+/* ThreadSanitizer intercepts mmap and munmap, which reset what it knows of a range, but not
+ * mremap. Under TSan, a range one thread's mapping left through mremap and another thread's
+ * mapping then grew into through mremap would keep the first thread's accesses, and the
+ * second thread's writes would be reported as races with them (check-run-tsan's stress, a
+ * realloc that moved a large block, then a calloc that grew a cached mapping over its old
+ * header). So TSan builds grow in place with mmap(MAP_FIXED_NOREPLACE) over the addresses
+ * after the mapping, and never move one: the caller copies instead (large.c), and the old
+ * mapping goes with munmap. Every other build uses mremap, below. */
+#ifdef HK_TSAN
+int hk_os_remap_in_place(void *p, size_t len, size_t new_len) {
+  HK_SUPERSLAB_COUNT(mmap_calls, 1);
+  char *end = (char *)p + len;
+  void *q = mmap(end, new_len - len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (q == end) return 1;
+  if (q != MAP_FAILED) hk_os_unmap(q, new_len - len); /* a kernel without NOREPLACE placed it elsewhere */
+  return 0;
+}
+
+bool hk_os_remap_to(void *p, size_t len, size_t new_len, void *dst) {
+  (void)p, (void)len;
+  hk_os_unmap(dst, new_len); /* the reservation goes; the mapping at p is left as it was */
+  return false;
+}
+#else
 /* Grow the mapping [p, p + len) to new_len bytes where it lies (mremap without MAYMOVE,
  * so p and its alignment stay). 1: grown. 0: it is one kernel mapping but the addresses
  * after it are taken (it can be moved). -1: anything else, e.g. the range spans several
@@ -82,6 +106,7 @@ bool hk_os_remap_to(void *p, size_t len, size_t new_len, void *dst) {
   /* else EEXIST: the reservation is still there, or another thread mapped into it; leave it */
   return false;
 }
+#endif
 
 /* CLOCK_MONOTONIC_COARSE in ms: the vDSO, no system call. Never 0 (0 means "no time"). */
 uint64_t hk_clock_ms(void) {
