@@ -185,6 +185,10 @@ commonRunOptions(
     .option('--runs <n>', 'interleaved rounds', positiveInt, 3)
     .option('--frequency <hz>', 'samples per second per CPU', positiveInt, 4000)
     .option('--top <n>', 'symbols listed per workload and allocator', positiveInt, 8)
+    .option(
+      '--annotate <symbol>',
+      "also split one symbol's samples by instruction (perf annotate), e.g. the workload's loop or hak_free",
+    )
     .option('--quick', 'reduced sizes', false)
     .option('--lib-dir <dir>', 'where the hakmem libraries are', defaultLibDir),
 ).action(async (o) => {
@@ -197,6 +201,7 @@ commonRunOptions(
     runs: o.runs,
     frequency: o.frequency,
     top: o.top,
+    annotate: o.annotate,
     quick: o.quick,
     binDir: path.resolve(o.binDir),
     libDir: path.resolve(o.libDir),

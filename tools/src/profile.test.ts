@@ -12,6 +12,7 @@ import { defaultBinDir, defaultLibDir, repoRoot, toolsDir } from './paths.ts';
 import { renderBlock } from './figures.ts';
 import {
   classify,
+  parsePerfAnnotate,
   parsePerfReport,
   profileTableFromResults,
   readProfileResults,
@@ -53,6 +54,24 @@ describe('parsePerfReport', () => {
 
   it('returns nothing for a report without rows (perf failed or sampled nothing)', () => {
     expect(parsePerfReport('# Samples: 0\n#\n')).toEqual([]);
+  });
+});
+
+describe('parsePerfAnnotate', () => {
+  it("reads each instruction's share of the symbol, address and text, and nothing else", () => {
+    const text = ` Percent |\tSource code & Disassembly of libhakmem-fast.so for cpu-clock (833 samples, percent: local period)
+------------------------------------------------------------------
+         :
+         : 5    0000000000001850 <free>:
+    1.32 :   1853:   shr    $0x15,%rax
+   22.45 :   1866:   cmpb   $0x1,(%rdx,%rax,1)
+    0.00 :   186a:   jne    18b0 <free+0x60>
+`;
+    expect(parsePerfAnnotate(text)).toEqual([
+      { pct: 1.32, addr: '1853', instr: 'shr $0x15,%rax' },
+      { pct: 22.45, addr: '1866', instr: 'cmpb $0x1,(%rdx,%rax,1)' },
+      { pct: 0, addr: '186a', instr: 'jne 18b0 <free+0x60>' },
+    ]);
   });
 });
 
@@ -116,6 +135,40 @@ describe('splitRun and summarizeProfile', () => {
     expect(s[0]!.nsPerOp.total).toBeCloseTo(1.2, 9);
     expect(s[0]!.top[0]).toMatchObject({ symbol: 'loop', part: 'program' });
     expect(s[0]!.top[0]!.share).toBeCloseTo(3 / 3.6, 9);
+  });
+
+  it("weights an annotated symbol's instructions by the symbol's time in each round, and drops those under 2 %", () => {
+    const run = (round: number, seconds: number, lines: { addr: string; pct: number }[]): ProfileRun => ({
+      workload: 'w',
+      allocator: 'a',
+      round,
+      ops: 1e9,
+      cpuSeconds: 2,
+      parts: { allocator: 1, program: 1, libraries: 0, kernel: 0 },
+      top: [],
+      annotation: { seconds, lines: lines.map((l) => ({ ...l, instr: `op${l.addr}` })) },
+    });
+    const s = summarizeProfile(
+      [
+        run(1, 1, [
+          { addr: '20', pct: 50 },
+          { addr: '10', pct: 49 },
+          { addr: '30', pct: 1 },
+        ]),
+        run(2, 3, [
+          { addr: '20', pct: 100 },
+          { addr: '30', pct: 0 },
+        ]),
+      ],
+      ['w'],
+      ['a'],
+      3,
+    );
+    const a = s[0]!.annotation!;
+    expect(a.nsPerOp).toBeCloseTo(2, 9); // median of 1 and 3 ns per operation
+    expect(a.lines.map((l) => l.addr)).toEqual(['10', '20']); // address order; 30 holds 0.25 %
+    expect(a.lines[0]!.share).toBeCloseTo(0.49 / 4, 9);
+    expect(a.lines[1]!.share).toBeCloseTo((0.5 * 1 + 1 * 3) / 4, 9);
   });
 });
 
@@ -197,6 +250,41 @@ describe('hakmem profile (real perf)', () => {
     const gl = res.runs.find((x) => x.allocator === 'glibc')!;
     expect(gl.top.some((t) => t.dso.startsWith('libc') && t.part === 'allocator')).toBe(true);
     expect(fs.readFileSync(path.join(out, 'profile-latest', 'profile.md'), 'utf8')).toContain('CPU ns/op');
+  });
+
+  it('splits a symbol by instruction with --annotate, and says so when no allocator has it', async () => {
+    const r = await hakmem([
+      '--workloads',
+      'random_mixed',
+      '--allocators',
+      'hakmem-fast',
+      '--runs',
+      '1',
+      '--quick',
+      '--annotate',
+      'hak_free',
+    ]);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toContain('`hak_free` by instruction');
+    const res = JSON.parse(fs.readFileSync(path.join(out, 'profile-latest', 'profile.json'), 'utf8')) as ProfileResults;
+    const a = res.summary[0]!.annotation!;
+    expect(a.lines.length).toBeGreaterThan(0);
+    const total = a.lines.reduce((x, l) => x + l.share, 0);
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBeLessThanOrEqual(1 + 1e-9);
+    const none = await hakmem([
+      '--workloads',
+      'random_mixed',
+      '--allocators',
+      'hakmem-fast',
+      '--runs',
+      '1',
+      '--quick',
+      '--annotate',
+      'no_such_symbol',
+    ]);
+    expect(none.exitCode, none.all).toBe(0);
+    expect(none.stdout).toContain('No samples in no_such_symbol');
   });
 
   it('refuses a sampling frequency out of range, naming the range', async () => {

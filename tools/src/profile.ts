@@ -79,6 +79,23 @@ export function classify(row: PerfRow, o: { program: string; allocatorDso: strin
   return 'libraries';
 }
 
+/** One instruction of an annotated symbol: its address, its text, its share of the symbol's samples (%). */
+export interface AnnotatedLine {
+  addr: string;
+  instr: string;
+  pct: number;
+}
+
+/** The instructions of `perf annotate --stdio --no-source -s SYMBOL` (every object holding it, concatenated). */
+export function parsePerfAnnotate(text: string): AnnotatedLine[] {
+  const out: AnnotatedLine[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*([\d.]+)\s*:\s+([0-9a-f]+):\s+(.*\S)\s*$/.exec(line);
+    if (m) out.push({ pct: Number(m[1]), addr: m[2]!, instr: m[3]!.replace(/\s+/g, ' ') });
+  }
+  return out;
+}
+
 export interface ProfileRun {
   workload: string;
   allocator: string;
@@ -89,6 +106,8 @@ export interface ProfileRun {
   parts: Record<Part, number>;
   /** The symbols that took the most, CPU seconds. */
   top: { dso: string; symbol: string; part: Part; seconds: number }[];
+  /** --annotate: the symbol's CPU seconds in this run and its instructions. */
+  annotation?: { seconds: number; lines: AnnotatedLine[] };
   error?: string;
 }
 
@@ -100,12 +119,21 @@ export interface ProfileSummaryRow {
   nsPerOp: Record<Part | 'total', number | null>;
   /** The symbols that took the most over all rounds, with their share of the CPU time. */
   top: { dso: string; symbol: string; part: Part; share: number }[];
+  /** --annotate: the symbol's median CPU ns per operation, and its instructions holding at least
+   * 2 % of its samples over all rounds (weighted by the symbol's time in each), in address order. */
+  annotation?: { nsPerOp: number | null; lines: { addr: string; instr: string; share: number }[] };
 }
 
 export interface ProfileResults {
   schema: typeof PROFILE_SCHEMA;
   context: RunContext;
-  config: { rounds: number; frequency: number; quick: boolean; workloads: { name: string; args: string[] }[] };
+  config: {
+    rounds: number;
+    frequency: number;
+    quick: boolean;
+    annotate?: string;
+    workloads: { name: string; args: string[] }[];
+  };
   runs: ProfileRun[];
   summary: ProfileSummaryRow[];
 }
@@ -127,8 +155,8 @@ async function sampleRun(
   exe: string,
   args: readonly string[],
   a: Allocator,
-  o: { frequency: number; timeoutSeconds: number },
-): Promise<{ ops: number; rows: PerfRow[] }> {
+  o: { frequency: number; timeoutSeconds: number; annotate?: string },
+): Promise<{ ops: number; rows: PerfRow[]; annotated?: AnnotatedLine[] }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-perf-'));
   const data = path.join(dir, 'perf.data');
   const what = `${path.basename(exe)} ${args.join(' ')} under ${a.name}`;
@@ -159,7 +187,12 @@ async function sampleRun(
     const rows = parsePerfReport(String(rep.stdout));
     if (rep.exitCode !== 0 || rows.length === 0)
       throw new Error(`perf report ${what}: exit ${rep.exitCode}, ${rows.length} rows`);
-    return { ops: res.ops, rows };
+    if (!o.annotate) return { ops: res.ops, rows };
+    const ann = await execa('perf', ['annotate', '-i', data, '--stdio', '--no-source', '-s', o.annotate], {
+      reject: false,
+      stdin: 'ignore',
+    });
+    return { ops: res.ops, rows, annotated: parsePerfAnnotate(String(ann.stdout)) };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -215,7 +248,25 @@ export function summarizeProfile(
         .sort((x, y) => y.seconds - x.seconds)
         .slice(0, top)
         .map((t) => ({ dso: t.dso, symbol: t.symbol, part: t.part, share: all > 0 ? t.seconds / all : 0 }));
-      out.push({ workload: w, allocator: a, runs: rs.length, nsPerOp, top: topRows });
+      const row: ProfileSummaryRow = { workload: w, allocator: a, runs: rs.length, nsPerOp, top: topRows };
+      const annotated = rs.filter((r) => r.annotation);
+      if (annotated.length) {
+        const weight = annotated.reduce((x, r) => x + r.annotation!.seconds, 0);
+        const by = new Map<string, { addr: string; instr: string; share: number }>();
+        for (const r of annotated)
+          for (const l of r.annotation!.lines) {
+            const e = by.get(l.addr) ?? { addr: l.addr, instr: l.instr, share: 0 };
+            e.share += weight > 0 ? ((l.pct / 100) * r.annotation!.seconds) / weight : 0;
+            by.set(l.addr, e);
+          }
+        row.annotation = {
+          nsPerOp: median(annotated.map((r) => (r.annotation!.seconds * 1e9) / r.ops)),
+          lines: [...by.values()]
+            .filter((l) => l.share >= 0.02)
+            .sort((x, y) => parseInt(x.addr, 16) - parseInt(y.addr, 16)),
+        };
+      }
+      out.push(row);
     }
   }
   return out;
@@ -224,7 +275,7 @@ export function summarizeProfile(
 const ns = (v: number | null) => (v == null ? '–' : v < 10 ? v.toFixed(2) : v.toFixed(1));
 
 /** The summary as Markdown: CPU time per operation by part, then the top symbols. */
-export function profileTable(rows: readonly ProfileSummaryRow[]): string {
+export function profileTable(rows: readonly ProfileSummaryRow[], symbol?: string): string {
   const main = markdownTable(
     [
       ['workload', 'allocator', 'runs', 'CPU ns/op', 'allocator', 'program', 'libraries', 'kernel'],
@@ -250,7 +301,33 @@ export function profileTable(rows: readonly ProfileSummaryRow[]): string {
     ],
     { align: ['l', 'l', 'l', 'l', 'l', 'r'] },
   );
-  return `${main}\n\nMedians over the rounds of CPU time per operation (all threads, sampled by perf's cpu-clock timer), split into the allocator's own code, the workload program (including its reads and writes of the blocks), other libraries (libc's memset) and the kernel.\n\n${tops}\n`;
+  const legend =
+    "Medians over the rounds of CPU time per operation (all threads, sampled by perf's cpu-clock timer), split into the allocator's own code, the workload program (including its reads and writes of the blocks), other libraries (libc's memset) and the kernel.";
+  return `${main}\n\n${legend}\n\n${tops}\n${annotationTable(rows, symbol)}`;
+}
+
+/** --annotate: the symbol's instructions that hold its time, per workload and allocator. */
+function annotationTable(rows: readonly ProfileSummaryRow[], symbol: string | undefined): string {
+  const with_ = rows.filter((r) => r.annotation);
+  if (!symbol) return '';
+  if (!with_.length) return `\nNo samples in ${symbol} (--annotate) under any allocator.\n`;
+  const t = markdownTable(
+    [
+      ['workload', 'allocator', 'address', 'instruction', `share of ${symbol}`, 'CPU ns/op'],
+      ...with_.flatMap((r) =>
+        r.annotation!.lines.map((l) => [
+          r.workload,
+          r.allocator,
+          l.addr,
+          `\`${l.instr.replace(/\|/g, '\\|')}\``,
+          `${(100 * l.share).toFixed(1)} %`,
+          r.annotation!.nsPerOp == null ? '–' : ns(l.share * r.annotation!.nsPerOp),
+        ]),
+      ),
+    ],
+    { align: ['l', 'l', 'l', 'l', 'r', 'r'] },
+  );
+  return `\n\`${symbol}\` by instruction (those holding at least 2 % of its samples; perf attributes a stall to the instruction after the one that waits):\n\n${t}\n`;
 }
 
 export interface ProfileOptions {
@@ -260,6 +337,8 @@ export interface ProfileOptions {
   runs: number;
   frequency: number;
   top: number;
+  /** A symbol to annotate by instruction (perf annotate), e.g. the workload's loop. */
+  annotate?: string;
   quick: boolean;
   binDir: string;
   libDir: string;
@@ -300,7 +379,9 @@ export async function runProfile(
         try {
           const r = await sampleRun(exe, args, a, o);
           const split = splitRun(r.rows, { program: path.basename(exe), allocatorDso: dsoOf(a), top: o.top });
-          runs.push({ ...base, ops: r.ops, ...split });
+          const symSeconds = r.rows.filter((x) => x.symbol === o.annotate).reduce((x, y) => x + y.seconds, 0);
+          const annotation = r.annotated?.length ? { seconds: symSeconds, lines: r.annotated } : undefined;
+          runs.push({ ...base, ops: r.ops, ...split, ...(annotation ? { annotation } : {}) });
           const pa = (split.parts.allocator * 1e9) / r.ops;
           o.log(
             `[round ${round}/${o.runs}] ${w.name} ${a.name}: ${((split.cpuSeconds * 1e9) / r.ops).toFixed(1)} CPU ns/op, allocator ${pa.toFixed(1)}`,
@@ -333,12 +414,13 @@ export async function runProfile(
       rounds: o.runs,
       frequency: o.frequency,
       quick: o.quick,
+      ...(o.annotate ? { annotate: o.annotate } : {}),
       workloads: specs.map((w) => ({ name: w.name, args: [...(o.quick ? w.quick : w.full)] })),
     },
     runs,
     summary,
   };
-  const table = profileTable(summary);
+  const table = profileTable(summary, o.annotate);
   const dir = createResultsDir(o.outDir, 'profile-');
   const head = `# hakmem profile ${context.date}\n\ngit ${context.gitSha.slice(0, 12)}${context.gitDirty ? ' (dirty)' : ''}, ${context.cpuModel}, ${context.nproc} CPUs; ${o.runs} interleaved rounds; perf cpu-clock at ${o.frequency} Hz.\n\n`;
   writeFiles(dir, { 'profile.json': `${JSON.stringify(results, null, 2)}\n`, 'profile.md': head + table });
@@ -384,5 +466,5 @@ export function profileTableFromResults(
     );
   const c = r.context;
   const head = `Source: ${o.source} · git ${c.gitSha.slice(0, 12)}${c.gitDirty ? ' (dirty)' : ''} · ${c.date.replace(/\.\d+Z$/, 'Z')} · hakmem profile, ${r.config.rounds} rounds, perf cpu-clock at ${r.config.frequency} Hz · ${c.cpuModel}, ${c.nproc} CPUs`;
-  return `${head}\n\n${profileTable(rows)}`;
+  return `${head}\n\n${profileTable(rows, r.config.annotate)}`;
 }
