@@ -154,16 +154,16 @@ size_t hk_usable(const void *p) {
   }
 }
 
-/* Blocks of a class whose size is a multiple of align are aligned to it (every slab area
- * starts on a unit boundary, HK_SLAB_SIZE), so up to a unit the answer is the first such
- * class: posix_memalign(65536, 100) costs a 64 KiB block (one page resident), not a mapping
+/* Blocks of a class whose stride (hk_block_stride) is a multiple of align are aligned to it
+ * (every slab area starts on a unit boundary, HK_SLAB_SIZE), so up to a unit the answer is the
+ * first such class: posix_memalign(65536, 100) costs a 64 KiB block (one page resident), not a mapping
  * of its own (its alignment in address space and a header page). Beyond a unit, a mapping. */
 void *hk_alloc_aligned(size_t align, size_t size) {
   if (align <= 16) return hak_malloc(size);
   HK_FRONT_COUNT(aligned_allocs, 1);
   if (align <= HK_ALIGN_SLAB_MAX && size <= HK_FRONT_MID_MAX) {
     for (unsigned c = hk_class_of(size ? size : 1); c < HK_CLASS_COUNT; c++)
-      if (hk_class_size[c] % align == 0) {
+      if (hk_block_stride(c) % align == 0) {
         return class_alloc(c);
       }
   }

@@ -24,8 +24,8 @@ static void describe(const char *call, const void *p, char *out, size_t n) {
     }
     if (u->owner == NULL) { /* the slab is in the pool: it keeps its class and base until reused */
       size_t size = hk_class_size[u->cls];
-      if (u->base != 0 && a >= u->base && (a - u->base) % size == 0 && hk_marked_free((const hk_block_t *)p) &&
-          strcmp(call, "free") == 0)
+      if (u->base != 0 && a >= u->base && (a - u->base) % hk_block_stride(u->cls) == 0 &&
+          hk_marked_free((const hk_block_t *)p) && strcmp(call, "free") == 0)
         snprintf(out, n, "double free of %p (class %u, %zu B)", p, u->cls, size);
       else snprintf(out, n, "invalid pointer %p (not a live block: freed twice, or never allocated)", p);
       return;

@@ -4,7 +4,7 @@
 #include "internal.h"
 
 static uint8_t class_tier[HK_CLASS_COUNT];   /* the tier whose slabs hold each class */
-static uint64_t class_magic[HK_CLASS_COUNT]; /* ceil(2^64 / class size): hk_block_start */
+static uint64_t class_magic[HK_CLASS_COUNT]; /* ceil(2^64 / block stride): hk_block_start */
 pthread_mutex_t hk_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Pool state, all under hk_pool_lock. */
@@ -49,7 +49,7 @@ void hk_superslab_init(void) {
     unsigned t = 0;
     while (t + 1 < HK_TIERS && ((size_t)1 << tier_shift(t)) < 8 * (size_t)hk_class_size[c]) t++;
     class_tier[c] = (uint8_t)t;
-    class_magic[c] = UINT64_MAX / hk_class_size[c] + 1;
+    class_magic[c] = UINT64_MAX / hk_block_stride(c) + 1;
   }
 }
 
@@ -156,7 +156,7 @@ static void slab_stamp(hk_slab_t *s, hk_heap_t *owner, unsigned cls) {
     un->tc_off = (uint16_t)(cls * sizeof(hk_unified_cache_t));
     un->base = (uintptr_t)slab_area(s);
     un->magic = class_magic[cls];
-    un->span = owner ? s->capacity * (uint32_t)hk_class_size[cls] : 0;
+    un->span = owner ? s->capacity * (uint32_t)hk_block_stride(cls) : 0;
     atomic_store_explicit((_Atomic(hk_heap_t *) *)&un->owner, owner, memory_order_release);
   }
 }
@@ -419,7 +419,7 @@ static hk_slab_t *slab_acquire(hk_heap_t *h, unsigned cls, bool may_map) {
   char *area = slab_area(s);
   size_t end = slab_end_offset(s);
   size_t start = (size_t)(area - (char *)hk_superslab_of((uintptr_t)s));
-  s->capacity = (uint32_t)((end - start) / hk_class_size[cls]);
+  s->capacity = (uint32_t)((end - start) / hk_block_stride(cls));
   s->carved = 0;
   s->free = NULL;
   s->used = 0;
@@ -446,7 +446,7 @@ static inline void chain_append(hk_block_t **head, hk_block_t **last, hk_block_t
 unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, bool may_map, hk_block_t **out) {
   hk_block_t *chain = NULL, *last = NULL;
   unsigned got = 0;
-  size_t bs = hk_class_size[cls];
+  size_t bs = hk_block_stride(cls);
   while (got < want) {
     hk_slab_t *s = h->partial[cls];
     if (s == NULL && (s = slab_acquire(h, cls, may_map)) == NULL) break;

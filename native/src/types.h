@@ -73,7 +73,10 @@
  *
  * BLOCK
  *   A free block's first word is the next pointer of whatever list holds it. Blocks are
- *   at least 16 bytes and 16-byte aligned; a block of class c is hk_class_size[c] bytes.
+ *   at least 16 bytes and 16-byte aligned; a block of class c is hk_class_size[c] bytes,
+ *   and a slab lays them hk_block_stride(c) bytes apart (internal.h: 16 bytes more for the
+ *   tiny classes whose size is a multiple of 256, so that their starts spread over the CPU
+ *   caches' sets).
  *   Live blocks carry no header: the class comes from the slab. The second word of a free
  *   block holds the process's secret free key (internal.h): in every build while the block
  *   is in a slab's free list or a remote queue, and in Standard and OBSERVE also while it is
@@ -237,7 +240,7 @@ typedef struct hk_unit {
   struct hk_heap *owner; /* NULL while the slab is in the pool, and always for unit 0 (the header) */
   uintptr_t base;        /* the slab's first block */
   uint64_t magic;        /* 2^64 / the class size, rounded up */
-  uint32_t span;         /* the bytes its blocks cover: capacity * class size */
+  uint32_t span;         /* the bytes its blocks cover: capacity * block stride */
   uint8_t cls;
   uint8_t pad;
   uint16_t tc_off; /* offsetof(hk_tls_t, cache[cls]): free adds instead of multiplying */

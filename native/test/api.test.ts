@@ -2,8 +2,9 @@
 // native/tests/api_hak.c (hak_* API, linked against libhakmem.so),
 // native/tests/cxx_new_delete.cpp (C++ new/delete), native/tests/alloc_limits.c (sizes and
 // alignments near SIZE_MAX), native/tests/realloc_growth.c (a buffer grown by realloc in
-// small steps) and native/tests/carve_order.c (fresh blocks in ascending addresses), under
-// each library and under glibc.
+// small steps), native/tests/carve_order.c (fresh blocks in ascending addresses) and
+// native/tests/block_sets.c (block starts spread over the cache's sets), under each library and
+// under glibc.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LIBS,
@@ -59,6 +60,17 @@ describe.each([{ file: 'glibc (no preload)', path: undefined as string | undefin
     expectOk(r);
     expect(r.stdout, describeRun(r)).toMatch(/^carve_order: ok \(\d+ checks\)$/m);
     expect(r.stdout.match(/^carve_order: size=\d+ ascending=\d+\/\d+$/gm)).toHaveLength(5);
+  }, 90_000);
+
+  // The first bytes of a slab's 256 B to 1 KiB blocks spread over the L1's sets (larson at
+  // scale, issue 10): laid at the bare class size, 1,024 B blocks started in 4 of the 64 sets
+  // and 512 B blocks in 8 (until 2026-11-29); glibc's 16-byte chunk headers spread them. And
+  // posix_memalign at 64 B to 4 KiB still returns aligned blocks of those sizes.
+  it('block_sets: 256 B to 1 KiB blocks start in >= 48 of the L1 64 sets; aligned requests stay aligned', async () => {
+    const r = await run(testBin('block_sets'), ['min_sets=48'], { preload: t.path, timeoutMs: 60_000 });
+    expectOk(r);
+    expect(r.stdout, describeRun(r)).toMatch(/^block_sets: ok \(\d+ checks\)$/m);
+    expect(r.stdout.match(/^block_sets: size=\d+ sets=\d+\/64$/gm)).toHaveLength(4);
   }, 90_000);
 });
 
