@@ -27,14 +27,10 @@ static unsigned long long count = 256, min_sets = 0;
 static void *one_size(void *arg)
 {
     size_t size = (size_t)(uintptr_t)arg;
-    char **v = malloc(count * sizeof *v);
-    if (v == NULL) check_fatal("malloc(%llu pointers) failed", count);
+    char **v = marked_alloc(count, size);
     unsigned char seen[64] = { 0 };
     unsigned sets = 0;
     for (unsigned long long i = 0; i < count; i++) {
-        v[i] = malloc(size);
-        if (v[i] == NULL) check_fatal("malloc(%zu) failed at block %llu", size, i);
-        memset(v[i], (int)(i & 0x7f), size);
         unsigned s = (unsigned)(((uintptr_t)v[i] >> 6) & 63);
         if (!seen[s]) seen[s] = 1, sets++;
     }
@@ -42,12 +38,7 @@ static void *one_size(void *arg)
     if (min_sets)
         CHECK(sets >= min_sets, "size %zu: the first bytes of %llu blocks fall in %u of the L1's 64 sets, below %llu",
               size, count, sets, min_sets);
-    for (unsigned long long i = 0; i < count; i++) {
-        CHECK(v[i][0] == (char)(i & 0x7f) && v[i][size - 1] == (char)(i & 0x7f),
-              "block %llu of %zu B lost its contents", i, size);
-        free(v[i]);
-    }
-    free(v);
+    marked_check_free(v, count, size);
     return NULL;
 }
 

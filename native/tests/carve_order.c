@@ -21,13 +21,7 @@ static unsigned long long count = 400, min_pct = 0;
 static void *one_size(void *arg)
 {
     size_t size = (size_t)(uintptr_t)arg;
-    char **v = malloc(count * sizeof *v);
-    if (v == NULL) check_fatal("malloc(%llu pointers) failed", count);
-    for (unsigned long long i = 0; i < count; i++) {
-        v[i] = malloc(size);
-        if (v[i] == NULL) check_fatal("malloc(%zu) failed at block %llu", size, i);
-        memset(v[i], (int)(i & 0x7f), size);
-    }
+    char **v = marked_alloc(count, size);
     unsigned long long up = 0;
     for (unsigned long long i = 0; i + 1 < count; i++) {
         uintptr_t a = (uintptr_t)v[i], b = (uintptr_t)v[i + 1];
@@ -38,12 +32,7 @@ static void *one_size(void *arg)
         CHECK(up * 100 >= min_pct * (count - 1),
               "size %zu: %llu of %llu neighbour pairs ascend, below %llu %% (blocks handed out downwards?)", size, up,
               count - 1, min_pct);
-    for (unsigned long long i = 0; i < count; i++) {
-        CHECK(v[i][0] == (char)(i & 0x7f) && v[i][size - 1] == (char)(i & 0x7f),
-              "block %llu of %zu B lost its contents", i, size);
-        free(v[i]);
-    }
-    free(v);
+    marked_check_free(v, count, size);
     return NULL;
 }
 

@@ -134,6 +134,31 @@ static __attribute__((unused)) size_t pattern_find_bad(const void *p, size_t n, 
     return (size_t)-1;
 }
 
+/* count blocks of size bytes from malloc, block i filled with the byte i & 0x7f (fatal when
+ * malloc fails); marked_check_free() checks that each still holds its byte at both ends and
+ * frees them and the array. */
+static __attribute__((unused)) char **marked_alloc(unsigned long long count, size_t size)
+{
+    char **v = malloc(count * sizeof *v);
+    if (v == NULL) check_fatal("malloc(%llu pointers) failed", count);
+    for (unsigned long long i = 0; i < count; i++) {
+        v[i] = malloc(size);
+        if (v[i] == NULL) check_fatal("malloc(%zu) failed at block %llu", size, i);
+        memset(v[i], (int)(i & 0x7f), size);
+    }
+    return v;
+}
+
+static __attribute__((unused)) void marked_check_free(char **v, unsigned long long count, size_t size)
+{
+    for (unsigned long long i = 0; i < count; i++) {
+        CHECK(v[i][0] == (char)(i & 0x7f) && v[i][size - 1] == (char)(i & 0x7f),
+              "block %llu of %zu B lost its contents", i, size);
+        free(v[i]);
+    }
+    free(v);
+}
+
 static __attribute__((unused)) uint64_t splitmix64(uint64_t *state)
 {
     uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
