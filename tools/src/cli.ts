@@ -12,6 +12,7 @@ import { runSoak } from './soak.ts';
 import { MIN_MT_ROUNDS } from './plan-rounds.ts';
 import { readBenchResults } from './read-results.ts';
 import { tableFromResults } from './table-from-results.ts';
+import { UsageError } from './workloads.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -225,14 +226,25 @@ program
   )
   .option('--workloads <list>', 'comma list: only these workloads, in this order')
   .option('--allocators <list>', 'comma list: only these allocators, in this order (verdicts among them)')
-  .action(async (file: string, o: { workloads?: string; allocators?: string }) => {
+  .option(
+    '--against <allocator>',
+    "instead: this allocator's ratio to each of the others, per workload, with intervals",
+  )
+  .option('--counts', 'instead: the instruction and steady-state system-call counts, workloads by allocators')
+  .action(async (file: string, o: { workloads?: string; allocators?: string; against?: string; counts?: boolean }) => {
     const { readProfileResults, profileTableFromResults } = await import('./profile.ts');
     const profile = readProfileResults(file);
     if (profile) {
+      if (o.against != null || o.counts)
+        throw new UsageError(`--against and --counts need a bench results file; ${file} is a profile`);
       const real = fs.realpathSync(fs.statSync(file).isDirectory() ? path.join(file, 'profile.json') : file);
       const rel = path.relative(process.cwd(), real);
       process.stdout.write(
-        profileTableFromResults(profile, { source: rel && !rel.startsWith('..') ? rel : real, ...o }),
+        profileTableFromResults(profile, {
+          source: rel && !rel.startsWith('..') ? rel : real,
+          workloads: o.workloads,
+          allocators: o.allocators,
+        }),
       );
       return;
     }
@@ -246,6 +258,8 @@ program
         workloads: o.workloads,
         allocators: o.allocators,
         upgradedFrom: r.upgradedFrom,
+        against: o.against,
+        counts: o.counts,
       }),
     );
   });

@@ -23,6 +23,8 @@ export function renderBlock(argv: readonly string[], root: string): string {
     .argument('<results>')
     .option('--workloads <list>')
     .option('--allocators <list>')
+    .option('--against <allocator>')
+    .option('--counts')
     .parse(argv.slice(1), { from: 'user' });
   const file = parsed.args[0]!;
   if (path.isAbsolute(file) || file.startsWith('..')) {
@@ -30,15 +32,28 @@ export function renderBlock(argv: readonly string[], root: string): string {
       `generated block "hakmem ${argv.join(' ')}": the results file must be a path inside the repository`,
     );
   }
-  const o = parsed.opts<{ workloads?: string; allocators?: string }>();
+  const { against, counts, ...o } = parsed.opts<{
+    workloads?: string;
+    allocators?: string;
+    against?: string;
+    counts?: boolean;
+  }>();
   const profile = readProfileResults(path.join(root, file));
-  if (profile) return profileTableFromResults(profile, { source: file, ...o });
+  if (profile) {
+    if (against != null || counts)
+      throw new GeneratedBlockError(
+        `generated block "hakmem ${argv.join(' ')}": --against and --counts need a bench results file`,
+      );
+    return profileTableFromResults(profile, { source: file, ...o });
+  }
   const r = readBenchResults(path.join(root, file));
   return tableFromResults(r.results, {
     source: file,
     workloads: o.workloads,
     allocators: o.allocators,
     upgradedFrom: r.upgradedFrom,
+    against,
+    counts,
   });
 }
 

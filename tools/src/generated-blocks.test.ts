@@ -40,6 +40,18 @@ describe('generated blocks', () => {
     expect(() => renderBlock(['table', '/etc/passwd'], repoRoot)).toThrow(/inside the repository/);
   });
 
+  it('renders the --against and --counts views of a committed results file, not of a profile', () => {
+    const ratios = renderBlock(['table', 'docs/results/2026-11-29-5509145.json', '--against', 'hakmem-fast'], repoRoot);
+    expect(ratios).toMatch(/\| hakmem-fast vs +\| +hakmem +\| +mimalloc +\| +jemalloc +\| +tcmalloc +\|/);
+    expect(ratios).toMatch(/\| xthread +\|.*ahead \|$/m);
+    const counts = renderBlock(['table', 'docs/results/2026-11-28-c441711.json', '--counts'], repoRoot);
+    expect(counts).toMatch(/\| random_mixed +\| +59\.5 +\|/);
+    expect(counts).toContain('system calls / 10^8 ops');
+    expect(() =>
+      renderBlock(['table', 'docs/results/2026-11-29-c4d4dea-profile.json', '--against', 'mimalloc'], repoRoot),
+    ).toThrow(/need a bench results file/);
+  });
+
   it('README.md has generated figures', () => {
     const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
     expect(findGeneratedBlocks(readme).length).toBeGreaterThan(0);

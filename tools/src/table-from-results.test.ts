@@ -127,6 +127,70 @@ describe('tableFromResults', () => {
   });
 });
 
+describe('tableFromResults --against and --counts', () => {
+  it("prints one allocator's ratio to each other allocator, with what its interval says", () => {
+    const out = tableFromResults(fixture(), { source: 'f', against: 'hakmem-fast' });
+    const lines = out.split('\n');
+    expect(lines[0]).toMatch(/^Source: f · git 0123456789ab/);
+    expect(lines.find((l) => l.startsWith('| hakmem-fast vs'))).toMatch(
+      /\| hakmem-fast vs +\| +glibc +\| +mimalloc +\|/,
+    );
+    // random_mixed: hakmem-fast and mimalloc move together, 1.1x every round: ahead, with a zero-width interval
+    expect(lines.find((l) => l.startsWith('| random_mixed'))).toMatch(/\| +1\.100 \[1\.10–1\.10\] ahead \|$/);
+    // xthread: they swing in opposite directions around the same median: a tie
+    const xthread = lines.find((l) => l.startsWith('| xthread'))!;
+    expect(xthread).toMatch(/\| +1\.000 \[0\.\d\d–1\.\d\d\] tie \|$/);
+    expect(xthread).toMatch(/\| xthread +\| +10\.\d{3} \[\d+\.\d\d–\d+\.\d\d\] ahead \|/);
+    expect(out).toContain('ahead / behind: the interval lies wholly above / below 1.0');
+    const behind = tableFromResults(fixture(), { source: 'f', against: 'glibc', allocators: 'hakmem-fast' });
+    expect(behind).toMatch(/\| random_mixed +\| +0\.6\d\d \[0\.\d\d–0\.\d\d\] behind \|/);
+  });
+  it('refuses an allocator the file does not have, or both views at once', () => {
+    expect(() => tableFromResults(fixture(), { source: 'f', against: 'jemalloc' })).toThrow(
+      '--against: jemalloc not in the results file (it has hakmem-fast, glibc, mimalloc)',
+    );
+    expect(() => tableFromResults(fixture(), { source: 'f', against: 'glibc', allocators: 'glibc' })).toThrow(
+      /no other allocator/,
+    );
+    expect(() => tableFromResults(fixture(), { source: 'f', against: 'glibc', counts: true })).toThrow(
+      '--against and --counts: choose one',
+    );
+  });
+  it('prints the instruction and system-call counts, workloads by allocators', () => {
+    const f = fixture();
+    const ins = (allocator: string, perOp: number | null) => ({
+      workload: 'random_mixed',
+      allocator,
+      n: 1000,
+      irAtN: 1,
+      irAt2N: 2,
+      opsAtN: 1000,
+      opsAt2N: 2000,
+      perOp,
+    });
+    f.instructions = [ins('hakmem-fast', 56.04), ins('mimalloc', null)];
+    f.syscalls = [
+      {
+        workload: 'xthread',
+        allocator: 'glibc',
+        n: 1000,
+        atN: {},
+        at2N: {},
+        steady: { mmap: 3 },
+        steadyPer1e8Ops: 1400,
+      },
+    ];
+    const out = tableFromResults(f, { source: 'f', counts: true });
+    expect(out).toMatch(/\| instructions \/ op +\| +hakmem-fast +\| +glibc +\| +mimalloc +\|/);
+    expect(out).toMatch(/\| random_mixed +\| +56\.0 +\| +– +\| +FAILED +\|/);
+    expect(out).toMatch(/\| xthread +\| +– +\| +1400\.0 +\| +– +\|/);
+    expect(out).not.toMatch(/\| instructions.*\n(\|.*\n)*\| xthread/);
+    expect(() => tableFromResults(fixture(), { source: 'f', counts: true })).toThrow(
+      /holds no instruction or system-call counts \(run bench with --instructions or --syscalls\)/,
+    );
+  });
+});
+
 describe('reading results files', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-table-'));
   it('reads a file or a directory holding results.json', () => {

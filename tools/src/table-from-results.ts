@@ -3,9 +3,11 @@
  * under a line naming where it came from: the file, git SHA, date, hakmem builds and rounds.
  * Used to write the README's tables from a kept results file instead of by hand.
  */
-import { summaryTable, SUMMARY_LEGEND } from './format-table.ts';
+import { markdownTable } from 'markdown-table';
+import { fmtRatioCi, summaryTable, SUMMARY_LEGEND } from './format-table.ts';
 import { describeRounds } from './plan-rounds.ts';
-import { summarize } from './summarize.ts';
+import { pairedRatioEstimate } from './stats.ts';
+import { mopsByRound, summarize } from './summarize.ts';
 import type { BenchResults } from './types.ts';
 import { splitList, UsageError } from './workloads.ts';
 
@@ -17,6 +19,10 @@ export interface TableOptions {
   allocators?: string;
   /** Set when the file was a hakmem-bench/1 document summarised again. */
   upgradedFrom?: 1 | null;
+  /** Print this allocator's ratio to each of the others instead of the summary (`--against`). */
+  against?: string;
+  /** Print the instruction and system-call counts instead of the summary (`--counts`). */
+  counts?: boolean;
 }
 
 function pick(list: string | undefined, known: readonly string[], what: string): string[] {
@@ -47,10 +53,13 @@ export function provenanceLine(r: BenchResults, source: string, workloads: reado
 
 /** The header line, the Markdown table and its legend. Throws UsageError for filter names the file does not have. */
 export function tableFromResults(r: BenchResults, o: TableOptions): string {
+  if (o.against != null && o.counts) throw new UsageError('--against and --counts: choose one');
   const fileWorkloads = r.config.workloads.map((w) => w.name);
   const fileAllocators = r.config.allocators.map((a) => a.name);
   const workloads = pick(o.workloads, fileWorkloads, 'workloads');
   const allocators = pick(o.allocators, fileAllocators, 'allocators');
+  if (o.against != null) return againstTable(r, o.source, workloads, allocators, o.against);
+  if (o.counts) return countsTables(r, o.source, workloads, allocators);
   let rows;
   const notes: string[] = [];
   if (o.allocators) {
@@ -63,4 +72,95 @@ export function tableFromResults(r: BenchResults, o: TableOptions): string {
   }
   if (o.upgradedFrom === 1) notes.push('Summarised again from the runs of a hakmem-bench/1 file.');
   return `${provenanceLine(r, o.source, workloads)}\n\n${summaryTable(rows)}\n\n${[SUMMARY_LEGEND, ...notes].join(' ')}\n`;
+}
+
+/** How to read `--against`. */
+export const AGAINST_LEGEND =
+  "Each cell: the median of the per-round ratios of M ops/s (the named allocator over the column's), " +
+  '[95 % CI] = t-interval of the per-round log-ratios (– with one round); ahead / behind: the interval lies wholly ' +
+  'above / below 1.0; tie: it contains 1.0.';
+
+/** What an interval says about a ratio: ahead, behind, tie, or nothing without an interval. */
+function intervalWord(ci: readonly [number, number] | null): string {
+  if (!ci) return '';
+  return ci[0] > 1 ? 'ahead' : ci[1] < 1 ? 'behind' : 'tie';
+}
+
+/**
+ * `--against A`: per workload, A's ratio to every other allocator shown, from the rounds where
+ * both ran, with the interval and its reading: the per-peer verdicts an issue's targets ask for,
+ * computed the way the summary computes its ratios to mimalloc and glibc.
+ */
+function againstTable(
+  r: BenchResults,
+  source: string,
+  workloads: readonly string[],
+  allocators: readonly string[],
+  against: string,
+): string {
+  const fileAllocators = r.config.allocators.map((a) => a.name);
+  if (!fileAllocators.includes(against))
+    throw new UsageError(`--against: ${against} not in the results file (it has ${fileAllocators.join(', ')})`);
+  const peers = allocators.filter((a) => a !== against);
+  if (peers.length === 0) throw new UsageError(`--against ${against}: no other allocator to compare it with`);
+  const body = workloads.map((w) => {
+    const rounds = r.runs.reduce((m, x) => (x.workload === w ? Math.max(m, x.round) : m), 0);
+    const mine = mopsByRound(r.runs, w, against, rounds);
+    return [
+      w,
+      ...peers.map((p) => {
+        const e = pairedRatioEstimate(mine, mopsByRound(r.runs, w, p, rounds));
+        if (e.n === 0) return '–';
+        return `${fmtRatioCi(e.ratio, e.ci)} ${intervalWord(e.ci)}`.trim();
+      }),
+    ];
+  });
+  const table = markdownTable([[`${against} vs`, ...peers], ...body], {
+    align: ['l', ...peers.map(() => 'r' as const)],
+  });
+  return `${provenanceLine(r, source, workloads)}\n\n${table}\n\n${AGAINST_LEGEND}\n`;
+}
+
+/**
+ * `--counts`: the instruction counts (callgrind, bench --instructions) and the steady-state
+ * system calls (strace, bench --syscalls) the file holds, workloads as rows and allocators as
+ * columns. A count that failed reads FAILED; a pair not counted, –.
+ */
+function countsTables(
+  r: BenchResults,
+  source: string,
+  workloads: readonly string[],
+  allocators: readonly string[],
+): string {
+  const parts: string[] = [];
+  const wide = <T extends { workload: string; allocator: string }>(
+    rows: readonly T[],
+    corner: string,
+    value: (x: T) => number | null,
+  ): string | null => {
+    const ws = workloads.filter((w) => rows.some((x) => x.workload === w));
+    if (ws.length === 0) return null;
+    const body = ws.map((w) => [
+      w,
+      ...allocators.map((a) => {
+        const x = rows.find((y) => y.workload === w && y.allocator === a);
+        if (!x) return '–';
+        const v = value(x);
+        return v == null ? 'FAILED' : v.toFixed(1);
+      }),
+    ]);
+    return markdownTable([[corner, ...allocators], ...body], { align: ['l', ...allocators.map(() => 'r' as const)] });
+  };
+  const ins = wide(r.instructions ?? [], 'instructions / op', (x) => x.perOp);
+  if (ins) parts.push(ins);
+  const sys = wide(r.syscalls ?? [], 'system calls / 10^8 ops', (x) => x.steadyPer1e8Ops);
+  if (sys) parts.push(sys);
+  if (parts.length === 0)
+    throw new UsageError(
+      '--counts: the results file holds no instruction or system-call counts (run bench with --instructions or --syscalls)',
+    );
+  const legend =
+    'Instructions per operation: callgrind under LD_PRELOAD, (I(2n) - I(n)) / (ops(2n) - ops(n)), so start-up cancels. ' +
+    'System calls: mmap, munmap, madvise, mremap and brk between a run of n and one of 2n operations (strace), per 10^8 operations.';
+  return `${provenanceLine(r, source, workloads)}\n\n${parts.join('\n\n')}\n\n${legend}\n`;
 }
