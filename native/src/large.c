@@ -22,6 +22,7 @@ static inline void large_lock(void) {
 static struct {
   char *base;
   size_t len;
+  size_t touched; /* bytes from base that may be resident (hk_large_t.touched) */
   uint64_t since; /* when it was cached (ms): superslab.purgeDelayMs later it is unmapped */
 } large_cache[HK_LARGE_CACHE_MAX];
 static size_t large_cached, large_cached_bytes;
@@ -129,15 +130,36 @@ static char *large_extend(char *base, size_t len, size_t new_len, size_t align) 
   return NULL;                             /* (remap_to released dst) */
 }
 
-/* A cached mapping for a block that needs *len bytes, or NULL; *len becomes its length.
- * The smallest that holds it is taken; if it is longer than the block needs by a SuperSlab
- * size or more, it is split at the first SuperSlab boundary past the block and the rest stays
- * cached (it starts on a boundary, as every mapping does); what the block gets beyond twice
- * its need is unmapped (a 300 KiB block must not keep 2 MiB resident). With none that holds it, the
- * largest is grown (mremap, where it lies or moved, never copied), so only the difference is
- * faulted in instead of a whole new mapping: a program whose large blocks vary in size
- * (large_mixed) keeps reusing its resident pages. */
-static char *large_cache_take(size_t *len) {
+/* The slack of live blocks: the pages beyond twice its need that a block kept from a cached
+ * mapping's earlier, larger blocks (possibly resident, possibly never touched: only the kernel
+ * knows). Up to largeCacheBytes / 16 (8 MiB by default) is kept without a system call; beyond,
+ * a reused mapping's tail is given back. Under hk_large_lock. */
+static size_t large_slack;
+static inline size_t large_slack_budget(void) { return (size_t)hk_front_large_cache_bytes() / 16; }
+
+/* A block's slack is no longer counted (freed, or its mapping changed). */
+static void large_slack_drop(hk_large_t *h) {
+  if (h->slack == 0) return;
+  large_lock();
+  large_slack -= h->slack;
+  pthread_mutex_unlock(&hk_large_lock);
+  h->slack = 0;
+}
+
+/* A cached mapping for a block that needs *len bytes, or NULL; *len becomes its length,
+ * *touched how much of it may be resident and *slack what of that the block keeps beyond
+ * twice its need (counted in large_slack). The smallest that holds it is taken; if it is
+ * longer than the block needs by a SuperSlab size or more, it is split at the first SuperSlab
+ * boundary past the block and the rest stays cached (it starts on a boundary, as every
+ * mapping does). If its earlier blocks touched more than twice what this one needs, the pages
+ * beyond the need are kept while the slack budget has room, else given back (madvise): 32
+ * blocks of 300 KiB must not keep 32 x 2 MiB resident. Either way the mapping keeps its length,
+ * so a larger block can have it again without an mremap (vm_mixed: cutting every such tail
+ * off, as this did at 82a0b91, cost about 2 calls per 100 operations and half the throughput;
+ * giving each one back with madvise, 3 calls per 100). With none that holds it, the largest is grown (mremap, where it lies or
+ * moved, never copied), so only the difference is faulted in instead of a whole new mapping:
+ * a program whose large blocks vary in size (large_mixed) keeps reusing its resident pages. */
+static char *large_cache_take(size_t *len, size_t *touched, size_t *slack) {
   size_t need = *len, best = SIZE_MAX;
   large_lock();
   for (size_t i = 0; i < large_cached; i++) {
@@ -150,23 +172,33 @@ static char *large_cache_take(size_t *len) {
     return NULL;
   }
   char *base = large_cache[best].base;
-  size_t have = large_cache[best].len;
+  size_t have = large_cache[best].len, dirty = large_cache[best].touched;
   size_t split = (need + HK_SUPERSLAB_SIZE - 1) & ~(HK_SUPERSLAB_SIZE - 1);
   if (have > split) { /* the rest stays */
     large_cache[best].base = base + split;
     large_cache[best].len = have - split;
+    large_cache[best].touched = dirty > split ? dirty - split : 0;
     have = split;
+    if (dirty > split) dirty = split;
   } else {
     set_large_cached(large_cached - 1);
     large_cache[best] = large_cache[large_cached];
   }
   large_cached_bytes -= have;
+  /* touched beyond twice the block: kept while the slack budget has room, else given back */
+  size_t tail = have >= need && dirty > need && dirty - need > need ? dirty - need : 0;
+  if (tail && large_slack + tail <= large_slack_budget()) {
+    large_slack += tail;
+    *slack = tail;
+    tail = 0;
+  }
   pthread_mutex_unlock(&hk_large_lock);
   HK_FRONT_COUNT(large_cache_hits, 1);
+  *touched = dirty;
   if (have >= need) {
-    if (have - need > need) { /* more than twice the block: the tail's pages go back */
-      large_cut(base, need, have);
-      have = need;
+    if (tail) {
+      hk_os_decommit(base + need, tail);
+      *touched = need;
     }
     *len = have;
     return base;
@@ -189,13 +221,14 @@ void *hk_large_alloc(size_t size, size_t align, bool *fresh) {
   if (align > PTRDIFF_MAX / 2 || size > PTRDIFF_MAX - off - HK_PAGE) return NULL;
   /* at least one byte after off: a zero-size block at off = HK_SUPERSLAB_SIZE would otherwise
    * sit one past its own mapping */
-  size_t len = page_up(off + (size ? size : 1));
+  size_t len = page_up(off + (size ? size : 1)), need = len, touched = 0, slack = 0;
   char *base = NULL;
   hk_process_init();
   HK_FRONT_COUNT(large_allocs, 1);
   hk_purge_maybe();
   /* the unlocked look at the count is only a hint; the lock decides */
-  if (__atomic_load_n(&large_cached, __ATOMIC_RELAXED) && align <= HK_SUPERSLAB_SIZE) base = large_cache_take(&len);
+  if (__atomic_load_n(&large_cached, __ATOMIC_RELAXED) && align <= HK_SUPERSLAB_SIZE)
+    base = large_cache_take(&len, &touched, &slack);
   else if (__atomic_load_n(&large_drop_at, __ATOMIC_RELAXED)) {
     large_lock();
     large_note_map();
@@ -216,6 +249,8 @@ void *hk_large_alloc(size_t size, size_t align, bool *fresh) {
   h->map_len = len;
   h->user = base + off;
   h->align = align;
+  h->touched = touched > need ? touched : need;
+  h->slack = slack;
   return h->user;
 }
 
@@ -235,10 +270,11 @@ void hk_large_free(void *p) {
   }
   HK_FRONT_COUNT(large_frees, 1);
   char *base = h->base;
-  size_t len = h->map_len;
+  size_t len = h->map_len, touched = h->touched;
   h->magic = 0;
   int64_t delay = hk_superslab_purge_delay_ms(); /* 0: nothing waits, the mapping goes at once */
   large_lock();
+  large_slack -= h->slack;
   if (delay != 0 && large_room(len)) {
     uint64_t now = delay > 0 ? hk_clock_ms() : 0;
     large_cached_bytes += len;
@@ -249,12 +285,18 @@ void hk_large_free(void *p) {
     for (i = 0; i < large_cached; i++)
       if (large_cache[i].base + large_cache[i].len == base || base + len == large_cache[i].base) break;
     if (i < large_cached) {
-      if (large_cache[i].base > base) large_cache[i].base = base;
+      if (large_cache[i].base > base) { /* this one first: the neighbour's touched pages lie after it */
+        large_cache[i].touched = large_cache[i].touched ? len + large_cache[i].touched : touched;
+        large_cache[i].base = base;
+      } else {
+        large_cache[i].touched = large_cache[i].len + touched;
+      }
       large_cache[i].len += len;
       large_cache[i].since = now;
     } else {
       large_cache[large_cached].base = base;
       large_cache[large_cached].len = len;
+      large_cache[large_cached].touched = touched;
       large_cache[large_cached].since = now;
       set_large_cached(large_cached + 1);
     }
@@ -349,10 +391,14 @@ void *hk_large_realloc(hk_large_t *h, size_t size) {
     return NULL;
   }
   size_t need = page_up(off + size);
+  if (need <= len / 2 || need > len) large_slack_drop(h); /* the mapping changes */
   if (need <= len) {
     if (need <= len / 2) {
       large_cut(base, need, len);
       h->map_len = need;
+      if (h->touched > need) h->touched = need;
+    } else if (h->touched < need) {
+      h->touched = need;
     }
     return h->user;
   }
@@ -360,7 +406,10 @@ void *hk_large_realloc(hk_large_t *h, size_t size) {
   want = want > need && want <= PTRDIFF_MAX - HK_PAGE ? page_up(want) : need;
   void *q = large_grow(h, want);
   if (q == NULL && want > need) q = large_grow(h, need); /* the address space or commit limit is tight */
-  if (q != NULL) return q;
+  if (q != NULL) {
+    ((hk_large_t *)((char *)q - off))->touched = need; /* the header moved with the mapping */
+    return q;
+  }
   /* no mapping of the new size could be made at all: the ordinary path (and its ENOMEM) */
   void *user = h->user;
   q = hak_malloc(size);

@@ -167,7 +167,10 @@
  *   (largeCacheEntries / largeCacheBytes) for reuse, each with the time it came in: after
  *   superslab.purgeDelayMs unused it is unmapped. A request takes the smallest cached mapping
  *   that holds it (split at a SuperSlab boundary when much longer, the rest staying cached),
- *   else grows the largest with mremap; a freed mapping joins a cached neighbour. When the
+ *   else grows the largest with mremap; a freed mapping joins a cached neighbour. Each
+ *   mapping remembers how far its blocks may have written (touched); a block that gets a
+ *   mapping touched beyond twice its need has those pages given back (madvise), the mapping
+ *   keeping its length, so a later, larger block needs no mremap. When the
  *   cache had to let a mapping go shortly before one must be made, its limits rise eightfold
  *   (large.c), so a program whose large working set swings keeps its pages.
  *
@@ -291,7 +294,10 @@ typedef struct hk_large {
   size_t map_len; /* its length, a multiple of a page */
   void *user;     /* the block: base + 64, + its alignment, or + HK_SUPERSLAB_SIZE (LARGE MAPPINGS) */
   size_t align;   /* as asked: a moved mapping keeps it */
-  char pad[HK_LARGE_HDR - 40];
+  size_t touched; /* bytes from base that may be resident: the most its blocks asked for since
+                   * its tail was last given back (large.c, large_cache_take) */
+  size_t slack;   /* of those, what lies beyond twice the block's need, counted in large.c's budget */
+  char pad[HK_LARGE_HDR - 56];
 } hk_large_t;
 #define HK_LARGE_MAGIC 0x68616b6d656d4c47ull /* "hakmemLG" */
 
