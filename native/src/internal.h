@@ -114,8 +114,8 @@ hk_inline hk_unit_t *hk_unit_at(uintptr_t i, uintptr_t a) {
  * (docs/performance.md, Changes tried).
  * Blocks stay 16-byte aligned; an aligned allocation picks a class whose stride is a multiple
  * of the alignment (front_gate.c), so a 32- to 1,024-byte-aligned request that would fit one of
- * these classes takes a larger one (posix_memalign(64, 1000): 1,280 B, was 1,024). A pure function of the generated class table, so it needs
- * no initialisation. */
+ * these classes takes a larger one (posix_memalign(64, 1000): 1,280 B, was 1,024). A pure
+ * function of the generated class table, so it needs no initialisation. */
 hk_inline size_t hk_block_stride(unsigned cls) {
   size_t size = hk_class_size[cls];
   return size + (cls < HK_TINY_CLASS_COUNT && size % 256 == 0 ? 16 : 0);

@@ -156,9 +156,10 @@ static void large_slack_drop(hk_large_t *h) {
  * blocks of 300 KiB must not keep 32 x 2 MiB resident. Either way the mapping keeps its length,
  * so a larger block can have it again without an mremap (vm_mixed: cutting every such tail
  * off, as this did at 82a0b91, cost about 2 calls per 100 operations and half the throughput;
- * giving each one back with madvise, 3 calls per 100). With none that holds it, the largest is grown (mremap, where it lies or
- * moved, never copied), so only the difference is faulted in instead of a whole new mapping:
- * a program whose large blocks vary in size (large_mixed) keeps reusing its resident pages. */
+ * giving each one back with madvise, 3 calls per 100). With none that holds it, the largest
+ * is grown (mremap, where it lies or moved, never copied), so only the difference is faulted
+ * in instead of a whole new mapping: a program whose large blocks vary in size (large_mixed)
+ * keeps reusing its resident pages. */
 static char *large_cache_take(size_t *len, size_t *touched, size_t *slack) {
   size_t need = *len, best = SIZE_MAX;
   large_lock();

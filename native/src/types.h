@@ -168,9 +168,10 @@
  *   superslab.purgeDelayMs unused it is unmapped. A request takes the smallest cached mapping
  *   that holds it (split at a SuperSlab boundary when much longer, the rest staying cached),
  *   else grows the largest with mremap; a freed mapping joins a cached neighbour. Each
- *   mapping remembers how far its blocks may have written (touched); a block that gets a
- *   mapping touched beyond twice its need has those pages given back (madvise), the mapping
- *   keeping its length, so a later, larger block needs no mremap. When the
+ *   mapping remembers how far its blocks may have written (touched). Pages touched beyond
+ *   twice a new block's need stay while live blocks hold at most largeCacheBytes / 16 of
+ *   them (slack), and are given back with madvise beyond that; the mapping keeps its length
+ *   either way, so a later, larger block needs no mremap. When the
  *   cache had to let a mapping go shortly before one must be made, its limits rise eightfold
  *   (large.c), so a program whose large working set swings keeps its pages.
  *
@@ -242,7 +243,7 @@ struct hk_heap;
 typedef struct hk_unit {
   struct hk_heap *owner; /* NULL while the slab is in the pool, and always for unit 0 (the header) */
   uintptr_t base;        /* the slab's first block */
-  uint64_t magic;        /* 2^64 / the class size, rounded up */
+  uint64_t magic;        /* 2^64 / the block stride, rounded up (hk_block_start) */
   uint32_t span;         /* the bytes its blocks cover: capacity * block stride */
   uint8_t cls;
   uint8_t pad;

@@ -4,6 +4,7 @@
 // (purge_delay, superslab.purgeDelayMs). Each under every library; glibc runs the same
 // programs as the control (the knob's own cases run only where the environment is read).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseObserveReport } from '@hakmem/parse-output';
 import { LIBS, acquireHeavyLock, bin, describeRun, expectOk, LOCK_HOOK_TIMEOUT, run, testBin } from './helpers.ts';
 
 let release: (() => void) | undefined;
@@ -185,9 +186,9 @@ describe.each(LIBS.filter((l) => l.mode === 'observe'))('$file: large mappings r
       timeoutMs: 60_000,
     });
     expectOk(r);
-    const line = r.stderr.split('\n').find((l) => l.startsWith('{"hakmem_stats":'));
-    expect(line, describeRun(r)).toBeDefined();
-    const s = (JSON.parse(line!) as { boxes: Record<string, Record<string, number>> }).boxes['superslab']!;
+    const j = parseObserveReport(r.stderr);
+    expect(j, describeRun(r)).not.toBeNull();
+    const s = j!.boxes['superslab']!;
     return s.mmap_calls! + s.munmap_calls! + s.madvise_calls!;
   }
 
@@ -255,15 +256,11 @@ describe.each(LIBS.filter((l) => l.mode === 'observe'))('$file: a class grows to
       timeoutMs: 60_000,
     });
     expectOk(r);
-    const line = r.stderr.split('\n').find((l) => l.startsWith('{"hakmem_stats":'));
-    expect(line, describeRun(r)).toBeDefined();
-    const j = JSON.parse(line!) as {
-      classes: { size: number; misses: number }[];
-      boxes: Record<string, Record<string, number>>;
-    };
-    const row = j.classes.find((c) => c.size === 4096);
+    const j = parseObserveReport(r.stderr);
+    expect(j, describeRun(r)).not.toBeNull();
+    const row = j!.classes.find((c) => c.size === 4096);
     expect(row, describeRun(r)).toBeDefined();
-    return { misses: row!.misses, flushes: j.boxes['unified-cache']!.flushes! };
+    return { misses: row!.misses!, flushes: j!.boxes['unified-cache']!.flushes! };
   }
 
   it('1,600 blocks of 4 KiB reused 50 times miss only in the first round, and never flush', async () => {

@@ -6,34 +6,11 @@
  */
 import path from 'node:path';
 import { execa } from 'execa';
-import { parseResultLine } from '@hakmem/parse-output';
+import { parseObserveReport, parseResultLine } from '@hakmem/parse-output';
 import type { ObserveReport, ObserveStats } from './types.ts';
 import { programOf, type WorkloadSpec } from './workloads.ts';
 
 export const OBSERVE_LIBRARY = 'libhakmem-observe.so';
-
-/**
- * The report of HAKMEM_STATS=json: the last stderr line that starts with `{"hakmem_stats":`.
- * Null when there is none, or it is not JSON of the expected shape.
- */
-export function parseObserveReport(stderr: string): ObserveReport | null {
-  const line = stderr
-    .split(/\r?\n/)
-    .filter((l) => l.startsWith('{"hakmem_stats":'))
-    .pop();
-  if (!line) return null;
-  let j: unknown;
-  try {
-    j = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  const r = j as Partial<ObserveReport>;
-  const isObject = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
-  if (typeof r.hakmem_stats !== 'number' || !Array.isArray(r.classes) || !isObject(r.totals) || !isObject(r.boxes))
-    return null;
-  return r as ObserveReport;
-}
 
 export async function measureObserveStats(o: {
   binDir: string;

@@ -24,7 +24,8 @@ export function mopsByRound(
 /** Rounds of one workload: a number for all, or one per workload name. */
 export type RoundCounts = number | Readonly<Record<string, number>>;
 
-function roundsOf(runs: readonly RunRecord[], workload: string, rounds: RoundCounts): number {
+/** Rounds of one workload: as planned, or as many as the runs show if more. */
+export function roundsOf(runs: readonly RunRecord[], workload: string, rounds: RoundCounts): number {
   const given = typeof rounds === 'number' ? rounds : (rounds[workload] ?? 0);
   const seen = runs.reduce((m, r) => (r.workload === workload ? Math.max(m, r.round) : m), 0);
   return Math.max(given, seen);

@@ -7,7 +7,7 @@ import { markdownTable } from 'markdown-table';
 import { fmtRatioCi, summaryTable, SUMMARY_LEGEND } from './format-table.ts';
 import { describeRounds } from './plan-rounds.ts';
 import { pairedRatioEstimate } from './stats.ts';
-import { mopsByRound, summarize } from './summarize.ts';
+import { mopsByRound, roundsOf, summarize } from './summarize.ts';
 import type { BenchResults } from './types.ts';
 import { splitList, UsageError } from './workloads.ts';
 
@@ -103,8 +103,9 @@ function againstTable(
     throw new UsageError(`--against: ${against} not in the results file (it has ${fileAllocators.join(', ')})`);
   const peers = allocators.filter((a) => a !== against);
   if (peers.length === 0) throw new UsageError(`--against ${against}: no other allocator to compare it with`);
+  const planned = Object.fromEntries(r.config.workloads.map((x) => [x.name, x.rounds]));
   const body = workloads.map((w) => {
-    const rounds = r.runs.reduce((m, x) => (x.workload === w ? Math.max(m, x.round) : m), 0);
+    const rounds = roundsOf(r.runs, w, planned);
     const mine = mopsByRound(r.runs, w, against, rounds);
     return [
       w,

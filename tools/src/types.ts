@@ -1,5 +1,5 @@
 /** The shapes @hakmem/tools passes around. */
-import type { EpochLine, ResultLine } from '@hakmem/parse-output';
+import type { EpochLine, ObserveReport, ResultLine } from '@hakmem/parse-output';
 
 /** How one run ended. */
 export type RunStatus =
@@ -158,19 +158,8 @@ export interface SyscallCount {
   error?: string;
 }
 
-/** What HAKMEM_STATS=json prints (native/src/stats.c): one object on one line. */
-export interface ObserveReport {
-  hakmem_stats: number;
-  mode: string;
-  profile: string;
-  config: string;
-  /** One entry per size class in use: its index, its block size, each per-class counter and the hit rate. */
-  classes: ({ class: number; size: number; hit_rate?: number | null } & Record<string, number | null>)[];
-  /** The per-class counters summed, and the hit rate over them. */
-  totals: Record<string, number | null>;
-  /** Each box's other counters: box name -> counter -> value. */
-  boxes: Record<string, Record<string, number>>;
-}
+/** What HAKMEM_STATS=json prints (native/src/stats.c): one object on one line (parsed in @hakmem/parse-output). */
+export type { ObserveReport };
 
 /** One workload run once under the OBSERVE build with HAKMEM_STATS=json (bench --stats). */
 export interface ObserveStats {
