@@ -170,6 +170,36 @@ describe('splitRun and summarizeProfile', () => {
     expect(a.lines[0]!.share).toBeCloseTo(0.49 / 4, 9);
     expect(a.lines[1]!.share).toBeCloseTo((0.5 * 1 + 1 * 3) / 4, 9);
   });
+
+  it("takes an instruction's share of its round's percentages, which perf rounds so they may sum past 100", () => {
+    const s = summarizeProfile(
+      [
+        {
+          workload: 'w',
+          allocator: 'a',
+          round: 1,
+          ops: 1e9,
+          cpuSeconds: 2,
+          parts: { allocator: 1, program: 1, libraries: 0, kernel: 0 },
+          top: [],
+          annotation: {
+            seconds: 1,
+            lines: [
+              { addr: '10', pct: 33.34, instr: 'a' },
+              { addr: '20', pct: 33.34, instr: 'b' },
+              { addr: '30', pct: 33.34, instr: 'c' },
+            ],
+          },
+        },
+      ],
+      ['w'],
+      ['a'],
+      3,
+    );
+    const lines = s[0]!.annotation!.lines;
+    expect(lines.map((l) => l.share)).toEqual([1 / 3, 1 / 3, 1 / 3].map((x) => expect.closeTo(x, 12)));
+    expect(lines.reduce((x, l) => x + l.share, 0)).toBeLessThanOrEqual(1 + 1e-12);
+  });
 });
 
 describe('a profile results file in hakmem table and hakmem figures', () => {

@@ -253,12 +253,16 @@ export function summarizeProfile(
       if (annotated.length) {
         const weight = annotated.reduce((x, r) => x + r.annotation!.seconds, 0);
         const by = new Map<string, { addr: string; instr: string; share: number }>();
-        for (const r of annotated)
+        for (const r of annotated) {
+          // perf prints each instruction's percentage rounded to two decimals, so a symbol's
+          // lines sum to 100 only within rounding (100.01 was seen): shares are of their sum
+          const pctSum = r.annotation!.lines.reduce((x, l) => x + l.pct, 0);
           for (const l of r.annotation!.lines) {
             const e = by.get(l.addr) ?? { addr: l.addr, instr: l.instr, share: 0 };
-            e.share += weight > 0 ? ((l.pct / 100) * r.annotation!.seconds) / weight : 0;
+            e.share += weight > 0 && pctSum > 0 ? ((l.pct / pctSum) * r.annotation!.seconds) / weight : 0;
             by.set(l.addr, e);
           }
+        }
         row.annotation = {
           nsPerOp: median(annotated.map((r) => (r.annotation!.seconds * 1e9) / r.ops)),
           lines: [...by.values()]
