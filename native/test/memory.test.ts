@@ -172,6 +172,17 @@ describe.each(TARGETS)('$file', (t) => {
   }, 90_000);
 });
 
+// The large cache takes the smallest cached mapping that holds a block, from its size bins
+// (a bin's own too-small mappings skipped, the next bin taken): the block starts where the
+// block of that mapping started. glibc fails every check (it is the control of the program).
+describe.each(LIBS)('$file', (t) => {
+  it('large_fit: 40 cached mappings of different lengths, each block takes the smallest that holds it', async () => {
+    const r = await run(testBin('large_fit'), [], { preload: t.path, timeoutMs: 60_000 });
+    expectOk(r);
+    expect(r.stdout, describeRun(r)).toMatch(/^large_fit: ok \(79 checks\)$/m);
+  }, 90_000);
+});
+
 // ...and giving tails back costs no system call in steady state while that budget has room.
 // vm_mixed (random replace, 512 KiB-2 MiB, one byte written per block; its seed is fixed): the
 // large cache serves every request, so between 100,000 and 200,000 operations hakmem makes 60

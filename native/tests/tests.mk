@@ -15,7 +15,7 @@ tests_saved_default_goal := $(.DEFAULT_GOAL)
 
 TESTS_SRC_DIR   := $(ROOT)/native/tests
 TESTS_BIN_DIR   := $(DIST)/tests
-TESTS_C_NAMES   := api_semantics mt_cross_free thread_churn fork_stress init_paths huge_alloc trim alloc_limits realloc_growth double_free_remote misuse exited_free dtor_alloc purge_delay aligned_many many_threads xthread_plateau large_addr large_reuse cache_budget carve_order block_sets
+TESTS_C_NAMES   := api_semantics mt_cross_free thread_churn fork_stress init_paths huge_alloc trim alloc_limits realloc_growth double_free_remote misuse exited_free dtor_alloc purge_delay aligned_many many_threads xthread_plateau large_addr large_reuse large_fit cache_budget carve_order block_sets
 TESTS_CXX_NAMES := cxx_new_delete
 TESTS_API_NAMES := api_hak
 TESTS_BINS      := $(addprefix $(TESTS_BIN_DIR)/,$(TESTS_C_NAMES) $(TESTS_CXX_NAMES)) $(TESTS_BIN_DIR)/ctor_lib.so
