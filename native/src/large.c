@@ -18,33 +18,14 @@ static inline void large_lock(void) {
   HK_FRONT_COUNT(large_locks, 1);
 }
 
-/* The cache: a dense array of entries (removal moves the last into the hole), each also on
- * the list of its size bin, so that taking the smallest mapping that holds a block looks at
- * one or two short lists instead of every entry (vm_mixed: the scan over every entry was a
- * third of the time). Bins are quarter powers of two of the page count (bin 4 * (log2 - 1) +
- * the next two bits), so a bin's lengths lie within a factor of 1.25 and bins are ordered by
- * length; large_bin_map has a bit per non-empty bin. All under hk_large_lock. */
 #define HK_LARGE_CACHE_MAX 1024
-#define LARGE_BINS 256 /* enough for any page count below 2^52 */
-#define LARGE_NIL UINT16_MAX
 static struct {
   char *base;
   size_t len;
-  size_t touched;      /* bytes from base that may be resident (hk_large_t.touched) */
-  uint64_t since;      /* when it was cached (ms): superslab.purgeDelayMs later it is unmapped */
-  uint16_t prev, next; /* its bin's list (LARGE_NIL: none) */
-  uint8_t bin;
+  size_t touched; /* bytes from base that may be resident (hk_large_t.touched) */
+  uint64_t since; /* when it was cached (ms): superslab.purgeDelayMs later it is unmapped */
 } large_cache[HK_LARGE_CACHE_MAX];
 static size_t large_cached, large_cached_bytes;
-static uint16_t large_bin_head[LARGE_BINS] = {[0 ... LARGE_BINS - 1] = LARGE_NIL};
-static uint64_t large_bin_map[LARGE_BINS / 64];
-
-static inline unsigned large_bin(size_t len) {
-  size_t pages = len >> 12;
-  if (pages < 4) return (unsigned)pages;
-  unsigned b = 63u - (unsigned)__builtin_clzll(pages);
-  return 4 * (b - 1) + (unsigned)((pages >> (b - 2)) & 3);
-}
 
 /* The cache's limits adapt as the pool's do (superslab.c): a program whose large working set
  * swings by more than largeCacheBytes (large_mixed: 4-32 MiB blocks, about 10 live) would
@@ -85,110 +66,6 @@ static void large_scale_reset(void) {
 /* large_cached is written under hk_large_lock, and read without it as a hint (hk_large_alloc):
  * its writes are atomic stores so that the hint is not a data race. */
 static inline void set_large_cached(size_t n) { __atomic_store_n(&large_cached, n, __ATOMIC_RELAXED); }
-
-static void bin_link(size_t i) {
-  unsigned b = large_bin(large_cache[i].len);
-  uint16_t h = large_bin_head[b];
-  large_cache[i].bin = (uint8_t)b;
-  large_cache[i].prev = LARGE_NIL;
-  large_cache[i].next = h;
-  if (h != LARGE_NIL) large_cache[h].prev = (uint16_t)i;
-  large_bin_head[b] = (uint16_t)i;
-  large_bin_map[b / 64] |= (uint64_t)1 << (b % 64);
-}
-
-static void bin_unlink(size_t i) {
-  unsigned b = large_cache[i].bin;
-  uint16_t p = large_cache[i].prev, n = large_cache[i].next;
-  if (p != LARGE_NIL) large_cache[p].next = n;
-  else large_bin_head[b] = n;
-  if (n != LARGE_NIL) large_cache[n].prev = p;
-  if (large_bin_head[b] == LARGE_NIL) large_bin_map[b / 64] &= ~((uint64_t)1 << (b % 64));
-}
-
-/* A new entry at the end of the array. */
-static void cache_add(char *base, size_t len, size_t touched, uint64_t since) {
-  size_t i = large_cached;
-  large_cache[i].base = base;
-  large_cache[i].len = len;
-  large_cache[i].touched = touched;
-  large_cache[i].since = since;
-  bin_link(i);
-  set_large_cached(i + 1);
-}
-
-/* Entry i goes; the last takes its place. */
-static void cache_remove(size_t i) {
-  size_t last = large_cached - 1;
-  bin_unlink(i);
-  if (i != last) {
-    bin_unlink(last);
-    large_cache[i] = large_cache[last];
-    bin_link(i);
-  }
-  set_large_cached(last);
-}
-
-/* Entry i now covers [base, base + len): to the list of its new length. */
-static void cache_resize(size_t i, char *base, size_t len) {
-  bin_unlink(i);
-  large_cache[i].base = base;
-  large_cache[i].len = len;
-  bin_link(i);
-}
-
-/* The lowest non-empty bin at or above b, the highest at or below b; -1: none. */
-static int bin_above(unsigned b) {
-  for (unsigned w = b / 64; w < LARGE_BINS / 64; w++) {
-    uint64_t m = large_bin_map[w] & (w == b / 64 ? ~(uint64_t)0 << (b % 64) : ~(uint64_t)0);
-    if (m) return (int)(w * 64 + (unsigned)__builtin_ctzll(m));
-  }
-  return -1;
-}
-static int bin_below(unsigned b) {
-  for (int w = (int)(b / 64); w >= 0; w--) {
-    uint64_t m =
-        large_bin_map[w] & ((unsigned)w == b / 64 && b % 64 != 63 ? ((uint64_t)1 << (b % 64 + 1)) - 1 : ~(uint64_t)0);
-    if (m) return w * 64 + 63 - __builtin_clzll(m);
-  }
-  return -1;
-}
-
-/* The entry to take for a block of need bytes: the smallest that holds it, else the largest;
- * SIZE_MAX when the cache is empty. The smallest that holds it lies in need's own bin or in
- * the first non-empty bin above (whose every entry holds it); the largest in the highest. */
-static size_t cache_best(size_t need) {
-  unsigned b0 = large_bin(need);
-  size_t best = SIZE_MAX;
-  for (uint16_t i = large_bin_head[b0]; i != LARGE_NIL; i = large_cache[i].next)
-    if (large_cache[i].len >= need && (best == SIZE_MAX || large_cache[i].len < large_cache[best].len)) best = i;
-  if (best != SIZE_MAX) return best;
-  int b = b0 + 1 < LARGE_BINS ? bin_above(b0 + 1) : -1;
-  bool holds = b >= 0;
-  if (!holds) b = bin_below(b0);
-  if (b < 0) return SIZE_MAX;
-  for (uint16_t i = large_bin_head[b]; i != LARGE_NIL; i = large_cache[i].next)
-    if (best == SIZE_MAX ||
-        (holds ? large_cache[i].len < large_cache[best].len : large_cache[i].len > large_cache[best].len))
-      best = i;
-  return best;
-}
-
-/* Debug: every entry on the list of its bin, once; the map's bits are the non-empty bins. */
-static void cache_check(void) {
-#if HK_DEBUG
-  size_t n = 0;
-  for (unsigned b = 0; b < LARGE_BINS; b++) {
-    HK_ASSERT(((large_bin_map[b / 64] >> (b % 64)) & 1) == (large_bin_head[b] != LARGE_NIL));
-    uint16_t prev = LARGE_NIL;
-    for (uint16_t i = large_bin_head[b]; i != LARGE_NIL; prev = i, i = large_cache[i].next, n++) {
-      HK_ASSERT(i < large_cached && n < large_cached);
-      HK_ASSERT(large_cache[i].bin == b && large_bin(large_cache[i].len) == b && large_cache[i].prev == prev);
-    }
-  }
-  HK_ASSERT(n == large_cached);
-#endif
-}
 
 #define HK_PAGE ((size_t)4096)
 static inline size_t page_up(size_t n) { return (n + HK_PAGE - 1) & ~(HK_PAGE - 1); }
@@ -284,9 +161,12 @@ static void large_slack_drop(hk_large_t *h) {
  * in instead of a whole new mapping: a program whose large blocks vary in size (large_mixed)
  * keeps reusing its resident pages. */
 static char *large_cache_take(size_t *len, size_t *touched, size_t *slack) {
-  size_t need = *len;
+  size_t need = *len, best = SIZE_MAX;
   large_lock();
-  size_t best = cache_best(need);
+  for (size_t i = 0; i < large_cached; i++) {
+    size_t l = large_cache[i].len, b = best == SIZE_MAX ? 0 : large_cache[best].len;
+    if (best == SIZE_MAX || (l >= need ? b < need || l < b : b < need && l > b)) best = i;
+  }
   if (best == SIZE_MAX || large_cache[best].len < need) large_note_map();
   if (best == SIZE_MAX) {
     pthread_mutex_unlock(&hk_large_lock);
@@ -296,14 +176,15 @@ static char *large_cache_take(size_t *len, size_t *touched, size_t *slack) {
   size_t have = large_cache[best].len, dirty = large_cache[best].touched;
   size_t split = (need + HK_SUPERSLAB_SIZE - 1) & ~(HK_SUPERSLAB_SIZE - 1);
   if (have > split) { /* the rest stays */
-    cache_resize(best, base + split, have - split);
+    large_cache[best].base = base + split;
+    large_cache[best].len = have - split;
     large_cache[best].touched = dirty > split ? dirty - split : 0;
     have = split;
     if (dirty > split) dirty = split;
   } else {
-    cache_remove(best);
+    set_large_cached(large_cached - 1);
+    large_cache[best] = large_cache[large_cached];
   }
-  cache_check();
   large_cached_bytes -= have;
   /* touched beyond twice the block: kept while the slack budget has room, else given back */
   size_t tail = have >= need && dirty > need && dirty - need > need ? dirty - need : 0;
@@ -407,16 +288,19 @@ void hk_large_free(void *p) {
     if (i < large_cached) {
       if (large_cache[i].base > base) { /* this one first: the neighbour's touched pages lie after it */
         large_cache[i].touched = large_cache[i].touched ? len + large_cache[i].touched : touched;
-        cache_resize(i, base, large_cache[i].len + len);
+        large_cache[i].base = base;
       } else {
         large_cache[i].touched = large_cache[i].len + touched;
-        cache_resize(i, large_cache[i].base, large_cache[i].len + len);
       }
+      large_cache[i].len += len;
       large_cache[i].since = now;
     } else {
-      cache_add(base, len, touched, now);
+      large_cache[large_cached].base = base;
+      large_cache[large_cached].len = len;
+      large_cache[large_cached].touched = touched;
+      large_cache[large_cached].since = now;
+      set_large_cached(large_cached + 1);
     }
-    cache_check();
     pthread_mutex_unlock(&hk_large_lock);
     if (delay > 0) hk_due_note(&hk_large_due, now + (uint64_t)delay);
     hk_purge_maybe();
@@ -447,10 +331,10 @@ void hk_large_purge(uint64_t now, uint64_t delay) {
     hk_segmap_mark(large_cache[i].base, large_cache[i].len, 0);
     hk_os_unmap(large_cache[i].base, large_cache[i].len);
     large_cached_bytes -= large_cache[i].len;
-    cache_remove(i);
+    large_cache[i] = large_cache[large_cached - 1];
+    set_large_cached(large_cached - 1);
     released = true;
   }
-  cache_check();
   if (released && large_scale > 1) large_scale /= 2; /* the swing may be ending: half the raise goes */
   pthread_mutex_unlock(&hk_large_lock);
   if (next) hk_due_note(&hk_large_due, next);
@@ -464,8 +348,6 @@ size_t hk_large_trim(void) {
     hk_segmap_mark(large_cache[i].base, large_cache[i].len, 0);
     hk_os_unmap(large_cache[i].base, large_cache[i].len);
   }
-  for (unsigned b = 0; b < LARGE_BINS; b++) large_bin_head[b] = LARGE_NIL;
-  memset(large_bin_map, 0, sizeof large_bin_map);
   set_large_cached(0);
   large_cached_bytes = 0;
   large_scale_reset();

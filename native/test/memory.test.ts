@@ -172,9 +172,9 @@ describe.each(TARGETS)('$file', (t) => {
   }, 90_000);
 });
 
-// The large cache takes the smallest cached mapping that holds a block, from its size bins
-// (a bin's own too-small mappings skipped, the next bin taken): the block starts where the
-// block of that mapping started. glibc fails every check (it is the control of the program).
+// The large cache takes the smallest cached mapping that holds a block (not the nearest in
+// length when that one is too small): the block starts where the block of that mapping
+// started. glibc fails every check (it is the control of the program).
 describe.each(LIBS)('$file', (t) => {
   it('large_fit: 40 cached mappings of different lengths, each block takes the smallest that holds it', async () => {
     const r = await run(testBin('large_fit'), [], { preload: t.path, timeoutMs: 60_000 });

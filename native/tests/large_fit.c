@@ -5,11 +5,11 @@
  * touched and freed in a shuffled order, so the large cache holds 40 mappings of different
  * lengths. Then:
  *   1. for each k (shuffled), a block 1,000 bytes smaller than block k needs 75 + 16k pages:
- *      the smallest mapping that holds it is k's own (k - 1's has 60 + 16k), and in the same
- *      size bin of the cache; the block must start where block k started;
+ *      the smallest mapping that holds it is k's own (k - 1's has 60 + 16k); the block must
+ *      start where block k started;
  *   2. all freed again; for k = 0..38 in order, a block 8 KiB larger than block k needs
- *      78 + 16k pages: k's own mapping is too small (and in that bin), the smallest that holds
- *      it is k + 1's, in the next bin; the block must start where block k + 1 started.
+ *      78 + 16k pages: k's own mapping, the nearest in length, is too small; the smallest that
+ *      holds it is k + 1's; the block must start where block k + 1 started.
  * A phase slower than half of superslab.purgeDelayMs (1 s by default) may have had cached
  * mappings unmapped by age, and its address checks are skipped (said so on stdout).
  * Prints: large_fit: ok (N checks)
