@@ -1,6 +1,7 @@
 /**
  * `hakmem profile`: where a workload's CPU time goes on this machine, by timer sampling
- * (`perf record -e cpu-clock`, which works where hardware counters do not, as in a VM).
+ * (`perf record -a -e cpu-clock`, which works where hardware counters do not, as in a VM;
+ * system-wide, so that short-lived threads are sampled too: see Sampling).
  *
  * callgrind counts instructions and simulates caches; it cannot say what those cost on the
  * machine. Sampling can: for each allocator, interleaved over rounds as `hakmem bench` runs
@@ -35,26 +36,44 @@ export interface PerfRow {
   kernel: boolean;
 }
 
-/** The rows of a `perf report --stdio --show-total-period --sort dso,sym -t ';'` listing. */
-export function parsePerfReport(text: string): PerfRow[] {
+/** The rows of a `perf report --stdio --show-total-period --sort dso,sym -t ';'` listing; with
+ * `comms`, of one sorted by `comm,dso,sym`, keeping only the rows of those commands. */
+export function parsePerfReport(text: string, comms?: readonly string[]): PerfRow[] {
   const rows: PerfRow[] = [];
+  const skip = comms ? 1 : 0;
   for (const line of text.split('\n')) {
     if (line.startsWith('#') || !line.includes(';')) continue;
     const f = line.split(';').map((x) => x.trim());
-    if (f.length < 4 || !/^[\d.]+%$/.test(f[0]!)) continue;
+    if (f.length < 4 + skip || !/^[\d.]+%$/.test(f[0]!)) continue;
+    if (comms && !comms.includes(f[2]!)) continue;
     const period = Number(f[1]);
     if (!Number.isFinite(period)) continue;
-    const sym = f.slice(3).join(';');
+    const dso = f[2 + skip]!;
+    const sym = f.slice(3 + skip).join(';');
     const m = /^\[(.)\]\s+(.*)$/.exec(sym);
     rows.push({
       seconds: period / 1e9,
-      dso: f[2]!,
+      dso,
       symbol: m ? m[2]! : sym,
-      kernel: m ? m[1] === 'k' : f[2]!.startsWith('[kernel'),
+      kernel: m ? m[1] === 'k' : dso.startsWith('[kernel'),
     });
   }
   return rows;
 }
+
+/**
+ * How perf samples. `system-wide` (`perf record -a`, needs root or perf_event_paranoid <= 0):
+ * each CPU's timer samples whatever runs on it, so a thread is sampled however briefly it lives;
+ * a run's rows are those of the workload's command, plus those perf could no longer name
+ * (`:-1`: threads that had exited, their teardown in the kernel). `per-thread` (the fallback):
+ * each thread's own timer, which starts a full period after the thread does, so threads that
+ * live less than a period or two are barely sampled: `thread_churn`'s threads (about 100 µs
+ * each) showed a sixteenth of their CPU time.
+ */
+export type Sampling = 'system-wide' | 'per-thread';
+
+/** The comm perf gives the threads of a program (its file name, cut to 15 characters). */
+export const commOf = (exe: string): string => path.basename(exe).slice(0, 15);
 
 export const PARTS = ['allocator', 'program', 'libraries', 'kernel'] as const;
 export type Part = (typeof PARTS)[number];
@@ -130,6 +149,8 @@ export interface ProfileResults {
   config: {
     rounds: number;
     frequency: number;
+    /** Absent in files written before it was recorded: those sampled per thread. */
+    sampling?: Sampling;
     quick: boolean;
     annotate?: string;
     workloads: { name: string; args: string[] }[];
@@ -150,12 +171,30 @@ async function perfAvailable(): Promise<string | null> {
     : 'perf not found or not working (Debian: apt-get install linux-perf; npm run setup)';
 }
 
+/** system-wide when `perf record -a` works here, else per-thread. */
+async function samplingMode(): Promise<Sampling> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-perf-'));
+  try {
+    const r = await execa(
+      'perf',
+      ['record', '-q', '-a', '-e', 'cpu-clock', '-o', path.join(dir, 'probe.data'), 'true'],
+      {
+        reject: false,
+        stdin: 'ignore',
+      },
+    ).catch(() => null);
+    return r && r.exitCode === 0 ? 'system-wide' : 'per-thread';
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** One sampled run: the result line's ops and the perf report's rows. */
 async function sampleRun(
   exe: string,
   args: readonly string[],
   a: Allocator,
-  o: { frequency: number; timeoutSeconds: number; annotate?: string },
+  o: { frequency: number; timeoutSeconds: number; annotate?: string; sampling: Sampling },
 ): Promise<{ ops: number; rows: PerfRow[]; annotated?: AnnotatedLine[] }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-perf-'));
   const data = path.join(dir, 'perf.data');
@@ -163,7 +202,19 @@ async function sampleRun(
   try {
     const r = await execa(
       'perf',
-      ['record', '-q', '-e', 'cpu-clock', '-F', String(o.frequency), '-o', data, exe, ...args],
+      [
+        'record',
+        '-q',
+        ...(o.sampling === 'system-wide' ? ['-a'] : []),
+        '-e',
+        'cpu-clock',
+        '-F',
+        String(o.frequency),
+        '-o',
+        data,
+        exe,
+        ...args,
+      ],
       {
         env: { ...process.env, ...a.env, LD_PRELOAD: a.preload ?? undefined },
         extendEnv: false,
@@ -179,12 +230,25 @@ async function sampleRun(
         `perf record ${what}: ${r.timedOut ? 'timed out' : `exit ${r.exitCode ?? r.signal}`}${res ? '' : ', no result line'}${err ? ` (${err})` : ''}`,
       );
     }
+    const wide = o.sampling === 'system-wide';
     const rep = await execa(
       'perf',
-      ['report', '-i', data, '--stdio', '--show-total-period', '--sort', 'dso,sym', '--percent-limit', '0', '-t', ';'],
+      [
+        'report',
+        '-i',
+        data,
+        '--stdio',
+        '--show-total-period',
+        '--sort',
+        wide ? 'comm,dso,sym' : 'dso,sym',
+        '--percent-limit',
+        '0',
+        '-t',
+        ';',
+      ],
       { reject: false, stdin: 'ignore' },
     );
-    const rows = parsePerfReport(String(rep.stdout));
+    const rows = parsePerfReport(String(rep.stdout), wide ? [commOf(exe), ':-1'] : undefined);
     if (rep.exitCode !== 0 || rows.length === 0)
       throw new Error(`perf report ${what}: exit ${rep.exitCode}, ${rows.length} rows`);
     if (!o.annotate) return { ops: res.ops, rows };
@@ -365,12 +429,17 @@ export async function runProfile(
   for (const m of missing) o.log(`note: ${m.name} skipped: ${m.reason}`);
   const noPerf = await perfAvailable();
   if (noPerf) throw new UsageError(noPerf);
+  const sampling = await samplingMode();
+  if (sampling === 'per-thread')
+    o.log(
+      'note: perf record -a is not allowed here (root, or kernel.perf_event_paranoid <= 0): sampling each thread on its own timer, which undercounts threads that live less than a few sampling periods (thread_churn)',
+    );
   for (const w of specs) {
     const exe = path.join(o.binDir, programOf(w.name));
     if (!fs.existsSync(exe)) throw new UsageError(`${exe} not found (build first: npm run build)`);
   }
   o.log(
-    `profile: ${specs.length} workloads x ${allocators.length} allocators (${allocators.map((a) => a.name).join(', ')}), ${o.runs} interleaved rounds, perf cpu-clock at ${o.frequency} Hz`,
+    `profile: ${specs.length} workloads x ${allocators.length} allocators (${allocators.map((a) => a.name).join(', ')}), ${o.runs} interleaved rounds, perf cpu-clock at ${o.frequency} Hz, ${sampling}`,
   );
   const context = await collectContext(allocators);
   const runs: ProfileRun[] = [];
@@ -381,7 +450,7 @@ export async function runProfile(
       for (const a of allocators) {
         const base = { workload: w.name, allocator: a.name, round };
         try {
-          const r = await sampleRun(exe, args, a, o);
+          const r = await sampleRun(exe, args, a, { ...o, sampling });
           const split = splitRun(r.rows, { program: path.basename(exe), allocatorDso: dsoOf(a), top: o.top });
           const symSeconds = r.rows.filter((x) => x.symbol === o.annotate).reduce((x, y) => x + y.seconds, 0);
           const annotation = r.annotated?.length ? { seconds: symSeconds, lines: r.annotated } : undefined;
@@ -417,6 +486,7 @@ export async function runProfile(
     config: {
       rounds: o.runs,
       frequency: o.frequency,
+      sampling,
       quick: o.quick,
       ...(o.annotate ? { annotate: o.annotate } : {}),
       workloads: specs.map((w) => ({ name: w.name, args: [...(o.quick ? w.quick : w.full)] })),
@@ -426,7 +496,7 @@ export async function runProfile(
   };
   const table = profileTable(summary, o.annotate);
   const dir = createResultsDir(o.outDir, 'profile-');
-  const head = `# hakmem profile ${context.date}\n\ngit ${context.gitSha.slice(0, 12)}${context.gitDirty ? ' (dirty)' : ''}, ${context.cpuModel}, ${context.nproc} CPUs; ${o.runs} interleaved rounds; perf cpu-clock at ${o.frequency} Hz.\n\n`;
+  const head = `# hakmem profile ${context.date}\n\ngit ${context.gitSha.slice(0, 12)}${context.gitDirty ? ' (dirty)' : ''}, ${context.cpuModel}, ${context.nproc} CPUs; ${o.runs} interleaved rounds; perf cpu-clock at ${o.frequency} Hz, ${sampling}.\n\n`;
   writeFiles(dir, { 'profile.json': `${JSON.stringify(results, null, 2)}\n`, 'profile.md': head + table });
   const latest = updateLatest(o.outDir, dir, 'profile-latest');
   return { dir, latest, results, table };
@@ -469,6 +539,6 @@ export function profileTableFromResults(
         (as ? as.indexOf(x.allocator) - as.indexOf(y.allocator) : 0),
     );
   const c = r.context;
-  const head = `Source: ${o.source} · git ${c.gitSha.slice(0, 12)}${c.gitDirty ? ' (dirty)' : ''} · ${c.date.replace(/\.\d+Z$/, 'Z')} · hakmem profile, ${r.config.rounds} rounds, perf cpu-clock at ${r.config.frequency} Hz · ${c.cpuModel}, ${c.nproc} CPUs`;
+  const head = `Source: ${o.source} · git ${c.gitSha.slice(0, 12)}${c.gitDirty ? ' (dirty)' : ''} · ${c.date.replace(/\.\d+Z$/, 'Z')} · hakmem profile, ${r.config.rounds} rounds, perf cpu-clock at ${r.config.frequency} Hz${r.config.sampling ? `, ${r.config.sampling}` : ''} · ${c.cpuModel}, ${c.nproc} CPUs`;
   return `${head}\n\n${profileTable(rows, r.config.annotate)}`;
 }
