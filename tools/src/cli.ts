@@ -12,7 +12,6 @@ import { runSoak } from './soak.ts';
 import { MIN_MT_ROUNDS } from './plan-rounds.ts';
 import { readBenchResults } from './read-results.ts';
 import { tableFromResults } from './table-from-results.ts';
-import { UsageError } from './workloads.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -235,16 +234,10 @@ program
     const { readProfileResults, profileTableFromResults } = await import('./profile.ts');
     const profile = readProfileResults(file);
     if (profile) {
-      if (o.against != null || o.counts)
-        throw new UsageError(`--against and --counts need a bench results file; ${file} is a profile`);
       const real = fs.realpathSync(fs.statSync(file).isDirectory() ? path.join(file, 'profile.json') : file);
       const rel = path.relative(process.cwd(), real);
       process.stdout.write(
-        profileTableFromResults(profile, {
-          source: rel && !rel.startsWith('..') ? rel : real,
-          workloads: o.workloads,
-          allocators: o.allocators,
-        }),
+        profileTableFromResults(profile, { source: rel && !rel.startsWith('..') ? rel : real, ...o }),
       );
       return;
     }
@@ -255,11 +248,8 @@ program
     process.stdout.write(
       tableFromResults(r.results, {
         source: rel && !rel.startsWith('..') ? rel : real,
-        workloads: o.workloads,
-        allocators: o.allocators,
+        ...o,
         upgradedFrom: r.upgradedFrom,
-        against: o.against,
-        counts: o.counts,
       }),
     );
   });

@@ -32,29 +32,11 @@ export function renderBlock(argv: readonly string[], root: string): string {
       `generated block "hakmem ${argv.join(' ')}": the results file must be a path inside the repository`,
     );
   }
-  const { against, counts, ...o } = parsed.opts<{
-    workloads?: string;
-    allocators?: string;
-    against?: string;
-    counts?: boolean;
-  }>();
+  const o = parsed.opts<{ workloads?: string; allocators?: string; against?: string; counts?: boolean }>();
   const profile = readProfileResults(path.join(root, file));
-  if (profile) {
-    if (against != null || counts)
-      throw new GeneratedBlockError(
-        `generated block "hakmem ${argv.join(' ')}": --against and --counts need a bench results file`,
-      );
-    return profileTableFromResults(profile, { source: file, ...o });
-  }
+  if (profile) return profileTableFromResults(profile, { source: file, ...o });
   const r = readBenchResults(path.join(root, file));
-  return tableFromResults(r.results, {
-    source: file,
-    workloads: o.workloads,
-    allocators: o.allocators,
-    upgradedFrom: r.upgradedFrom,
-    against,
-    counts,
-  });
+  return tableFromResults(r.results, { source: file, ...o, upgradedFrom: r.upgradedFrom });
 }
 
 export interface FiguresOutcome {

@@ -526,8 +526,10 @@ export function readProfileResults(file: string): ProfileResults | null {
 /** The profile table under a line naming its source, commit, date and rounds (hakmem table, hakmem figures). */
 export function profileTableFromResults(
   r: ProfileResults,
-  o: { source: string; workloads?: string; allocators?: string },
+  o: { source: string; workloads?: string; allocators?: string; against?: string; counts?: boolean },
 ): string {
+  if (o.against != null || o.counts)
+    throw new UsageError(`--against and --counts need a bench results file; ${o.source} is a profile`);
   const keep = (list: string | undefined) => (list ? splitList(list) : null);
   const ws = keep(o.workloads);
   const as = keep(o.allocators);
