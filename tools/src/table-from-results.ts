@@ -6,7 +6,7 @@
 import { markdownTable } from 'markdown-table';
 import { fmtRatioCi, summaryTable, SUMMARY_LEGEND } from './format-table.ts';
 import { describeRounds } from './plan-rounds.ts';
-import { pairedRatioEstimate } from './stats.ts';
+import { excludesOneAbove, includesOne, pairedRatioEstimate } from './stats.ts';
 import { mopsByRound, roundsOf, summarize } from './summarize.ts';
 import type { BenchResults } from './types.ts';
 import { splitList, UsageError } from './workloads.ts';
@@ -83,7 +83,7 @@ export const AGAINST_LEGEND =
 /** What an interval says about a ratio: ahead, behind, tie, or nothing without an interval. */
 function intervalWord(ci: readonly [number, number] | null): string {
   if (!ci) return '';
-  return ci[0] > 1 ? 'ahead' : ci[1] < 1 ? 'behind' : 'tie';
+  return excludesOneAbove(ci) ? 'ahead' : includesOne(ci) ? 'tie' : 'behind';
 }
 
 /**
