@@ -393,8 +393,8 @@ void hk_unified_cache_overflow(hk_block_t *b, unsigned cls) {
 static void check_cache(const hk_tls_t *t, unsigned cls) {
 #if HK_DEBUG
   const hk_unified_cache_t *tc = &t->cache[cls];
-  int32_t n = 0;
-  for (const hk_block_t *b = tc->head; b && n <= (int32_t)tc->limit; b = hk_link_dec(b), n++)
+  int32_t n = 0, held = (int32_t)tc->limit - tc->room; /* a chain from the depot may hold more than the limit */
+  for (const hk_block_t *b = tc->head; b && n <= held; b = hk_link_dec(b), n++)
     HK_ASSERT(hk_unit_of((uintptr_t)b)->owner != NULL && hk_unit_of((uintptr_t)b)->cls == cls);
   uint32_t f = 0;
   for (const hk_block_t *b = t->foreign[cls]; b && f <= t->foreign_n[cls]; b = b->next, f++)
