@@ -121,14 +121,22 @@ hk_inline size_t hk_block_stride(unsigned cls) {
   return size + (cls < HK_TINY_CLASS_COUNT && size % 256 == 0 ? 16 : 0);
 }
 
-/* Is a the start of one of the blocks of u's slab? a lies in u's unit, so a >= base, and
- * n = a - base < span says a is within the slab's blocks (span is 0 for a free slab and for
- * unit 0). For n < 2^32, n is a multiple of the block stride d exactly when n * magic, with
- * magic = ceil(2^64 / d), is below magic modulo 2^64 (Lemire, Kaser and Kurz, "Faster
- * remainder by direct computation", 2019). No division: a compare, a multiply, a compare. */
+/* Is a the start of one of the blocks of u's slab? a lies in u's unit, so n = a - base is at
+ * least 0 and below a SuperSlab's size. With magic = ceil(2^64 / d) for the block stride d
+ * (plus 1 when d is a power of two), q = n * magic modulo 2^64 is k * eps for n = k * d, where
+ * eps = d * magic - 2^64 is between 1 and d, and at least magic (far above any k * eps) for
+ * every other n < 2^32 (Lemire, Kaser and Kurz, "Faster remainder by direct computation",
+ * 2019). So q < limit = capacity * eps holds exactly for the starts of the slab's blocks, one
+ * test for "a multiple of d" and "below the last block" at once: a subtraction, a multiply, a
+ * compare (limit is 0 for a free slab and for unit 0, so every check fails). */
 hk_inline bool hk_block_start(const hk_unit_t *u, uintptr_t a) {
-  uint64_t n = (uint64_t)(a - u->base);
-  return (uint32_t)n < u->span && n * u->magic < u->magic;
+  return (uint64_t)(a - u->base) * u->magic < (uint64_t)u->limit;
+}
+
+/* The bytes u's slab's blocks cover (capacity * stride), from its limit: for reports. */
+hk_inline size_t hk_unit_span(const hk_unit_t *u) {
+  uint64_t d = hk_block_stride(u->cls), eps = d * u->magic;
+  return eps ? (size_t)(u->limit / eps * d) : 0;
 }
 
 /* The state of the slab a block belongs to (owner side). */

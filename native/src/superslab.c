@@ -4,7 +4,7 @@
 #include "internal.h"
 
 static uint8_t class_tier[HK_CLASS_COUNT];   /* the tier whose slabs hold each class */
-static uint64_t class_magic[HK_CLASS_COUNT]; /* ceil(2^64 / block stride): hk_block_start */
+static uint64_t class_magic[HK_CLASS_COUNT]; /* ceil(2^64 / block stride), + 1 for a power of two: hk_block_start */
 pthread_mutex_t hk_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Pool state, all under hk_pool_lock. */
@@ -49,7 +49,8 @@ void hk_superslab_init(void) {
     unsigned t = 0;
     while (t + 1 < HK_TIERS && ((size_t)1 << tier_shift(t)) < 8 * (size_t)hk_class_size[c]) t++;
     class_tier[c] = (uint8_t)t;
-    class_magic[c] = UINT64_MAX / hk_block_stride(c) + 1;
+    uint64_t d = hk_block_stride(c);
+    class_magic[c] = UINT64_MAX / d + 1 + ((d & (d - 1)) == 0); /* so that d * magic mod 2^64 is not 0 */
   }
 }
 
@@ -161,7 +162,7 @@ static void slab_stamp(hk_slab_t *s, hk_heap_t *owner, unsigned cls) {
     un->tc_off = (uint16_t)(cls * sizeof(hk_unified_cache_t));
     un->base = (uintptr_t)slab_area(s);
     un->magic = class_magic[cls];
-    un->span = owner ? s->capacity * (uint32_t)hk_block_stride(cls) : 0;
+    un->limit = owner ? s->capacity * (uint32_t)(hk_block_stride(cls) * class_magic[cls]) : 0;
     atomic_store_explicit((_Atomic(hk_heap_t *) *)&un->owner, owner, memory_order_release);
   }
 }

@@ -263,14 +263,14 @@ struct hk_heap;
 /* What free reads, per unit: kept apart from the slab state below, which the owner writes
  * all the time, so that frees from other threads read lines nobody is writing. Written
  * only while the unit's slab has no live block (formatting, acquiring, returning).
- * base, span and magic let Standard check that a freed address is the start of one of the
- * slab's blocks with one compare, one multiply and one compare (hk_block_start in
- * internal.h); span is 0 while the slab is in the pool and for unit 0, so every check fails. */
+ * base, magic and limit let Standard check that a freed address is the start of one of the
+ * slab's blocks with a subtraction, a multiply and a compare (hk_block_start in internal.h);
+ * limit is 0 while the slab is in the pool and for unit 0, so every check fails. */
 typedef struct hk_unit {
   struct hk_heap *owner; /* NULL while the slab is in the pool, and always for unit 0 (the header) */
   uintptr_t base;        /* the slab's first block */
-  uint64_t magic;        /* 2^64 / the block stride, rounded up (hk_block_start) */
-  uint32_t span;         /* the bytes its blocks cover: capacity * block stride */
+  uint64_t magic;        /* 2^64 / the block stride, rounded up; + 1 for a power of two (hk_block_start) */
+  uint32_t limit;        /* capacity * (stride * magic mod 2^64): the block starts' products lie below */
   uint8_t cls;
   uint8_t pad;
   uint16_t tc_off; /* offsetof(hk_tls_t, cache[cls]): free adds instead of multiplying */
