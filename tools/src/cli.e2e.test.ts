@@ -91,7 +91,7 @@ describe('hakmem bench --quick', () => {
     }
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
     assertBenchResults(json);
-    expect(json.schema).toBe('hakmem-bench/2');
+    expect(json.schema).toBe('hakmem-bench/3');
     expect(json.runs).toHaveLength(4);
     expect(json.config.baseline).toBe('glibc');
     expect(json.config.workloads.map((w: { rounds: number }) => w.rounds)).toEqual([1, 1]);
@@ -114,6 +114,25 @@ describe('hakmem bench --quick', () => {
     // one round: no interval, so no verdict
     expect(glibcRow!.ratioToGlibcCi).toBeNull();
     expect(json.summary.every((s: { verdict: unknown; best: boolean }) => s.verdict === null && !s.best)).toBe(true);
+    // one verdict per workload: hakmem-fast against glibc, the only peer, with no interval from one round
+    expect(json.verdicts).toEqual([
+      expect.objectContaining({
+        workload: 'random_mixed',
+        hakmem: 'hakmem-fast',
+        peer: 'glibc',
+        n: 1,
+        ci: null,
+        verdict: null,
+      }),
+      expect.objectContaining({
+        workload: 'tiny_hot',
+        hakmem: 'hakmem-fast',
+        peer: 'glibc',
+        n: 1,
+        ci: null,
+        verdict: null,
+      }),
+    ]);
     // --stats: one OBSERVE report per workload; tiny_hot's 1,000,000 mallocs of 64 bytes are hits or misses of that class
     expect(json.stats!.map((s) => s.workload)).toEqual(['random_mixed', 'tiny_hot']);
     const tiny = json.stats![1]!.report!;
@@ -129,7 +148,10 @@ describe('hakmem bench --quick', () => {
     expect(md).toContain('| workload');
     expect(md).toMatch(/\| verdict \|/);
     expect(md).toMatch(/\| +1\.000 \[–\] \|/);
-    expect(md).toContain('★: highest median');
+    expect(md).toContain('Verdict: the best hakmem build');
+    expect(md).toMatch(
+      /\| workload +\| verdict +\| best hakmem build +\| best peer +\| hakmem \/ peer \[95% CI\] +\| Standard \/ FAST \[95% CI\] +\|/,
+    );
     expect(md).toMatch(/## OBSERVE counters[\s\S]*\| tiny_hot \| \d+ \| \d+ \| \d+ \| \d+\.\d% \|/);
     for (const svg of fs.readdirSync(dir).filter((f) => f.endsWith('.svg'))) {
       expect(XMLValidator.validate(fs.readFileSync(path.join(dir, svg), 'utf8')), svg).toBe(true);
@@ -219,7 +241,7 @@ describe('hakmem bench round counts', () => {
     expect(row.ratioToGlibcCi).toHaveLength(2);
     expect(row.ratioToGlibcCi![0]).toBeLessThanOrEqual(row.ratioToGlibc!);
     expect(r.stdout).toMatch(
-      /\| xthread +\| hakmem-fast +\| +(★|tie)? +\| .*\d\.\d{3} \[\d+\.\d\d–\d+\.\d\d\] \|.*\| +3 ok \|/,
+      /\| xthread +\| hakmem-fast +\| +(★|tie|behind)? +\| .*\d\.\d{3} \[\d+\.\d\d–\d+\.\d\d\] \|.*\| +3 ok \|/,
     );
 
     // hakmem table: the same table from the file, under its provenance line

@@ -221,7 +221,7 @@ program
   )
   .argument(
     '<results>',
-    'a results.json (hakmem-bench/2, or /1 summarised again), a profile.json (hakmem profile), or a directory holding one',
+    'a results.json (hakmem-bench/3, or an older /2 or /1 summarised again), a profile.json (hakmem profile), or a directory holding one',
   )
   .option('--workloads <list>', 'comma list: only these workloads, in this order')
   .option('--allocators <list>', 'comma list: only these allocators, in this order (verdicts among them)')

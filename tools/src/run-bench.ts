@@ -1,15 +1,15 @@
 /** `hakmem bench`: the allocator matrix under the protocol, its table and its report files. */
-import { overviewChartSpec, renderSvg, slug, workloadChartSpec } from './chart.ts';
+import { overviewChartSpec, renderSvg, slug, standardOverFastChartSpec, workloadChartSpec } from './chart.ts';
 import { collectContext } from './context.ts';
 import { baselineOf, resolveAllocators } from './find-allocators.ts';
-import { matrixTable, SUMMARY_LEGEND, summaryTable } from './format-table.ts';
+import { matrixTable, SUMMARY_LEGEND, summaryTables, verdictTable } from './format-table.ts';
 import { measureInstructions } from './instructions.ts';
 import { describeRounds, isThreadedWorkload, planRounds, roundsFor } from './plan-rounds.ts';
 import { createProgress } from './progress.ts';
 import { benchTableRows, failureList, mdTableToHtml, renderReportHtml } from './report-html.ts';
 import { assertBenchResults } from './results-schema.ts';
 import { runRounds } from './run-rounds.ts';
-import { summarize } from './summarize.ts';
+import { hakmemBuildsOf, summarize } from './summarize.ts';
 import { measureSyscalls } from './syscalls.ts';
 import { measureObserveStats, observeStatsTable } from './observe-stats.ts';
 import { BENCH_SCHEMA, type BenchResults, type BenchWorkload, type RunnerOptions } from './types.ts';
@@ -69,11 +69,12 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     progress.stop();
   }
   const roundsByWorkload = Object.fromEntries(workloads.map((w) => [w.name, w.rounds]));
-  const summary = summarize(
+  const { rows: summary, verdicts } = summarize(
     runs,
     workloads.map((w) => w.name),
     allocators.map((a) => a.name),
     roundsByWorkload,
+    hakmemBuildsOf(context),
   );
 
   const results: BenchResults = {
@@ -90,6 +91,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     },
     runs,
     summary,
+    verdicts,
   };
   if (o.instructions) {
     const ws = specs.filter((w) => INSTRUCTION_WORKLOADS.includes(w.name));
@@ -125,13 +127,15 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   }
   assertBenchResults(results);
 
-  const table = summaryTable(summary);
+  const table = summaryTables(summary, verdicts);
   const charts: { name: string; svg: string }[] = [];
   for (const w of workloads)
     charts.push({
       name: `chart-${slug(w.name)}.svg`,
-      svg: await renderSvg(workloadChartSpec(summary, w.name, baseline)),
+      svg: await renderSvg(workloadChartSpec(summary, w.name, baseline, verdicts)),
     });
+  if (verdicts.some((v) => v.standardOverFast?.ratio != null))
+    charts.unshift({ name: 'chart-standard-fast.svg', svg: await renderSvg(standardOverFastChartSpec(verdicts)) });
   charts.unshift({ name: 'chart-overview.svg', svg: await renderSvg(overviewChartSpec(summary, baseline)) });
 
   const title = `hakmem bench ${context.date.slice(0, 19)}Z`;
@@ -150,8 +154,12 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       ? `\n## OBSERVE counters (one run each; every counter in results.json \`stats\`)\n\n${observeStatsTable(results.stats)}\n`
       : '',
   ].join('');
-  const summaryMd = `# ${title}\n\n${intro.filter((l) => l !== SUMMARY_LEGEND).join('\n\n')}\n\n${table}\n\n${SUMMARY_LEGEND}\n\n## M ops/s matrix\n\n${matrixTable(summary)}\n${countsMd}\n## Context\n\n\`\`\`json\n${JSON.stringify(context, null, 2)}\n\`\`\`\n`;
+  const summaryMd = `# ${title}\n\n${intro.filter((l) => l !== SUMMARY_LEGEND).join('\n\n')}\n\n${table}\n\n${SUMMARY_LEGEND}\n\n## M ops/s matrix\n\n${matrixTable(summary, verdicts)}\n${countsMd}\n## Context\n\n\`\`\`json\n${JSON.stringify(context, null, 2)}\n\`\`\`\n`;
   const extraSections = [
+    {
+      title: 'Verdicts: the best hakmem build against the best peer; Standard / FAST',
+      html: mdTableToHtml(verdictTable(verdicts)),
+    },
     ...(results.instructions
       ? [
           {
@@ -170,7 +178,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   const html = renderReportHtml({
     title,
     intro,
-    table: benchTableRows(summary),
+    table: benchTableRows(summary, verdicts),
     charts,
     context: { ...context, rounds: roundsText, quick: o.quick, baseline },
     failures: failureList(runs),
