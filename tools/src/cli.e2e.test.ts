@@ -47,7 +47,7 @@ beforeAll(async () => {
 describe('hakmem --help', () => {
   it('lists the commands', async () => {
     const r = await execa('node', [bin, '--help'], { cwd: repoRoot });
-    for (const c of ['bench', 'ab', 'profile', 'soak', 'table', 'peers']) expect(r.stdout).toContain(c);
+    for (const c of ['bench', 'ab', 'profile', 'soak', 'table', 'compare', 'peers']) expect(r.stdout).toContain(c);
   });
 });
 

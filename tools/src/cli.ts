@@ -29,9 +29,16 @@ function positiveNumber(v: string): number {
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** A file by its real path (bench-results/latest moves on), relative when under the current directory. */
+function displayPath(file: string): string {
+  const real = fs.realpathSync(file);
+  const rel = path.relative(process.cwd(), real);
+  return rel && !rel.startsWith('..') ? rel : real;
+}
+
 const program = new Command('hakmem')
   .description(
-    'hakmem tools: the allocator benchmark matrix, A/B knob comparisons, CPU profiles, soak runs, peer allocators',
+    'hakmem tools: the allocator benchmark matrix, comparisons of two runs, A/B knob comparisons, CPU profiles, soak runs, peer allocators',
   )
   .showHelpAfterError()
   .enablePositionalOptions();
@@ -234,24 +241,47 @@ program
     const { readProfileResults, profileTableFromResults } = await import('./profile.ts');
     const profile = readProfileResults(file);
     if (profile) {
-      const real = fs.realpathSync(fs.statSync(file).isDirectory() ? path.join(file, 'profile.json') : file);
-      const rel = path.relative(process.cwd(), real);
-      process.stdout.write(
-        profileTableFromResults(profile, { source: rel && !rel.startsWith('..') ? rel : real, ...o }),
-      );
+      const source = displayPath(fs.statSync(file).isDirectory() ? path.join(file, 'profile.json') : file);
+      process.stdout.write(profileTableFromResults(profile, { source, ...o }));
       return;
     }
     const r = readBenchResults(file);
-    // Name the file by its real path (bench-results/latest moves on), relative when under the current directory.
-    const real = fs.realpathSync(r.path);
-    const rel = path.relative(process.cwd(), real);
     process.stdout.write(
       tableFromResults(r.results, {
-        source: rel && !rel.startsWith('..') ? rel : real,
+        source: displayPath(r.path),
         ...o,
         upgradedFrom: r.upgradedFrom,
       }),
     );
+  });
+
+program
+  .command('compare')
+  .description(
+    'NEW against BASE (two bench results files): per workload and allocator, the throughput and peak RSS ratios NEW / BASE with 95% intervals and a verdict; exit 1 when a hakmem build regresses',
+  )
+  .argument('<base>', 'the results file to compare with (a results.json, or a directory holding one)')
+  .argument('<new>', 'the results file to judge')
+  .option(
+    '--allow <workloads>',
+    "workloads where a hakmem build's regression is shown but does not fail (repeatable, or a comma list)",
+    collect,
+    [],
+  )
+  .action(async (base: string, next: string, o: { allow: string[] }) => {
+    const { compareResults, compareTable } = await import('./compare.ts');
+    const b = readBenchResults(base);
+    const n = readBenchResults(next);
+    const c = compareResults(b.results, n.results, { allow: o.allow });
+    process.stdout.write(
+      compareTable(c, b.results, n.results, { base: displayPath(b.path), new: displayPath(n.path) }),
+    );
+    if (c.failures.length) {
+      log(
+        `hakmem compare: ${c.failures.length} regression(s) of hakmem builds; fix them, or state them and pass --allow WORKLOAD`,
+      );
+      process.exitCode = 1;
+    }
   });
 
 program
