@@ -285,6 +285,28 @@ program
   });
 
 program
+  .command('budget')
+  .description(
+    'callgrind instructions per operation of FAST and Standard on random_mixed, tiny_hot and batch against the committed budget (native/budgets.json); exit 1 when one grows by more than 2 %',
+  )
+  .option('--update', 'measure and rewrite the budget file (commit it with the change that moved the figures)', false)
+  .option('--no-build', 'skip building (codegen -> native through Nx) first')
+  .option('--lib-dir <dir>', 'where the hakmem libraries are', defaultLibDir)
+  .option('--bin-dir <dir>', 'workload programs', defaultBinDir)
+  .action(async (o: { update: boolean; build: boolean; libDir: string; binDir: string }) => {
+    if (o.build) await buildNative();
+    const { runBudget } = await import('./budget.ts');
+    const r = await runBudget({
+      update: o.update,
+      libDir: path.resolve(o.libDir),
+      binDir: path.resolve(o.binDir),
+      log,
+    });
+    process.stdout.write(r.report);
+    if (!r.ok) process.exitCode = 1;
+  });
+
+program
   .command('figures')
   .description(
     'rewrite the generated figure blocks of Markdown files from their results files (or --check that they are current)',
