@@ -270,6 +270,30 @@ describe('hakmem bench round counts', () => {
   });
 });
 
+describe('hakmem bench with Scudo', () => {
+  it('runs Scudo as a peer, and skips it on realloc_grow with one line', async () => {
+    const r = await hakmem(['bench', '--quick', '--allocators', 'glibc,scudo', '--workloads', 'tiny_hot,realloc_grow']);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stderr.match(/^note: scudo skipped on realloc_grow: .+$/gm)).toHaveLength(1);
+    expect(r.stdout).toMatch(/\| tiny_hot +\| scudo +\| +\| +\d+\.\d\d \|.*\| 1 ok \|/);
+    expect(r.stdout).not.toMatch(/\| realloc_grow +\| scudo /);
+    const dir = path.dirname(r.stdout.match(/^report: (.+)$/m)![1]!);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
+    assertBenchResults(json);
+    expect(json.runs.map((x: { workload: string; allocator: string }) => `${x.workload} ${x.allocator}`)).toEqual([
+      'tiny_hot glibc',
+      'tiny_hot scudo',
+      'realloc_grow glibc',
+    ]);
+    expect(json.config.skipped).toEqual([
+      { workload: 'realloc_grow', allocator: 'scudo', reason: expect.stringMatching(/Scudo moves the buffer/) },
+    ]);
+    expect(json.context.peers['libclang-rt-14-dev']).toMatch(/^1:14\./);
+    const t = await execa('node', [bin, 'table', path.join(dir, 'results.json')], { cwd: repoRoot, reject: false });
+    expect(t.stdout).toContain('Not run: scudo on realloc_grow (Scudo moves the buffer');
+  });
+});
+
 describe('hakmem bench with a crashing allocator', () => {
   it('reports the crash in the table and the JSON instead of dropping it', async () => {
     const src = path.join(out, 'crash.c');

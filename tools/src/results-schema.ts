@@ -236,6 +236,14 @@ function resultsSchema(version: 1 | 2 | 3) {
             },
           },
           missingPeers: { type: 'array', items: str },
+          skipped: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['workload', 'allocator', 'reason'],
+              properties: { workload: str, allocator: str, reason: str },
+            },
+          },
         },
       },
       runs: { type: 'array', items: runSchema },

@@ -1,7 +1,7 @@
 /** `hakmem bench`: the allocator matrix under the protocol, its table and its report files. */
 import { overviewChartSpec, renderSvg, slug, standardOverFastChartSpec, workloadChartSpec } from './chart.ts';
 import { collectContext } from './context.ts';
-import { baselineOf, resolveAllocators } from './find-allocators.ts';
+import { baselineOf, resolveAllocators, skippedPairs } from './find-allocators.ts';
 import { matrixTable, SUMMARY_LEGEND, summaryTables, verdictTable } from './format-table.ts';
 import { measureInstructions } from './instructions.ts';
 import { describeRounds, isThreadedWorkload, planRounds, roundsFor } from './plan-rounds.ts';
@@ -46,6 +46,11 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     const threaded = isThreadedWorkload(w.name);
     return { name: w.name, args: o.quick ? w.quick : w.full, threaded, rounds: roundsFor({ threaded }, plan) };
   });
+  const skipped = skippedPairs(
+    workloads.map((w) => w.name),
+    allocators,
+  );
+  for (const s of skipped) o.log(`note: ${s.allocator} skipped on ${s.workload}: ${s.reason}`);
   const roundsText = describeRounds(workloads);
   const baseline = baselineOf(allocators);
   o.log(
@@ -61,6 +66,8 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       workloads,
       allocators,
       rounds: plan.single,
+      allocatorsFor: (w) =>
+        allocators.filter((a) => !skipped.some((s) => s.workload === w.name && s.allocator === a.name)),
       timeoutSeconds: o.timeoutSeconds,
       onStart: (e) => progress.start(e),
       onDone: (e, r) => progress.done(e, r),
@@ -88,6 +95,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       workloads,
       allocators,
       missingPeers: missing.map((m) => m.name),
+      ...(skipped.length ? { skipped } : {}),
     },
     runs,
     summary,
@@ -143,6 +151,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     `Interleaved rounds, ${roundsText}${o.quick ? ' (quick: reduced sizes)' : ''}; allocators in order: ${allocators.map((a) => a.name).join(', ')}.`,
     SUMMARY_LEGEND,
     ...(missing.length ? [`Not measured: ${missing.map((m) => `${m.name} (${m.reason})`).join('; ')}.`] : []),
+    ...skipped.map((s) => `Not run: ${s.allocator} on ${s.workload} (${s.reason}).`),
     `git ${context.gitSha.slice(0, 12)}${context.gitDirty ? ' (dirty)' : ''}, ${context.cpuModel}, ${context.nproc} CPUs.`,
   ];
   const countsMd = [

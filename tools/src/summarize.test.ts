@@ -197,6 +197,11 @@ describe('verdicts: the best hakmem build against the best peer', () => {
       verdict: 'best',
     });
   });
+  it('gives a workload that no allocator ran a row-less, verdict-less entry under its own name', () => {
+    const { rows, verdicts } = summarize(rounds9, ['t', 'nobody'], ['hakmem-fast', 'mimalloc'], 9);
+    expect(rows.filter((r) => r.workload === 'nobody')).toEqual([]);
+    expect(verdicts[1]).toMatchObject({ workload: 'nobody', hakmem: null, peer: null, verdict: null });
+  });
   it("uses each workload's own round count", () => {
     const mixed = [...rounds9, run('s', 'hakmem-fast', 1, 10), run('s', 'mimalloc', 1, 9)];
     const { verdicts } = summarize(mixed, ['t', 's'], ['hakmem-fast', 'mimalloc'], { t: 9, s: 1 });

@@ -73,6 +73,7 @@ export function summarize(
     const group: SummaryRow[] = [];
     for (const a of allocators) {
       const mine = runs.filter((r) => r.workload === w && r.allocator === a);
+      if (mine.length === 0) continue; // not run on this workload (skipped, or not in this file)
       const ok = mine.filter((r) => r.status === 'ok' && r.result);
       const mops = ok.map((r) => r.result!.mops);
       const rss = mine.map((r) => r.maxRssKb).filter((x): x is number => x != null && x > 0);
@@ -99,7 +100,7 @@ export function summarize(
     const v = assignVerdicts(group, series, ours);
     const standardOverFast =
       ran('hakmem') && ran('hakmem-fast') ? ratioComparison(series('hakmem'), series('hakmem-fast')) : null;
-    verdicts.push({ ...v, standardOverFast });
+    verdicts.push({ ...v, workload: w, standardOverFast });
     rows.push(...group);
   }
   return { rows, verdicts };

@@ -78,6 +78,9 @@ export function tableFromResults(r: BenchResults, o: TableOptions): string {
     rows = workloads.flatMap((w) => r.summary.filter((s) => s.workload === w));
     verdicts = workloads.flatMap((w) => r.verdicts.filter((v) => v.workload === w));
   }
+  for (const s of r.config.skipped ?? [])
+    if (workloads.includes(s.workload) && allocators.includes(s.allocator))
+      notes.push(`Not run: ${s.allocator} on ${s.workload} (${s.reason}).`);
   if (o.upgradedFrom) notes.push(`Summarised again from the runs of a hakmem-bench/${o.upgradedFrom} file.`);
   return `${provenanceLine(r, o.source, workloads)}\n\n${summaryTables(rows, verdicts)}\n\n${[SUMMARY_LEGEND, ...notes].join(' ')}\n`;
 }

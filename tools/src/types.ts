@@ -207,6 +207,8 @@ export interface BenchResults {
     workloads: BenchWorkload[];
     allocators: Allocator[];
     missingPeers: string[];
+    /** Workload and allocator pairs not run, and why (a peer that cannot finish a workload). */
+    skipped?: { workload: string; allocator: string; reason: string }[];
   };
   runs: RunRecord[];
   summary: SummaryRow[];
