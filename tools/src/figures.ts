@@ -12,6 +12,7 @@ import { profileTableFromResults, readProfileResults } from './profile.ts';
 import { readBenchResults } from './read-results.ts';
 import { tableFromResults } from './table-from-results.ts';
 import { compareResults, compareTable } from './compare.ts';
+import { misuseTableFromResults, readMisuseResults } from './misuse.ts';
 
 /** A results path of a block: inside the repository. */
 function blockFile(argv: readonly string[], file: string): string {
@@ -55,6 +56,8 @@ export function renderBlock(argv: readonly string[], root: string): string {
     .parse(argv.slice(1), { from: 'user' });
   const file = blockFile(argv, parsed.args[0]!);
   const o = parsed.opts<{ workloads?: string; allocators?: string; against?: string; counts?: boolean }>();
+  const misuse = readMisuseResults(path.join(root, file));
+  if (misuse) return misuseTableFromResults(misuse, { source: file });
   const profile = readProfileResults(path.join(root, file));
   if (profile) return profileTableFromResults(profile, { source: file, ...o });
   const r = readBenchResults(path.join(root, file));
