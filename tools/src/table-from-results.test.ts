@@ -154,6 +154,30 @@ describe('tableFromResults --against and --counts', () => {
     const behind = tableFromResults(fixture(), { source: 'f', against: 'glibc', allocators: 'hakmem-fast' });
     expect(behind).toMatch(/\| random_mixed +\| +0\.6\d\d \[0\.\d\d–0\.\d\d\] behind \|/);
   });
+  it('adds Standard / FAST as its own column when the file holds both builds', () => {
+    const f = fixture();
+    const std = f.runs
+      .filter((x) => x.allocator === 'hakmem-fast')
+      .map((x) => ({ ...x, allocator: 'hakmem', result: { ...x.result!, mops: x.result!.mops * 0.95 } }));
+    const names = ['hakmem-fast', 'hakmem', 'glibc', 'mimalloc'];
+    const { rows, verdicts } = summarize([...f.runs, ...std], ['random_mixed', 'xthread'], names, {
+      random_mixed: 5,
+      xthread: 9,
+    });
+    const g = {
+      ...f,
+      runs: [...f.runs, ...std],
+      summary: rows,
+      verdicts,
+      config: { ...f.config, allocators: names.map((name) => ({ name, preload: null })) },
+    };
+    const out = tableFromResults(g, { source: 'f', against: 'hakmem-fast', allocators: 'hakmem-fast,mimalloc' });
+    expect(out).toMatch(/\| hakmem-fast vs +\| +mimalloc +\| +Standard \/ FAST +\|/);
+    expect(out).toMatch(/\| random_mixed +\| .* \| +0\.950 \[0\.95–0\.95\] +\|/);
+    expect(out).toContain('Standard / FAST: hakmem over hakmem-fast, per round');
+    // against one build with the other as a column: no second copy of the same ratio
+    expect(tableFromResults(g, { source: 'f', against: 'hakmem' })).not.toContain('Standard / FAST');
+  });
   it('refuses an allocator the file does not have, or both views at once', () => {
     expect(() => tableFromResults(fixture(), { source: 'f', against: 'jemalloc' })).toThrow(
       '--against: jemalloc not in the results file (it has hakmem-fast, glibc, mimalloc)',

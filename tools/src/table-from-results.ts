@@ -115,9 +115,15 @@ function againstTable(
   const peers = allocators.filter((a) => a !== against);
   if (peers.length === 0) throw new UsageError(`--against ${against}: no other allocator to compare it with`);
   const planned = Object.fromEntries(r.config.workloads.map((x) => [x.name, x.rounds]));
+  // Standard / FAST as its own column, unless one of them is the named allocator and the other a column already.
+  const pair = ['hakmem', 'hakmem-fast'];
+  const sfShown =
+    !(pair.includes(against) && peers.some((p) => pair.includes(p))) &&
+    r.verdicts.some((v) => workloads.includes(v.workload) && v.standardOverFast?.ratio != null);
   const body = workloads.map((w) => {
     const rounds = roundsOf(r.runs, w, planned);
     const mine = mopsByRound(r.runs, w, against, rounds);
+    const sf = r.verdicts.find((v) => v.workload === w)?.standardOverFast;
     return [
       w,
       ...peers.map((p) => {
@@ -125,12 +131,17 @@ function againstTable(
         if (e.n === 0) return '–';
         return `${fmtRatioCi(e.ratio, e.ci)} ${intervalWord(e.ci)}`.trim();
       }),
+      ...(sfShown ? [sf ? fmtRatioCi(sf.ratio, sf.ci) : '–'] : []),
     ];
   });
-  const table = markdownTable([[`${against} vs`, ...peers], ...body], {
-    align: ['l', ...peers.map(() => 'r' as const)],
+  const header = [`${against} vs`, ...peers, ...(sfShown ? ['Standard / FAST'] : [])];
+  const table = markdownTable([header, ...body], {
+    align: ['l', ...header.slice(1).map(() => 'r' as const)],
   });
-  return `${provenanceLine(r, source, workloads)}\n\n${table}\n\n${AGAINST_LEGEND}\n`;
+  const legend = sfShown
+    ? `${AGAINST_LEGEND} Standard / FAST: hakmem over hakmem-fast, per round, from the same rounds.`
+    : AGAINST_LEGEND;
+  return `${provenanceLine(r, source, workloads)}\n\n${table}\n\n${legend}\n`;
 }
 
 /**
