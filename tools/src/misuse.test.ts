@@ -129,7 +129,11 @@ describe('real runs', () => {
     expect(cell('double_free', 'scudo')).toBe('abort: "invalid chunk state when deallocating address …"');
     for (const c of ['double_free', 'wild', 'uaf_poison']) expect(cell(c, 'hakmem')).toMatch(/^abort: "/);
     const table = misuseTableFromResults(r, { source: 'x.json' });
-    expect(table).toMatch(/\| \*\*caught\*\* \(abort with a report, every run\) +\| 2 of 3 +\| \d of 3 +\| 3 of 3 +\|/);
+    // glibc's uaf_poison is caught or not by the address bits of the run (safe-linking decodes the
+    // written pointer; it aborts only when the result is misaligned): only hakmem's count is fixed
+    expect(table, table).toMatch(
+      /\| \*\*caught\*\* \(abort with a report, every run\) +\| [12] of 3 +\| \d of 3 +\| 3 of 3 +\|/,
+    );
     expect(r.context.peers['libclang-rt-14-dev']).toBeDefined();
   }, 300_000);
 
