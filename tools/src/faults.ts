@@ -38,7 +38,7 @@ export const FAULTINJ_SO = path.join(TESTS_DIR, 'faultinj.so');
 export const FAULTS_BIN = path.join(TESTS_DIR, 'faults');
 
 /** The bounds after a failed run, against the baseline run of the same scenario and allocator. */
-export const DEFAULT_BOUNDS = { rssSlackKb: 6 * 1024, vmSlackKb: 8 * 1024 };
+export const DEFAULT_BOUNDS = { rssSlackKb: 4 * 1024, vmSlackKb: 8 * 1024 };
 export type Bounds = typeof DEFAULT_BOUNDS;
 
 /** Environment every run gets: a short purge delay, so that the purge scenario purges. */
@@ -216,7 +216,7 @@ function preloadOf(t: FaultTarget): string {
 }
 
 function commandOf(t: FaultTarget, scenario: string, rule: string | null): string {
-  const rel = (p: string) => path.relative(repoRoot, p);
+  const rel = (p: string) => (p.startsWith(`${repoRoot}${path.sep}`) ? path.relative(repoRoot, p) : p);
   const preload = t.lib ? `${rel(FAULTINJ_SO)} ${rel(t.lib)}` : rel(FAULTINJ_SO);
   const env = Object.entries(SCENARIO_ENV)
     .map(([k, v]) => `${k}=${v}`)
