@@ -31,7 +31,8 @@ static void thread_exit(void *arg);
  * first 32 in the thread descriptor), and a thread whose registration under thread_key failed
  * is registered under it instead. Its hook then runs with the low keys' destructors, earlier
  * in the round; allocations from later destructors borrow a heap per call (hk_exited_alloc),
- * as after any exit hook. */
+ * as after any exit hook. (A program that took all 32 low keys before hakmem's first allocation
+ * leaves none to keep: there a failed registration still loses the hook.) */
 #define HK_KEY_LEVEL2 32
 static pthread_key_t fallback_key;
 static bool have_fallback;

@@ -91,6 +91,21 @@ describe('thread_key_fail (OBSERVE)', () => {
   }, 90_000);
 });
 
+describe('map_limit (OBSERVE): the mapping budget', () => {
+  it('counts the refused unmaps, and the ranges held come back to a handful after free + trim', async () => {
+    const r = await run(testBin('map_limit'), ['headroom=100', 'ops=50000'], {
+      env: { LD_PRELOAD: libByMode('observe').path, HAKMEM_STATS: 'json' },
+      timeoutMs: 120_000,
+    });
+    expectOk(r);
+    const ss = parseObserveReport(r.stderr)?.boxes['superslab'];
+    expect(ss, describeRun(r)).toBeDefined();
+    expect(ss!.unmaps_deferred, describeRun(r)).toBeGreaterThan(0); // munmap was refused near the limit
+    expect(ss!.mappings, describeRun(r)).toBeGreaterThanOrEqual(1); // the heap descriptors' chunk at least
+    expect(ss!.mappings, describeRun(r)).toBeLessThanOrEqual(8);
+  }, 150_000);
+});
+
 // The short sweep: 12 failure points per scenario and build (nth, after and prob spread over the
 // full sweep's), about 220 runs. The full sweep is `npm run faults`.
 describe('failure injection (short sweep)', () => {
