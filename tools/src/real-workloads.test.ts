@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summaryTable } from './format-table.ts';
 import { defaultBinDir, defaultLibDir, repoRoot, toolsBuildDir, toolsDir } from './paths.ts';
 import type { ProbeEnv } from './prereqs.ts';
-import { missingNeed, presentWorkloads } from './real-workloads.ts';
+import { endRssTable, missingNeed, presentWorkloads } from './real-workloads.ts';
 import { ensureHkRun } from './run-measured.ts';
 import { runRounds } from './run-rounds.ts';
 import { summarize } from './summarize.ts';
@@ -127,6 +127,12 @@ describe('a program that is not installed', () => {
     ]);
     expect(r.stdout).toMatch(/\| lua +\| glibc +\|.*\| 1 ok \|/);
     expect(r.stdout).not.toMatch(/\| redis /);
+    // hakmem table takes the group too: the real programs the file has
+    const bin = path.join(toolsDir, 'bin', 'hakmem.mjs');
+    const results = path.join(tmp, 'latest', 'results.json');
+    const t = await execa('node', [bin, 'table', results, '--workloads', 'real'], { cwd: repoRoot, reject: false });
+    expect(t.exitCode, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/\| lua +\| glibc +\|/);
   }, 120_000);
 });
 
@@ -214,6 +220,11 @@ describe('each real workload at its quick size, under glibc and hakmem Standard'
       // the kernel updates the peak (hiwater) lazily, so it can trail a later VmRSS by a few pages
       expect(end).toBeLessThanOrEqual(r.maxRssKb! * 1.05);
     }
+    // summary.md and report.html show it, workloads by allocators
+    const table = endRssTable(runs)!;
+    expect(table.split('\n')[0]).toMatch(/^\| workload +\| glibc +\| hakmem +\|$/);
+    expect(table.split('\n').slice(2)).toEqual([expect.stringMatching(/^\| redis +\| +\d+\.\d +\| +\d+\.\d +\|$/)]);
+    expect(endRssTable(runs.filter((r) => r.workload !== 'redis'))).toBeNull();
   });
 
   it('a wrong size has no expected output: the run fails and the table says FAILED', async () => {

@@ -4,7 +4,12 @@
  * failure deep in the run. Apart from workloads.ts so that it may import prereqs.ts's probes
  * (find-allocators.ts, which prereqs.ts needs, imports workloads.ts).
  */
+import { markdownTable } from 'markdown-table';
+import { finiteNumber } from '@hakmem/parse-output';
+import { fmtMiB } from './format-table.ts';
 import { defaultProbeEnv, probeOk, type ProbeEnv } from './prereqs.ts';
+import { median } from './stats.ts';
+import type { RunRecord } from './types.ts';
 import { UsageError, type WorkloadSpec } from './workloads.ts';
 
 /** The first thing a real workload needs that is missing, as the line that skips it; null when all is there. */
@@ -32,4 +37,31 @@ export function presentWorkloads(
   if (specs.length && !present.length)
     throw new UsageError(`no workload left to run: ${specs.map((w) => w.name).join(', ')} cannot run here`);
   return present;
+}
+
+export const END_RSS_TITLE = "RSS at the end (median MiB): redis's server after its last request";
+
+/**
+ * The medians of `end_rss_kb` (what a real workload's driver reports as the measured program's
+ * RSS at its end: redis's server after the last request), workloads by allocators, as a
+ * Markdown table; null when no run reports one.
+ */
+export function endRssTable(runs: readonly RunRecord[]): string | null {
+  const ok = runs.filter((r) => r.status === 'ok' && r.result?.extra.end_rss_kb !== undefined);
+  if (!ok.length) return null;
+  const workloads = [...new Set(ok.map((r) => r.workload))];
+  const allocators = [...new Set(runs.map((r) => r.allocator))];
+  const cell = (w: string, a: string) => {
+    const kb = ok
+      .filter((r) => r.workload === w && r.allocator === a)
+      .map((r) => finiteNumber(r.result!.extra.end_rss_kb))
+      .filter((x): x is number => x !== null);
+    return fmtMiB(median(kb));
+  };
+  return markdownTable(
+    [['workload', ...allocators], ...workloads.map((w) => [w, ...allocators.map((a) => cell(w, a))])],
+    {
+      align: ['l', ...allocators.map(() => 'r' as const)],
+    },
+  );
 }

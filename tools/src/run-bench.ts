@@ -14,7 +14,7 @@ import { measureSyscalls } from './syscalls.ts';
 import { measureObserveStats, observeStatsTable } from './observe-stats.ts';
 import { BENCH_SCHEMA, type BenchResults, type BenchWorkload, type RunnerOptions } from './types.ts';
 import { INSTRUCTION_WORKLOADS, selectWorkloads } from './workloads.ts';
-import { presentWorkloads } from './real-workloads.ts';
+import { END_RSS_TITLE, endRssTable, presentWorkloads } from './real-workloads.ts';
 import { runsToCsv } from './write-csv.ts';
 import { createResultsDir, updateLatest, writeFiles } from './write-results.ts';
 import { instructionsTable, syscallsTable } from './format-counts.ts';
@@ -145,7 +145,9 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     ...(missing.length ? [`Not measured: ${missing.map((m) => `${m.name} (${m.reason})`).join('; ')}.`] : []),
     `git ${context.gitSha.slice(0, 12)}${context.gitDirty ? ' (dirty)' : ''}, ${context.cpuModel}, ${context.nproc} CPUs.`,
   ];
+  const endRss = endRssTable(runs);
   const countsMd = [
+    endRss ? `\n## ${END_RSS_TITLE}\n\n${endRss}\n` : '',
     results.instructions
       ? `\n## Instructions per operation (callgrind, marginal)\n\n${instructionsTable(results.instructions)}\n`
       : '',
@@ -156,6 +158,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   ].join('');
   const summaryMd = `# ${title}\n\n${intro.filter((l) => l !== SUMMARY_LEGEND).join('\n\n')}\n\n${table}\n\n${SUMMARY_LEGEND}\n\n## M ops/s matrix\n\n${matrixTable(summary)}\n${countsMd}\n## Context\n\n\`\`\`json\n${JSON.stringify(context, null, 2)}\n\`\`\`\n`;
   const extraSections = [
+    ...(endRss ? [{ title: END_RSS_TITLE, html: mdTableToHtml(endRss) }] : []),
     ...(results.instructions
       ? [
           {
