@@ -11,7 +11,7 @@ bench_saved_default_goal := $(.DEFAULT_GOAL)
 
 BENCH_SRC_DIR := $(ROOT)/native/bench
 BENCH_BIN_DIR := $(DIST)/bin
-BENCH_NAMES   := random_mixed tiny_hot batch larson thread_churn mid_large_mt vm_mixed xthread large_mixed realloc_grow
+BENCH_NAMES   := random_mixed tiny_hot batch larson thread_churn mid_large_mt vm_mixed xthread large_mixed realloc_grow handoff exchange
 BENCH_BINS    := $(addprefix $(BENCH_BIN_DIR)/,$(BENCH_NAMES))
 BENCH_HEADERS := $(wildcard $(BENCH_SRC_DIR)/*.h)
 

@@ -18,9 +18,9 @@
 static void *hk_alloc_slow(size_t size);
 static void *hk_tiny_refill(size_t size);
 static void *hk_tiny_poisoned(size_t size) __attribute__((cold));
-static void hk_free_slow(void *p);                     /* NULL, large, not ours */
-static void hk_free_full(void *p);                     /* own block, cache full */
-static void hk_free_remote(void *p, hk_heap_t *owner); /* another heap's block */
+static void hk_free_slow(void *p);                 /* NULL, large, not ours */
+static void hk_free_full(void *p);                 /* own block, cache full */
+static void hk_free_remote(void *p, hk_unit_t *u); /* another heap's block */
 
 /* ---- the fast paths --------------------------------------------------------------- */
 
@@ -68,7 +68,7 @@ HK_EXPORT void hak_free(void *p) {
       hk_free_full(p); /* undoes the decrement; recomputes what it needs, so the hit path keeps nothing live */
       return;
     }
-    hk_free_remote(p, owner);
+    hk_free_remote(p, u);
     return;
   }
   hk_free_slow(p);
@@ -112,21 +112,27 @@ static hk_noinline void hk_free_full(void *p) {
   hk_unified_cache_overflow(p, cls);
 }
 
-/* A block of another heap: to that heap's remote queue. */
-static hk_noinline void hk_free_remote(void *p, hk_heap_t *owner) {
+/* A block of another heap. While its owner's thread runs, the block is kept in this thread's
+ * foreign list for its class, to be reused here (THREAD CACHE in types.h); a thread that only
+ * frees gets its heap and cache for that. When the owner's thread has exited, the block goes
+ * straight back to its slab (hk_free_to_exited), so the memory of threads that are gone comes
+ * back without malloc_trim; so it does when this thread has no cache (it has exited, or no
+ * heap could be had): to the owner's queue. */
+static hk_noinline void hk_free_remote(void *p, hk_unit_t *u) {
   hk_tls_t *t = &hk_tls;
+  hk_heap_t *owner = u->owner;
   if (owner == NULL) { /* the slab is in the pool: a double free */
     hk_invalid("free", p);
     return;
   }
-  /* A thread that only frees still needs its exit hook: to push what its outbox holds
-   * and, in OBSERVE, to fold its counters. */
-  if (hk_unlikely(t->heap == NULL) && (HAKMEM_OBSERVE || hk_remote_push_batch() > 1)) hk_thread_init();
-  /* The owner's thread has exited (nobody would drain its queue), or this one has (its
-   * outbox would never be pushed). state shares the line the push reads anyway. */
   if (hk_unlikely(atomic_load_explicit(&owner->state, memory_order_relaxed) == HK_HEAP_ABANDONED ||
                   (hk_remote_push_batch() > 1 && t->exited))) {
     hk_free_to_exited(t, owner, p);
+    return;
+  }
+  if (hk_unlikely(t->heap == NULL) && !t->exited) hk_thread_init();
+  if (hk_likely(t->heap != NULL)) {
+    hk_unified_cache_foreign(t, p, u->cls);
     return;
   }
   hk_remote_free(t, owner, p);

@@ -32,6 +32,8 @@ static void heap_take_back(hk_heap_t *h) {
   hk_slab_release_empty(h);
 }
 
+_Atomic(uint32_t) hk_heaps_active;
+
 /* A new thread's heap: an abandoned one if any (its slabs come along), else a new one. */
 hk_heap_t *hk_heap_acquire(void) {
   for (hk_heap_t *h = atomic_load_explicit(&hk_heaps, memory_order_acquire); h; h = h->next_all) {
@@ -40,11 +42,13 @@ hk_heap_t *hk_heap_acquire(void) {
         atomic_compare_exchange_strong_explicit(&h->state, &expect, HK_HEAP_ACTIVE, memory_order_acquire,
                                                 memory_order_relaxed)) {
       HK_REMOTE_COUNT(heaps_adopted, 1);
+      atomic_fetch_add_explicit(&hk_heaps_active, 1, memory_order_relaxed);
       return h;
     }
   }
   hk_heap_t *h = hk_os_meta_alloc(sizeof(hk_heap_t));
   if (h == NULL) return NULL;
+  atomic_fetch_add_explicit(&hk_heaps_active, 1, memory_order_relaxed);
   atomic_store_explicit(&h->state, HK_HEAP_ACTIVE, memory_order_relaxed);
   hk_heap_t *head = atomic_load_explicit(&hk_heaps, memory_order_relaxed);
   do {
@@ -75,9 +79,9 @@ bool hk_heap_collect_abandoned(void) {
  * what abandoned heaps hold is collected first (so thread churn reuses memory instead of
  * growing), and only then is a new SuperSlab mapped. */
 unsigned hk_heap_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **out) {
-  unsigned got = hk_slab_take(h, cls, want, false, out);
-  if (got == 0 && hk_heap_collect_abandoned()) got = hk_slab_take(h, cls, want, false, out);
-  if (got == 0) got = hk_slab_take(h, cls, want, true, out);
+  unsigned got = hk_slab_take(h, cls, want, HK_TAKE_POOL, out);
+  if (got == 0 && hk_heap_collect_abandoned()) got = hk_slab_take(h, cls, want, HK_TAKE_POOL, out);
+  if (got == 0) got = hk_slab_take(h, cls, want, HK_TAKE_MAP, out);
   return got;
 }
 
@@ -103,6 +107,7 @@ static bool heap_collect(hk_heap_t *h, hk_block_t *b) {
 /* The thread of h is exiting (its cache already flushed): return what came back,
  * give empty slabs to the pool, and let the next thread adopt the rest. */
 void hk_heap_abandon(hk_heap_t *h) {
+  atomic_fetch_sub_explicit(&hk_heaps_active, 1, memory_order_relaxed);
   hk_remote_drain(h, NULL, UINT64_MAX);
   hk_slab_release_empty(h);
   HK_REMOTE_COUNT(heaps_abandoned, 1);

@@ -107,6 +107,7 @@ static void thread_exit(void *arg) {
  * structures, then release them on both sides. The child keeps the forking thread's
  * heap; the other threads' heaps stay marked in use and are never touched again. */
 static void fork_prepare(void) {
+  hk_depot_fork_prepare();
   pthread_mutex_lock(&hk_meta_lock);
   pthread_mutex_lock(&hk_pool_lock);
   pthread_mutex_lock(&hk_large_lock);
@@ -116,12 +117,14 @@ static void fork_parent(void) {
   pthread_mutex_unlock(&hk_large_lock);
   pthread_mutex_unlock(&hk_pool_lock);
   pthread_mutex_unlock(&hk_meta_lock);
+  hk_depot_fork_parent();
 }
 
 static void fork_child(void) {
   pthread_mutex_init(&hk_large_lock, NULL);
   pthread_mutex_init(&hk_pool_lock, NULL);
   pthread_mutex_init(&hk_meta_lock, NULL);
+  hk_depot_fork_child();
 }
 
 __attribute__((constructor)) static void hakmem_constructor(void) {

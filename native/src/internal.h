@@ -121,14 +121,22 @@ hk_inline size_t hk_block_stride(unsigned cls) {
   return size + (cls < HK_TINY_CLASS_COUNT && size % 256 == 0 ? 16 : 0);
 }
 
-/* Is a the start of one of the blocks of u's slab? a lies in u's unit, so a >= base, and
- * n = a - base < span says a is within the slab's blocks (span is 0 for a free slab and for
- * unit 0). For n < 2^32, n is a multiple of the block stride d exactly when n * magic, with
- * magic = ceil(2^64 / d), is below magic modulo 2^64 (Lemire, Kaser and Kurz, "Faster
- * remainder by direct computation", 2019). No division: a compare, a multiply, a compare. */
+/* Is a the start of one of the blocks of u's slab? a lies in u's unit, so n = a - base is at
+ * least 0 and below a SuperSlab's size. With magic = ceil(2^64 / d) for the block stride d
+ * (plus 1 when d is a power of two), q = n * magic modulo 2^64 is k * eps for n = k * d, where
+ * eps = d * magic - 2^64 is between 1 and d, and at least magic (far above any k * eps) for
+ * every other n < 2^32 (Lemire, Kaser and Kurz, "Faster remainder by direct computation",
+ * 2019). So q < limit = capacity * eps holds exactly for the starts of the slab's blocks, one
+ * test for "a multiple of d" and "below the last block" at once: a subtraction, a multiply, a
+ * compare (limit is 0 for a free slab and for unit 0, so every check fails). */
 hk_inline bool hk_block_start(const hk_unit_t *u, uintptr_t a) {
-  uint64_t n = (uint64_t)(a - u->base);
-  return (uint32_t)n < u->span && n * u->magic < u->magic;
+  return (uint64_t)(a - u->base) * u->magic < (uint64_t)u->limit;
+}
+
+/* The bytes u's slab's blocks cover (capacity * stride), from its limit: for reports. */
+hk_inline size_t hk_unit_span(const hk_unit_t *u) {
+  uint64_t d = hk_block_stride(u->cls), eps = d * u->magic;
+  return eps ? (size_t)(u->limit / eps * d) : 0;
 }
 
 /* The state of the slab a block belongs to (owner side). */
@@ -245,16 +253,31 @@ void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN;   /* thread exi
 void hk_unified_cache_unpark(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN; /* adoption: take them over */
 void hk_unified_cache_flush_parked(hk_heap_t *h) HK_HIDDEN;        /* collection: back to the slabs */
 extern _Atomic(uint32_t) hk_parked_heaps HK_HIDDEN;                /* abandoned heaps holding parked blocks */
+void hk_unified_cache_foreign(hk_tls_t *t, hk_block_t *b, unsigned cls) HK_HIDDEN; /* another heap's block, freed */
 void hk_unified_cache_set_limits(hk_tls_t *t) HK_HIDDEN;
 void hk_unified_cache_derive_limits(void) HK_HIDDEN;
+
+/* ---- depot.c: chains of free blocks between thread caches (unified cache box) --------- */
+bool hk_depot_put(unsigned cls, hk_block_t *head, hk_block_t *tail, uint32_t n) HK_HIDDEN; /* false: full */
+hk_block_t *hk_depot_take(unsigned cls, uint32_t *n) HK_HIDDEN; /* the newest chain, or NULL */
+/* the chains made by `before`, joined; *next: when the next one ages (purge.c, unified_cache.c) */
+hk_block_t *hk_depot_take_aged(unsigned cls, uint64_t before, uint64_t delay, uint32_t *n, uint64_t *next) HK_HIDDEN;
+extern _Atomic(uint64_t) hk_depot_due HK_HIDDEN; /* purge.c: when the oldest chain ages (0: none) */
+void hk_unified_cache_purge_depot(uint64_t now, uint64_t delay) HK_HIDDEN; /* aged chains go home */
+void hk_depot_fork_prepare(void) HK_HIDDEN;
+void hk_depot_fork_parent(void) HK_HIDDEN;
+void hk_depot_fork_child(void) HK_HIDDEN;
 
 /* ---- segment_map.c: what each SuperSlab-sized piece of the address space holds ---------- */
 void hk_segmap_mark(void *base, size_t len, uint8_t kind) HK_HIDDEN; /* 0, HK_SEG_SUPERSLAB or HK_SEG_LARGE */
 
 /* ---- superslab.c: SuperSlabs, slabs and the pool ---------------------------------------- */
 void hk_superslab_init(void) HK_HIDDEN;
-/* up to `want` blocks of class cls from h's slabs, then the pool, then (may_map) a new SuperSlab */
-unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, bool may_map, hk_block_t **out) HK_HIDDEN;
+/* Up to `want` blocks of class cls from h's slabs: HK_TAKE_FREED only blocks that came back to
+ * the head slab's free list; HK_TAKE_POOL also fresh ones, and slabs from the pool; HK_TAKE_MAP
+ * also a new SuperSlab. */
+enum { HK_TAKE_FREED, HK_TAKE_POOL, HK_TAKE_MAP };
+unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, int how, hk_block_t **out) HK_HIDDEN;
 void hk_slab_give(hk_heap_t *h, hk_block_t *b) HK_HIDDEN;        /* one block back to its slab, owner side */
 void hk_slab_release_empty(hk_heap_t *h) HK_HIDDEN;              /* every empty slab of h back to the pool */
 size_t hk_superslab_trim(void) HK_HIDDEN;                        /* malloc_trim: release every empty SuperSlab */
@@ -273,7 +296,9 @@ hk_inline void hk_due_note(_Atomic(uint64_t) *next, uint64_t due) {
 /* ---- remote_queue.c -------------------------------------------------------------- */
 void hk_remote_free(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) HK_HIDDEN; /* via the outbox */
 void hk_remote_flush(hk_tls_t *t) HK_HIDDEN;                                 /* empty the outbox */
-void hk_remote_drain(hk_heap_t *h, hk_tls_t *t, uint64_t budget) HK_HIDDEN;  /* t: the owner, or NULL */
+/* A chain head..tail of n blocks holding the free key, all of owner's slabs, back to owner. */
+void hk_remote_send(hk_tls_t *t, hk_heap_t *owner, hk_block_t *head, hk_block_t *tail, uint32_t n) HK_HIDDEN;
+void hk_remote_drain(hk_heap_t *h, hk_tls_t *t, uint64_t budget) HK_HIDDEN; /* t: the owner, or NULL */
 hk_inline bool hk_remote_pending(hk_heap_t *h) {
   return h->pending != NULL || atomic_load_explicit(&h->remote, memory_order_relaxed) != NULL;
 }
@@ -285,7 +310,8 @@ hk_inline bool hk_remote_due(hk_heap_t *h) {
 /* ---- heap.c: heaps' lifecycle, and where a refill's blocks come from ---------------- */
 hk_heap_t *hk_heap_acquire(void) HK_HIDDEN; /* a new thread's: adopted, or new */
 void hk_heap_abandon(hk_heap_t *h) HK_HIDDEN;
-bool hk_heap_collect_abandoned(void) HK_HIDDEN; /* true if anything came back to the pool */
+extern _Atomic(uint32_t) hk_heaps_active HK_HIDDEN; /* heaps held by a thread: the cache budget's share */
+bool hk_heap_collect_abandoned(void) HK_HIDDEN;     /* true if anything came back to the pool */
 unsigned hk_heap_take(hk_heap_t *h, unsigned cls, unsigned want, hk_block_t **out) HK_HIDDEN;
 void hk_free_to_exited(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) HK_HIDDEN; /* owner ABANDONED, or t exited */
 extern _Atomic(uint64_t) hk_heap_due HK_HIDDEN;                    /* purge.c: when a parked cache ages (0: none) */

@@ -39,7 +39,7 @@ static void describe(const char *call, const void *p, char *out, size_t n) {
       else snprintf(out, n, "invalid pointer %p (class %u, %zu B)", p, u->cls, size);
       return;
     }
-    if (a >= u->base && a - u->base < u->span) {
+    if (a >= u->base && a - u->base < hk_unit_span(u)) {
       uintptr_t start = u->base + (a - u->base) / size * size;
       snprintf(out, n, "invalid pointer %p (%zu B into the block %p of class %u, %zu B)", p, (size_t)(a - start),
                (void *)start, u->cls, size);

@@ -17,6 +17,23 @@ static void push_chain(hk_heap_t *owner, hk_block_t *head, hk_block_t *tail, uin
   HK_REMOTE_COUNT(remote_batches, 1);
 }
 
+/* A chain of blocks that hold the free key back to their owner: pushed as one chain, or, when
+ * the owner's thread has exited (nobody would drain its queue), given to its slabs by this
+ * thread, block by block (hk_free_to_exited, which expects blocks as the program frees them:
+ * without the key). */
+void hk_remote_send(hk_tls_t *t, hk_heap_t *owner, hk_block_t *head, hk_block_t *tail, uint32_t n) {
+  if (hk_unlikely(atomic_load_explicit(&owner->state, memory_order_relaxed) == HK_HEAP_ABANDONED)) {
+    tail->next = NULL;
+    for (hk_block_t *b = head, *next; b != NULL; b = next) {
+      next = b->next;
+      hk_mark_clear(b);
+      hk_free_to_exited(t, owner, b);
+    }
+    return;
+  }
+  push_chain(owner, head, tail, n);
+}
+
 void hk_remote_flush(hk_tls_t *t) {
   hk_outbox_t *o = &t->outbox;
   if (o->count == 0) return;

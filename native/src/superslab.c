@@ -4,7 +4,7 @@
 #include "internal.h"
 
 static uint8_t class_tier[HK_CLASS_COUNT];   /* the tier whose slabs hold each class */
-static uint64_t class_magic[HK_CLASS_COUNT]; /* ceil(2^64 / block stride): hk_block_start */
+static uint64_t class_magic[HK_CLASS_COUNT]; /* ceil(2^64 / block stride), + 1 for a power of two: hk_block_start */
 pthread_mutex_t hk_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Pool state, all under hk_pool_lock. */
@@ -49,7 +49,8 @@ void hk_superslab_init(void) {
     unsigned t = 0;
     while (t + 1 < HK_TIERS && ((size_t)1 << tier_shift(t)) < 8 * (size_t)hk_class_size[c]) t++;
     class_tier[c] = (uint8_t)t;
-    class_magic[c] = UINT64_MAX / hk_block_stride(c) + 1;
+    uint64_t d = hk_block_stride(c);
+    class_magic[c] = UINT64_MAX / d + 1 + ((d & (d - 1)) == 0); /* so that d * magic mod 2^64 is not 0 */
   }
 }
 
@@ -97,6 +98,9 @@ static void superslab_push_empty(hk_superslab_t *r) {
   r->in_empty_list = 1;
 }
 
+static inline size_t slab_bytes(const hk_slab_t *s) { return (size_t)1 << tier_shift(s->tier); }
+static size_t warm_bytes; /* the warm lists' slabs, in bytes (superslab.warmBytes bounds it) */
+
 /* The pool's slab lists (pool lock held). Warm slabs are pushed at the head with the time
  * they came; the tail is the oldest, which the purge decommits first. */
 static void pool_push_warm(hk_slab_t *s, uint64_t now) {
@@ -105,6 +109,7 @@ static void pool_push_warm(hk_slab_t *s, uint64_t now) {
   s->pooled_since = now;
   slab_push(&tier_free[t], s);
   if (tier_free_tail[t] == NULL) tier_free_tail[t] = s;
+  warm_bytes += slab_bytes(s);
 }
 
 static void pool_push_cold(hk_slab_t *s) {
@@ -117,6 +122,7 @@ static void pool_unlink(hk_slab_t *s) {
   if (s->in_pool == HK_POOL_WARM) {
     if (tier_free_tail[t] == s) tier_free_tail[t] = s->prev;
     slab_unlink(&tier_free[t], s);
+    warm_bytes -= slab_bytes(s);
   } else {
     slab_unlink(&tier_cold[t], s);
   }
@@ -156,7 +162,7 @@ static void slab_stamp(hk_slab_t *s, hk_heap_t *owner, unsigned cls) {
     un->tc_off = (uint16_t)(cls * sizeof(hk_unified_cache_t));
     un->base = (uintptr_t)slab_area(s);
     un->magic = class_magic[cls];
-    un->span = owner ? s->capacity * (uint32_t)hk_block_stride(cls) : 0;
+    un->limit = owner ? s->capacity * (uint32_t)(hk_block_stride(cls) * class_magic[cls]) : 0;
     atomic_store_explicit((_Atomic(hk_heap_t *) *)&un->owner, owner, memory_order_release);
   }
 }
@@ -293,6 +299,25 @@ static uint64_t purge_slabs_locked(uint64_t now, uint64_t delay) {
   return next;
 }
 
+/* The warm pool beyond superslab.warmBytes: its oldest slabs give their pages back now, one
+ * madvise each (never in FAST's or anyone's steady state unless slabs churn faster than they are
+ * reused). Pool lock held. */
+static void warm_trim_locked(void) {
+  size_t cap = (size_t)hk_superslab_warm_bytes();
+  if ((int)hk_superslab_release_mode() == HK_SUPERSLAB_RELEASE_MODE_NEVER) return;
+  while (warm_bytes > cap) {
+    hk_slab_t *old = NULL;
+    for (unsigned t = 0; t < HK_TIERS; t++)
+      if (tier_free_tail[t] && (old == NULL || tier_free_tail[t]->pooled_since < old->pooled_since))
+        old = tier_free_tail[t];
+    if (old == NULL) return;
+    char *area = slab_area(old);
+    hk_os_decommit(area, (size_t)((char *)hk_superslab_of((uintptr_t)old) + slab_end_offset(old) - area));
+    pool_unlink(old);
+    pool_push_cold(old);
+  }
+}
+
 void hk_superslab_purge(uint64_t now, uint64_t delay) {
   if (atomic_exchange_explicit(&hk_superslab_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */
   pool_lock();
@@ -406,8 +431,9 @@ static void pool_give(hk_slab_t *s) {
     else if (delay > 0) hk_due_note(&hk_superslab_due, now + (uint64_t)delay);
   } else if (delay == 0) {
     purge_slabs_locked(now, 0);
-  } else if (delay > 0) {
-    hk_due_note(&hk_superslab_due, now + (uint64_t)delay);
+  } else {
+    if (warm_bytes > (size_t)hk_superslab_warm_bytes()) warm_trim_locked();
+    if (delay > 0) hk_due_note(&hk_superslab_due, now + (uint64_t)delay);
   }
   pthread_mutex_unlock(&hk_pool_lock);
 }
@@ -443,13 +469,17 @@ static inline void chain_append(hk_block_t **head, hk_block_t **last, hk_block_t
  * the order it got them then streams forward, which the hardware prefetchers follow (batch:
  * +3.7 % [-0.1, +7.6], docs/performance.md, Changes tried; native/tests/carve_order.c). Returns
  * the count. */
-unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, bool may_map, hk_block_t **out) {
+unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, int how, hk_block_t **out) {
   hk_block_t *chain = NULL, *last = NULL;
   unsigned got = 0;
   size_t bs = hk_block_stride(cls);
   while (got < want) {
     hk_slab_t *s = h->partial[cls];
-    if (s == NULL && (s = slab_acquire(h, cls, may_map)) == NULL) break;
+    if (how == HK_TAKE_FREED) { /* the head slab's free list only: stop where it ends */
+      if (s == NULL || s->free == NULL) break;
+    } else if (s == NULL && (s = slab_acquire(h, cls, how == HK_TAKE_MAP)) == NULL) {
+      break;
+    }
     unsigned n = 0;
     while (got + n < want && s->free) {
       hk_block_t *b = s->free;
@@ -464,7 +494,7 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, bool may_map, h
       chain_append(&chain, &last, b);
       n++;
     }
-    if (got + n < want && s->carved < s->capacity) {
+    if (got + n < want && s->carved < s->capacity && how != HK_TAKE_FREED) {
       unsigned k = want - got - n;
       if (k > s->capacity - s->carved) k = s->capacity - s->carved;
       char *p = slab_area(s) + (size_t)s->carved * bs;

@@ -104,7 +104,16 @@
  *
  *   The unified cache lives in thread-local storage (initial-exec TLS, no call): one LIFO
  *   list per class with its limit and the room left under it. malloc pops, free pushes
- *   when the block's slab belongs to this thread's heap and room > 0. A fresh or exited
+ *   when the block's slab belongs to this thread's heap and room > 0. A block of another
+ *   heap that a thread frees goes (on the slow path) to its foreign list for the class, which
+ *   counts against the same room: the thread's next refill of the class takes those blocks
+ *   before it asks its own slabs, so a block is reused by the thread that freed it, at once,
+ *   and never waits in the queue of an owner that is not running (64 threads on 2 cores:
+ *   each owner's queue held about a timeslice of its allocations, 1 GB in all). The blocks
+ *   stay counted as used in their owners' slabs; when the room runs out, the foreign list goes
+ *   back to the owners, a chain per run of one owner's blocks (REMOTE QUEUE). So a cache list
+ *   may hold other heaps' blocks too, and every way out of a cache (flush, trim, exit) sends
+ *   each block to its owner: its own slab, or the owner's queue. A fresh or exited
  *   thread has room 0 everywhere, so its first call falls into the slow path, which initialises;
  *   no "initialised?" test sits on the fast path. A new thread's limits start at about one
  *   page of blocks per class and double at each refill and overflow up to the class's limit
@@ -113,10 +122,24 @@
  *   from the others (their limits halve, never below their first; what they hold beyond goes
  *   back to the slabs), or else grows as far as the budget has left (unified_cache.c).
  *
+ * DEPOT (depot.c; fed and drained in unified_cache.c)
+ *   Per class, chains of free blocks that threads passed on: a foreign list whose class ran
+ *   out of room, the other heaps' blocks of a cache that overflowed, a thread's exit. A refill
+ *   of the class that finds its own cache, foreign list and its heap's returned blocks empty
+ *   takes the newest chain whole and makes it its cache list, without touching a block (the
+ *   chains are kept in cache-list form: links as hk_link_enc writes them, the free key in
+ *   Standard and OBSERVE, none in FAST). So a block freed by a thread that does not need it
+ *   reaches one that does at a cost per chain (a lock, a few stores), where a remote queue
+ *   costs its owner a read of every block (a miss each). Its blocks stay counted as used in
+ *   their owners' slabs. Bounded by depotBytes in all (beyond, blocks go home to their owners'
+ *   queues); a chain that waits purgeDelayMs goes home (purge.c), and malloc_trim empties it.
+ *
  * REMOTE QUEUE (remote_queue.c; abandonment, adoption and collection in heap.c)
- *   A free from a thread that does not own the slab pushes the block onto the owning
- *   heap's `remote` list: a lock-free multi-producer stack (compare-and-swap on the head;
- *   the owner takes the whole list with one exchange, so there is no ABA problem). With
+ *   Blocks go back to an owning heap (from a foreign list or a cache that overflowed, or freed
+ *   by a thread that has no cache: it exited, or no heap could be had) through the heap's
+ *   `remote` list: a lock-free multi-producer stack (compare-and-swap on the head, one per
+ *   chain of blocks; the owner takes the whole list with one exchange, so there is no ABA
+ *   problem). With
  *   remote.pushBatch > 1 (default 1) the freeing thread first gathers that many blocks for
  *   the same owner in its outbox (thread-local) and pushes them as one chain with one
  *   compare-and-swap; the outbox is emptied when the owner changes, when the thread
@@ -145,7 +168,9 @@
  *   SuperSlabs is not unmapped and faulted in at every swing; an age purge that releases
  *   anything, and malloc_trim, set it back to poolLimit. An empty SuperSlab also notes when
  *   it became empty (`empty_since`): one that waited purgeDelayMs (1 s by default) is
- *   released too, whatever the count (time-based purge; purge.c).
+ *   released too, whatever the count (time-based purge; purge.c). The warm lists hold at
+ *   most warmBytes of slabs: beyond, the oldest are decommitted at once (threads that empty
+ *   and refill slabs all the time would otherwise keep a second's worth resident).
  *
  * LARGE MAPPINGS (large.c)
  *   Requests above HK_FRONT_MID_MAX, and alignments above HK_ALIGN_SLAB_MAX (a unit, 64 KiB), get a
@@ -178,13 +203,14 @@
  * TIME-BASED PURGE (purge.c, superslab.purgeDelayMs)
  *   No background thread: the slow paths (a cache refill, a cache flush, a free into an
  *   exited thread's heap, a large allocation or free) call hk_purge_maybe. While nothing
- *   waits, that is two loads of globals (0); while something waits, every 16th call of a thread reads
+ *   waits, that is four loads of globals (0); while something waits, every 16th call of a thread reads
  *   CLOCK_MONOTONIC_COARSE (vDSO, no system call) and the first call past the earliest due
  *   time releases what has aged. -1 never purges; 0 releases a SuperSlab the moment it is
  *   empty and never caches a large mapping.
  *
  * LOCKS: hk_meta_lock (heap descriptors) -> hk_pool_lock -> hk_large_lock, always in this
- * order; all three are taken around fork() so that a child can allocate.
+ * order; a depot class's lock is taken alone (or before hk_meta_lock, for descriptors). All
+ * of them are taken around fork() so that a child can allocate.
  */
 #ifndef HAKMEM_TYPES_H
 #define HAKMEM_TYPES_H
@@ -237,14 +263,14 @@ struct hk_heap;
 /* What free reads, per unit: kept apart from the slab state below, which the owner writes
  * all the time, so that frees from other threads read lines nobody is writing. Written
  * only while the unit's slab has no live block (formatting, acquiring, returning).
- * base, span and magic let Standard check that a freed address is the start of one of the
- * slab's blocks with one compare, one multiply and one compare (hk_block_start in
- * internal.h); span is 0 while the slab is in the pool and for unit 0, so every check fails. */
+ * base, magic and limit let Standard check that a freed address is the start of one of the
+ * slab's blocks with a subtraction, a multiply and a compare (hk_block_start in internal.h);
+ * limit is 0 while the slab is in the pool and for unit 0, so every check fails. */
 typedef struct hk_unit {
   struct hk_heap *owner; /* NULL while the slab is in the pool, and always for unit 0 (the header) */
   uintptr_t base;        /* the slab's first block */
-  uint64_t magic;        /* 2^64 / the block stride, rounded up (hk_block_start) */
-  uint32_t span;         /* the bytes its blocks cover: capacity * block stride */
+  uint64_t magic;        /* 2^64 / the block stride, rounded up; + 1 for a power of two (hk_block_start) */
+  uint32_t limit;        /* capacity * (stride * magic mod 2^64): the block starts' products lie below */
   uint8_t cls;
   uint8_t pad;
   uint16_t tc_off; /* offsetof(hk_tls_t, cache[cls]): free adds instead of multiplying */
@@ -352,6 +378,11 @@ typedef struct hk_tls {
    * unified_cache.c), so malloc's hit path reads it and the cache off one base, with no table
    * address to form, no shift and no multiply (hak_malloc). */
   uint16_t tiny_off[((HK_FRONT_TINY_MAX >> 4) + 1) << 4];
+  /* Blocks of other heaps this thread freed, per class, kept for its next refill of the class
+   * (THREAD CACHE): linked plainly through next, each holding the free key, and counted in
+   * the class's room as cached blocks are. */
+  hk_block_t *foreign[HK_CLASS_COUNT];
+  uint32_t foreign_n[HK_CLASS_COUNT];
 } hk_tls_t;
 _Static_assert(HK_CLASS_COUNT <= 256, "steal_next holds a class index in a byte");
 

@@ -55,31 +55,205 @@ static __attribute__((unused)) uint64_t cache_bytes(const hk_tls_t *t) {
   return sum;
 }
 
-/* Up to n blocks from the head of tc back to their slabs (fewer when a double free shortened
- * the list); room rises by as many. Returns how many went. */
-static int32_t cache_give_back(hk_unified_cache_t *tc, hk_heap_t *h, int32_t n) {
+/* A block leaving a cache list goes back where it belongs: to its slab when h (the heap whose
+ * thread holds the cache) owns it, else to its owner (a cache list holds foreign blocks after a
+ * refill took them, THREAD CACHE in types.h). */
+static void give_block(hk_tls_t *t, hk_heap_t *h, hk_block_t *b) {
+  hk_heap_t *owner = hk_unit_of((uintptr_t)b)->owner;
+  if (hk_likely(owner == h)) {
+    hk_slab_give(h, b);
+    return;
+  }
+  hk_mark_free(b); /* into a queue: see the free key in internal.h */
+  hk_remote_send(t, owner, b, b, 1);
+}
+
+/* A chain of n blocks in cache-list form goes home, each block to its owner (h: the calling
+ * thread's heap, whose own blocks go straight to their slabs; NULL if it has none). */
+static void chain_home(hk_tls_t *t, hk_heap_t *h, hk_block_t *b, uint32_t n) {
+  for (uint32_t i = 0; i < n && b != NULL; i++) {
+    hk_block_t *next = hk_link_dec(b);
+    give_block(t, h, b);
+    b = next;
+  }
+}
+
+/* Up to n blocks from the head of tc (class cls) leave (fewer when a double free shortened the
+ * list): h's own to their slabs, other heaps' into the depot as one chain (or home if it is
+ * full); room rises by as many. Returns how many went. */
+static int32_t cache_give_back(hk_tls_t *t, hk_unified_cache_t *tc, unsigned cls, hk_heap_t *h, int32_t n) {
+  hk_block_t *fh = NULL, *ft = NULL;
+  uint32_t fn = 0;
   int32_t i = 0;
   for (; i < n && tc->head; i++) {
     hk_block_t *b = tc->head;
     tc->head = hk_link_dec(b);
-    hk_slab_give(h, b);
+    if (hk_likely(hk_unit_of((uintptr_t)b)->owner == h)) {
+      hk_slab_give(h, b);
+      continue;
+    }
+    b->next = hk_link_enc(b, fh); /* a chain in cache-list form, as the depot keeps them */
+    fh = b;
+    if (ft == NULL) ft = b;
+    fn++;
   }
   tc->room += i;
+  if (fn != 0 && !hk_depot_put(cls, fh, ft, fn)) chain_home(t, h, fh, fn);
   return i;
 }
 
-/* Room for `need` more bytes of cls's limit within the budget: the other classes' limits
- * halve, in turn, never below their first limit, and what such a cache holds beyond its new
- * limit goes back to the slabs at once, so the bytes held stay within the budget too. A live
- * thread's limits never drop below their first ones (set_limits, unpark), so what the others
- * hold above theirs is known without a look at them: when it is nothing, nothing is looked at
- * (a class stuck at the budget calls this at every refill and overflow). */
-static void cache_make_room(hk_tls_t *t, unsigned cls, uint64_t need) {
-  uint64_t budget = (uint64_t)hk_unified_cache_max_bytes_per_thread();
+/* ---- foreign blocks (THREAD CACHE in types.h) ----------------------------------------------
+ * Is next, read from a foreign list, a block that can be one? Standard follows a foreign list
+ * only through blocks that are in a SuperSlab (the segment map's load never faults) and hold
+ * the free key: a list a use after free has written is cut there and reported. */
+static inline bool foreign_next_ok(const hk_block_t *next, unsigned cls) {
+  if (!HK_CHECKS || next == NULL) return true;
+  if (hk_likely(hk_seg_kind((uintptr_t)next) == HK_SEG_SUPERSLAB && hk_marked_free(next))) return true;
+  hk_corrupt_list("a foreign list", next, cls);
+  return false;
+}
+
+/* The foreign list of cls into the depot, for any thread's next refill (depot.c), as a chain
+ * in cache-list form: each block's key cleared in FAST, its link encoded where safe-linking
+ * is on; one walk over blocks this thread freed lately. False (the list unchanged) when the
+ * depot has no room for it. */
+static bool foreign_to_depot(hk_tls_t *t, unsigned cls) {
+  hk_block_t *head = t->foreign[cls], *tail = head;
+  uint32_t held = t->foreign_n[cls], n = 0;
+  /* Every walk of a list stops at its count: a FAST double free can link a block twice, and a
+   * list must never lead round in a loop. */
+  for (hk_block_t *b = head; b != NULL && n < held; n++) {
+    hk_block_t *next = n + 1 < held ? b->next : NULL;
+    if (!foreign_next_ok(next, cls)) next = NULL; /* (reported) the rest is left out */
+    hk_mark_cached(b);
+    b->next = hk_link_enc(b, next);
+    tail = b;
+    b = next;
+  }
+  if (!hk_depot_put(cls, head, tail, n)) {
+    hk_block_t *b = head;
+    for (uint32_t i = 0; i < n; i++) { /* back to the foreign list's form */
+      hk_block_t *next = hk_link_dec(b);
+      hk_mark_free(b);
+      b->next = next;
+      b = next;
+    }
+    t->foreign_n[cls] = n;
+    t->cache[cls].room += (int32_t)(held - n); /* what a corrupted list lost */
+    return false;
+  }
+  t->foreign[cls] = NULL;
+  t->foreign_n[cls] = 0;
+  t->cache[cls].room += (int32_t)held; /* all of them leave, whatever a corrupted list let through */
+  return true;
+}
+
+/* The foreign list of cls back to its owners, a chain per run of one owner's blocks (one push
+ * each); its blocks leave the class's room. */
+static void foreign_home(hk_tls_t *t, unsigned cls) {
+  hk_block_t *b = t->foreign[cls];
+  uint32_t n = t->foreign_n[cls];
+  t->foreign[cls] = NULL;
+  t->foreign_n[cls] = 0;
+  t->cache[cls].room += (int32_t)n; /* all of them leave, whatever a corrupted list lets through */
+  HK_UNIFIED_CACHE_COUNT(foreign_returned, n);
+  while (b != NULL && n > 0) {
+    hk_heap_t *owner = hk_unit_of((uintptr_t)b)->owner;
+    hk_block_t *tail = b, *next;
+    uint32_t k = 1;
+    while (k < n && (next = tail->next) != NULL && foreign_next_ok(next, cls) &&
+           hk_unit_of((uintptr_t)next)->owner == owner) {
+      tail = next;
+      k++;
+    }
+    next = k < n ? tail->next : NULL;
+    if (!foreign_next_ok(next, cls)) next = NULL; /* (reported above) the rest is left out */
+    n -= k;
+    hk_remote_send(t, owner, b, tail, k);
+    b = next;
+  }
+}
+
+/* The foreign list of cls leaves: into the depot if it has room, else back to its owners. */
+static void foreign_return(hk_tls_t *t, unsigned cls) {
+  if (!foreign_to_depot(t, cls)) foreign_home(t, cls);
+}
+
+/* The refill of cls takes the foreign list (the cache list is empty): its blocks become the
+ * cache list, and the first is handed out. Returns it. */
+static hk_block_t *foreign_take(hk_tls_t *t, unsigned cls) {
+  hk_unified_cache_t *tc = &t->cache[cls];
+  hk_block_t *first = t->foreign[cls];
+  uint32_t n = t->foreign_n[cls];
+  t->foreign[cls] = NULL;
+  t->foreign_n[cls] = 0;
+  hk_block_t *head = NULL, *last = NULL, *b = first->next;
+  uint32_t moved = 0;
+  for (; b != NULL && moved + 1 < n && foreign_next_ok(b, cls); moved++) {
+    hk_block_t *next = b->next;
+    hk_mark_cached(b); /* FAST's cached blocks hold no key */
+    if (last != NULL) last->next = hk_link_enc(last, b);
+    else head = b;
+    last = b;
+    b = next;
+  }
+  if (last != NULL) last->next = hk_link_enc(last, NULL);
+  tc->head = head;
+  tc->room += (int32_t)(n - moved); /* n were held; moved still are */
+  HK_UNIFIED_CACHE_COUNT(foreign_reused, n);
+  hk_mark_clear(first); /* handed out */
+  return first;
+}
+
+/* free found a block of another heap (owner != this thread's heap) and this thread has a
+ * cache: the block joins the foreign list of its class, for this thread's next refill of the
+ * class. When the class has no room, the foreign list goes back to its owners first; a cache
+ * does not grow for blocks it only passes on (a consumer's limits stay at their first ones).
+ * A block that already holds the key was freed twice: FAST drops it here (Standard refused it
+ * in free), so it is never in two lists. */
+void hk_unified_cache_foreign(hk_tls_t *t, hk_block_t *b, unsigned cls) {
+  hk_unified_cache_t *tc = &t->cache[cls];
+  if (hk_unlikely(hk_marked_free(b))) return;
+  hk_mark_free(b);
+  if (hk_unlikely(tc->room <= 0)) {
+    if (tc->limit == 0) { /* the cache is off: straight back to the owner */
+      hk_remote_send(t, hk_unit_of((uintptr_t)b)->owner, b, b, 1);
+      return;
+    }
+    if (t->foreign_n[cls] != 0) foreign_return(t, cls);
+    if (tc->room <= 0) { /* the cache list fills the room: half of it goes */
+      HK_UNIFIED_CACHE_COUNT(flushes, 1);
+      cache_give_back(t, tc, cls, t->heap, (int32_t)tc->limit - tc->room - (int32_t)(tc->limit / 2));
+    }
+  }
+  HK_UNIFIED_CACHE_COUNT(foreign_kept, 1);
+  b->next = t->foreign[cls];
+  t->foreign[cls] = b;
+  t->foreign_n[cls]++;
+  tc->room--;
+}
+
+/* The thread's budget: maxBytesTotal shared by the threads that hold a heap, at most
+ * maxBytesPerThread. One load of a counter that changes only as threads start and exit. */
+static inline uint64_t thread_budget(void) {
+  uint64_t per = (uint64_t)hk_unified_cache_max_bytes_per_thread();
+  uint32_t n = atomic_load_explicit(&hk_heaps_active, memory_order_relaxed);
+  uint64_t share = (uint64_t)hk_unified_cache_max_bytes_total() / (n > 1 ? n : 1);
+  return share < per ? share : per;
+}
+
+/* Room for `need` more bytes of cls's limit within the budget (cls = HK_CLASS_COUNT: none; the
+ * limits just come down to the budget): the other classes' limits halve, in turn, never below
+ * their first limit, and what such a cache holds beyond its new limit goes back at once, so the
+ * bytes held stay within the budget too. A live thread's limits never drop below their first
+ * ones (set_limits, unpark), so what the others hold above theirs is known without a look at
+ * them: when it is nothing, nothing is looked at (a class stuck at the budget calls this at
+ * every refill and overflow). */
+static void cache_make_room(hk_tls_t *t, unsigned cls, uint64_t need, uint64_t budget) {
   HK_ASSERT(t->limit_bytes == cache_bytes(t));
-  HK_ASSERT(t->cache[cls].limit >= class_start[cls]);
+  HK_ASSERT(cls == HK_CLASS_COUNT || t->cache[cls].limit >= class_start[cls]);
   uint64_t have = t->limit_bytes;
-  uint64_t own = (uint64_t)(t->cache[cls].limit - class_start[cls]) * hk_class_size[cls];
+  uint64_t own = cls == HK_CLASS_COUNT ? 0 : (uint64_t)(t->cache[cls].limit - class_start[cls]) * hk_class_size[cls];
   if (have <= start_bytes + own) return; /* the others are all at their first limits */
   for (unsigned i = 0; have + need > budget && i < 2 * HK_CLASS_COUNT; i++) {
     unsigned v = t->steal_next;
@@ -90,7 +264,8 @@ static void cache_make_room(hk_tls_t *t, unsigned cls, uint64_t need) {
     have -= (uint64_t)(tc->limit - nl) * hk_class_size[v];
     tc->room -= (int32_t)(tc->limit - nl);
     tc->limit = nl;
-    if (tc->room < 0) cache_give_back(tc, t->heap, -tc->room);
+    if (tc->room < 0 && t->foreign_n[v] != 0) foreign_return(t, v);
+    if (tc->room < 0) cache_give_back(t, tc, v, t->heap, -tc->room);
   }
   t->limit_bytes = have;
 }
@@ -103,11 +278,11 @@ static inline void cache_grow(hk_tls_t *t, unsigned cls) {
   hk_unified_cache_t *tc = &t->cache[cls];
   uint32_t max = class_limit[cls];
   if (hk_likely(tc->limit >= max)) return;
-  uint64_t size = hk_class_size[cls], budget = (uint64_t)hk_unified_cache_max_bytes_per_thread();
+  uint64_t size = hk_class_size[cls], budget = thread_budget();
   uint32_t nl = tc->limit * 2 > max ? max : tc->limit * 2;
   uint64_t need = (uint64_t)(nl - tc->limit) * size;
   if (t->limit_bytes + need > budget) {
-    cache_make_room(t, cls, need);
+    cache_make_room(t, cls, need, budget);
     uint64_t left = budget > t->limit_bytes ? budget - t->limit_bytes : 0;
     if (left < need) {
       nl = tc->limit + (uint32_t)(left / size);
@@ -152,14 +327,26 @@ void *hk_unified_cache_refill(unsigned cls) {
   HK_UNIFIED_CACHE_COUNT(refills, 1);
   hk_remote_flush(t); /* what this thread gathered for others goes out at least this often */
   hk_purge_maybe();   /* one load while nothing waits to be purged */
+  uint64_t budget = thread_budget();
+  if (hk_unlikely(t->limit_bytes > budget)) cache_make_room(t, HK_CLASS_COUNT, 0, budget); /* more threads now */
   if (hk_remote_due(h)) {
     hk_remote_drain(h, t, (uint64_t)hk_remote_drain_batch());
     if ((b = hk_unified_cache_pop(tc)) != NULL) return b; /* the drain brought blocks of this class */
   }
-  hk_block_t *chain;
+  if (t->foreign[cls] != NULL) return foreign_take(t, cls); /* blocks of others this thread freed */
   unsigned want = class_refill[cls];
   if (want > tc->limit + 1) want = tc->limit + 1;
-  unsigned got = hk_heap_take(h, cls, want, &chain);
+  hk_block_t *chain;
+  unsigned got = hk_slab_take(h, cls, want, HK_TAKE_FREED, &chain); /* blocks that came home */
+  uint32_t n;
+  if (got == 0 && (chain = hk_depot_take(cls, &n)) != NULL) { /* blocks other threads passed on */
+    tc->head = hk_link_dec(chain);
+    tc->room = (int32_t)tc->limit - (int32_t)(n - 1);
+    cache_grow(t, cls);
+    if (HK_CHECKS) hk_mark_clear(chain); /* handed out */
+    return chain;
+  }
+  if (got == 0) got = hk_heap_take(h, cls, want, &chain);
   if (got == 0) {
     errno = ENOMEM;
     return NULL;
@@ -181,6 +368,13 @@ void hk_unified_cache_overflow(hk_block_t *b, unsigned cls) {
     hk_slab_give(h, b);
     return;
   }
+  if (t->foreign_n[cls] != 0) { /* others' blocks make way for this thread's own */
+    foreign_return(t, cls);
+    if (tc->room > 0) {
+      hk_unified_cache_push(tc, b);
+      return;
+    }
+  }
   if (tc->limit < class_limit[cls]) { /* slow start: room for more instead of a flush */
     cache_grow(t, cls);
     if (tc->room > 0) {
@@ -190,33 +384,56 @@ void hk_unified_cache_overflow(hk_block_t *b, unsigned cls) {
   }
   HK_UNIFIED_CACHE_COUNT(flushes, 1);
   hk_purge_maybe(); /* frees drive the purge too: one load while nothing waits */
-  cache_give_back(tc, h, (int32_t)tc->limit - tc->room - (int32_t)(tc->limit / 2)); /* down to half */
+  cache_give_back(t, tc, cls, h, (int32_t)tc->limit - tc->room - (int32_t)(tc->limit / 2)); /* down to half */
   hk_unified_cache_push(tc, b);
 }
 
-/* Debug: a cache list holds limit - room blocks, each of its class, each of this heap. */
-static void check_cache(const hk_unified_cache_t *tc, unsigned cls, const hk_heap_t *h) {
+/* Debug: the cache list and the foreign list of a class hold limit - room blocks, each of
+ * its class, each owned by some heap (the foreign list: by another than t's). */
+static void check_cache(const hk_tls_t *t, unsigned cls) {
 #if HK_DEBUG
-  int32_t n = 0;
-  for (const hk_block_t *b = tc->head; b && n <= (int32_t)tc->limit; b = hk_link_dec(b), n++)
-    HK_ASSERT(hk_unit_of((uintptr_t)b)->owner == h && hk_unit_of((uintptr_t)b)->cls == cls);
-  HK_ASSERT(!HK_CHECKS || n == (int32_t)tc->limit - tc->room); /* FAST: a double free may have changed it */
+  const hk_unified_cache_t *tc = &t->cache[cls];
+  int32_t n = 0, held = (int32_t)tc->limit - tc->room; /* a chain from the depot may hold more than the limit */
+  for (const hk_block_t *b = tc->head; b && n <= held; b = hk_link_dec(b), n++)
+    HK_ASSERT(hk_unit_of((uintptr_t)b)->owner != NULL && hk_unit_of((uintptr_t)b)->cls == cls);
+  uint32_t f = 0;
+  for (const hk_block_t *b = t->foreign[cls]; b && f <= t->foreign_n[cls]; b = b->next, f++)
+    HK_ASSERT(hk_unit_of((uintptr_t)b)->owner != t->heap && hk_unit_of((uintptr_t)b)->cls == cls && hk_marked_free(b));
+  HK_ASSERT(f == t->foreign_n[cls]);
+  HK_ASSERT(!HK_CHECKS ||
+            n + (int32_t)f == (int32_t)tc->limit - tc->room); /* FAST: a double free may have changed it */
 #else
-  (void)tc, (void)cls, (void)h;
+  (void)t, (void)cls;
 #endif
 }
 
-/* Every cached block of t back to its slab, and the caches emptied (malloc_trim). */
+/* Time-based purge (purge.c): the depot's chains that waited `delay` ms by `now` go home, so
+ * that the memory a program stopped using can empty its slabs and return to the OS. */
+void hk_unified_cache_purge_depot(uint64_t now, uint64_t delay) {
+  if (atomic_exchange_explicit(&hk_depot_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */
+  hk_tls_t *t = &hk_tls;
+  uint64_t next = 0;
+  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
+    uint32_t n;
+    hk_block_t *b = hk_depot_take_aged(c, now > delay ? now - delay : 0, delay, &n, &next);
+    if (b != NULL) chain_home(t, t->heap, b, n);
+  }
+  if (next) hk_due_note(&hk_depot_due, next);
+}
+
+/* Every cached block of t back to where it belongs, and the caches emptied; the depot's chains
+ * too (malloc_trim). */
 void hk_unified_cache_flush_all(hk_tls_t *t, hk_heap_t *h) {
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
+    check_cache(t, c);
+    if (t->foreign_n[c] != 0) foreign_home(t, c);
+    uint32_t n;
+    for (hk_block_t *b; (b = hk_depot_take(c, &n)) != NULL;) chain_home(t, h, b, n);
+  }
+  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_unified_cache_t *tc = &t->cache[c];
-    check_cache(tc, c, h);
-    hk_block_t *b = tc->head;
-    while (b) {
-      hk_block_t *next = hk_link_dec(b);
-      hk_slab_give(h, b);
-      b = next;
-    }
+    int32_t held = (int32_t)tc->limit - tc->room;
+    if (tc->head != NULL && held > 0) chain_home(t, h, tc->head, (uint32_t)held);
     tc->head = NULL;
     tc->room = 0;
     tc->limit = 0;
@@ -240,11 +457,14 @@ void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) {
   bool any = false;
   bool park = atomic_load_explicit(&hk_parked_heaps, memory_order_relaxed) < HK_PARK_MAX;
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
+    check_cache(t, c);
+    if (t->foreign_n[c] != 0) foreign_return(t, c); /* to the depot, or home */
+  }
+  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_unified_cache_t *tc = &t->cache[c];
-    check_cache(tc, c, h);
     uint32_t held = tc->head ? (uint32_t)((int32_t)tc->limit - tc->room) : 0;
     uint32_t keep = park && hk_class_is_tiny(c) ? class_refill[c] : 0;
-    if (held > keep) held -= (uint32_t)cache_give_back(tc, h, (int32_t)(held - keep));
+    if (held > keep) held -= (uint32_t)cache_give_back(t, tc, c, h, (int32_t)(held - keep));
     h->parked[c].head = tc->head;
     h->parked[c].count = held;
     any |= tc->head != NULL;
@@ -290,16 +510,12 @@ void hk_unified_cache_unpark(hk_tls_t *t, hk_heap_t *h) {
   atomic_fetch_sub_explicit(&hk_parked_heaps, 1, memory_order_relaxed);
 }
 
-/* Nobody adopted h and memory is short: its parked blocks go back to their slabs. */
+/* Nobody adopted h and memory is short: its parked blocks go back where they belong (the
+ * calling thread holds h: a collector). */
 void hk_unified_cache_flush_parked(hk_heap_t *h) {
   if (!atomic_load_explicit(&h->has_parked, memory_order_acquire)) return;
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
-    hk_block_t *b = h->parked[c].head;
-    while (b) {
-      hk_block_t *next = hk_link_dec(b);
-      hk_slab_give(h, b);
-      b = next;
-    }
+    if (h->parked[c].head != NULL) chain_home(&hk_tls, h, h->parked[c].head, h->parked[c].count);
     h->parked[c].head = NULL;
     h->parked[c].count = 0;
   }

@@ -33,6 +33,8 @@ const SMALL: { name: string; args: string[]; ops?: number }[] = [
   { name: 'large_mixed', args: ['iters=100'], ops: 100 },
   // 4 buffers x (256 linear steps of 4 KiB + 9 doublings 4 KiB .. 1 MiB)
   { name: 'realloc_grow', args: ['max=1048576'], ops: 4 * (256 + 9) },
+  { name: 'handoff', args: ['seconds=0.5'] },
+  { name: 'exchange', args: ['seconds=0.5', 'threads=4'] },
 ];
 
 const TARGETS = [{ file: 'glibc (no preload)', path: undefined as string | undefined }, ...LIBS];
@@ -93,6 +95,46 @@ describe.sequential.each([TARGETS[0]!, LIBS[1]!])('realloc_grow rounds up to max
     expectOk(r);
     expect(readResultLine(r.stdout, 'realloc_grow').ops, describeRun(r)).toBe(3 * (34 + 7));
   }, 30_000);
+});
+
+describe.sequential.each([TARGETS[0]!, LIBS[1]!])('handoff and exchange result lines: $file', (t) => {
+  it('handoff frees whole batches: ops is a multiple of the batch', async () => {
+    const r = await run(bin('handoff'), ['seconds=0.5', 'batch=1000', 'depth=3', 'workers=2', 'size=200'], {
+      preload: t.path,
+      timeoutMs: 30_000,
+    });
+    expectOk(r);
+    const res = readResultLine(r.stdout, 'handoff');
+    expect(res.ops % 1000, describeRun(r)).toBe(0);
+    expect(res.ops, describeRun(r)).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('exchange reports its peak and final RSS, the peak at least the final and the live set', async () => {
+    const r = await run(bin('exchange'), ['seconds=0.5', 'threads=3', 'slots=4096'], {
+      preload: t.path,
+      timeoutMs: 30_000,
+    });
+    expectOk(r);
+    const res = readResultLine(r.stdout, 'exchange');
+    const peak = Number(res.extra.peak_rss_kb);
+    const end = Number(res.extra.end_rss_kb);
+    expect(Number.isInteger(peak) && Number.isInteger(end), describeRun(r)).toBe(true);
+    expect(end, describeRun(r)).toBeGreaterThan(0);
+    expect(peak, describeRun(r)).toBeGreaterThanOrEqual(end);
+    // 4,096 live blocks of 10 KiB on average, each touched at both ends: well over 8 MiB
+    expect(peak, describeRun(r)).toBeGreaterThan(8 * 1024);
+  }, 30_000);
+
+  it.each([
+    ['handoff', ['workers=0']],
+    ['handoff', ['batch=0']],
+    ['exchange', ['threads=0']],
+    ['exchange', ['slots=0']],
+  ])('%s %s: out of range -> usage, exit 2', async (name, args) => {
+    const r = await run(bin(name), args, { preload: t.path, timeoutMs: 10_000 });
+    expect(r.exitCode, describeRun(r)).toBe(2);
+    expect(r.stderr).toMatch(/usage:/);
+  });
 });
 
 describe.sequential('arguments and soak mode', () => {

@@ -1,7 +1,7 @@
 /** SVG charts rendered in Node by vega + vega-lite (headless, no browser, no network). */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { EpochLine, SummaryRow } from './types.ts';
+import type { EpochLine, SummaryRow, WorkloadVerdict } from './types.ts';
 import { fmtMops } from './format-table.ts';
 
 /** Renders a vega-lite spec to an SVG string. */
@@ -29,21 +29,38 @@ export function normalisedCi(row: SummaryRow, baseline: string): [number, number
   return null;
 }
 
-const VERDICT_COLORS = { best: '#2f7d32', tie: '#c98a00', other: '#4c78a8' };
+const VERDICT_COLORS = { best: '#2f7d32', tie: '#c98a00', behind: '#c62828', peer: '#555555', other: '#4c78a8' };
 
 const config = { font: 'sans-serif', view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 12 } };
 
 /**
  * One workload: a bar per allocator, throughput relative to the baseline (1.0 = baseline),
- * with the 95 % interval of the per-round ratio as an error bar; ★ best green, tied top rows amber.
+ * with the 95 % interval of the per-round ratio as an error bar. The best hakmem build's bar
+ * carries the verdict (★ green, tie amber, behind red); the best peer it was compared with is grey.
  */
-export function workloadChartSpec(rows: readonly SummaryRow[], workload: string, baseline: string): TopLevelSpec {
+export function workloadChartSpec(
+  rows: readonly SummaryRow[],
+  workload: string,
+  baseline: string,
+  verdicts: readonly WorkloadVerdict[] = [],
+): TopLevelSpec {
+  const judged = verdicts.find((v) => v.workload === workload && v.verdict != null);
   const values = rows
     .filter((r) => r.workload === workload)
     .map((r) => {
       const v = normalised(r, rows, baseline);
       const ci = v == null ? null : normalisedCi(r, baseline);
-      const mark = r.verdict === 'best' ? '★ ' : r.verdict === 'tie' ? 'tie ' : '';
+      const isPeer = judged?.peer === r.allocator;
+      const mark =
+        r.verdict === 'best'
+          ? '★ '
+          : r.verdict === 'tie'
+            ? 'tie '
+            : r.verdict === 'behind'
+              ? 'behind '
+              : isPeer
+                ? 'best peer '
+                : '';
       const label =
         v == null
           ? r.failureKinds.join('+').toUpperCase() || 'n/a'
@@ -52,7 +69,7 @@ export function workloadChartSpec(rows: readonly SummaryRow[], workload: string,
         allocator: r.allocator,
         value: v ?? 0,
         label,
-        verdict: r.verdict ?? 'other',
+        verdict: r.verdict ?? (isPeer ? 'peer' : 'other'),
         ciLow: ci?.[0] ?? null,
         ciHigh: ci?.[1] ?? null,
         labelAt: Math.max(v ?? 0, ci?.[1] ?? 0),
@@ -66,7 +83,7 @@ export function workloadChartSpec(rows: readonly SummaryRow[], workload: string,
       text: workload,
       subtitle: [
         `throughput relative to ${baseline}: median of per-round ratios, error bars = 95 % interval (higher is better)`,
-        'green ★: best (interval against the runner-up above 1.0); amber: tied at the top',
+        'the best hakmem build against the best peer (grey): green ★ ahead, amber tie, red behind (interval of the per-round ratio)',
       ],
     },
     width: 520,
@@ -164,6 +181,52 @@ export function overviewChartSpec(rows: readonly SummaryRow[], baseline: string)
         encoding: { ...x, y: { field: 'ciLow', type: 'quantitative' }, y2: { field: 'ciHigh' } },
       },
       { mark: { type: 'rule', color: '#c33', strokeDash: [4, 3] }, encoding: { y: { datum: 1 } } },
+    ],
+    config,
+  } as TopLevelSpec;
+}
+
+/** Standard / FAST per workload: the median of the per-round ratios hakmem / hakmem-fast with its 95 % interval. */
+export function standardOverFastChartSpec(verdicts: readonly WorkloadVerdict[]): TopLevelSpec {
+  const values = verdicts
+    .filter((v) => v.standardOverFast?.ratio != null)
+    .map((v) => {
+      const s = v.standardOverFast!;
+      return {
+        workload: v.workload,
+        ratio: s.ratio,
+        ciLow: s.ci?.[0] ?? null,
+        ciHigh: s.ci?.[1] ?? null,
+        label: `${s.ratio!.toFixed(3)}${s.ci ? ` [${s.ci[0].toFixed(2)}–${s.ci[1].toFixed(2)}]` : ''}`,
+        labelAt: Math.max(s.ratio!, s.ci?.[1] ?? 0),
+      };
+    });
+  const y = { field: 'workload', type: 'nominal', sort: null, title: null };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: 'Standard / FAST',
+      subtitle:
+        'hakmem over hakmem-fast: median of per-round ratios, error bars = 95 % interval (1.0 = the checks cost nothing)',
+    },
+    width: 520,
+    height: { step: 26 },
+    data: { values },
+    layer: [
+      {
+        mark: { type: 'point', filled: true, size: 70, color: '#4c78a8' },
+        encoding: { y, x: { field: 'ratio', type: 'quantitative', title: 'Standard / FAST', scale: { zero: false } } },
+      },
+      {
+        transform: [{ filter: 'datum.ciLow != null' }],
+        mark: { type: 'rule', color: '#222', strokeWidth: 1.5 },
+        encoding: { y, x: { field: 'ciLow', type: 'quantitative' }, x2: { field: 'ciHigh' } },
+      },
+      { mark: { type: 'rule', color: '#c33', strokeDash: [4, 3] }, encoding: { x: { datum: 1 } } },
+      {
+        mark: { type: 'text', align: 'left', dx: 6 },
+        encoding: { y, x: { field: 'labelAt', type: 'quantitative' }, text: { field: 'label' } },
+      },
     ],
     config,
   } as TopLevelSpec;

@@ -47,7 +47,7 @@ beforeAll(async () => {
 describe('hakmem --help', () => {
   it('lists the commands', async () => {
     const r = await execa('node', [bin, '--help'], { cwd: repoRoot });
-    for (const c of ['bench', 'ab', 'profile', 'soak', 'table', 'peers']) expect(r.stdout).toContain(c);
+    for (const c of ['bench', 'ab', 'profile', 'soak', 'table', 'compare', 'peers']) expect(r.stdout).toContain(c);
   });
 });
 
@@ -91,7 +91,7 @@ describe('hakmem bench --quick', () => {
     }
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
     assertBenchResults(json);
-    expect(json.schema).toBe('hakmem-bench/2');
+    expect(json.schema).toBe('hakmem-bench/3');
     expect(json.runs).toHaveLength(4);
     expect(json.config.baseline).toBe('glibc');
     expect(json.config.workloads.map((w: { rounds: number }) => w.rounds)).toEqual([1, 1]);
@@ -114,6 +114,25 @@ describe('hakmem bench --quick', () => {
     // one round: no interval, so no verdict
     expect(glibcRow!.ratioToGlibcCi).toBeNull();
     expect(json.summary.every((s: { verdict: unknown; best: boolean }) => s.verdict === null && !s.best)).toBe(true);
+    // one verdict per workload: hakmem-fast against glibc, the only peer, with no interval from one round
+    expect(json.verdicts).toEqual([
+      expect.objectContaining({
+        workload: 'random_mixed',
+        hakmem: 'hakmem-fast',
+        peer: 'glibc',
+        n: 1,
+        ci: null,
+        verdict: null,
+      }),
+      expect.objectContaining({
+        workload: 'tiny_hot',
+        hakmem: 'hakmem-fast',
+        peer: 'glibc',
+        n: 1,
+        ci: null,
+        verdict: null,
+      }),
+    ]);
     // --stats: one OBSERVE report per workload; tiny_hot's 1,000,000 mallocs of 64 bytes are hits or misses of that class
     expect(json.stats!.map((s) => s.workload)).toEqual(['random_mixed', 'tiny_hot']);
     const tiny = json.stats![1]!.report!;
@@ -129,7 +148,10 @@ describe('hakmem bench --quick', () => {
     expect(md).toContain('| workload');
     expect(md).toMatch(/\| verdict \|/);
     expect(md).toMatch(/\| +1\.000 \[–\] \|/);
-    expect(md).toContain('★: highest median');
+    expect(md).toContain('Verdict: the best hakmem build');
+    expect(md).toMatch(
+      /\| workload +\| verdict +\| best hakmem build +\| best peer +\| hakmem \/ peer \[95% CI\] +\| Standard \/ FAST \[95% CI\] +\|/,
+    );
     expect(md).toMatch(/## OBSERVE counters[\s\S]*\| tiny_hot \| \d+ \| \d+ \| \d+ \| \d+\.\d% \|/);
     for (const svg of fs.readdirSync(dir).filter((f) => f.endsWith('.svg'))) {
       expect(XMLValidator.validate(fs.readFileSync(path.join(dir, svg), 'utf8')), svg).toBe(true);
@@ -219,7 +241,7 @@ describe('hakmem bench round counts', () => {
     expect(row.ratioToGlibcCi).toHaveLength(2);
     expect(row.ratioToGlibcCi![0]).toBeLessThanOrEqual(row.ratioToGlibc!);
     expect(r.stdout).toMatch(
-      /\| xthread +\| hakmem-fast +\| +(★|tie)? +\| .*\d\.\d{3} \[\d+\.\d\d–\d+\.\d\d\] \|.*\| +3 ok \|/,
+      /\| xthread +\| hakmem-fast +\| +(★|tie|behind)? +\| .*\d\.\d{3} \[\d+\.\d\d–\d+\.\d\d\] \|.*\| +3 ok \|/,
     );
 
     // hakmem table: the same table from the file, under its provenance line
@@ -245,6 +267,30 @@ describe('hakmem bench round counts', () => {
     const bad = await execa('node', [bin, 'table', path.join(out, 'notjson.json')], { cwd: repoRoot, reject: false });
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr).toMatch(/is not JSON/);
+  });
+});
+
+describe('hakmem bench with Scudo', () => {
+  it('runs Scudo as a peer, and skips it on realloc_grow with one line', async () => {
+    const r = await hakmem(['bench', '--quick', '--allocators', 'glibc,scudo', '--workloads', 'tiny_hot,realloc_grow']);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stderr.match(/^note: scudo skipped on realloc_grow: .+$/gm)).toHaveLength(1);
+    expect(r.stdout).toMatch(/\| tiny_hot +\| scudo +\| +\| +\d+\.\d\d \|.*\| 1 ok \|/);
+    expect(r.stdout).not.toMatch(/\| realloc_grow +\| scudo /);
+    const dir = path.dirname(r.stdout.match(/^report: (.+)$/m)![1]!);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
+    assertBenchResults(json);
+    expect(json.runs.map((x: { workload: string; allocator: string }) => `${x.workload} ${x.allocator}`)).toEqual([
+      'tiny_hot glibc',
+      'tiny_hot scudo',
+      'realloc_grow glibc',
+    ]);
+    expect(json.config.skipped).toEqual([
+      { workload: 'realloc_grow', allocator: 'scudo', reason: expect.stringMatching(/Scudo moves the buffer/) },
+    ]);
+    expect(json.context.peers['libclang-rt-14-dev']).toMatch(/^1:14\./);
+    const t = await execa('node', [bin, 'table', path.join(dir, 'results.json')], { cwd: repoRoot, reject: false });
+    expect(t.stdout).toContain('Not run: scudo on realloc_grow (Scudo moves the buffer');
   });
 });
 

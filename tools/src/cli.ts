@@ -11,6 +11,7 @@ import { runAb } from './ab.ts';
 import { runSoak } from './soak.ts';
 import { MIN_MT_ROUNDS } from './plan-rounds.ts';
 import { readBenchResults } from './read-results.ts';
+import { UsageError } from './workloads.ts';
 import { tableFromResults } from './table-from-results.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -29,9 +30,16 @@ function positiveNumber(v: string): number {
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** A file by its real path (bench-results/latest moves on), relative when under the current directory. */
+function displayPath(file: string): string {
+  const real = fs.realpathSync(file);
+  const rel = path.relative(process.cwd(), real);
+  return rel && !rel.startsWith('..') ? rel : real;
+}
+
 const program = new Command('hakmem')
   .description(
-    'hakmem tools: the allocator benchmark matrix, A/B knob comparisons, CPU profiles, soak runs, peer allocators',
+    'hakmem tools: the allocator benchmark matrix, comparisons of two runs, A/B knob comparisons, CPU profiles, soak runs, peer allocators',
   )
   .showHelpAfterError()
   .enablePositionalOptions();
@@ -57,7 +65,7 @@ commonRunOptions(
     )
     .option(
       '--allocators <list>',
-      'comma list of hakmem-fast, hakmem, glibc, mimalloc, jemalloc, tcmalloc (default: all available)',
+      'comma list of hakmem-fast, hakmem, glibc, mimalloc, jemalloc, tcmalloc, scudo (default: all available)',
     )
     .option('--lib <NAME=PATH>', 'add another allocator library (repeatable)', collect, [])
     .option('--runs <n>', 'rounds of the single-threaded workloads', positiveInt, 5)
@@ -150,7 +158,11 @@ commonRunOptions(
     .command('soak')
     .description('one long-lived run in soak mode: RSS drift, throughput drift, per-epoch ns/op percentiles')
     .option('--workload <name>', 'workload', 'random_mixed')
-    .option('--allocator <name>', 'allocator (hakmem-fast, hakmem, glibc, mimalloc, jemalloc, tcmalloc)', 'hakmem-fast')
+    .option(
+      '--allocator <name>',
+      'allocator (hakmem-fast, hakmem, glibc, mimalloc, jemalloc, tcmalloc, scudo)',
+      'hakmem-fast',
+    )
     .option('--lib <NAME=PATH>', 'use another allocator library', collect, [])
     .option('--minutes <m>', 'total duration', positiveNumber, 5)
     .option('--epoch <s>', 'seconds per epoch', positiveNumber, 5)
@@ -224,7 +236,7 @@ program
   )
   .argument(
     '<results>',
-    'a results.json (hakmem-bench/2, or /1 summarised again), a profile.json (hakmem profile), or a directory holding one',
+    'a results.json (hakmem-bench/3, or an older /2 or /1 summarised again), a profile.json (hakmem profile), a misuse.json (hakmem misuse), or a directory holding one',
   )
   .option('--workloads <list>', 'comma list: only these workloads, in this order')
   .option('--allocators <list>', 'comma list: only these allocators, in this order (verdicts among them)')
@@ -234,27 +246,112 @@ program
   )
   .option('--counts', 'instead: the instruction and steady-state system-call counts, workloads by allocators')
   .action(async (file: string, o: { workloads?: string; allocators?: string; against?: string; counts?: boolean }) => {
+    const { readMisuseResults, misuseTableFromResults } = await import('./misuse.ts');
+    const misuse = readMisuseResults(file);
+    if (misuse) {
+      if (o.workloads || o.allocators || o.against || o.counts)
+        throw new UsageError(`${file} is a misuse results file: hakmem table takes no options for it`);
+      const source = displayPath(fs.statSync(file).isDirectory() ? path.join(file, 'misuse.json') : file);
+      process.stdout.write(misuseTableFromResults(misuse, { source }));
+      return;
+    }
     const { readProfileResults, profileTableFromResults } = await import('./profile.ts');
     const profile = readProfileResults(file);
     if (profile) {
-      const real = fs.realpathSync(fs.statSync(file).isDirectory() ? path.join(file, 'profile.json') : file);
-      const rel = path.relative(process.cwd(), real);
-      process.stdout.write(
-        profileTableFromResults(profile, { source: rel && !rel.startsWith('..') ? rel : real, ...o }),
-      );
+      const source = displayPath(fs.statSync(file).isDirectory() ? path.join(file, 'profile.json') : file);
+      process.stdout.write(profileTableFromResults(profile, { source, ...o }));
       return;
     }
     const r = readBenchResults(file);
-    // Name the file by its real path (bench-results/latest moves on), relative when under the current directory.
-    const real = fs.realpathSync(r.path);
-    const rel = path.relative(process.cwd(), real);
     process.stdout.write(
       tableFromResults(r.results, {
-        source: rel && !rel.startsWith('..') ? rel : real,
+        source: displayPath(r.path),
         ...o,
         upgradedFrom: r.upgradedFrom,
       }),
     );
+  });
+
+program
+  .command('compare')
+  .description(
+    'NEW against BASE (two bench results files): per workload and allocator, the throughput and peak RSS ratios NEW / BASE with 95% intervals and a verdict; exit 1 when a hakmem build regresses',
+  )
+  .argument('<base>', 'the results file to compare with (a results.json, or a directory holding one)')
+  .argument('<new>', 'the results file to judge')
+  .option(
+    '--allow <workloads>',
+    "workloads where a hakmem build's regression is shown but does not fail (repeatable, or a comma list)",
+    collect,
+    [],
+  )
+  .action(async (base: string, next: string, o: { allow: string[] }) => {
+    const { compareResults, compareTable } = await import('./compare.ts');
+    const b = readBenchResults(base);
+    const n = readBenchResults(next);
+    const c = compareResults(b.results, n.results, { allow: o.allow });
+    process.stdout.write(
+      compareTable(c, b.results, n.results, { base: displayPath(b.path), new: displayPath(n.path) }),
+    );
+    if (c.failures.length) {
+      log(
+        `hakmem compare: ${c.failures.length} regression(s) of hakmem builds; fix them, or state them and pass --allow WORKLOAD`,
+      );
+      process.exitCode = 1;
+    }
+  });
+
+program
+  .command('misuse')
+  .description(
+    "every misuse case of native/tests (misuse list, double_free_remote) under glibc, the peers and hakmem's builds: how each run ended (docs/reliability.md's table)",
+  )
+  .option('--allocators <list>', 'comma list', 'glibc,mimalloc,scudo,hakmem-fast,hakmem')
+  .option('--lib <NAME=PATH>', 'add another allocator library (repeatable)', collect, [])
+  .option('--cases <list>', 'comma list of cases (default: all)')
+  .option('--runs <n>', 'runs of each case under each allocator', positiveInt, 3)
+  .option('--timeout <seconds>', 'kill a run after this long', positiveNumber, 60)
+  .option('--lib-dir <dir>', 'where the hakmem libraries are', defaultLibDir)
+  .option('--tests-dir <dir>', 'where the test programs are', path.join(repoRoot, 'dist', 'native', 'tests'))
+  .option('--out <dir>', 'results root (misuse-<timestamp>/ and misuse-latest go there)', defaultResultsDir)
+  .option('--no-build', 'skip building (codegen -> native through Nx) first')
+  .action(async (o) => {
+    if (o.build) await buildNative();
+    const { runMisuse } = await import('./misuse.ts');
+    const r = await runMisuse({
+      allocators: o.allocators,
+      libs: o.lib,
+      cases: o.cases,
+      runs: o.runs,
+      timeoutSeconds: o.timeout,
+      libDir: path.resolve(o.libDir),
+      testsDir: path.resolve(o.testsDir),
+      outDir: path.resolve(o.out),
+      log,
+    });
+    process.stdout.write(`\n${r.table}\nwritten: ${path.join(r.dir, 'misuse.json')} and misuse.md\n`);
+  });
+
+program
+  .command('budget')
+  .description(
+    'callgrind instructions per operation of FAST and Standard on random_mixed, tiny_hot and batch against the committed budget (native/budgets.json); exit 1 when one grows by more than 2 %',
+  )
+  .option('--update', 'measure and rewrite the budget file (commit it with the change that moved the figures)', false)
+  .option('--no-build', 'skip building (codegen -> native through Nx) first')
+  .option('--lib-dir <dir>', 'where the hakmem libraries are', defaultLibDir)
+  .option('--bin-dir <dir>', 'workload programs', defaultBinDir)
+  .action(async (o: { update: boolean; build: boolean; libDir: string; binDir: string }) => {
+    if (o.build) await buildNative();
+    const { runBudget } = await import('./budget.ts');
+    const r = await runBudget({
+      update: o.update,
+      libDir: path.resolve(o.libDir),
+      binDir: path.resolve(o.binDir),
+      log,
+    });
+    process.stdout.write(r.report);
+    if (!r.ok) process.exitCode = 1;
   });
 
 program
@@ -300,7 +397,9 @@ program
 
 program
   .command('peers')
-  .description("install Debian's mimalloc, jemalloc and tcmalloc (as root with apt-get), or print the command to do it")
+  .description(
+    "install Debian's mimalloc, jemalloc, tcmalloc and Scudo (LLVM's, libclang-rt-14-dev) (as root with apt-get), or print the command to do it",
+  )
   .action(async () => {
     const r = await installPeers((l) => process.stdout.write(`${l}\n`));
     if (r.error) process.exitCode = 1;

@@ -1,8 +1,8 @@
 /**
  * `hakmem figures [FILE...]`: rewrites the generated blocks of Markdown files (README.md by
  * default) from their commands, or with --check says which block is stale. Only `hakmem table`
- * may generate a block (from a bench results file, or a `hakmem profile` one): figures come
- * from a committed results file, never by hand.
+ * (from a bench results file, or a `hakmem profile` one) and `hakmem compare` (two bench
+ * results files) may generate a block: figures come from committed results files, never by hand.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,12 +11,40 @@ import { findGeneratedBlocks, GeneratedBlockError, regenerateBlocks } from './ge
 import { profileTableFromResults, readProfileResults } from './profile.ts';
 import { readBenchResults } from './read-results.ts';
 import { tableFromResults } from './table-from-results.ts';
+import { compareResults, compareTable } from './compare.ts';
+import { misuseTableFromResults, readMisuseResults } from './misuse.ts';
+
+/** A results path of a block: inside the repository. */
+function blockFile(argv: readonly string[], file: string): string {
+  if (path.isAbsolute(file) || file.startsWith('..')) {
+    throw new GeneratedBlockError(
+      `generated block "hakmem ${argv.join(' ')}": the results file must be a path inside the repository`,
+    );
+  }
+  return file;
+}
+
+/** `compare BASE NEW [--allow W]`: the comparison, whatever its verdict (the block shows it; it does not fail). */
+function renderCompare(argv: readonly string[], root: string): string {
+  const parsed = new Command('compare')
+    .exitOverride()
+    .argument('<base>')
+    .argument('<new>')
+    .option('--allow <workloads>', '', (v: string, prev: string[] = []) => [...prev, v], [])
+    .parse(argv.slice(1), { from: 'user' });
+  const [bf, nf] = parsed.args.map((f) => blockFile(argv, f));
+  const b = readBenchResults(path.join(root, bf!));
+  const n = readBenchResults(path.join(root, nf!));
+  const c = compareResults(b.results, n.results, { allow: parsed.opts<{ allow: string[] }>().allow });
+  return compareTable(c, b.results, n.results, { base: bf!, new: nf! });
+}
 
 /** The output of one block's command, run from `root` (the results path is relative to it). */
 export function renderBlock(argv: readonly string[], root: string): string {
+  if (argv[0] === 'compare') return renderCompare(argv, root);
   if (argv[0] !== 'table')
     throw new GeneratedBlockError(
-      `generated block "hakmem ${argv.join(' ')}": only "hakmem table" may generate figures`,
+      `generated block "hakmem ${argv.join(' ')}": only "hakmem table" and "hakmem compare" may generate figures`,
     );
   const parsed = new Command('table')
     .exitOverride()
@@ -26,13 +54,10 @@ export function renderBlock(argv: readonly string[], root: string): string {
     .option('--against <allocator>')
     .option('--counts')
     .parse(argv.slice(1), { from: 'user' });
-  const file = parsed.args[0]!;
-  if (path.isAbsolute(file) || file.startsWith('..')) {
-    throw new GeneratedBlockError(
-      `generated block "hakmem ${argv.join(' ')}": the results file must be a path inside the repository`,
-    );
-  }
+  const file = blockFile(argv, parsed.args[0]!);
   const o = parsed.opts<{ workloads?: string; allocators?: string; against?: string; counts?: boolean }>();
+  const misuse = readMisuseResults(path.join(root, file));
+  if (misuse) return misuseTableFromResults(misuse, { source: file });
   const profile = readProfileResults(path.join(root, file));
   if (profile) return profileTableFromResults(profile, { source: file, ...o });
   const r = readBenchResults(path.join(root, file));

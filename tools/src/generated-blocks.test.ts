@@ -36,7 +36,10 @@ describe('generated blocks', () => {
     expect(() => findGeneratedBlocks('<!-- generated: hakmem table x.json -->\nold\n')).toThrow(
       /no "<!-- end generated -->"/,
     );
-    expect(() => renderBlock(['bench', '--quick'], repoRoot)).toThrow(/only "hakmem table"/);
+    expect(() => renderBlock(['bench', '--quick'], repoRoot)).toThrow(/only "hakmem table" and "hakmem compare"/);
+    expect(() => renderBlock(['compare', 'docs/results/2026-11-29-325c66b.json', '/tmp/x.json'], repoRoot)).toThrow(
+      /inside the repository/,
+    );
     expect(() => renderBlock(['table', '/etc/passwd'], repoRoot)).toThrow(/inside the repository/);
   });
 
@@ -52,6 +55,16 @@ describe('generated blocks', () => {
     ).toThrow(/need a bench results file/);
   });
 
+  it('renders a comparison of two committed results files, paired where their rounds match', () => {
+    const out = renderBlock(
+      ['compare', 'docs/results/2026-11-27-44b96fc.json', 'docs/results/2026-11-29-325c66b.json'],
+      repoRoot,
+    );
+    expect(out.split('\n')[0]).toMatch(/^BASE: docs\/results\/2026-11-27-44b96fc\.json · git 44b96fc/);
+    expect(out).toMatch(/\| larson +\| hakmem-fast +\|.*\| paired, 9 rounds +\|/);
+    expect(out).toMatch(/\| random_mixed +\| hakmem-fast +\|.*\| unpaired, 5 vs 9 rounds +\|/);
+  });
+
   it('README.md has generated figures', () => {
     const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
     expect(findGeneratedBlocks(readme).length).toBeGreaterThan(0);
@@ -60,12 +73,15 @@ describe('generated blocks', () => {
   it.each(docs)('%s: every generated block is current and comes from a results file git tracks', async (file) => {
     const text = fs.readFileSync(path.join(repoRoot, file), 'utf8');
     for (const b of findGeneratedBlocks(text)) {
-      const results = b.argv[1]!;
-      expect(results, `${file}: ${b.argv.join(' ')}`).toMatch(
-        /^docs\/results\/\d{4}-\d{2}-\d{2}-[0-9a-f]{7,40}(-[a-z0-9]+)?\.json$/,
-      );
-      const tracked = await execa('git', ['ls-files', '--error-unmatch', results], { cwd: repoRoot, reject: false });
-      expect(tracked.exitCode, `${results} is not committed`).toBe(0);
+      // table FILE ..., compare BASE NEW ...: every results file it reads
+      const files = b.argv.slice(1, b.argv[0] === 'compare' ? 3 : 2);
+      for (const results of files) {
+        expect(results, `${file}: ${b.argv.join(' ')}`).toMatch(
+          /^docs\/results\/\d{4}-\d{2}-\d{2}-[0-9a-f]{7,40}(-[a-z0-9]+)?\.json$/,
+        );
+        const tracked = await execa('git', ['ls-files', '--error-unmatch', results], { cwd: repoRoot, reject: false });
+        expect(tracked.exitCode, `${results} is not committed`).toBe(0);
+      }
       expect(b.body, `${file}: stale block "hakmem ${b.argv.join(' ')}"; run npx hakmem figures ${file}`).toBe(
         renderBlock(b.argv, repoRoot),
       );

@@ -22,10 +22,15 @@ export function marginalPerOp(irN: number, ir2N: number, opsN: number, ops2N: nu
   return dOps > 0 ? (ir2N - irN) / dOps : null;
 }
 
-async function callgrind(exe: string, args: string[], a: Allocator): Promise<{ ir: number; ops: number }> {
+async function callgrind(
+  exe: string,
+  args: string[],
+  a: Allocator,
+  baseEnv: NodeJS.ProcessEnv = process.env,
+): Promise<{ ir: number; ops: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-cg-'));
   try {
-    const env: Record<string, string | undefined> = { ...process.env, ...a.env, LD_PRELOAD: a.preload ?? undefined };
+    const env: Record<string, string | undefined> = { ...baseEnv, ...a.env, LD_PRELOAD: a.preload ?? undefined };
     const r = await execa(
       'valgrind',
       ['--tool=callgrind', `--callgrind-out-file=${path.join(dir, 'callgrind.out')}`, exe, ...args],
@@ -55,6 +60,8 @@ export async function measureInstructions(o: {
   allocators: readonly Allocator[];
   quick: boolean;
   log?: (l: string) => void;
+  /** The environment the programs run in (default: this process's), before the allocator's own. */
+  env?: NodeJS.ProcessEnv;
 }): Promise<InstructionCount[]> {
   const out: InstructionCount[] = [];
   for (const w of o.workloads) {
@@ -63,8 +70,8 @@ export async function measureInstructions(o: {
     for (const a of o.allocators) {
       const base = o.quick ? w.quick : w.full;
       try {
-        const r1 = await callgrind(exe, withArg(base, w.scale.key, n), a);
-        const r2 = await callgrind(exe, withArg(base, w.scale.key, 2 * n), a);
+        const r1 = await callgrind(exe, withArg(base, w.scale.key, n), a, o.env);
+        const r2 = await callgrind(exe, withArg(base, w.scale.key, 2 * n), a, o.env);
         const perOp = marginalPerOp(r1.ir, r2.ir, r1.ops, r2.ops);
         out.push({
           workload: w.name,

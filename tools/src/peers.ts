@@ -1,5 +1,5 @@
 /**
- * `hakmem peers`: `hakmem setup` restricted to Debian's mimalloc, jemalloc and tcmalloc (the
+ * `hakmem peers`: `hakmem setup` restricted to Debian's mimalloc, jemalloc, tcmalloc and Scudo (the
  * rows of the prerequisites table that ship them): installs them when it can, else says how.
  */
 import { PEERS, findPeer } from './find-allocators.ts';

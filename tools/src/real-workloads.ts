@@ -39,12 +39,13 @@ export function presentWorkloads(
   return present;
 }
 
-export const END_RSS_TITLE = "RSS at the end (median MiB): redis's server after its last request";
+export const END_RSS_TITLE =
+  "RSS at the end (median MiB, end_rss_kb of the result lines): redis's server after its last request, exchange's process when its threads are done";
 
 /**
- * The medians of `end_rss_kb` (what a real workload's driver reports as the measured program's
- * RSS at its end: redis's server after the last request), workloads by allocators, as a
- * Markdown table; null when no run reports one.
+ * The medians of `end_rss_kb` (a program's RSS at its end, on its result line: the redis
+ * driver's for the server after the last request, exchange's own), workloads by allocators, as
+ * a Markdown table; null when no run reports one.
  */
 export function endRssTable(runs: readonly RunRecord[]): string | null {
   const ok = runs.filter((r) => r.status === 'ok' && r.result?.extra.end_rss_kb !== undefined);

@@ -1,7 +1,7 @@
 /** report.html: one self-contained page (inline CSS and SVG, no network) with the table, charts and context. */
 import { describeFailure } from './parse-result.ts';
 import { fmtMiB, fmtMops, fmtPct, fmtRatioCi, runStatus, SUMMARY_HEADER, verdictMark } from './format-table.ts';
-import type { RunRecord, SummaryRow } from './types.ts';
+import type { RunRecord, SummaryRow, WorkloadVerdict } from './types.ts';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -13,7 +13,7 @@ h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid 
 table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
 th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:right}td{white-space:nowrap}
 th{background:#f3f3f3}td.l,th.l{text-align:left}
-tr.best td{background:#e8f5e9;font-weight:600}tr.tie td{background:#fff8e1}td.c,th.c{text-align:center}
+tr.best td{background:#e8f5e9;font-weight:600}tr.tie td{background:#fff8e1}tr.behind td{background:#ffebee}td.c,th.c{text-align:center}
 td.fail{color:#b00020;font-weight:600}
 .charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{border:1px solid #eee;padding:.5rem}
 .chart svg{max-width:100%;height:auto}
@@ -29,7 +29,14 @@ export interface ReportInput {
   /** Table header and rows of already formatted cells; rows may be marked best, tie or failed; cells may carry a tooltip. */
   table: {
     header: string[];
-    rows: { cells: string[]; best?: boolean; tie?: boolean; failed?: boolean; titles?: (string | undefined)[] }[];
+    rows: {
+      cells: string[];
+      best?: boolean;
+      tie?: boolean;
+      behind?: boolean;
+      failed?: boolean;
+      titles?: (string | undefined)[];
+    }[];
     /** Per column: 'l', 'c' or 'r' (default: the first two columns left, the rest right). */
     align?: ('l' | 'c' | 'r')[];
   };
@@ -62,7 +69,7 @@ export function renderReportHtml(r: ReportInput): string {
   const head = r.table.header.map((h, i) => `<th class="${align(i)}">${escapeHtml(h)}</th>`).join('');
   const rows = r.table.rows
     .map((row) => {
-      const cls = row.best ? ' class="best"' : row.tie ? ' class="tie"' : '';
+      const cls = row.best ? ' class="best"' : row.tie ? ' class="tie"' : row.behind ? ' class="behind"' : '';
       const cells = row.cells
         .map((c, i) => {
           const title = row.titles?.[i] ? ` title="${escapeHtml(row.titles[i]!)}"` : '';
@@ -113,23 +120,27 @@ ${failures}
 `;
 }
 
-/** "×1.083 [1.03–1.13] vs tcmalloc over 9 rounds": why the top row got its verdict. */
-export function runnerUpNote(r: SummaryRow): string | undefined {
-  const v = r.vsRunnerUp;
-  if (!v) return undefined;
-  return `${r.allocator} / ${v.allocator} per round: ${fmtRatioCi(v.ratio, v.ci)} over ${v.n} paired round(s)`;
+/** "hakmem-fast / tcmalloc per round: 1.083 [1.03–1.13] over 9 paired round(s)": why the row got its verdict. */
+export function verdictNote(r: SummaryRow, verdicts: readonly WorkloadVerdict[]): string | undefined {
+  const v = verdicts.find((x) => x.workload === r.workload);
+  if (!v || v.hakmem !== r.allocator || !v.peer || r.verdict == null) return undefined;
+  return `${v.hakmem} / ${v.peer} (best peer) per round: ${fmtRatioCi(v.ratio, v.ci)} over ${v.n} paired round(s)`;
 }
 
 /** The bench table for the HTML report (the same columns as the Markdown table). */
-export function benchTableRows(rows: readonly SummaryRow[]): ReportInput['table'] {
+export function benchTableRows(
+  rows: readonly SummaryRow[],
+  verdicts: readonly WorkloadVerdict[],
+): ReportInput['table'] {
   return {
     header: SUMMARY_HEADER,
     align: ['l', 'l', 'c', 'r', 'r', 'r', 'r', 'r', 'l'],
     rows: rows.map((r) => ({
       best: r.verdict === 'best',
       tie: r.verdict === 'tie',
+      behind: r.verdict === 'behind',
       failed: r.failures > 0,
-      titles: [undefined, undefined, runnerUpNote(r)],
+      titles: [undefined, undefined, verdictNote(r, verdicts)],
       cells: [
         r.workload,
         r.allocator,

@@ -1,7 +1,9 @@
 /**
  * JSON Schema of bench-results/<ts>/results.json, checked with ajv before writing. Kind
- * "hakmem-bench/2" (per-workload rounds, ratio intervals, verdicts); "hakmem-bench/1" files
- * (one round count, bare ratios, best only) are still recognised for reading.
+ * "hakmem-bench/3" (per-workload rounds, ratio intervals, one verdict per workload: the best
+ * hakmem build against the best peer, and Standard / FAST). Older kinds are still recognised
+ * for reading: "hakmem-bench/2" (verdicts among all allocators, vsRunnerUp) and
+ * "hakmem-bench/1" (one round count, bare ratios, best only); their runs are summarised again.
  */
 import { Ajv } from 'ajv';
 import { BENCH_SCHEMA, type BenchResults } from './types.ts';
@@ -111,6 +113,37 @@ const summaryV2 = {
   },
 };
 
+/** /3: the verdict sits on the best hakmem build's row; the comparison itself is in `verdicts`. */
+const summaryV3 = {
+  type: 'object',
+  required: [...summaryV1.required, 'ratioToMimallocCi', 'ratioToGlibcCi', 'verdict'],
+  properties: {
+    ...summaryV1.properties,
+    ratioToMimallocCi: ci,
+    ratioToGlibcCi: ci,
+    verdict: { enum: ['best', 'tie', 'behind', null] },
+  },
+};
+
+const ratioComparison = {
+  type: 'object',
+  required: ['ratio', 'ci', 'n'],
+  properties: { ratio: nnum, ci, n: { type: 'integer', minimum: 0 } },
+};
+
+const verdictV3 = {
+  type: 'object',
+  required: ['workload', 'hakmem', 'peer', 'ratio', 'ci', 'n', 'verdict', 'standardOverFast'],
+  properties: {
+    ...ratioComparison.properties,
+    workload: str,
+    hakmem: { type: ['string', 'null'] },
+    peer: { type: ['string', 'null'] },
+    verdict: { enum: ['best', 'tie', 'behind', null] },
+    standardOverFast: { oneOf: [{ type: 'null' }, ratioComparison] },
+  },
+};
+
 const workloadV1 = {
   type: 'object',
   required: ['name', 'args'],
@@ -122,11 +155,11 @@ const workloadV2 = {
   properties: { ...workloadV1.properties, rounds: { type: 'integer', minimum: 1 }, threaded: { type: 'boolean' } },
 };
 
-function resultsSchema(version: 1 | 2) {
+function resultsSchema(version: 1 | 2 | 3) {
   return {
     $id: `https://hakmem.invalid/schemas/bench-results-${version}.json`,
     type: 'object',
-    required: ['schema', 'context', 'config', 'runs', 'summary'],
+    required: ['schema', 'context', 'config', 'runs', 'summary', ...(version >= 3 ? ['verdicts'] : [])],
     properties: {
       schema: { const: `hakmem-bench/${version}` },
       context: {
@@ -182,14 +215,14 @@ function resultsSchema(version: 1 | 2) {
           'workloads',
           'allocators',
           'missingPeers',
-          ...(version === 2 ? ['mtRounds'] : []),
+          ...(version >= 2 ? ['mtRounds'] : []),
         ],
         properties: {
           rounds: { type: 'integer', minimum: 1 },
           mtRounds: { type: 'integer', minimum: 1 },
           quick: { type: 'boolean' },
           baseline: str,
-          workloads: { type: 'array', items: version === 2 ? workloadV2 : workloadV1 },
+          workloads: { type: 'array', items: version >= 2 ? workloadV2 : workloadV1 },
           allocators: {
             type: 'array',
             items: {
@@ -203,10 +236,19 @@ function resultsSchema(version: 1 | 2) {
             },
           },
           missingPeers: { type: 'array', items: str },
+          skipped: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['workload', 'allocator', 'reason'],
+              properties: { workload: str, allocator: str, reason: str },
+            },
+          },
         },
       },
       runs: { type: 'array', items: runSchema },
-      summary: { type: 'array', items: version === 2 ? summaryV2 : summaryV1 },
+      summary: { type: 'array', items: version === 3 ? summaryV3 : version === 2 ? summaryV2 : summaryV1 },
+      verdicts: { type: 'array', items: verdictV3 },
       instructions: { type: 'array', items: { type: 'object', required: ['workload', 'allocator', 'n', 'perOp'] } },
       syscalls: {
         type: 'array',
@@ -239,32 +281,47 @@ function resultsSchema(version: 1 | 2) {
   };
 }
 
-export const benchResultsSchema = resultsSchema(2);
+export const benchResultsSchema = resultsSchema(3);
+export const benchResultsSchemaV2 = resultsSchema(2);
 export const benchResultsSchemaV1 = resultsSchema(1);
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
 const validate = ajv.compile(benchResultsSchema);
+const validateV2 = ajv.compile(benchResultsSchemaV2);
 const validateV1 = ajv.compile(benchResultsSchemaV1);
 
+/** The shape of a hakmem-bench/2 document: /3 without `verdicts`, with its own summary rows (read again from the runs). */
+export type BenchResultsV2 = Omit<BenchResults, 'schema' | 'summary' | 'verdicts'> & {
+  schema: 'hakmem-bench/2';
+  summary: unknown[];
+};
+
 /** The shape of a hakmem-bench/1 document (the runs are the same as in /2). */
-export type BenchResultsV1 = Omit<BenchResults, 'schema' | 'config' | 'summary'> & {
+export type BenchResultsV1 = Omit<BenchResults, 'schema' | 'config' | 'summary' | 'verdicts'> & {
   schema: 'hakmem-bench/1';
   config: Omit<BenchResults['config'], 'mtRounds' | 'workloads'> & { workloads: { name: string; args: string[] }[] };
   summary: unknown[];
 };
 
-/** Throws with ajv's messages when `data` is not a valid hakmem-bench/2 results.json document. */
+/** Throws with ajv's messages when `data` is not a valid hakmem-bench/3 results.json document. */
 export function assertBenchResults(data: unknown): asserts data is BenchResults {
   if (!validate(data)) {
     throw new Error(`results.json does not match its schema (${BENCH_SCHEMA}): ${ajv.errorsText(validate.errors)}`);
   }
 }
 
-/** Which results.json kind `data` is, when it says so: 1, 2, or null. */
-export function benchSchemaVersion(data: unknown): 1 | 2 | null {
+/** Which results.json kind `data` is, when it says so: 1, 2, 3, or null. */
+export function benchSchemaVersion(data: unknown): 1 | 2 | 3 | null {
   const kind = data && typeof data === 'object' ? (data as { schema?: unknown }).schema : undefined;
-  return kind === 'hakmem-bench/2' ? 2 : kind === 'hakmem-bench/1' ? 1 : null;
+  return kind === 'hakmem-bench/3' ? 3 : kind === 'hakmem-bench/2' ? 2 : kind === 'hakmem-bench/1' ? 1 : null;
+}
+
+/** Throws with ajv's messages when `data` is not a valid hakmem-bench/2 document. */
+export function assertBenchResultsV2(data: unknown): asserts data is BenchResultsV2 {
+  if (!validateV2(data)) {
+    throw new Error(`results.json does not match its schema (hakmem-bench/2): ${ajv.errorsText(validateV2.errors)}`);
+  }
 }
 
 /** Throws with ajv's messages when `data` is not a valid hakmem-bench/1 document. */

@@ -1,15 +1,15 @@
 /** `hakmem bench`: the allocator matrix under the protocol, its table and its report files. */
-import { overviewChartSpec, renderSvg, slug, workloadChartSpec } from './chart.ts';
+import { overviewChartSpec, renderSvg, slug, standardOverFastChartSpec, workloadChartSpec } from './chart.ts';
 import { collectContext } from './context.ts';
-import { baselineOf, resolveAllocators } from './find-allocators.ts';
-import { matrixTable, SUMMARY_LEGEND, summaryTable } from './format-table.ts';
+import { baselineOf, resolveAllocators, skippedPairs } from './find-allocators.ts';
+import { matrixTable, SUMMARY_LEGEND, summaryTables, verdictTable } from './format-table.ts';
 import { measureInstructions } from './instructions.ts';
 import { describeRounds, isThreadedWorkload, planRounds, roundsFor } from './plan-rounds.ts';
 import { createProgress } from './progress.ts';
 import { benchTableRows, failureList, mdTableToHtml, renderReportHtml } from './report-html.ts';
 import { assertBenchResults } from './results-schema.ts';
 import { runRounds } from './run-rounds.ts';
-import { summarize } from './summarize.ts';
+import { hakmemBuildsOf, summarize } from './summarize.ts';
 import { measureSyscalls } from './syscalls.ts';
 import { measureObserveStats, observeStatsTable } from './observe-stats.ts';
 import { BENCH_SCHEMA, type BenchResults, type BenchWorkload, type RunnerOptions } from './types.ts';
@@ -47,6 +47,11 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     const threaded = isThreadedWorkload(w.name);
     return { name: w.name, args: o.quick ? w.quick : w.full, threaded, rounds: roundsFor({ threaded }, plan) };
   });
+  const skipped = skippedPairs(
+    workloads.map((w) => w.name),
+    allocators,
+  );
+  for (const s of skipped) o.log(`note: ${s.allocator} skipped on ${s.workload}: ${s.reason}`);
   const roundsText = describeRounds(workloads);
   const baseline = baselineOf(allocators);
   o.log(
@@ -62,6 +67,8 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       workloads,
       allocators,
       rounds: plan.single,
+      allocatorsFor: (w) =>
+        allocators.filter((a) => !skipped.some((s) => s.workload === w.name && s.allocator === a.name)),
       timeoutSeconds: o.timeoutSeconds,
       onStart: (e) => progress.start(e),
       onDone: (e, r) => progress.done(e, r),
@@ -70,11 +77,12 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     progress.stop();
   }
   const roundsByWorkload = Object.fromEntries(workloads.map((w) => [w.name, w.rounds]));
-  const summary = summarize(
+  const { rows: summary, verdicts } = summarize(
     runs,
     workloads.map((w) => w.name),
     allocators.map((a) => a.name),
     roundsByWorkload,
+    hakmemBuildsOf(context),
   );
 
   const results: BenchResults = {
@@ -88,9 +96,11 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       workloads,
       allocators,
       missingPeers: missing.map((m) => m.name),
+      ...(skipped.length ? { skipped } : {}),
     },
     runs,
     summary,
+    verdicts,
   };
   if (o.instructions) {
     const ws = specs.filter((w) => INSTRUCTION_WORKLOADS.includes(w.name));
@@ -129,13 +139,15 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   }
   assertBenchResults(results);
 
-  const table = summaryTable(summary);
+  const table = summaryTables(summary, verdicts);
   const charts: { name: string; svg: string }[] = [];
   for (const w of workloads)
     charts.push({
       name: `chart-${slug(w.name)}.svg`,
-      svg: await renderSvg(workloadChartSpec(summary, w.name, baseline)),
+      svg: await renderSvg(workloadChartSpec(summary, w.name, baseline, verdicts)),
     });
+  if (verdicts.some((v) => v.standardOverFast?.ratio != null))
+    charts.unshift({ name: 'chart-standard-fast.svg', svg: await renderSvg(standardOverFastChartSpec(verdicts)) });
   charts.unshift({ name: 'chart-overview.svg', svg: await renderSvg(overviewChartSpec(summary, baseline)) });
 
   const title = `hakmem bench ${context.date.slice(0, 19)}Z`;
@@ -143,6 +155,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     `Interleaved rounds, ${roundsText}${o.quick ? ' (quick: reduced sizes)' : ''}; allocators in order: ${allocators.map((a) => a.name).join(', ')}.`,
     SUMMARY_LEGEND,
     ...(missing.length ? [`Not measured: ${missing.map((m) => `${m.name} (${m.reason})`).join('; ')}.`] : []),
+    ...skipped.map((s) => `Not run: ${s.allocator} on ${s.workload} (${s.reason}).`),
     `git ${context.gitSha.slice(0, 12)}${context.gitDirty ? ' (dirty)' : ''}, ${context.cpuModel}, ${context.nproc} CPUs.`,
   ];
   const endRss = endRssTable(runs);
@@ -156,8 +169,12 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       ? `\n## OBSERVE counters (one run each; every counter in results.json \`stats\`)\n\n${observeStatsTable(results.stats)}\n`
       : '',
   ].join('');
-  const summaryMd = `# ${title}\n\n${intro.filter((l) => l !== SUMMARY_LEGEND).join('\n\n')}\n\n${table}\n\n${SUMMARY_LEGEND}\n\n## M ops/s matrix\n\n${matrixTable(summary)}\n${countsMd}\n## Context\n\n\`\`\`json\n${JSON.stringify(context, null, 2)}\n\`\`\`\n`;
+  const summaryMd = `# ${title}\n\n${intro.filter((l) => l !== SUMMARY_LEGEND).join('\n\n')}\n\n${table}\n\n${SUMMARY_LEGEND}\n\n## M ops/s matrix\n\n${matrixTable(summary, verdicts)}\n${countsMd}\n## Context\n\n\`\`\`json\n${JSON.stringify(context, null, 2)}\n\`\`\`\n`;
   const extraSections = [
+    {
+      title: 'Verdicts: the best hakmem build against the best peer; Standard / FAST',
+      html: mdTableToHtml(verdictTable(verdicts)),
+    },
     ...(endRss ? [{ title: END_RSS_TITLE, html: mdTableToHtml(endRss) }] : []),
     ...(results.instructions
       ? [
@@ -177,7 +194,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   const html = renderReportHtml({
     title,
     intro,
-    table: benchTableRows(summary),
+    table: benchTableRows(summary, verdicts),
     charts,
     context: { ...context, rounds: roundsText, quick: o.quick, baseline },
     failures: failureList(runs),

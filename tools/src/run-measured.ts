@@ -30,7 +30,8 @@ export interface MeasuredRun {
 
 export interface MeasureOptions {
   preload?: string | null;
-  env?: Record<string, string>;
+  /** Added to this process's environment; an undefined value removes the variable. */
+  env?: Record<string, string | undefined>;
   timeoutSeconds?: number;
   /** Called with each stdout line as it arrives (soak epochs). */
   onLine?: (line: string) => void;

@@ -27,6 +27,8 @@ export interface RunRoundsOptions {
   allocators: readonly Allocator[];
   /** Rounds of each workload that does not carry its own `rounds`. */
   rounds: number;
+  /** The allocators of one workload, when not all of them run it (a peer that cannot finish it). */
+  allocatorsFor?: (w: WorkloadRun) => readonly Allocator[];
   timeoutSeconds?: number;
   onStart?: (e: RoundEvent) => void;
   onDone?: (e: RoundEvent, r: RunRecord) => void;
@@ -45,13 +47,14 @@ export async function runRounds(opts: RunRoundsOptions): Promise<RunRecord[]> {
       );
   }
   const roundsOf = (w: WorkloadRun) => w.rounds ?? opts.rounds;
-  const total = opts.workloads.reduce((t, w) => t + roundsOf(w) * opts.allocators.length, 0);
+  const allocatorsOf = (w: WorkloadRun) => opts.allocatorsFor?.(w) ?? opts.allocators;
+  const total = opts.workloads.reduce((t, w) => t + roundsOf(w) * allocatorsOf(w).length, 0);
   const runs: RunRecord[] = [];
   let index = 0;
   for (const w of opts.workloads) {
     const rounds = roundsOf(w);
     for (let round = 1; round <= rounds; round++) {
-      for (const [order, a] of opts.allocators.entries()) {
+      for (const [order, a] of allocatorsOf(w).entries()) {
         const ev: RoundEvent = { index, total, workload: w.name, allocator: a.name, round, rounds };
         opts.onStart?.(ev);
         const launch = workloadLaunch(w.name, opts.binDir, a);

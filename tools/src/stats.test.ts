@@ -3,6 +3,7 @@ import {
   coefficientOfVariation,
   comparePaired,
   excludesOneAbove,
+  excludesOneBelow,
   goThresholdPct,
   includesOne,
   logRatioInterval,
@@ -10,6 +11,7 @@ import {
   medianPairedRatio,
   pairedRatioEstimate,
   pairedRatios,
+  unpairedRatioEstimate,
   verdict,
 } from './stats.ts';
 
@@ -120,5 +122,41 @@ describe('ratio intervals (t-interval of log-ratios)', () => {
     expect(includesOne([1.01, 1.2])).toBe(false);
     expect(includesOne([0.8, 0.95])).toBe(false);
     expect(includesOne(null)).toBe(false);
+  });
+});
+
+describe('unpaired ratio (Welch)', () => {
+  it('takes the ratio of medians and the Welch interval of the mean log difference', () => {
+    const a = [110, 112, 108, 111, 109];
+    const b = [100, 103, 97, 101, 99, 100, 102, 98, 100];
+    const e = unpairedRatioEstimate(a, b);
+    expect(e.n).toBe(5);
+    expect(e.ratio).toBeCloseTo(110 / 100, 12);
+    // by hand: the Welch-Satterthwaite degrees of freedom and t quantile
+    const la = a.map(Math.log);
+    const lb = b.map(Math.log);
+    const m = (x: number[]) => x.reduce((s, v) => s + v, 0) / x.length;
+    const v = (x: number[]) => x.reduce((s, y) => s + (y - m(x)) ** 2, 0) / (x.length - 1);
+    const va = v(la) / la.length;
+    const vb = v(lb) / lb.length;
+    const df = (va + vb) ** 2 / (va ** 2 / (la.length - 1) + vb ** 2 / (lb.length - 1));
+    expect(df).toBeGreaterThan(6);
+    expect(df).toBeLessThan(12);
+    const d = m(la) - m(lb);
+    // the interval is centred on the ratio of geometric means, and excludes 1.0 here
+    expect(Math.sqrt(e.ci![0] * e.ci![1])).toBeCloseTo(Math.exp(d), 10);
+    expect(excludesOneAbove(e.ci)).toBe(true);
+    // wider than a naive z interval of the same standard error
+    expect(Math.log(e.ci![1]) - d).toBeGreaterThan(1.96 * Math.sqrt(va + vb));
+  });
+  it('has no interval with fewer than two values on a side, and a point interval without spread', () => {
+    expect(unpairedRatioEstimate([10], [5, 6])).toEqual({ n: 1, ratio: 2 / 1.1, ci: null });
+    expect(unpairedRatioEstimate([4, 4, 4], [2, 2])).toEqual({ n: 2, ratio: 2, ci: [2, 2] });
+    expect(unpairedRatioEstimate([], [1, 2]).ratio).toBeNull();
+  });
+  it('reads an interval below 1.0', () => {
+    expect(excludesOneBelow([0.8, 0.95])).toBe(true);
+    expect(excludesOneBelow([0.8, 1.01])).toBe(false);
+    expect(excludesOneBelow(null)).toBe(false);
   });
 });

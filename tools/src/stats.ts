@@ -69,6 +69,36 @@ export function pairedRatioEstimate(
   return { n: rs.length, ratio: median(rs), ci: logRatioInterval(rs, level) };
 }
 
+/**
+ * The unpaired ratio of a to b, when the two sides were not measured in the same rounds: the
+ * ratio of their medians as the figure, and the Welch t-interval of the difference of their
+ * mean log values (unequal variances, Welch–Satterthwaite degrees of freedom), exponentiated.
+ * The interval is null unless both sides have at least two values. `n` is the number of values
+ * on the smaller side.
+ */
+export function unpairedRatioEstimate(a: readonly number[], b: readonly number[], level = 0.95): RatioEstimate {
+  const la = a.filter((x) => x > 0 && Number.isFinite(x)).map(Math.log);
+  const lb = b.filter((x) => x > 0 && Number.isFinite(x)).map(Math.log);
+  const ma = median(a);
+  const mb = median(b);
+  const ratio = ma != null && mb != null && mb > 0 ? ma / mb : null;
+  const n = Math.min(la.length, lb.length);
+  if (la.length < 2 || lb.length < 2) return { n, ratio, ci: null };
+  const va = sampleStandardDeviation(la) ** 2 / la.length;
+  const vb = sampleStandardDeviation(lb) ** 2 / lb.length;
+  const d = mean(la) - mean(lb);
+  const se = Math.sqrt(va + vb);
+  if (se === 0) return { n, ratio, ci: [Math.exp(d), Math.exp(d)] };
+  const df = (va + vb) ** 2 / (va ** 2 / (la.length - 1) + vb ** 2 / (lb.length - 1));
+  const half = tQuantile(1 - (1 - level) / 2, df) * se;
+  return { n, ratio, ci: [Math.exp(d - half), Math.exp(d + half)] };
+}
+
+/** True when the interval lies wholly below 1.0 (a is slower than b). */
+export function excludesOneBelow(ci: readonly [number, number] | null): boolean {
+  return ci != null && ci[1] < 1;
+}
+
 /** True when the interval lies wholly above 1.0 (a is faster than b). */
 export function excludesOneAbove(ci: readonly [number, number] | null): boolean {
   return ci != null && ci[0] > 1;

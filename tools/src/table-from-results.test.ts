@@ -47,7 +47,7 @@ const allocators = ['hakmem-fast', 'glibc', 'mimalloc'];
 
 function fixture(): BenchResults {
   return {
-    schema: 'hakmem-bench/2',
+    schema: 'hakmem-bench/3',
     context: {
       date: '2026-11-27T10:20:30.123Z',
       gitSha: '0123456789abcdef0123',
@@ -80,11 +80,13 @@ function fixture(): BenchResults {
       missingPeers: [],
     },
     runs,
-    summary: summarize(
-      runs,
-      workloads.map((w) => w.name),
-      allocators,
-      { random_mixed: 5, xthread: 9 },
+    ...(({ rows, verdicts }) => ({ summary: rows, verdicts }))(
+      summarize(
+        runs,
+        workloads.map((w) => w.name),
+        allocators,
+        { random_mixed: 5, xthread: 9 },
+      ),
     ),
   };
 }
@@ -101,22 +103,29 @@ describe('tableFromResults', () => {
     expect(table).toMatch(
       /\| random_mixed +\| hakmem-fast +\| +★ +\| +\*\*66\.\d\d\*\* \|.*\| +1\.100 \[1\.10–1\.10\] \|/,
     );
-    // xthread: hakmem-fast and mimalloc swing in opposite directions around the same median: a tie
+    // xthread: hakmem-fast and mimalloc swing in opposite directions around the same median: a tie,
+    // on hakmem-fast's row; the peer compared with is in bold, unmarked
     expect(table).toMatch(/\| xthread +\| hakmem-fast +\| +tie +\|/);
-    expect(table).toMatch(/\| xthread +\| mimalloc +\| +tie +\|/);
+    expect(table).toMatch(/\| xthread +\| mimalloc +\| +\| +\*\*9\.00\*\* \|/);
     expect(table).toMatch(/\| xthread +\| glibc +\| +\| +0\.900 \|/);
     expect(table).toContain('9 ok');
-    expect(out).toContain('★: highest median');
+    // the verdicts, one per workload, with Standard / FAST (not measured here)
+    expect(table).toMatch(/\| random_mixed +\| +★ +\| hakmem-fast +\| mimalloc +\| +1\.100 \[1\.10–1\.10\] \| +– +\|/);
+    expect(table).toMatch(/\| xthread +\| +tie +\| hakmem-fast +\| mimalloc +\| +1\.000 \[0\.\d\d–1\.\d\d\] \| +– +\|/);
+    expect(out).toContain(
+      "Verdict: the best hakmem build (highest median among allocators named hakmem* or whose library carries hakmem's manifest)",
+    );
   });
   it('filters workloads and allocators, with verdicts among the allocators shown', () => {
     const out = tableFromResults(fixture(), { source: 'f', workloads: 'xthread', allocators: 'glibc,hakmem-fast' });
     expect(out).toContain('9 rounds: xthread');
     expect(out).not.toContain('random_mixed');
     const rows = out.split('\n').filter((l) => l.startsWith('| xthread'));
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(3);
     expect(rows[0]).toMatch(/\| glibc +\| +\|/);
-    // against glibc alone hakmem-fast is clearly best; its ratio to mimalloc is still there
+    // against glibc alone hakmem-fast is clearly ahead; its ratio to mimalloc is still there
     expect(rows[1]).toMatch(/\| hakmem-fast +\| +★ +\| .*\| +1\.\d{3} \[0\.\d\d–1\.\d\d\] \|/);
+    expect(rows[2]).toMatch(/\| xthread +\| +★ +\| hakmem-fast +\| glibc +\| +10\.\d{3} /);
     expect(out).toContain('Verdicts among the allocators shown.');
   });
   it('refuses filter names the file does not have', () => {
@@ -144,6 +153,30 @@ describe('tableFromResults --against and --counts', () => {
     expect(out).toContain('ahead / behind: the interval lies wholly above / below 1.0');
     const behind = tableFromResults(fixture(), { source: 'f', against: 'glibc', allocators: 'hakmem-fast' });
     expect(behind).toMatch(/\| random_mixed +\| +0\.6\d\d \[0\.\d\d–0\.\d\d\] behind \|/);
+  });
+  it('adds Standard / FAST as its own column when the file holds both builds', () => {
+    const f = fixture();
+    const std = f.runs
+      .filter((x) => x.allocator === 'hakmem-fast')
+      .map((x) => ({ ...x, allocator: 'hakmem', result: { ...x.result!, mops: x.result!.mops * 0.95 } }));
+    const names = ['hakmem-fast', 'hakmem', 'glibc', 'mimalloc'];
+    const { rows, verdicts } = summarize([...f.runs, ...std], ['random_mixed', 'xthread'], names, {
+      random_mixed: 5,
+      xthread: 9,
+    });
+    const g = {
+      ...f,
+      runs: [...f.runs, ...std],
+      summary: rows,
+      verdicts,
+      config: { ...f.config, allocators: names.map((name) => ({ name, preload: null })) },
+    };
+    const out = tableFromResults(g, { source: 'f', against: 'hakmem-fast', allocators: 'hakmem-fast,mimalloc' });
+    expect(out).toMatch(/\| hakmem-fast vs +\| +mimalloc +\| +Standard \/ FAST +\|/);
+    expect(out).toMatch(/\| random_mixed +\| .* \| +0\.950 \[0\.95–0\.95\] +\|/);
+    expect(out).toContain('Standard / FAST: hakmem over hakmem-fast, per round');
+    // against one build with the other as a column: no second copy of the same ratio
+    expect(tableFromResults(g, { source: 'f', against: 'hakmem' })).not.toContain('Standard / FAST');
   });
   it('refuses an allocator the file does not have, or both views at once', () => {
     expect(() => tableFromResults(fixture(), { source: 'f', against: 'jemalloc' })).toThrow(
@@ -216,14 +249,38 @@ describe('reading results files', () => {
     const other = err(() => parseBenchResults(JSON.stringify({ schema: 'hakmem-ab/1' }), 'ab.json'));
     expect(other.exitCode).toBe(1);
     expect(other.message).toBe(
-      'ab.json is not a hakmem bench results file (schema "hakmem-ab/1"; expected "hakmem-bench/2" or "hakmem-bench/1")',
+      'ab.json is not a hakmem bench results file (schema "hakmem-ab/1"; expected "hakmem-bench/3", or an older "hakmem-bench/2" or "hakmem-bench/1")',
     );
     const broken = fixture() as unknown as Record<string, unknown>;
     delete broken.runs;
     expect(err(() => parseBenchResults(JSON.stringify(broken), 'b.json')).message).toMatch(
-      /^b\.json: results\.json does not match its schema \(hakmem-bench\/2\).*runs/,
+      /^b\.json: results\.json does not match its schema \(hakmem-bench\/3\).*runs/,
     );
     expect(err(() => parseBenchResults('[]', 'c.json')).message).toMatch(/schema missing/);
+  });
+  it('summarises a hakmem-bench/2 file again from its runs: verdicts by the hakmem-against-peers rule', () => {
+    const f = fixture();
+    // a /2 document: its own verdicts among all allocators, vsRunnerUp on the top row, no verdicts array
+    const v2 = {
+      ...f,
+      schema: 'hakmem-bench/2',
+      verdicts: undefined,
+      summary: f.summary.map((s) => ({
+        ...s,
+        verdict: s.allocator === 'glibc' ? null : 'tie',
+        vsRunnerUp: null,
+      })),
+    };
+    const r = parseBenchResults(JSON.stringify(v2), 'v2.json');
+    expect(r.upgradedFrom).toBe(2);
+    expect(r.results.schema).toBe('hakmem-bench/3');
+    expect(r.results.verdicts).toEqual(f.verdicts);
+    expect(r.results.summary).toEqual(f.summary);
+    expect(tableFromResults(r.results, { source: 'v2.json', upgradedFrom: 2 })).toContain(
+      'Summarised again from the runs of a hakmem-bench/2 file.',
+    );
+    const broken = { ...v2, summary: [{ workload: 'x' }] };
+    expect(() => parseBenchResults(JSON.stringify(broken), 'v2.json')).toThrow(/\(hakmem-bench\/2\)/);
   });
   it('summarises a hakmem-bench/1 file again from its runs', () => {
     const f = fixture();
@@ -236,6 +293,7 @@ describe('reading results files', () => {
         mtRounds: undefined,
         workloads: f.config.workloads.map((w) => ({ name: w.name, args: w.args })),
       },
+      verdicts: undefined,
       summary: f.summary.map((s) => ({
         workload: s.workload,
         allocator: s.allocator,
@@ -252,7 +310,7 @@ describe('reading results files', () => {
     };
     const r = parseBenchResults(JSON.stringify(v1), 'old.json');
     expect(r.upgradedFrom).toBe(1);
-    expect(r.results.schema).toBe('hakmem-bench/2');
+    expect(r.results.schema).toBe('hakmem-bench/3');
     expect(r.results.config.workloads.map((w) => w.rounds)).toEqual([9, 9]);
     expect(r.results.summary.find((s) => s.workload === 'xthread' && s.allocator === 'hakmem-fast')!.verdict).toBe(
       'tie',

@@ -4,10 +4,10 @@
  * Used to write the README's tables from a kept results file instead of by hand.
  */
 import { markdownTable } from 'markdown-table';
-import { fmtRatioCi, summaryTable, SUMMARY_LEGEND } from './format-table.ts';
+import { fmtRatioCi, summaryTables, SUMMARY_LEGEND } from './format-table.ts';
 import { describeRounds } from './plan-rounds.ts';
 import { excludesOneAbove, includesOne, pairedRatioEstimate } from './stats.ts';
-import { mopsByRound, roundsOf, summarize } from './summarize.ts';
+import { hakmemBuildsOf, mopsByRound, roundsOf, summarize } from './summarize.ts';
 import type { BenchResults } from './types.ts';
 import { splitList, UsageError, WORKLOAD_GROUPS } from './workloads.ts';
 
@@ -17,8 +17,8 @@ export interface TableOptions {
   /** Comma lists: only these workloads / allocators, in this order. */
   workloads?: string;
   allocators?: string;
-  /** Set when the file was a hakmem-bench/1 document summarised again. */
-  upgradedFrom?: 1 | null;
+  /** Set when the file was an older (hakmem-bench/1 or /2) document summarised again. */
+  upgradedFrom?: 1 | 2 | null;
   /** Print this allocator's ratio to each of the others instead of the summary (`--against`). */
   against?: string;
   /** Print the instruction and system-call counts instead of the summary (`--counts`). */
@@ -41,14 +41,19 @@ function pick(list: string | undefined, known: readonly string[], what: string):
 }
 
 /** The provenance line: file, git SHA, date, hakmem builds (mode/profile and config hash), rounds, baseline. */
-export function provenanceLine(r: BenchResults, source: string, workloads: readonly string[]): string {
+export function provenanceLine(
+  r: BenchResults,
+  source: string,
+  workloads: readonly string[],
+  label = 'Source',
+): string {
   const c = r.context;
   const builds = Object.entries(c.hakmem)
     .map(([name, b]) => `${name} ${b.mode ?? '?'}/${b.profile ?? '?'} config ${b.configHash ?? 'unknown'}`)
     .join(', ');
   const shown = r.config.workloads.filter((w) => workloads.includes(w.name));
   return [
-    `Source: ${source}`,
+    `${label}: ${source}`,
     `git ${c.gitSha.slice(0, 12)}${c.gitDirty ? ' (dirty)' : ''}`,
     c.date.replace(/\.\d+Z$/, 'Z'),
     `hakmem: ${builds || 'none measured'}`,
@@ -67,17 +72,23 @@ export function tableFromResults(r: BenchResults, o: TableOptions): string {
   if (o.against != null) return againstTable(r, o.source, workloads, allocators, o.against);
   if (o.counts) return countsTables(r, o.source, workloads, allocators);
   let rows;
+  let verdicts;
   const notes: string[] = [];
   if (o.allocators) {
-    // The verdicts are about the allocators shown: summarise again from the runs (ratios to mimalloc and glibc unchanged).
+    // The verdicts are about the allocators shown: summarise again from the runs (ratios to
+    // mimalloc and glibc, and Standard / FAST, unchanged).
     const rounds = Object.fromEntries(r.config.workloads.map((w) => [w.name, w.rounds]));
-    rows = summarize(r.runs, workloads, allocators, rounds);
+    ({ rows, verdicts } = summarize(r.runs, workloads, allocators, rounds, hakmemBuildsOf(r.context)));
     notes.push('Verdicts among the allocators shown.');
   } else {
     rows = workloads.flatMap((w) => r.summary.filter((s) => s.workload === w));
+    verdicts = workloads.flatMap((w) => r.verdicts.filter((v) => v.workload === w));
   }
-  if (o.upgradedFrom === 1) notes.push('Summarised again from the runs of a hakmem-bench/1 file.');
-  return `${provenanceLine(r, o.source, workloads)}\n\n${summaryTable(rows)}\n\n${[SUMMARY_LEGEND, ...notes].join(' ')}\n`;
+  for (const s of r.config.skipped ?? [])
+    if (workloads.includes(s.workload) && allocators.includes(s.allocator))
+      notes.push(`Not run: ${s.allocator} on ${s.workload} (${s.reason}).`);
+  if (o.upgradedFrom) notes.push(`Summarised again from the runs of a hakmem-bench/${o.upgradedFrom} file.`);
+  return `${provenanceLine(r, o.source, workloads)}\n\n${summaryTables(rows, verdicts)}\n\n${[SUMMARY_LEGEND, ...notes].join(' ')}\n`;
 }
 
 /** How to read `--against`. */
@@ -110,9 +121,15 @@ function againstTable(
   const peers = allocators.filter((a) => a !== against);
   if (peers.length === 0) throw new UsageError(`--against ${against}: no other allocator to compare it with`);
   const planned = Object.fromEntries(r.config.workloads.map((x) => [x.name, x.rounds]));
+  // Standard / FAST as its own column, unless one of them is the named allocator and the other a column already.
+  const pair = ['hakmem', 'hakmem-fast'];
+  const sfShown =
+    !(pair.includes(against) && peers.some((p) => pair.includes(p))) &&
+    r.verdicts.some((v) => workloads.includes(v.workload) && v.standardOverFast?.ratio != null);
   const body = workloads.map((w) => {
     const rounds = roundsOf(r.runs, w, planned);
     const mine = mopsByRound(r.runs, w, against, rounds);
+    const sf = r.verdicts.find((v) => v.workload === w)?.standardOverFast;
     return [
       w,
       ...peers.map((p) => {
@@ -120,12 +137,17 @@ function againstTable(
         if (e.n === 0) return '–';
         return `${fmtRatioCi(e.ratio, e.ci)} ${intervalWord(e.ci)}`.trim();
       }),
+      ...(sfShown ? [sf ? fmtRatioCi(sf.ratio, sf.ci) : '–'] : []),
     ];
   });
-  const table = markdownTable([[`${against} vs`, ...peers], ...body], {
-    align: ['l', ...peers.map(() => 'r' as const)],
+  const header = [`${against} vs`, ...peers, ...(sfShown ? ['Standard / FAST'] : [])];
+  const table = markdownTable([header, ...body], {
+    align: ['l', ...header.slice(1).map(() => 'r' as const)],
   });
-  return `${provenanceLine(r, source, workloads)}\n\n${table}\n\n${AGAINST_LEGEND}\n`;
+  const legend = sfShown
+    ? `${AGAINST_LEGEND} Standard / FAST: hakmem over hakmem-fast, per round, from the same rounds.`
+    : AGAINST_LEGEND;
+  return `${provenanceLine(r, source, workloads)}\n\n${table}\n\n${legend}\n`;
 }
 
 /**

@@ -83,27 +83,46 @@ export interface SummaryRow {
   ratioToGlibcCi: [number, number] | null;
   medianMaxRssKb: number | null;
   /**
-   * 'best' (★): the highest median of its workload, and its interval against the runner-up lies
-   * above 1.0. 'tie': the top row when that interval does not exclude 1.0, and every row whose
-   * interval against the top row includes 1.0. null: neither, or too few paired rounds to call.
+   * On the row of the workload's best hakmem build only (highest median among our builds):
+   * what its per-round ratio to the best peer says (see WorkloadVerdict). null
+   * on every other row, and where there is no interval to call.
    */
   verdict: BenchVerdict | null;
-  /** On the top row of a workload: the per-round ratio top / runner-up and its interval; null elsewhere. */
-  vsRunnerUp: RunnerUpComparison | null;
   /** verdict === 'best' (kept for readers of hakmem-bench/1). */
   best: boolean;
 }
 
-export type BenchVerdict = 'best' | 'tie';
+/** ★ ahead of the best peer, level with it, or behind it (the interval of the ratio above, across or below 1.0). */
+export type BenchVerdict = 'best' | 'tie' | 'behind';
 
-export interface RunnerUpComparison {
-  /** The allocator with the next-highest median M ops/s in the workload. */
-  allocator: string;
-  /** Median of per-round ratios top / runner-up. */
+/** A per-round ratio and its 95 % interval. */
+export interface RatioComparison {
+  /** Median of the per-round ratios. */
   ratio: number | null;
+  /** t-interval of the per-round log-ratios; null with fewer than two paired rounds. */
   ci: [number, number] | null;
   /** Paired rounds behind the ratio. */
   n: number;
+}
+
+/**
+ * One workload's verdict: hakmem against the other allocators, not our builds against each
+ * other. The best hakmem build (highest median among allocators named hakmem*, or whose library
+ * carries hakmem's manifest) over the best
+ * peer (highest median among the rest), per round: ★ ('best') when the interval lies above
+ * 1.0, 'behind' when below, 'tie' otherwise. Standard / FAST (allocator hakmem over
+ * hakmem-fast, per round) is reported beside it.
+ */
+export interface WorkloadVerdict extends RatioComparison {
+  workload: string;
+  /** The best hakmem build; null when none was measured (or none ran successfully). */
+  hakmem: string | null;
+  /** The best peer; null when no other allocator was measured (or none ran successfully). */
+  peer: string | null;
+  /** null without both sides, or without an interval (one round). */
+  verdict: BenchVerdict | null;
+  /** hakmem / hakmem-fast per round, when the runs hold both; null otherwise. */
+  standardOverFast: RatioComparison | null;
 }
 
 export interface LibraryBuildInfo {
@@ -172,7 +191,7 @@ export interface ObserveStats {
   error?: string;
 }
 
-export const BENCH_SCHEMA = 'hakmem-bench/2';
+export const BENCH_SCHEMA = 'hakmem-bench/3';
 
 export interface BenchResults {
   schema: typeof BENCH_SCHEMA;
@@ -188,9 +207,13 @@ export interface BenchResults {
     workloads: BenchWorkload[];
     allocators: Allocator[];
     missingPeers: string[];
+    /** Workload and allocator pairs not run, and why (a peer that cannot finish a workload). */
+    skipped?: { workload: string; allocator: string; reason: string }[];
   };
   runs: RunRecord[];
   summary: SummaryRow[];
+  /** One per workload: the best hakmem build against the best peer, and Standard / FAST. */
+  verdicts: WorkloadVerdict[];
   instructions?: InstructionCount[];
   syscalls?: SyscallCount[];
   /** bench --stats: the OBSERVE counters of one run per workload. */

@@ -129,6 +129,10 @@ export const WORKLOADS: readonly WorkloadSpec[] = [
     scale: { key: 'count', n: 2, quickN: 1 },
     threaded: false,
   },
+  // the published producer/consumer test (Lever & Boreham); ops = blocks freed by the consumers
+  { name: 'handoff', full: [], quick: ['seconds=1'], scale: { key: 'seconds', n: 1, quickN: 1 }, threaded: true },
+  // every thread frees the others' blocks; the result line adds peak_rss_kb and end_rss_kb
+  { name: 'exchange', full: [], quick: ['seconds=1'], scale: { key: 'seconds', n: 1, quickN: 1 }, threaded: true },
   ...REAL_WORKLOADS,
 ];
 

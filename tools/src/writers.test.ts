@@ -4,8 +4,8 @@ import path from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { overviewChartSpec, renderSvg, soakChartSpec, workloadChartSpec } from './chart.ts';
-import { fmtRatioCi, matrixTable, summaryTable } from './format-table.ts';
+import { overviewChartSpec, renderSvg, soakChartSpec, standardOverFastChartSpec, workloadChartSpec } from './chart.ts';
+import { fmtRatioCi, matrixTable, summaryTable, verdictTable } from './format-table.ts';
 import { benchTableRows, escapeHtml, failureList, mdTableToHtml, renderReportHtml } from './report-html.ts';
 import { assertBenchResults } from './results-schema.ts';
 import { summarize } from './summarize.ts';
@@ -40,11 +40,11 @@ const runs = [
   run('random_mixed', 'mimalloc', 2, 68),
   run('random_mixed', 'hakmem', 2, 60),
 ];
-const summary = summarize(runs, ['random_mixed'], ['glibc', 'mimalloc', 'hakmem'], 2);
+const { rows: summary, verdicts } = summarize(runs, ['random_mixed'], ['glibc', 'mimalloc', 'hakmem'], 2);
 
 function fixture(): BenchResults {
   return {
-    schema: 'hakmem-bench/2',
+    schema: 'hakmem-bench/3',
     context: {
       date: new Date().toISOString(),
       gitSha: 'abc',
@@ -82,6 +82,7 @@ function fixture(): BenchResults {
     },
     runs,
     summary,
+    verdicts,
   };
 }
 
@@ -96,15 +97,21 @@ describe('results.json schema', () => {
   it('accepts a complete document with a crashed run', () => {
     expect(() => assertBenchResults(JSON.parse(JSON.stringify(fixture())))).not.toThrow();
   });
-  it('rejects a summary without intervals and verdicts, and a /1 document', () => {
+  it('rejects a summary without intervals and verdicts, and a /1 or /2 document', () => {
     const bad = fixture();
     delete (bad.summary[0] as unknown as Record<string, unknown>).ratioToMimallocCi;
     expect(() => assertBenchResults(bad)).toThrow(/ratioToMimallocCi/);
     const bad2 = fixture();
     (bad2.summary[0] as unknown as Record<string, unknown>).verdict = 'winner';
     expect(() => assertBenchResults(bad2)).toThrow(/schema/);
-    const v1 = { ...fixture(), schema: 'hakmem-bench/1' };
-    expect(() => assertBenchResults(v1)).toThrow(/hakmem-bench\/2/);
+    const bad3 = fixture() as unknown as Record<string, unknown>;
+    delete bad3.verdicts;
+    expect(() => assertBenchResults(bad3)).toThrow(/verdicts/);
+    const bad4 = fixture();
+    delete (bad4.verdicts[0] as unknown as Record<string, unknown>).standardOverFast;
+    expect(() => assertBenchResults(bad4)).toThrow(/standardOverFast/);
+    for (const old of ['hakmem-bench/1', 'hakmem-bench/2'])
+      expect(() => assertBenchResults({ ...fixture(), schema: old })).toThrow(/hakmem-bench\/3/);
   });
   it('rejects missing fields and unknown statuses', () => {
     const bad = fixture() as unknown as Record<string, unknown>;
@@ -130,28 +137,54 @@ describe('results.csv', () => {
 
 describe('Markdown tables', () => {
   it('renders every row, the verdicts, the ratio intervals and failures', () => {
-    const md = summaryTable(summary);
+    const md = summaryTable(summary, verdicts);
     const lines = md.split('\n');
     expect(lines[0]).toMatch(
       /^\| workload +\| allocator +\| verdict +\| M ops\/s \(median\) +\| +CV +\| vs mimalloc \[95% CI\] +\| vs glibc \[95% CI\]/,
     );
     expect(lines[1]).toMatch(/^\| :-+ \|/);
     expect(lines).toHaveLength(2 + 3);
-    // round 2 only for hakmem: one paired round, no interval
+    // round 2 only for hakmem: one paired round, no interval, so no verdict at all and no bold
     expect(md).toMatch(/\| random_mixed +\| hakmem +\| +\| +60\.00 \| +– \| +0\.882 \[–\] \|/);
-    // top mimalloc and runner-up hakmem share one round: no interval, so no verdict at all
     expect(lines[3]).toMatch(
       /\| mimalloc +\| +\| +69\.00 \|.*\| +1\.000 \[1\.00–1\.00\] \| +1\.354 \[\d\.\d\d–\d\.\d\d\] \|/,
     );
-    expect(md).not.toMatch(/★|tie/);
+    expect(md).not.toMatch(/★|tie|behind|\*\*/);
     expect(md).toContain('1/2 CRASHED');
     expect(md).toContain('2 ok');
-    const marked = summary.map((r) => ({ ...r, verdict: r.allocator === 'mimalloc' ? ('best' as const) : null }));
-    expect(summaryTable(marked)).toMatch(/\| mimalloc +\| +★ +\| +\*\*69\.00\*\* \|/);
-    expect(matrixTable(marked)).toContain('**69.00** ★');
-    const tied = summary.map((r) => ({ ...r, verdict: r.allocator === 'glibc' ? null : ('tie' as const) }));
-    expect(summaryTable(tied)).toMatch(/\| hakmem +\| +tie +\| +\*\*60\.00\*\* \|/);
-    expect(matrixTable(tied)).toContain('60.00 (tie)');
+    // a verdict: on the hakmem build's row, both compared medians in bold
+    const judged = [{ ...verdicts[0]!, verdict: 'best' as const, ci: [1.1, 1.2] as [number, number] }];
+    const marked = summary.map((r) => ({ ...r, verdict: r.allocator === 'hakmem' ? ('best' as const) : null }));
+    expect(summaryTable(marked, judged)).toMatch(/\| hakmem +\| +★ +\| +\*\*60\.00\*\* \|/);
+    expect(summaryTable(marked, judged)).toMatch(/\| mimalloc +\| +\| +\*\*69\.00\*\* \|/);
+    expect(summaryTable(marked, judged)).toMatch(/\| glibc +\| +\| +51\.00 \|/);
+    expect(matrixTable(marked, judged)).toContain('**60.00** ★');
+    const behind = summary.map((r) => ({ ...r, verdict: r.allocator === 'hakmem' ? ('behind' as const) : null }));
+    expect(summaryTable(behind)).toMatch(/\| hakmem +\| +behind +\|/);
+    expect(matrixTable(behind)).toContain('60.00 (behind)');
+  });
+  it('prints one verdict per workload, with Standard / FAST as its own column', () => {
+    const v = {
+      workload: 'random_mixed',
+      hakmem: 'hakmem-fast',
+      peer: 'tcmalloc',
+      ratio: 1.032,
+      ci: [0.87, 1.24] as [number, number],
+      n: 9,
+      verdict: 'tie' as const,
+      standardOverFast: { ratio: 0.921, ci: [0.88, 1.01] as [number, number], n: 9 },
+    };
+    const md = verdictTable([v, { ...v, workload: 'xthread', verdict: null, ci: null, standardOverFast: null }]);
+    expect(md.split('\n')[0]).toMatch(
+      /^\| workload +\| verdict +\| best hakmem build +\| best peer +\| hakmem \/ peer \[95% CI\] +\| Standard \/ FAST \[95% CI\] +\|$/,
+    );
+    expect(md).toMatch(
+      /\| random_mixed +\| +tie +\| hakmem-fast +\| tcmalloc +\| +1\.032 \[0\.87–1\.24\] \| +0\.921 \[0\.88–1\.01\] \|/,
+    );
+    expect(md).toMatch(/\| xthread +\| +\| hakmem-fast +\| tcmalloc +\| +1\.032 \[–\] \| +– \|/);
+    const matrix = matrixTable(summary, [v]);
+    expect(matrix.split('\n')[0]).toMatch(/\| +Standard \/ FAST \|$/);
+    expect(matrix).toMatch(/\| 0\.921 \[0\.88–1\.01\] \|$/m);
   });
   it('formats ratios with their intervals', () => {
     expect(fmtRatioCi(1.0444, [0.9812, 1.1123])).toBe('1.044 [0.98–1.11]');
@@ -162,10 +195,16 @@ describe('Markdown tables', () => {
 
 describe('SVG charts', () => {
   it('renders well-formed SVG for a workload, the overview, A/B and soak', async () => {
-    const w = await renderSvg(workloadChartSpec(summary, 'random_mixed', 'mimalloc'));
+    const w = await renderSvg(workloadChartSpec(summary, 'random_mixed', 'mimalloc', verdicts));
     wellFormedSvg(w);
     expect(w).toContain('random_mixed');
     wellFormedSvg(await renderSvg(overviewChartSpec(summary, 'glibc')));
+    const sf = await renderSvg(
+      standardOverFastChartSpec([{ ...verdicts[0]!, standardOverFast: { ratio: 0.95, ci: [0.9, 1.01], n: 9 } }]),
+    );
+    wellFormedSvg(sf);
+    expect(sf).toContain('Standard / FAST');
+    expect(sf).toContain('0.950 [0.90–1.01]');
     wellFormedSvg(
       await renderSvg(
         abChartSpec(
@@ -210,26 +249,34 @@ describe('report.html', () => {
     const svg = await renderSvg(workloadChartSpec(summary, 'random_mixed', 'mimalloc'));
     const marked = summary.map((r) => ({
       ...r,
-      verdict: (r.allocator === 'glibc' ? null : 'tie') as BenchVerdict | null,
-      vsRunnerUp:
-        r.allocator === 'mimalloc'
-          ? { allocator: 'hakmem', ratio: 1.1, ci: [0.9, 1.3] as [number, number], n: 9 }
-          : null,
+      verdict: (r.allocator === 'hakmem' ? 'tie' : null) as BenchVerdict | null,
     }));
-    marked[2]!.verdict = 'best';
+    const judged = [{ ...verdicts[0]!, verdict: 'tie' as const, ratio: 1.1, ci: [0.9, 1.3] as [number, number], n: 9 }];
     const html = renderReportHtml({
       title: 'bench <test>',
       intro: ['a & b'],
-      table: benchTableRows(marked),
+      table: benchTableRows(marked, judged),
       charts: [{ name: 'chart-random_mixed.svg', svg }],
       context: fixture().context as unknown as Record<string, unknown>,
       failures: failureList(runs),
     });
     expect(html).toContain('<title>bench &lt;test&gt;</title>');
     expect(html).toContain('<table id="results">');
-    expect(html.match(/<tr class="best">/g)).toHaveLength(1);
+    expect(html.match(/<tr class="best">/g)).toBeNull();
     expect(html.match(/<tr class="tie">/g)).toHaveLength(1);
-    expect(html).toContain('title="mimalloc / hakmem per round: 1.100 [0.90–1.30] over 9 paired round(s)"');
+    expect(html).toContain('title="hakmem / mimalloc (best peer) per round: 1.100 [0.90–1.30] over 9 paired round(s)"');
+    expect(
+      renderReportHtml({
+        title: 't',
+        intro: [],
+        table: benchTableRows(
+          marked.map((r) => ({ ...r, verdict: r.verdict && ('behind' as const) })),
+          judged,
+        ),
+        charts: [],
+        context: {},
+      }).match(/<tr class="behind">/g),
+    ).toHaveLength(1);
     expect(html).toContain('0.882 [–]');
     expect(html).toContain('Segmentation fault &lt;core&gt;');
     expect(html).toContain('<svg');

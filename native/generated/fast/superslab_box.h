@@ -45,6 +45,10 @@ static inline hk_superslab_release_mode_t hk_superslab_release_mode(void) { retu
 #define HK_SUPERSLAB_PURGE_DELAY_MS_BUILD 1000
 static inline int64_t hk_superslab_purge_delay_ms(void) { return 1000; }
 
+/* superslab.warmBytes — bytes, run-time (HAKMEM_SUPERSLAB_WARM_BYTES): Bytes of free slabs in partly used SuperSlabs that keep their pages for reuse (the warm pool, newest first): beyond this, the oldest give their pages back at once (madvise), the rest after purgeDelayMs. Many threads that empty and refill slabs all the time would otherwise keep a second's worth of them resident (64 threads exchanging blocks: 250 MB). */
+#define HK_SUPERSLAB_WARM_BYTES_BUILD ((size_t)16777216)
+static inline size_t hk_superslab_warm_bytes(void) { return ((size_t)16777216); }
+
 /* Counters: compiled in only in OBSERVE (HK_SUPERSLAB_COUNT is ((void)0) otherwise). */
 #define HK_SUPERSLAB_COUNTERS(X) \
     X(superslabs_mapped, 1, "SuperSlabs mapped.") \

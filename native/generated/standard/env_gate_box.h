@@ -98,10 +98,13 @@ static inline void hk_env_apply_profile(int p) {
         hk_unified_cache_env.mid_refill_batch = 16;
         hk_unified_cache_env.max_bytes_per_class = ((size_t)8388608);
         hk_unified_cache_env.max_bytes_per_thread = ((size_t)33554432);
+        hk_unified_cache_env.max_bytes_total = ((size_t)33554432);
+        hk_unified_cache_env.depot_bytes = ((size_t)33554432);
         hk_superslab_env.pool_limit = 32;
         hk_superslab_env.release_threshold = 16;
         hk_superslab_env.release_mode = HK_SUPERSLAB_RELEASE_MODE_UNMAP;
         hk_superslab_env.purge_delay_ms = 1000;
+        hk_superslab_env.warm_bytes = ((size_t)16777216);
         hk_remote_env.drain_threshold = 1;
         hk_remote_env.drain_batch = 4096;
         hk_remote_env.push_batch = 1;
@@ -120,10 +123,13 @@ static inline void hk_env_apply_profile(int p) {
         hk_unified_cache_env.mid_refill_batch = 8;
         hk_unified_cache_env.max_bytes_per_class = ((size_t)8388608);
         hk_unified_cache_env.max_bytes_per_thread = ((size_t)8388608);
+        hk_unified_cache_env.max_bytes_total = ((size_t)33554432);
+        hk_unified_cache_env.depot_bytes = ((size_t)33554432);
         hk_superslab_env.pool_limit = 8;
         hk_superslab_env.release_threshold = 2;
         hk_superslab_env.release_mode = HK_SUPERSLAB_RELEASE_MODE_UNMAP;
         hk_superslab_env.purge_delay_ms = 1000;
+        hk_superslab_env.warm_bytes = ((size_t)16777216);
         hk_remote_env.drain_threshold = 1;
         hk_remote_env.drain_batch = 4096;
         hk_remote_env.push_batch = 1;
@@ -142,10 +148,13 @@ static inline void hk_env_apply_profile(int p) {
         hk_unified_cache_env.mid_refill_batch = 2;
         hk_unified_cache_env.max_bytes_per_class = ((size_t)131072);
         hk_unified_cache_env.max_bytes_per_thread = ((size_t)1048576);
+        hk_unified_cache_env.max_bytes_total = ((size_t)33554432);
+        hk_unified_cache_env.depot_bytes = ((size_t)33554432);
         hk_superslab_env.pool_limit = 2;
         hk_superslab_env.release_threshold = 0;
         hk_superslab_env.release_mode = HK_SUPERSLAB_RELEASE_MODE_UNMAP;
         hk_superslab_env.purge_delay_ms = 1000;
+        hk_superslab_env.warm_bytes = ((size_t)16777216);
         hk_remote_env.drain_threshold = 1;
         hk_remote_env.drain_batch = 4096;
         hk_remote_env.push_batch = 1;
@@ -164,10 +173,13 @@ static inline void hk_env_apply_profile(int p) {
         hk_unified_cache_env.mid_refill_batch = 8;
         hk_unified_cache_env.max_bytes_per_class = ((size_t)8388608);
         hk_unified_cache_env.max_bytes_per_thread = ((size_t)8388608);
+        hk_unified_cache_env.max_bytes_total = ((size_t)33554432);
+        hk_unified_cache_env.depot_bytes = ((size_t)33554432);
         hk_superslab_env.pool_limit = 8;
         hk_superslab_env.release_threshold = 2;
         hk_superslab_env.release_mode = HK_SUPERSLAB_RELEASE_MODE_UNMAP;
         hk_superslab_env.purge_delay_ms = 1000;
+        hk_superslab_env.warm_bytes = ((size_t)16777216);
         hk_remote_env.drain_threshold = 1;
         hk_remote_env.drain_batch = 4096;
         hk_remote_env.push_batch = 1;
@@ -217,10 +229,13 @@ typedef struct hk_env_knob {
     {"HAKMEM_UNIFIED_CACHE_MID_REFILL_BATCH", "front.unifiedCache.midRefillBatch", HK_KNOB_INT, 1, 65535, NULL, 0, &hk_unified_cache_env.mid_refill_batch, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_UNIFIED_CACHE_MAX_BYTES_PER_CLASS", "front.unifiedCache.maxBytesPerClass", HK_KNOB_BYTES, 4096, 1073741824, NULL, 0, &hk_unified_cache_env.max_bytes_per_class, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_UNIFIED_CACHE_MAX_BYTES_PER_THREAD", "front.unifiedCache.maxBytesPerThread", HK_KNOB_BYTES, 65536, 68719476736, NULL, 0, &hk_unified_cache_env.max_bytes_per_thread, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_UNIFIED_CACHE_MAX_BYTES_TOTAL", "front.unifiedCache.maxBytesTotal", HK_KNOB_BYTES, 1048576, 68719476736, NULL, 0, &hk_unified_cache_env.max_bytes_total, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_UNIFIED_CACHE_DEPOT_BYTES", "front.unifiedCache.depotBytes", HK_KNOB_BYTES, 0, 68719476736, NULL, 0, &hk_unified_cache_env.depot_bytes, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_SUPERSLAB_POOL_LIMIT", "superslab.poolLimit", HK_KNOB_INT, 1, 65536, NULL, 0, &hk_superslab_env.pool_limit, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_SUPERSLAB_RELEASE_THRESHOLD", "superslab.releaseThreshold", HK_KNOB_INT, 0, 65535, NULL, 0, &hk_superslab_env.release_threshold, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_SUPERSLAB_RELEASE_MODE", "superslab.releaseMode", HK_KNOB_ENUM, 0, 2, hk_superslab_release_mode_names, 3, &hk_superslab_env.release_mode, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_SUPERSLAB_PURGE_DELAY_MS", "superslab.purgeDelayMs", HK_KNOB_INT, -1, 3600000, NULL, 0, &hk_superslab_env.purge_delay_ms, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_SUPERSLAB_WARM_BYTES", "superslab.warmBytes", HK_KNOB_BYTES, 0, 68719476736, NULL, 0, &hk_superslab_env.warm_bytes, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_REMOTE_DRAIN_THRESHOLD", "remote.drainThreshold", HK_KNOB_INT, 1, 1048576, NULL, 0, &hk_remote_env.drain_threshold, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_REMOTE_DRAIN_BATCH", "remote.drainBatch", HK_KNOB_INT, 1, 1048576, NULL, 0, &hk_remote_env.drain_batch, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_REMOTE_PUSH_BATCH", "remote.pushBatch", HK_KNOB_INT, 1, 4096, NULL, 0, &hk_remote_env.push_batch, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
@@ -254,7 +269,7 @@ typedef struct hk_env_invariant {
 #define HK_ENV_INVARIANT_TABLE { \
     /* front.unifiedCache.refillBatch <= front.unifiedCache.capacity */ {HK_INV_AT_MOST, 4, 0, 3, 0, 0, 0, 0, "front.unifiedCache.refillBatch = %" PRId64 " must be <= front.unifiedCache.capacity (%" PRId64 ")"}, \
     /* front.unifiedCache.midRefillBatch <= front.unifiedCache.midCapacity */ {HK_INV_AT_MOST, 6, 0, 5, 0, 0, 0, 0, "front.unifiedCache.midRefillBatch = %" PRId64 " must be <= front.unifiedCache.midCapacity (%" PRId64 ")"}, \
-    /* superslab.releaseThreshold < superslab.poolLimit */ {HK_INV_LESS_THAN, 10, 0, 9, 0, 0, 0, 0, "superslab.releaseThreshold = %" PRId64 " must be < superslab.poolLimit (%" PRId64 ")"}, \
+    /* superslab.releaseThreshold < superslab.poolLimit */ {HK_INV_LESS_THAN, 12, 0, 11, 0, 0, 0, 0, "superslab.releaseThreshold = %" PRId64 " must be < superslab.poolLimit (%" PRId64 ")"}, \
 }
 
 /* Every knob, sorted by path: the configuration as codegen hashes it (HAKMEM_CONFIG_HASH is the
@@ -270,10 +285,10 @@ typedef struct hk_env_config_entry {
     unsigned char origin;
 } hk_env_config_entry_t;
 #define HK_ENV_CONFIG_TABLE { \
-    {"env.onInvalid", 17, NULL, HK_ORIGIN_DEFAULT}, \
+    {"env.onInvalid", 20, NULL, HK_ORIGIN_DEFAULT}, \
     {"env.profile", -2, NULL, HK_ORIGIN_DEFAULT}, \
-    {"env.stats", 18, "\"off\"", HK_ORIGIN_DEFAULT}, \
-    {"env.verbose", 16, "0", HK_ORIGIN_DEFAULT}, \
+    {"env.stats", 21, "\"off\"", HK_ORIGIN_DEFAULT}, \
+    {"env.verbose", 19, "0", HK_ORIGIN_DEFAULT}, \
     {"front.gate.largeCacheBytes", 1, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.gate.largeCacheEntries", 0, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.gate.midClassesPerDoubling", -1, "4", HK_ORIGIN_DEFAULT}, \
@@ -281,32 +296,35 @@ typedef struct hk_env_config_entry {
     {"front.gate.tinyClasses", -1, "[16,32,48,64,80,96,112,128,160,192,224,256,320,384,448,512,640,768,896,1024]", HK_ORIGIN_DEFAULT}, \
     {"front.gate.tinyMax", -1, "1024", HK_ORIGIN_DEFAULT}, \
     {"front.unifiedCache.capacity", 3, NULL, HK_ORIGIN_DEFAULT}, \
+    {"front.unifiedCache.depotBytes", 10, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.unifiedCache.enabled", 2, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.unifiedCache.maxBytesPerClass", 7, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.unifiedCache.maxBytesPerThread", 8, NULL, HK_ORIGIN_DEFAULT}, \
+    {"front.unifiedCache.maxBytesTotal", 9, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.unifiedCache.midCapacity", 5, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.unifiedCache.midRefillBatch", 6, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.unifiedCache.refillBatch", 4, NULL, HK_ORIGIN_DEFAULT}, \
     {"front.unifiedCache.safeLinking", -1, "false", HK_ORIGIN_DEFAULT}, \
-    {"remote.drainBatch", 14, NULL, HK_ORIGIN_DEFAULT}, \
-    {"remote.drainThreshold", 13, NULL, HK_ORIGIN_DEFAULT}, \
-    {"remote.pushBatch", 15, NULL, HK_ORIGIN_DEFAULT}, \
-    {"superslab.poolLimit", 9, NULL, HK_ORIGIN_DEFAULT}, \
-    {"superslab.purgeDelayMs", 12, NULL, HK_ORIGIN_DEFAULT}, \
-    {"superslab.releaseMode", 11, NULL, HK_ORIGIN_DEFAULT}, \
-    {"superslab.releaseThreshold", 10, NULL, HK_ORIGIN_DEFAULT}, \
+    {"remote.drainBatch", 17, NULL, HK_ORIGIN_DEFAULT}, \
+    {"remote.drainThreshold", 16, NULL, HK_ORIGIN_DEFAULT}, \
+    {"remote.pushBatch", 18, NULL, HK_ORIGIN_DEFAULT}, \
+    {"superslab.poolLimit", 11, NULL, HK_ORIGIN_DEFAULT}, \
+    {"superslab.purgeDelayMs", 14, NULL, HK_ORIGIN_DEFAULT}, \
+    {"superslab.releaseMode", 13, NULL, HK_ORIGIN_DEFAULT}, \
+    {"superslab.releaseThreshold", 12, NULL, HK_ORIGIN_DEFAULT}, \
     {"superslab.slabSize", -1, "65536", HK_ORIGIN_DEFAULT}, \
     {"superslab.superslabSize", -1, "2097152", HK_ORIGIN_DEFAULT}, \
+    {"superslab.warmBytes", 15, NULL, HK_ORIGIN_DEFAULT}, \
 }
 /* Where the build's profile comes from; the longest canonical configuration text. */
 #define HK_ENV_PROFILE_ORIGIN HK_ORIGIN_CONFIG
-#define HK_ENV_HASH_TEXT_MAX 1217
+#define HK_ENV_HASH_TEXT_MAX 1375
 
 /* Defines the snapshots (in native/src/env_gate.c), initialised to the build profile's values. */
 #define HK_ENV_DEFINE_SNAPSHOTS \
     hk_front_env_t hk_front_env = { .large_cache_entries = 64, .large_cache_bytes = ((size_t)134217728) }; \
-    hk_unified_cache_env_t hk_unified_cache_env = { .enabled = true, .capacity = 8192, .refill_batch = 32, .mid_capacity = 2048, .mid_refill_batch = 8, .max_bytes_per_class = ((size_t)8388608), .max_bytes_per_thread = ((size_t)8388608) }; \
-    hk_superslab_env_t hk_superslab_env = { .pool_limit = 8, .release_threshold = 2, .release_mode = HK_SUPERSLAB_RELEASE_MODE_UNMAP, .purge_delay_ms = 1000 }; \
+    hk_unified_cache_env_t hk_unified_cache_env = { .enabled = true, .capacity = 8192, .refill_batch = 32, .mid_capacity = 2048, .mid_refill_batch = 8, .max_bytes_per_class = ((size_t)8388608), .max_bytes_per_thread = ((size_t)8388608), .max_bytes_total = ((size_t)33554432), .depot_bytes = ((size_t)33554432) }; \
+    hk_superslab_env_t hk_superslab_env = { .pool_limit = 8, .release_threshold = 2, .release_mode = HK_SUPERSLAB_RELEASE_MODE_UNMAP, .purge_delay_ms = 1000, .warm_bytes = ((size_t)16777216) }; \
     hk_remote_env_t hk_remote_env = { .drain_threshold = 1, .drain_batch = 4096, .push_batch = 1 }; \
     hk_env_env_t hk_env_env = { .profile = HK_ENV_PROFILE_BALANCED, .verbose = 0, .on_invalid = HK_ENV_ON_INVALID_ABORT, .stats = HK_ENV_STATS_OFF }; \
     /* end */

@@ -149,6 +149,18 @@ export const unifiedCache = defineBox({
      * limit would grow past it takes the room from the other classes (their limits halve, in
      * turn, never below their first limit); when nothing can give, the limit stays. */
     maxBytesPerThread: bytes({ default: MiB(8), min: KiB(64), max: GiB(64), scope: 'env' }),
+    /** All threads' caches together hold at most about this many bytes at their limits: a thread's
+     * budget is maxBytesTotal divided by the threads that hold a heap, never more than
+     * maxBytesPerThread (nor less than a class's first limit: about a page, or one block). So the
+     * memory caches keep does not grow with the thread count: 64 threads get 512 KiB each by
+     * default, one or two threads maxBytesPerThread. As threads come and go, each thread's
+     * limits follow at its next refill. */
+    maxBytesTotal: bytes({ default: MiB(32), min: MiB(1), max: GiB(64), scope: 'env' }),
+    /** The depot: chains of free blocks that threads passed on (a foreign list that ran out of
+     * room), per class, for any thread's next refill of the class, taken whole without a look at
+     * a block. It holds at most this many bytes (0: none, such blocks go home to their owners'
+     * queues); malloc_trim empties it. */
+    depotBytes: bytes({ default: MiB(32), min: 0, max: GiB(64), scope: 'env' }),
   },
   invariants: [
     atMost(`${unifiedCachePath}.refillBatch`, `${unifiedCachePath}.capacity`),
@@ -163,5 +175,15 @@ export const unifiedCache = defineBox({
     refills: counter(),
     /** Flushes of a full cache back to the slabs. */
     flushes: counter(),
+    /** Blocks of other threads' heaps freed by this thread and kept in its foreign lists for reuse. */
+    foreignKept: counter(),
+    /** Foreign blocks a refill took instead of asking the thread's own slabs. */
+    foreignReused: counter(),
+    /** Foreign blocks sent back to their owners (the class's room ran out and the depot was full, trim). */
+    foreignReturned: counter(),
+    /** Blocks put into the depot (a foreign list that ran out of room, a thread's exit). */
+    depotPuts: counter(),
+    /** Blocks a refill took from the depot, a chain at a time. */
+    depotTakes: counter(),
   },
 });

@@ -41,6 +41,10 @@ export interface HakmemConfig {
       readonly maxBytesPerClass?: number;
       /** A thread's caches together hold at most this many bytes at their limits. A class whose limit would grow past it takes the room from the other classes (their limits halve, in turn, never below their first limit); when nothing can give, the limit stays. */
       readonly maxBytesPerThread?: number;
+      /** All threads' caches together hold at most about this many bytes at their limits: a thread's budget is maxBytesTotal divided by the threads that hold a heap, never more than maxBytesPerThread (nor less than a class's first limit: about a page, or one block). So the memory caches keep does not grow with the thread count: 64 threads get 512 KiB each by default, one or two threads maxBytesPerThread. As threads come and go, each thread's limits follow at its next refill. */
+      readonly maxBytesTotal?: number;
+      /** The depot: chains of free blocks that threads passed on (a foreign list that ran out of room), per class, for any thread's next refill of the class, taken whole without a look at a block. It holds at most this many bytes (0: none, such blocks go home to their owners' queues); malloc_trim empties it. */
+      readonly depotBytes?: number;
     };
   };
   /** SuperSlabs: aligned mappings carved into slabs of one size class each; metadata at a computable address. */
@@ -57,6 +61,8 @@ export interface HakmemConfig {
     readonly releaseMode?: 'unmap' | 'decommit' | 'never';
     /** Milliseconds an empty SuperSlab or a cached large mapping may wait unused before it is released (per releaseMode; large mappings are unmapped): -1 never, 0 at once. Checked on slow paths only (a coarse clock, no system call); no background thread. */
     readonly purgeDelayMs?: number;
+    /** Bytes of free slabs in partly used SuperSlabs that keep their pages for reuse (the warm pool, newest first): beyond this, the oldest give their pages back at once (madvise), the rest after purgeDelayMs. Many threads that empty and refill slabs all the time would otherwise keep a second's worth of them resident (64 threads exchanging blocks: 250 MB). */
+    readonly warmBytes?: number;
   };
   /** The remote queue: frees from a thread that does not own the block are pushed to the owner's queue. */
   readonly remote?: {
