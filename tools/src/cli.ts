@@ -62,7 +62,7 @@ commonRunOptions(
     .description('run the allocator matrix (interleaved rounds) and write bench-results/<UTC timestamp>/')
     .option(
       '--workloads <list>',
-      'comma list of workloads, each a name or name:key=value[:key=value] (larson:threads=16) (default: all)',
+      'comma list of workloads, each a name, name:key=value[:key=value] (larson:threads=16) or the group real (the real programs: redis, sqlite, lua, z3, gs) (default: all)',
     )
     .option(
       '--allocators <list>',
@@ -192,7 +192,10 @@ commonRunOptions(
     .description(
       "where each workload's CPU time goes on this machine (perf's cpu-clock sampling): the allocator's code, the program, other libraries, the kernel, per operation",
     )
-    .option('--workloads <list>', 'comma list of workloads, each a name or name:key=value[:key=value] (default: all)')
+    .option(
+      '--workloads <list>',
+      'comma list of workloads, each a name or name:key=value[:key=value] (default: all but the real programs)',
+    )
     .option('--allocators <list>', 'comma list (as bench)', 'hakmem-fast,mimalloc')
     .option('--lib <NAME=PATH>', 'add another allocator library (repeatable)', collect, [])
     .option('--runs <n>', 'interleaved rounds', positiveInt, 3)
