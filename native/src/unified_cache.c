@@ -207,10 +207,12 @@ static hk_block_t *foreign_take(hk_tls_t *t, unsigned cls) {
 
 /* free found a block of another heap (owner != this thread's heap) and this thread has a
  * cache: the block joins the foreign list of its class, for this thread's next refill of the
- * class. When the class has no room, the foreign list goes back to its owners first; a cache
- * does not grow for blocks it only passes on (a consumer's limits stay at their first ones).
- * A block that already holds the key was freed twice: FAST drops it here (Standard refused it
- * in free), so it is never in two lists. */
+ * class. When the class has no room, the foreign list passes on (depot, or home) once it holds
+ * a refill's worth: a cache does not grow for blocks it only passes on (a consumer's limits stay
+ * at their first ones, a few blocks for the larger classes), but it passes them on in batches,
+ * not a lock per few blocks; so a class holds at most its limit and one refill batch. A block
+ * that already holds the key was freed twice: FAST drops it here (Standard refused it in free),
+ * so it is never in two lists. */
 void hk_unified_cache_foreign(hk_tls_t *t, hk_block_t *b, unsigned cls) {
   hk_unified_cache_t *tc = &t->cache[cls];
   if (hk_unlikely(hk_marked_free(b))) return;
@@ -220,8 +222,8 @@ void hk_unified_cache_foreign(hk_tls_t *t, hk_block_t *b, unsigned cls) {
       hk_remote_send(t, hk_unit_of((uintptr_t)b)->owner, b, b, 1);
       return;
     }
-    if (t->foreign_n[cls] != 0) foreign_return(t, cls);
-    if (tc->room <= 0) { /* the cache list fills the room: half of it goes */
+    if (t->foreign_n[cls] >= class_refill[cls]) foreign_return(t, cls);
+    else if (t->foreign_n[cls] == 0) { /* the cache list fills the room: half of it goes */
       HK_UNIFIED_CACHE_COUNT(flushes, 1);
       cache_give_back(t, tc, cls, t->heap, (int32_t)tc->limit - tc->room - (int32_t)(tc->limit / 2));
     }
