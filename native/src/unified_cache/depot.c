@@ -31,7 +31,8 @@ typedef struct __attribute__((aligned(64))) {
 
 /* Adaptive mutexes (glibc: spin a little before sleeping): a depot lock is held for a handful of
  * stores, so a thread that finds it taken is better off spinning than entering the kernel. */
-static depot_class_t depot[HK_CLASS_COUNT] = {[0 ... HK_CLASS_COUNT - 1] = {.lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP}};
+static depot_class_t depot[HK_CLASS_COUNT] = {
+    [0 ... HK_CLASS_COUNT - 1] = {.lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP}};
 _Atomic(uint64_t) hk_depot_due; /* purge.c: when the oldest chain has waited purgeDelayMs (0: none waits) */
 static _Atomic(uint64_t)
     depot_bytes; /* over every class: at most depotBytes (checked before a put: a bound, not exact) */
