@@ -303,8 +303,14 @@ void hk_superslab_init(void) HK_HIDDEN;
 /* A free slab for class cls, formatted and stamped with its owner (an opaque heap pointer):
  * from the pool, else (may_map) from a new SuperSlab; NULL when none could be had. */
 hk_slab_t *hk_slab_from_pool(unsigned cls, void *owner, bool may_map) HK_HIDDEN;
-void hk_slab_to_pool(hk_slab_t *s) HK_HIDDEN;        /* a slab with no block out, back to the pool */
-size_t hk_superslab_trim(void) HK_HIDDEN;            /* malloc_trim: release every empty SuperSlab */
+void hk_slab_to_pool(hk_slab_t *s) HK_HIDDEN; /* a slab with no block out, back to the pool */
+size_t hk_superslab_trim(void) HK_HIDDEN;     /* malloc_trim: release every empty SuperSlab */
+#if HK_DEBUG
+/* The debug build's validators of types.h's accounting; each returns true or aborts naming the
+ * broken condition (HK_ASSERT(hk_slab_valid(...)) at the points the state changes). */
+bool hk_slab_valid(const hk_slab_t *s, const void *owner, bool walk) HK_HIDDEN;
+bool hk_superslab_valid(const hk_superslab_t *r) HK_HIDDEN; /* pool lock held */
+#endif
 extern _Atomic(uint64_t) hk_superslab_due HK_HIDDEN; /* when an empty SuperSlab or a warm slab ages (0: none) */
 void hk_superslab_purge(uint64_t now) HK_HIDDEN;     /* registered purger: release what waited purgeDelayMs */
 

@@ -12,6 +12,7 @@ static hk_slab_t *slab_acquire(hk_heap_t *h, unsigned cls, bool may_map) {
   if (s == NULL) return NULL;
   s->listed = 1;
   hk_slab_list_push(&h->partial[cls], s);
+  HK_ASSERT(hk_slab_valid(s, h, true));
   return s;
 }
 
@@ -67,11 +68,11 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, int how, hk_blo
     }
     s->used += n;
     got += n;
-    HK_ASSERT(s->used <= s->carved && s->carved <= s->capacity); /* the SLAB accounting of types.h */
     if (s->free == NULL && s->carved == s->capacity) {
       hk_slab_list_unlink(&h->partial[cls], s);
       s->listed = 0;
     }
+    HK_ASSERT(hk_slab_valid(s, h, false)); /* the SLAB accounting of types.h */
   }
   if (last != NULL) last->next = hk_link_enc(last, NULL);
   *out = chain;
@@ -96,11 +97,11 @@ void hk_slab_give(hk_heap_t *h, hk_block_t *b) {
   b->next = s->free;
   s->free = b;
   s->used--;
-  HK_ASSERT(s->used <= s->carved && s->carved <= s->capacity);
   if (!s->listed) {
     s->listed = 1;
     hk_slab_list_insert_second(&h->partial[cls], s);
   }
+  HK_ASSERT(hk_slab_valid(s, h, s->used == 0)); /* an empty slab: its free list is every carved block */
   /* (a heap whose thread has exited keeps none: nobody would reuse it soon) */
   if (s->used == 0 && !(h->partial[cls] == s && s->next == NULL && s->tier < HK_TIERS - 1 &&
                         atomic_load_explicit(&h->state, memory_order_relaxed) == HK_HEAP_ACTIVE)) {

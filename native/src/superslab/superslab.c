@@ -353,6 +353,7 @@ static hk_slab_t *pool_pop_locked(unsigned tier) {
   }
   pool_unlink(s);
   hk_superslab_of((uintptr_t)s)->free_slabs--;
+  HK_ASSERT(hk_superslab_valid(hk_superslab_of((uintptr_t)s)));
   return s;
 }
 
@@ -376,7 +377,8 @@ static hk_slab_t *pool_take(unsigned tier, bool may_map) {
 /* Give an empty slab back to the pool. Its owner has no block of it anywhere. */
 void hk_slab_to_pool(hk_slab_t *s) {
   HK_ASSERT(s->used == 0 && !s->in_pool); /* every block back, not in the pool yet */
-  slab_stamp(s, NULL, s->cls);            /* no owner, no span; the class stays for misuse reports (misuse.c) */
+  HK_ASSERT(hk_slab_valid(s, hk_unit_of((uintptr_t)hk_slab_area(s))->owner, true));
+  slab_stamp(s, NULL, s->cls); /* no owner, no span; the class stays for misuse reports (misuse.c) */
   s->free = NULL;
   s->carved = 0;
   s->used = 0;
@@ -395,14 +397,73 @@ void hk_slab_to_pool(hk_slab_t *s) {
     pool_trim(now);
     if (delay == 0) purge_superslabs_locked(now, 0); /* purgeDelayMs 0: at once */
     else if (delay > 0) hk_due_note(&hk_superslab_due, now + (uint64_t)delay);
-  } else if (delay == 0) {
-    purge_slabs_locked(now, 0);
   } else {
-    if (warm_bytes > (size_t)hk_superslab_warm_bytes()) warm_trim_locked();
-    if (delay > 0) hk_due_note(&hk_superslab_due, now + (uint64_t)delay);
+    HK_ASSERT(hk_superslab_valid(r)); /* (an emptied one may be released above: not read again) */
+    if (delay == 0) {
+      purge_slabs_locked(now, 0);
+    } else {
+      if (warm_bytes > (size_t)hk_superslab_warm_bytes()) warm_trim_locked();
+      if (delay > 0) hk_due_note(&hk_superslab_due, now + (uint64_t)delay);
+    }
   }
   pthread_mutex_unlock(&hk_pool_lock);
 }
+
+#if HK_DEBUG
+/* The SLAB accounting of types.h as code (mimalloc's mi_page_is_valid), for the debug build:
+ * used <= carved <= capacity; a slab a heap holds (owner) is out of the pool, and every unit it
+ * covers carries its owner, class, base, magic and limit; it is on its heap's list exactly when
+ * it has a free or an uncarved block; and (walk) its free list holds carved - used blocks, each
+ * the start of one of its blocks and holding the free key. Each condition is its own HK_ASSERT,
+ * so a broken one names itself. */
+bool hk_slab_valid(const hk_slab_t *s, const void *owner, bool walk) {
+  HK_ASSERT(s->head == s);
+  HK_ASSERT(s->used <= s->carved && s->carved <= s->capacity);
+  HK_ASSERT(s->in_pool == 0);
+  HK_ASSERT(s->listed == (s->free != NULL || s->carved < s->capacity));
+  hk_superslab_t *r = hk_superslab_of((uintptr_t)s);
+  unsigned first = hk_slab_index(s), units = 1u << (tier_shift(s->tier) - HK_SLAB_SHIFT);
+  uint32_t limit = s->capacity * (uint32_t)(hk_block_stride(s->cls) * class_magic[s->cls]);
+  for (unsigned u = first ? first : 1; u < first + units; u++) {
+    const hk_unit_t *un = &r->units[u];
+    HK_ASSERT(un->owner == owner && un->cls == s->cls && un->base == (uintptr_t)hk_slab_area(s));
+    HK_ASSERT(un->magic == class_magic[s->cls] && un->limit == limit);
+    HK_ASSERT(r->slabs[u].head == s);
+  }
+  if (walk) {
+    uint32_t n = 0;
+    for (const hk_block_t *b = s->free; b != NULL && n <= s->carved; b = b->next, n++)
+      HK_ASSERT(hk_slab_of((uintptr_t)b) == s && hk_block_start(hk_unit_of((uintptr_t)b), (uintptr_t)b) &&
+                hk_marked_free(b));
+    HK_ASSERT(n == s->carved - s->used);
+  }
+  return true;
+}
+
+/* A SuperSlab as types.h states it (mimalloc's mi_segment_is_valid), pool lock held: its magic;
+ * in the empty list none of its slabs is in the pool, otherwise free_slabs counts those that are;
+ * every unit's descriptor points to the first of its slab's. */
+bool hk_superslab_valid(const hk_superslab_t *r) {
+  HK_ASSERT(r->magic == HK_SUPERSLAB_MAGIC);
+  unsigned pooled = 0, slabs = 0;
+  if (!r->in_empty_list) {
+    HK_ASSERT(r->tier < HK_TIERS);
+    unsigned per = 1u << (tier_shift(r->tier) - HK_SLAB_SHIFT);
+    for (unsigned u = 0; u < HK_UNITS; u++) {
+      const hk_slab_t *s = &r->slabs[u];
+      HK_ASSERT(s->head == &r->slabs[u - u % per]);
+      if (s->head != s || (u == 0 && r->tier == 0)) continue; /* tier 0 has no slab in unit 0 */
+      slabs++;
+      pooled += s->in_pool != 0;
+    }
+    HK_ASSERT(slabs == r->nslabs);
+    HK_ASSERT(pooled == r->free_slabs);
+  } else {
+    for (unsigned u = 0; u < HK_UNITS; u++) HK_ASSERT(r->slabs[u].in_pool == 0);
+  }
+  return true;
+}
+#endif
 
 /* A free slab for class cls, formatted for it and stamped with its owner (an opaque heap): from
  * the pool; else, if may_map, from a new SuperSlab. NULL when none could be had. */
