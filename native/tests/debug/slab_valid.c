@@ -19,15 +19,11 @@ int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "none";
     char *p = malloc(64), *q = malloc(64);
-    if (p == NULL || q == NULL)
-        return 2;
+    if (p == NULL || q == NULL) return 2;
     hk_slab_t *s = hk_slab_of((uintptr_t)p);
-    if (strcmp(what, "used") == 0)
-        s->used += 1000;
-    else if (strcmp(what, "carved") == 0)
-        s->carved = s->capacity + 1;
-    else if (strcmp(what, "none") != 0)
-        return 2;
+    if (strcmp(what, "used") == 0) s->used += 1000;
+    else if (strcmp(what, "carved") == 0) s->carved = s->capacity + 1;
+    else if (strcmp(what, "none") != 0) return 2;
     free(p);
     free(q);
     malloc_trim(0);
