@@ -110,7 +110,7 @@ hk_inline unsigned hk_seg_kind(uintptr_t a) {
  * 1,024): at the bare size, the starts of such blocks fall in a few of the L1's 64 sets
  * (1,024 B: 4 of them, 512 B: 8), where the lines a program touches first in each block, and
  * the links free writes there, evict each other although the cache has room; 16 bytes more and
- * the starts walk over all 64 sets, for 1.6-6.3 % fewer blocks per slab. Blocks stay 16-byte
+ * the starts walk over all 64 sets, for a few per cent fewer blocks per slab. Blocks stay 16-byte
  * aligned; an aligned allocation picks a class whose stride is a multiple of the alignment
  * (front_gate.c), so a 32- to 1,024-byte-aligned request that would fit one of these classes
  * takes a larger one (posix_memalign(64, 1000): 1,280 B). A pure function of the generated
@@ -132,8 +132,8 @@ hk_inline bool hk_class_is_tiny(unsigned cls) { return cls < HK_TINY_CLASS_COUNT
  * clears it as blocks enter a cache or the depot (refill, drain, a foreign list passed on),
  * since its pop and push do not touch it. So a free that finds the key is a double free:
  * Standard checks on every free; FAST checks on its slow paths (another heap's block, cache
- * full), where it drops the block so that it is never in two lists at once (a double free
- * across threads used to crash an unrelated thread later, after it adopted the heap). The key
+ * full), where it drops the block so that it is never in two lists at once (a block in two
+ * lists would crash an unrelated thread later, after it adopted the heap). The key
  * is secret and random, so stale user data cannot match it by accident, and a program cannot
  * forge a free block without reading freed memory. */
 extern uintptr_t hk_free_key HK_HIDDEN;
@@ -309,7 +309,7 @@ size_t hk_superslab_trim(void) HK_HIDDEN;     /* malloc_trim: release every empt
 /* The debug build's validators of types.h's accounting; each returns true or aborts naming the
  * broken condition (HK_ASSERT(hk_slab_valid(...)) at the points the state changes). */
 bool hk_slab_valid(const hk_slab_t *s, const void *owner, bool walk) HK_HIDDEN;
-bool hk_superslab_valid(const hk_superslab_t *r) HK_HIDDEN; /* pool lock held */
+bool hk_superslab_valid(const hk_superslab_t *ss) HK_HIDDEN; /* pool lock held */
 #endif
 extern _Atomic(uint64_t) hk_superslab_due HK_HIDDEN; /* when an empty SuperSlab or a warm slab ages (0: none) */
 void hk_superslab_purge(uint64_t now) HK_HIDDEN;     /* registered purger: release what waited purgeDelayMs */
@@ -393,30 +393,30 @@ hk_inline hk_unified_cache_t HK_TLS_SEG *hk_tls_cache_at(hk_tls_t HK_TLS_SEG *t,
 
 /* A unified cache's list holds a block without the free key: reported, and the list is
  * dropped (its blocks leak; none is handed out). Returns a block refilled from the slabs. */
-hk_block_t *hk_unified_cache_poisoned(hk_unified_cache_t *tc) HK_HIDDEN __attribute__((cold, noinline));
+hk_block_t *hk_unified_cache_poisoned(hk_unified_cache_t *uc) HK_HIDDEN __attribute__((cold, noinline));
 
 /* ---- the unified cache's pop (malloc's hit path) and push -----------------------------
  * Standard checks that the block it hands out still holds the free key: a free block whose
  * first word was overwritten (a use after free) would make the next pop follow the written
  * address; that block then lacks the key, and the pop refuses it instead of handing out an
  * address of the writer's choosing. */
-hk_inline hk_block_t *hk_unified_cache_pop(hk_unified_cache_t *tc) {
-  hk_block_t *b = tc->head;
+hk_inline hk_block_t *hk_unified_cache_pop(hk_unified_cache_t *uc) {
+  hk_block_t *b = uc->head;
   if (hk_likely(b != NULL)) {
     hk_block_t *next = hk_link_dec(b);
-    if (HK_CHECKS && hk_unlikely(!hk_marked_free(b) || hk_link_bad(next))) return hk_unified_cache_poisoned(tc);
-    tc->head = next; /* (malloc's hit path repeats these lines, front_gate.c) */
-    tc->room++;
+    if (HK_CHECKS && hk_unlikely(!hk_marked_free(b) || hk_link_bad(next))) return hk_unified_cache_poisoned(uc);
+    uc->head = next; /* (malloc's hit path repeats these lines, front_gate.c) */
+    uc->room++;
     if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free */
   }
   return b;
 }
 
-hk_inline void hk_unified_cache_push(hk_unified_cache_t *tc, hk_block_t *b) {
+hk_inline void hk_unified_cache_push(hk_unified_cache_t *uc, hk_block_t *b) {
   if (HK_CHECKS) hk_mark_free(b);
-  b->next = hk_link_enc(b, tc->head);
-  tc->head = b;
-  tc->room--;
+  b->next = hk_link_enc(b, uc->head);
+  uc->head = b;
+  uc->room--;
 }
 
 /* ---- unified_cache.c: refill and flush (the slow halves of malloc and free) ---------- */

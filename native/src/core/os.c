@@ -34,8 +34,7 @@
 /* ---- unmaps that failed ----------------------------------------------------------------
  * munmap can fail: with ENOMEM when unmapping part of a kernel mapping would split it and the
  * process already holds vm.max_map_count mappings. Callers have already cleared the range in
- * the segment map, so it would be lost for good (issue 29: 480-720 MiB of address space and
- * 44-88 MiB resident after everything was freed). Instead its pages are given back
+ * the segment map, so it would be lost for good, pages and address space. Instead its pages are given back
  * (madvise(MADV_DONTNEED) changes no kernel mapping, so it works at the limit) and the range is
  * kept here: hk_os_map_aligned hands out a kept range of the size and alignment it is asked
  * for before it maps a new one, and tries to unmap the others again first (a mapping ended
@@ -223,8 +222,7 @@ int hk_os_remap_in_place(void *p, size_t len, size_t new_len) {
  * there since). So its first word holds a tag before the move (one page faulted in, on a path
  * that moves megabytes), read back with process_vm_readv, which fails instead of faulting on
  * an address nobody maps: the tag there means the reservation is ours still, and it is
- * unmapped (issue 29: the old code took it for someone else's and left 250 MiB mapped for
- * good). Without the tag, a probe with MAP_FIXED_NOREPLACE tells a free range (nothing to
+ * unmapped (taking it for someone else's would leave it mapped for good). Without the tag, a probe with MAP_FIXED_NOREPLACE tells a free range (nothing to
  * release) from a taken one (someone else's now: left alone). */
 bool hk_os_remap_to(void *p, size_t len, size_t new_len, void *dst) {
   int saved = errno;

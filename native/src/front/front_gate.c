@@ -28,14 +28,14 @@ HK_EXPORT void *hak_malloc(size_t size) {
   if (hk_likely(size <= HK_FRONT_TINY_MAX)) {
     hk_tls_t HK_TLS_SEG *t = hk_tls_fs();
     HK_KEEP_IN_RDX(t);
-    hk_unified_cache_t HK_TLS_SEG *tc = hk_tls_cache_at(t, t->tiny_off[size + 15]);
-    hk_block_t *b = tc->head;
+    hk_unified_cache_t HK_TLS_SEG *uc = hk_tls_cache_at(t, t->tiny_off[size + 15]);
+    hk_block_t *b = uc->head;
     if (hk_likely(b != NULL)) {
       /* Standard: still free (see hk_unified_cache_pop); the report is a tail call, so the hit path keeps nothing */
       hk_block_t *next = hk_link_dec(b);
       if (HK_CHECKS && hk_unlikely(!hk_marked_free(b) || hk_link_bad(next))) return hk_tiny_poisoned(size);
-      tc->head = next;
-      tc->room++;
+      uc->head = next;
+      uc->room++;
       if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free */
       HK_UNIFIED_CACHE_COUNT_AT(hits, hk_tiny_class(size), 1);
       return b;
@@ -58,11 +58,11 @@ HK_EXPORT void hak_free(void *p) {
     }
     hk_tls_t HK_TLS_SEG *t = hk_tls_fs();
     if (hk_likely(owner == t->heap)) {
-      hk_unified_cache_t HK_TLS_SEG *tc = hk_tls_cache_at(t, u->tc_off);
-      if (hk_likely(--tc->room >= 0)) { /* one decrement-and-test */
+      hk_unified_cache_t HK_TLS_SEG *uc = hk_tls_cache_at(t, u->tc_off);
+      if (hk_likely(--uc->room >= 0)) { /* one decrement-and-test */
         if (HK_CHECKS) hk_mark_free(p);
-        ((hk_block_t *)p)->next = hk_link_enc(p, tc->head);
-        tc->head = p;
+        ((hk_block_t *)p)->next = hk_link_enc(p, uc->head);
+        uc->head = p;
         return;
       }
       hk_free_full(p); /* undoes the decrement; recomputes what it needs, so the hit path keeps nothing live */

@@ -24,7 +24,7 @@ static void thread_exit(void *arg);
  * That per-thread block is a calloc of 512 bytes, through hakmem: when it fails (no SuperSlab
  * could be mapped at that moment) pthread_setspecific returns ENOMEM and sets nothing, and the
  * thread would exit without its hook: its heap ACTIVE for good, its slabs and queue never
- * returned (issue 29: 50 threads under injected failures left 50 heaps and 170 MB resident).
+ * returned.
  * So one key below 32 is kept too (fallback_key): setting it never allocates (glibc keeps the
  * first 32 in the thread descriptor), and a thread whose registration under thread_key failed
  * is registered under it instead. Its hook then runs with the low keys' destructors, earlier

@@ -164,9 +164,9 @@ static void large_slack_drop(hk_large_t *h) {
  * mapping does). If its earlier blocks touched more than twice what this one needs, the pages
  * beyond the need are kept while the slack budget has room, else given back (madvise): 32
  * blocks of 300 KiB must not keep 32 x 2 MiB resident. Either way the mapping keeps its length,
- * so a larger block can have it again without an mremap (vm_mixed: cutting every such tail
- * off, as this did at 82a0b91, cost about 2 calls per 100 operations and half the throughput;
- * giving each one back with madvise, 3 calls per 100). With none that holds it, the largest
+ * so a larger block can have it again without an mremap (cutting every such tail off, or
+ * giving each one back at once, costs a workload whose large blocks vary in size a system call
+ * every few dozen operations). With none that holds it, the largest
  * is grown (mremap, where it lies or moved, never copied), so only the difference is faulted
  * in instead of a whole new mapping: a program whose large blocks vary in size (large_mixed)
  * keeps reusing its resident pages. */

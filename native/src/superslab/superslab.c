@@ -54,20 +54,20 @@ void hk_superslab_init(void) {
   }
 }
 
-static void superslab_unlink(hk_superslab_t *r) {
-  if (r->prev) r->prev->next = r->next;
-  else empty_superslabs = r->next;
-  if (r->next) r->next->prev = r->prev;
-  r->next = r->prev = NULL;
-  r->in_empty_list = 0;
+static void superslab_unlink(hk_superslab_t *ss) {
+  if (ss->prev) ss->prev->next = ss->next;
+  else empty_superslabs = ss->next;
+  if (ss->next) ss->next->prev = ss->prev;
+  ss->next = ss->prev = NULL;
+  ss->in_empty_list = 0;
 }
 
-static void superslab_push_empty(hk_superslab_t *r) {
-  r->prev = NULL;
-  r->next = empty_superslabs;
-  if (empty_superslabs) empty_superslabs->prev = r;
-  empty_superslabs = r;
-  r->in_empty_list = 1;
+static void superslab_push_empty(hk_superslab_t *ss) {
+  ss->prev = NULL;
+  ss->next = empty_superslabs;
+  if (empty_superslabs) empty_superslabs->prev = ss;
+  empty_superslabs = ss;
+  ss->in_empty_list = 1;
 }
 
 static inline size_t slab_bytes(const hk_slab_t *s) { return (size_t)1 << tier_shift(s->tier); }
@@ -115,12 +115,12 @@ static inline size_t slab_end_offset(const hk_slab_t *s) {
 /* Stamp owner, class and block geometry into every unit the slab covers (free reads them
  * there). With no owner (the slab goes to the pool) cap is 0: every block check fails. */
 static void slab_stamp(hk_slab_t *s, void *owner, unsigned cls) {
-  hk_superslab_t *r = hk_superslab_of((uintptr_t)s);
+  hk_superslab_t *ss = hk_superslab_of((uintptr_t)s);
   unsigned first = hk_slab_index(s);
   unsigned units = 1u << (tier_shift(s->tier) - HK_SLAB_SHIFT);
   s->cls = (uint8_t)cls;
   for (unsigned u = first ? first : 1; u < first + units; u++) { /* never unit 0 */
-    hk_unit_t *un = &r->units[u];
+    hk_unit_t *un = &ss->units[u];
     un->cls = (uint8_t)cls;
     un->tc_off = (uint16_t)(cls * HK_CACHE_ENTRY_BYTES);
     un->base = (uintptr_t)hk_slab_area(s);
@@ -133,73 +133,73 @@ static void slab_stamp(hk_slab_t *s, void *owner, unsigned cls) {
 /* Format an empty SuperSlab for a tier: every slab free and in the tier's cold list (a new or
  * decommitted SuperSlab holds no memory), or warm list as of `warm` (a committed one may). Pool
  * lock held. */
-static void superslab_format(hk_superslab_t *r, unsigned tier, uint64_t warm) {
+static void superslab_format(hk_superslab_t *ss, unsigned tier, uint64_t warm) {
   unsigned shift = tier_shift(tier);
   unsigned per = 1u << (shift - HK_SLAB_SHIFT);
-  r->tier = (uint8_t)tier;
-  r->nslabs = (uint16_t)(tier == 0 ? HK_UNITS - 1 : HK_UNITS / per);
-  r->free_slabs = r->nslabs;
+  ss->tier = (uint8_t)tier;
+  ss->nslabs = (uint16_t)(tier == 0 ? HK_UNITS - 1 : HK_UNITS / per);
+  ss->free_slabs = ss->nslabs;
   for (unsigned u = 0; u < HK_UNITS; u++) {
-    hk_slab_t *s = &r->slabs[u];
+    hk_slab_t *s = &ss->slabs[u];
     memset(s, 0, sizeof *s);
-    s->head = &r->slabs[u - u % per];
+    s->head = &ss->slabs[u - u % per];
     s->tier = (uint8_t)tier;
   }
-  for (unsigned i = r->nslabs; i-- > 0;) {
-    hk_slab_t *s = &r->slabs[slab_unit(tier, i)];
+  for (unsigned i = ss->nslabs; i-- > 0;) {
+    hk_slab_t *s = &ss->slabs[slab_unit(tier, i)];
     if (warm) pool_push_warm(s, warm);
     else pool_push_cold(s);
   }
 }
 
 /* Take a formatted SuperSlab's slabs out of its tier list (it became empty). Pool lock held. */
-static void superslab_unformat(hk_superslab_t *r) {
-  for (unsigned i = 0; i < r->nslabs; i++) {
-    hk_slab_t *s = &r->slabs[slab_unit(r->tier, i)];
+static void superslab_unformat(hk_superslab_t *ss) {
+  for (unsigned i = 0; i < ss->nslabs; i++) {
+    hk_slab_t *s = &ss->slabs[slab_unit(ss->tier, i)];
     if (s->in_pool) pool_unlink(s);
   }
 }
 
 static hk_superslab_t *superslab_map(void) {
-  hk_superslab_t *r = hk_os_map_aligned(HK_SUPERSLAB_SIZE, HK_SUPERSLAB_SIZE);
-  if (r == NULL) return NULL;
+  hk_superslab_t *ss = hk_os_map_aligned(HK_SUPERSLAB_SIZE, HK_SUPERSLAB_SIZE);
+  if (ss == NULL) return NULL;
   HK_SUPERSLAB_COUNT(superslabs_mapped, 1);
-  r->magic = HK_SUPERSLAB_MAGIC;
-  hk_segmap_mark(r, HK_SUPERSLAB_SIZE, HK_SEG_SUPERSLAB);
-  return r;
+  ss->magic = HK_SUPERSLAB_MAGIC;
+  hk_segmap_mark(ss, HK_SUPERSLAB_SIZE, HK_SEG_SUPERSLAB);
+  return ss;
 }
 
 /* One committed empty SuperSlab back to the OS: unmapped, or decommitted and kept. Pool lock held. */
-static void release_superslab(hk_superslab_t *r, int mode) {
+static void release_superslab(hk_superslab_t *ss, int mode) {
   empty_committed--;
   HK_SUPERSLAB_COUNT(superslabs_released, 1);
   if (mode == HK_SUPERSLAB_RELEASE_MODE_UNMAP) {
-    superslab_unlink(r);
-    hk_segmap_mark(r, HK_SUPERSLAB_SIZE, 0);
-    hk_os_unmap(r, HK_SUPERSLAB_SIZE);
+    superslab_unlink(ss);
+    hk_segmap_mark(ss, HK_SUPERSLAB_SIZE, 0);
+    hk_os_unmap(ss, HK_SUPERSLAB_SIZE);
   } else {
-    r->decommitted = 1;
-    hk_os_decommit((char *)r + HK_SUPERSLAB_HDR, HK_SUPERSLAB_SIZE - HK_SUPERSLAB_HDR);
+    ss->decommitted = 1;
+    hk_os_decommit((char *)ss + HK_SUPERSLAB_HDR, HK_SUPERSLAB_SIZE - HK_SUPERSLAB_HDR);
   }
 }
 
 static hk_superslab_t *empty_tail(void) {
-  hk_superslab_t *r = empty_superslabs;
-  while (r && r->next) r = r->next;
-  return r;
+  hk_superslab_t *ss = empty_superslabs;
+  while (ss && ss->next) ss = ss->next;
+  return ss;
 }
 
 /* Release empty SuperSlabs beyond poolLimit down to releaseThreshold. Pool lock held. */
 static size_t release_down_to(size_t keep, int mode) {
   size_t released = 0;
   /* oldest first: walk from the tail */
-  for (hk_superslab_t *r = empty_tail(); r && empty_committed > keep;) {
-    hk_superslab_t *prev = r->prev;
-    if (!r->decommitted) {
-      release_superslab(r, mode);
+  for (hk_superslab_t *ss = empty_tail(); ss && empty_committed > keep;) {
+    hk_superslab_t *prev = ss->prev;
+    if (!ss->decommitted) {
+      release_superslab(ss, mode);
       released++;
     }
-    r = prev;
+    ss = prev;
   }
   return released;
 }
@@ -215,14 +215,14 @@ _Atomic(uint64_t) hk_superslab_due; /* the earliest time (ms) an empty SuperSlab
 static uint64_t purge_superslabs_locked(uint64_t now, uint64_t delay) {
   int mode = (int)hk_superslab_release_mode();
   if (mode == HK_SUPERSLAB_RELEASE_MODE_NEVER) return 0;
-  for (hk_superslab_t *r = empty_tail(); r;) {
-    hk_superslab_t *prev = r->prev;
-    if (!r->decommitted) {
-      if (r->empty_since + delay > now) return r->empty_since + delay;
-      release_superslab(r, mode);
+  for (hk_superslab_t *ss = empty_tail(); ss;) {
+    hk_superslab_t *prev = ss->prev;
+    if (!ss->decommitted) {
+      if (ss->empty_since + delay > now) return ss->empty_since + delay;
+      release_superslab(ss, mode);
       pool_keep = 0; /* a SuperSlab waited unused: the swing that raised the limit is over */
     }
-    r = prev;
+    ss = prev;
   }
   return 0;
 }
@@ -334,17 +334,17 @@ static hk_slab_t *pool_pop_locked(unsigned tier) {
   if (s != NULL) {
     if (s->capacity != 0) HK_SUPERSLAB_COUNT(slabs_reused, 1); /* served a class before */
   } else if (empty_superslabs != NULL) {
-    hk_superslab_t *r = empty_superslabs;
-    superslab_unlink(r);
+    hk_superslab_t *ss = empty_superslabs;
+    superslab_unlink(ss);
     uint64_t warm = 0;
-    if (!r->decommitted) {
+    if (!ss->decommitted) {
       empty_committed--;
-      warm = r->empty_since ? r->empty_since : 1; /* its pages may be resident: they age from then */
+      warm = ss->empty_since ? ss->empty_since : 1; /* its pages may be resident: they age from then */
     } else if (count_release_at != 0) {
       pool_note_map(hk_clock_ms()); /* releaseMode decommit: faulted in again */
     }
-    r->decommitted = 0;
-    superslab_format(r, tier, warm);
+    ss->decommitted = 0;
+    superslab_format(ss, tier, warm);
     if (warm && hk_superslab_purge_delay_ms() > 0)
       hk_due_note(&hk_superslab_due, warm + (uint64_t)hk_superslab_purge_delay_ms());
     s = tier_free[tier] ? tier_free[tier] : tier_cold[tier];
@@ -364,11 +364,11 @@ static hk_slab_t *pool_take(unsigned tier, bool may_map) {
   pthread_mutex_unlock(&hk_pool_lock);
   if (s != NULL || !may_map) return s;
   uint64_t now = hk_superslab_purge_delay_ms() > 0 ? hk_clock_ms() : 0; /* a mapping is coming: a clock read is cheap */
-  hk_superslab_t *r = superslab_map();
-  if (r == NULL) return NULL;
+  hk_superslab_t *ss = superslab_map();
+  if (ss == NULL) return NULL;
   pool_lock();
   if (now) pool_note_map(now);
-  superslab_format(r, tier, 0);
+  superslab_format(ss, tier, 0);
   s = pool_pop_locked(tier);
   pthread_mutex_unlock(&hk_pool_lock);
   return s;
@@ -383,22 +383,22 @@ void hk_slab_to_pool(hk_slab_t *s) {
   s->carved = 0;
   s->used = 0;
   s->listed = 0;
-  hk_superslab_t *r = hk_superslab_of((uintptr_t)s);
+  hk_superslab_t *ss = hk_superslab_of((uintptr_t)s);
   int64_t delay = hk_superslab_purge_delay_ms();
   uint64_t now = delay >= 0 ? hk_clock_ms() : 0; /* a slab came back: rare enough for a (vDSO) clock read */
   pool_lock();
   pool_push_warm(s, now);
-  if (++r->free_slabs == r->nslabs) {
-    superslab_unformat(r);
-    r->decommitted = 0;
-    r->empty_since = now;
-    superslab_push_empty(r);
+  if (++ss->free_slabs == ss->nslabs) {
+    superslab_unformat(ss);
+    ss->decommitted = 0;
+    ss->empty_since = now;
+    superslab_push_empty(ss);
     empty_committed++;
     pool_trim(now);
     if (delay == 0) purge_superslabs_locked(now, 0); /* purgeDelayMs 0: at once */
     else if (delay > 0) hk_due_note(&hk_superslab_due, now + (uint64_t)delay);
   } else {
-    HK_ASSERT(hk_superslab_valid(r)); /* (an emptied one may be released above: not read again) */
+    HK_ASSERT(hk_superslab_valid(ss)); /* (an emptied one may be released above: not read again) */
     if (delay == 0) {
       purge_slabs_locked(now, 0);
     } else {
@@ -421,14 +421,14 @@ bool hk_slab_valid(const hk_slab_t *s, const void *owner, bool walk) {
   HK_ASSERT(s->used <= s->carved && s->carved <= s->capacity);
   HK_ASSERT(s->in_pool == 0);
   HK_ASSERT(s->listed == (s->free != NULL || s->carved < s->capacity));
-  hk_superslab_t *r = hk_superslab_of((uintptr_t)s);
+  hk_superslab_t *ss = hk_superslab_of((uintptr_t)s);
   unsigned first = hk_slab_index(s), units = 1u << (tier_shift(s->tier) - HK_SLAB_SHIFT);
   uint32_t limit = s->capacity * (uint32_t)(hk_block_stride(s->cls) * class_magic[s->cls]);
   for (unsigned u = first ? first : 1; u < first + units; u++) {
-    const hk_unit_t *un = &r->units[u];
+    const hk_unit_t *un = &ss->units[u];
     HK_ASSERT(un->owner == owner && un->cls == s->cls && un->base == (uintptr_t)hk_slab_area(s));
     HK_ASSERT(un->magic == class_magic[s->cls] && un->limit == limit);
-    HK_ASSERT(r->slabs[u].head == s);
+    HK_ASSERT(ss->slabs[u].head == s);
   }
   if (walk) {
     uint32_t n = 0;
@@ -443,23 +443,23 @@ bool hk_slab_valid(const hk_slab_t *s, const void *owner, bool walk) {
 /* A SuperSlab as types.h states it (mimalloc's mi_segment_is_valid), pool lock held: its magic;
  * in the empty list none of its slabs is in the pool, otherwise free_slabs counts those that are;
  * every unit's descriptor points to the first of its slab's. */
-bool hk_superslab_valid(const hk_superslab_t *r) {
-  HK_ASSERT(r->magic == HK_SUPERSLAB_MAGIC);
+bool hk_superslab_valid(const hk_superslab_t *ss) {
+  HK_ASSERT(ss->magic == HK_SUPERSLAB_MAGIC);
   unsigned pooled = 0, slabs = 0;
-  if (!r->in_empty_list) {
-    HK_ASSERT(r->tier < HK_TIERS);
-    unsigned per = 1u << (tier_shift(r->tier) - HK_SLAB_SHIFT);
+  if (!ss->in_empty_list) {
+    HK_ASSERT(ss->tier < HK_TIERS);
+    unsigned per = 1u << (tier_shift(ss->tier) - HK_SLAB_SHIFT);
     for (unsigned u = 0; u < HK_UNITS; u++) {
-      const hk_slab_t *s = &r->slabs[u];
-      HK_ASSERT(s->head == &r->slabs[u - u % per]);
-      if (s->head != s || (u == 0 && r->tier == 0)) continue; /* tier 0 has no slab in unit 0 */
+      const hk_slab_t *s = &ss->slabs[u];
+      HK_ASSERT(s->head == &ss->slabs[u - u % per]);
+      if (s->head != s || (u == 0 && ss->tier == 0)) continue; /* tier 0 has no slab in unit 0 */
       slabs++;
       pooled += s->in_pool != 0;
     }
-    HK_ASSERT(slabs == r->nslabs);
-    HK_ASSERT(pooled == r->free_slabs);
+    HK_ASSERT(slabs == ss->nslabs);
+    HK_ASSERT(pooled == ss->free_slabs);
   } else {
-    for (unsigned u = 0; u < HK_UNITS; u++) HK_ASSERT(r->slabs[u].in_pool == 0);
+    for (unsigned u = 0; u < HK_UNITS; u++) HK_ASSERT(ss->slabs[u].in_pool == 0);
   }
   return true;
 }

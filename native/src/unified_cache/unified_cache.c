@@ -15,8 +15,8 @@ static uint32_t class_limit[HK_CLASS_COUNT];  /* blocks a cache may hold */
 /* Slow start: a thread's cache of a class starts at this limit, so its first refill carves
  * about one page of blocks (at least two), and doubles its limit at every refill and every
  * overflow until class_limit: a thread that uses a class a little touches one page of
- * it, not a whole refill batch (32 blocks of 1 KiB: 8 pages). 2,000 threads with 20 blocks
- * each used to cost 170 KB apiece (issue 9, item 4). Steady state is unchanged. */
+ * it, not a whole refill batch (32 blocks of 1 KiB: 8 pages), so thousands of threads that
+ * hold a few blocks each cost little memory apiece. Steady state is unchanged. */
 static uint32_t class_start[HK_CLASS_COUNT];
 #define HK_START_BYTES 4096u
 /* The sum over classes of class_start * class size: the least a live thread's limits add up to. */
@@ -55,16 +55,16 @@ static __attribute__((unused)) uint64_t cache_bytes(const hk_tls_t *t) {
   return sum;
 }
 
-/* Up to n blocks from the head of tc (class cls) leave (fewer when a double free shortened the
+/* Up to n blocks from the head of uc (class cls) leave (fewer when a double free shortened the
  * list): h's own to their slabs, other heaps' into the depot as one chain (or home if it is
  * full); room rises by as many. Returns how many went. */
-static int32_t cache_give_back(hk_unified_cache_t *tc, unsigned cls, hk_heap_t *h, int32_t n) {
+static int32_t cache_give_back(hk_unified_cache_t *uc, unsigned cls, hk_heap_t *h, int32_t n) {
   hk_block_t *fh = NULL, *ft = NULL;
   uint32_t fn = 0;
   int32_t i = 0;
-  for (; i < n && tc->head; i++) {
-    hk_block_t *b = tc->head;
-    tc->head = hk_link_dec(b);
+  for (; i < n && uc->head; i++) {
+    hk_block_t *b = uc->head;
+    uc->head = hk_link_dec(b);
     if (hk_likely(hk_unit_of((uintptr_t)b)->owner == h)) {
       hk_slab_give(h, b);
       continue;
@@ -74,7 +74,7 @@ static int32_t cache_give_back(hk_unified_cache_t *tc, unsigned cls, hk_heap_t *
     if (ft == NULL) ft = b;
     fn++;
   }
-  tc->room += i;
+  uc->room += i;
   if (fn != 0 && !hk_depot_put(cls, fh, ft, fn)) hk_heap_give_chain(h, fh, fn);
   return i;
 }
@@ -159,7 +159,7 @@ static void foreign_return(hk_tls_t *t, unsigned cls) {
 /* The refill of cls takes the foreign list (the cache list is empty): its blocks become the
  * cache list, and the first is handed out. Returns it. */
 static hk_block_t *foreign_take(hk_tls_t *t, unsigned cls) {
-  hk_unified_cache_t *tc = &t->cache[cls];
+  hk_unified_cache_t *uc = &t->cache[cls];
   hk_block_t *first = t->foreign[cls];
   uint32_t n = t->foreign_n[cls];
   t->foreign[cls] = NULL;
@@ -175,8 +175,8 @@ static hk_block_t *foreign_take(hk_tls_t *t, unsigned cls) {
     b = next;
   }
   if (last != NULL) last->next = hk_link_enc(last, NULL);
-  tc->head = head;
-  tc->room += (int32_t)(n - moved); /* n were held; moved still are */
+  uc->head = head;
+  uc->room += (int32_t)(n - moved); /* n were held; moved still are */
   HK_UNIFIED_CACHE_COUNT(foreign_reused, n);
   hk_mark_clear(first); /* handed out */
   return first;
@@ -191,25 +191,25 @@ static hk_block_t *foreign_take(hk_tls_t *t, unsigned cls) {
  * that already holds the key was freed twice: FAST drops it here (Standard refused it in free),
  * so it is never in two lists. */
 void hk_unified_cache_foreign(hk_tls_t *t, hk_block_t *b, unsigned cls) {
-  hk_unified_cache_t *tc = &t->cache[cls];
+  hk_unified_cache_t *uc = &t->cache[cls];
   if (hk_unlikely(hk_marked_free(b))) return;
   hk_mark_free(b);
-  if (hk_unlikely(tc->room <= 0)) {
-    if (tc->limit == 0) { /* the cache is off: straight back to the owner */
+  if (hk_unlikely(uc->room <= 0)) {
+    if (uc->limit == 0) { /* the cache is off: straight back to the owner */
       hk_remote_send(hk_unit_of((uintptr_t)b)->owner, b, b, 1);
       return;
     }
     if (t->foreign_n[cls] >= class_refill[cls]) foreign_return(t, cls);
     else if (t->foreign_n[cls] == 0) { /* the cache list fills the room: half of it goes */
       HK_UNIFIED_CACHE_COUNT(flushes, 1);
-      cache_give_back(tc, cls, t->heap, (int32_t)tc->limit - tc->room - (int32_t)(tc->limit / 2));
+      cache_give_back(uc, cls, t->heap, (int32_t)uc->limit - uc->room - (int32_t)(uc->limit / 2));
     }
   }
   HK_UNIFIED_CACHE_COUNT(foreign_kept, 1);
   b->next = t->foreign[cls];
   t->foreign[cls] = b;
   t->foreign_n[cls]++;
-  tc->room--;
+  uc->room--;
 }
 
 /* The thread's budget: maxBytesTotal shared by the threads that hold a heap, at most
@@ -237,14 +237,14 @@ static void cache_make_room(hk_tls_t *t, unsigned cls, uint64_t need, uint64_t b
   for (unsigned i = 0; have + need > budget && i < 2 * HK_CLASS_COUNT; i++) {
     unsigned v = t->steal_next;
     t->steal_next = (uint8_t)(v + 1 < HK_CLASS_COUNT ? v + 1 : 0);
-    hk_unified_cache_t *tc = &t->cache[v];
-    if (v == cls || tc->limit <= class_start[v]) continue;
-    uint32_t nl = tc->limit / 2 > class_start[v] ? tc->limit / 2 : class_start[v];
-    have -= (uint64_t)(tc->limit - nl) * hk_class_size[v];
-    tc->room -= (int32_t)(tc->limit - nl);
-    tc->limit = nl;
-    if (tc->room < 0 && t->foreign_n[v] != 0) foreign_return(t, v);
-    if (tc->room < 0) cache_give_back(tc, v, t->heap, -tc->room);
+    hk_unified_cache_t *uc = &t->cache[v];
+    if (v == cls || uc->limit <= class_start[v]) continue;
+    uint32_t nl = uc->limit / 2 > class_start[v] ? uc->limit / 2 : class_start[v];
+    have -= (uint64_t)(uc->limit - nl) * hk_class_size[v];
+    uc->room -= (int32_t)(uc->limit - nl);
+    uc->limit = nl;
+    if (uc->room < 0 && t->foreign_n[v] != 0) foreign_return(t, v);
+    if (uc->room < 0) cache_give_back(uc, v, t->heap, -uc->room);
   }
   t->limit_bytes = have;
 }
@@ -254,36 +254,36 @@ static void cache_make_room(hk_tls_t *t, unsigned cls, uint64_t need, uint64_t b
  * budget allows. (Doubling or nothing left a class that reached half the budget stuck there:
  * 1,600 blocks of 4 KiB fit an 8 MiB budget, but the limit stayed at 1,024.) */
 static inline void cache_grow(hk_tls_t *t, unsigned cls) {
-  hk_unified_cache_t *tc = &t->cache[cls];
+  hk_unified_cache_t *uc = &t->cache[cls];
   uint32_t max = class_limit[cls];
-  if (hk_likely(tc->limit >= max)) return;
+  if (hk_likely(uc->limit >= max)) return;
   uint64_t size = hk_class_size[cls], budget = thread_budget();
-  uint32_t nl = tc->limit * 2 > max ? max : tc->limit * 2;
-  uint64_t need = (uint64_t)(nl - tc->limit) * size;
+  uint32_t nl = uc->limit * 2 > max ? max : uc->limit * 2;
+  uint64_t need = (uint64_t)(nl - uc->limit) * size;
   if (t->limit_bytes + need > budget) {
     cache_make_room(t, cls, need, budget);
     uint64_t left = budget > t->limit_bytes ? budget - t->limit_bytes : 0;
     if (left < need) {
-      nl = tc->limit + (uint32_t)(left / size);
-      if (nl == tc->limit) return;
-      need = (uint64_t)(nl - tc->limit) * size;
+      nl = uc->limit + (uint32_t)(left / size);
+      if (nl == uc->limit) return;
+      need = (uint64_t)(nl - uc->limit) * size;
     }
   }
   t->limit_bytes += need;
-  tc->room += (int32_t)(nl - tc->limit);
-  tc->limit = nl;
+  uc->room += (int32_t)(nl - uc->limit);
+  uc->limit = nl;
 }
 
 void hk_unified_cache_set_limits(hk_tls_t *t) {
   uint64_t bytes = 0;
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
-    hk_unified_cache_t *tc = &t->cache[c];
-    int32_t held = (int32_t)tc->limit - tc->room;
-    tc->limit = class_start[c]; /* slow start: grows at each refill and overflow */
-    if (held > 0 && (uint32_t)held > tc->limit)
-      tc->limit = (uint32_t)held < class_limit[c] ? (uint32_t)held : class_limit[c];
-    tc->room = (int32_t)tc->limit - held;
-    bytes += (uint64_t)tc->limit * hk_class_size[c];
+    hk_unified_cache_t *uc = &t->cache[c];
+    int32_t held = (int32_t)uc->limit - uc->room;
+    uc->limit = class_start[c]; /* slow start: grows at each refill and overflow */
+    if (held > 0 && (uint32_t)held > uc->limit)
+      uc->limit = (uint32_t)held < class_limit[c] ? (uint32_t)held : class_limit[c];
+    uc->room = (int32_t)uc->limit - held;
+    bytes += (uint64_t)uc->limit * hk_class_size[c];
   }
   t->limit_bytes = bytes;
 }
@@ -295,8 +295,8 @@ static void drain_into_cache(hk_tls_t *t, hk_heap_t *h) {
   uint64_t n;
   for (hk_block_t *b = hk_remote_take(h, (uint64_t)hk_remote_drain_batch(), &n), *next; b != NULL; b = next) {
     next = b->next;
-    hk_unified_cache_t *tc = &t->cache[hk_unit_of((uintptr_t)b)->cls];
-    if (tc->room > 0) hk_unified_cache_push(tc, b);
+    hk_unified_cache_t *uc = &t->cache[hk_unit_of((uintptr_t)b)->cls];
+    if (uc->room > 0) hk_unified_cache_push(uc, b);
     else hk_slab_give(h, b);
   }
 }
@@ -307,8 +307,8 @@ void *hk_unified_cache_refill(unsigned cls) {
   hk_tls_t *t = &hk_tls;
   hk_heap_t *h = t->heap;
   HK_ASSERT(h != NULL); /* the front gate starts the thread first (front_gate.c, cache_refill) */
-  hk_unified_cache_t *tc = &t->cache[cls];
-  hk_block_t *b = hk_unified_cache_pop(tc); /* refilled meanwhile (thread start may allocate) */
+  hk_unified_cache_t *uc = &t->cache[cls];
+  hk_block_t *b = hk_unified_cache_pop(uc); /* refilled meanwhile (thread start may allocate) */
   if (b != NULL) return b;
   HK_UNIFIED_CACHE_COUNT_AT(misses, cls, 1);
   HK_UNIFIED_CACHE_COUNT(refills, 1);
@@ -318,17 +318,17 @@ void *hk_unified_cache_refill(unsigned cls) {
   if (hk_unlikely(t->limit_bytes > budget)) cache_make_room(t, HK_CLASS_COUNT, 0, budget); /* more threads now */
   if (hk_remote_due(h)) {
     drain_into_cache(t, h);
-    if ((b = hk_unified_cache_pop(tc)) != NULL) return b; /* the drain brought blocks of this class */
+    if ((b = hk_unified_cache_pop(uc)) != NULL) return b; /* the drain brought blocks of this class */
   }
   if (t->foreign[cls] != NULL) return foreign_take(t, cls); /* blocks of others this thread freed */
   unsigned want = class_refill[cls];
-  if (want > tc->limit + 1) want = tc->limit + 1;
+  if (want > uc->limit + 1) want = uc->limit + 1;
   hk_block_t *chain;
   unsigned got = hk_slab_take(h, cls, want, HK_TAKE_FREED, &chain); /* blocks that came home */
   uint32_t n;
   if (got == 0 && (chain = hk_depot_take(cls, &n)) != NULL) { /* blocks other threads passed on */
-    tc->head = hk_link_dec(chain);
-    tc->room = (int32_t)tc->limit - (int32_t)(n - 1);
+    uc->head = hk_link_dec(chain);
+    uc->room = (int32_t)uc->limit - (int32_t)(n - 1);
     cache_grow(t, cls);
     if (HK_CHECKS) hk_mark_clear(chain); /* handed out */
     return chain;
@@ -338,8 +338,8 @@ void *hk_unified_cache_refill(unsigned cls) {
     errno = ENOMEM;
     return NULL;
   }
-  tc->head = hk_link_dec(chain);
-  tc->room = (int32_t)tc->limit - (int32_t)(got - 1);
+  uc->head = hk_link_dec(chain);
+  uc->room = (int32_t)uc->limit - (int32_t)(got - 1);
   cache_grow(t, cls);                  /* the next refill may take more */
   if (HK_CHECKS) hk_mark_clear(chain); /* handed out */
   return chain;
@@ -348,12 +348,12 @@ void *hk_unified_cache_refill(unsigned cls) {
 /* A unified cache's list holds a block without the free key (a use after free wrote it): the
  * report (env/report.c), and the list is dropped (its blocks leak; none is handed out); a block
  * from the slabs instead (NULL with ENOMEM). */
-hk_block_t *hk_unified_cache_poisoned(hk_unified_cache_t *tc) {
+hk_block_t *hk_unified_cache_poisoned(hk_unified_cache_t *uc) {
   hk_tls_t *t = &hk_tls;
-  unsigned cls = (unsigned)(tc - t->cache);
-  hk_corrupt_list("a unified cache", tc->head, cls);
-  tc->head = NULL;
-  tc->room = (int32_t)tc->limit - (int32_t)t->foreign_n[cls]; /* the foreign list still holds its blocks */
+  unsigned cls = (unsigned)(uc - t->cache);
+  hk_corrupt_list("a unified cache", uc->head, cls);
+  uc->head = NULL;
+  uc->room = (int32_t)uc->limit - (int32_t)t->foreign_n[cls]; /* the foreign list still holds its blocks */
   return hk_unified_cache_refill(cls);
 }
 
@@ -362,45 +362,45 @@ hk_block_t *hk_unified_cache_poisoned(hk_unified_cache_t *tc) {
 void hk_unified_cache_overflow(hk_block_t *b, unsigned cls) {
   hk_tls_t *t = &hk_tls;
   hk_heap_t *h = t->heap;
-  hk_unified_cache_t *tc = &t->cache[cls];
-  if (tc->limit == 0) {
+  hk_unified_cache_t *uc = &t->cache[cls];
+  if (uc->limit == 0) {
     hk_slab_give(h, b);
     return;
   }
   if (t->foreign_n[cls] != 0) { /* others' blocks make way for this thread's own */
     foreign_return(t, cls);
-    if (tc->room > 0) {
-      hk_unified_cache_push(tc, b);
+    if (uc->room > 0) {
+      hk_unified_cache_push(uc, b);
       return;
     }
   }
-  if (tc->limit < class_limit[cls]) { /* slow start: room for more instead of a flush */
+  if (uc->limit < class_limit[cls]) { /* slow start: room for more instead of a flush */
     cache_grow(t, cls);
-    if (tc->room > 0) {
-      hk_unified_cache_push(tc, b);
+    if (uc->room > 0) {
+      hk_unified_cache_push(uc, b);
       return;
     }
   }
   HK_UNIFIED_CACHE_COUNT(flushes, 1);
   hk_purge_maybe(); /* frees drive the purge too: one load while nothing waits */
-  cache_give_back(tc, cls, h, (int32_t)tc->limit - tc->room - (int32_t)(tc->limit / 2)); /* down to half */
-  hk_unified_cache_push(tc, b);
+  cache_give_back(uc, cls, h, (int32_t)uc->limit - uc->room - (int32_t)(uc->limit / 2)); /* down to half */
+  hk_unified_cache_push(uc, b);
 }
 
 /* Debug: the cache list and the foreign list of a class hold limit - room blocks, each of
  * its class, each owned by some heap (the foreign list: by another than t's). */
 static void check_cache(const hk_tls_t *t, unsigned cls) {
 #if HK_DEBUG
-  const hk_unified_cache_t *tc = &t->cache[cls];
-  int32_t n = 0, held = (int32_t)tc->limit - tc->room; /* a chain from the depot may hold more than the limit */
-  for (const hk_block_t *b = tc->head; b && n <= held; b = hk_link_dec(b), n++)
+  const hk_unified_cache_t *uc = &t->cache[cls];
+  int32_t n = 0, held = (int32_t)uc->limit - uc->room; /* a chain from the depot may hold more than the limit */
+  for (const hk_block_t *b = uc->head; b && n <= held; b = hk_link_dec(b), n++)
     HK_ASSERT(hk_unit_of((uintptr_t)b)->owner != NULL && hk_unit_of((uintptr_t)b)->cls == cls);
   uint32_t f = 0;
   for (const hk_block_t *b = t->foreign[cls]; b && f <= t->foreign_n[cls]; b = b->next, f++)
     HK_ASSERT(hk_unit_of((uintptr_t)b)->owner != t->heap && hk_unit_of((uintptr_t)b)->cls == cls && hk_marked_free(b));
   HK_ASSERT(f == t->foreign_n[cls]);
   HK_ASSERT(!HK_CHECKS ||
-            n + (int32_t)f == (int32_t)tc->limit - tc->room); /* FAST: a double free may have changed it */
+            n + (int32_t)f == (int32_t)uc->limit - uc->room); /* FAST: a double free may have changed it */
 #else
   (void)t, (void)cls;
 #endif
@@ -433,12 +433,12 @@ void hk_unified_cache_flush_all(hk_tls_t *t, hk_heap_t *h) {
     for (hk_block_t *b; (b = hk_depot_take(c, &n)) != NULL;) hk_heap_give_chain(h, b, n);
   }
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
-    hk_unified_cache_t *tc = &t->cache[c];
-    int32_t held = (int32_t)tc->limit - tc->room;
-    if (tc->head != NULL && held > 0) hk_heap_give_chain(h, tc->head, (uint32_t)held);
-    tc->head = NULL;
-    tc->room = 0;
-    tc->limit = 0;
+    hk_unified_cache_t *uc = &t->cache[c];
+    int32_t held = (int32_t)uc->limit - uc->room;
+    if (uc->head != NULL && held > 0) hk_heap_give_chain(h, uc->head, (uint32_t)held);
+    uc->head = NULL;
+    uc->room = 0;
+    uc->limit = 0;
   }
   t->limit_bytes = 0;
 }
@@ -449,8 +449,8 @@ void hk_unified_cache_flush_all(hk_tls_t *t, hk_heap_t *h) {
  * would pin whole slabs), go back to their slabs, so a parked heap holds little memory.
  * Parking is for thread churn (a thread exits, the next adopts its heap): at most
  * HK_PARK_MAX heaps hold parked blocks at once; beyond that an exiting thread flushes
- * everything, so that 2,000 threads exiting together do not each pin a slab per class
- * (issue 9, item 4). A parked cache nobody adopts within purgeDelayMs is flushed by the
+ * everything, so that thousands of threads exiting together do not each pin a slab per class.
+ * A parked cache nobody adopts within purgeDelayMs is flushed by the
  * time-based purge (hk_heap_purge_parked). */
 #define HK_PARK_MAX 8
 
@@ -462,16 +462,16 @@ void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) {
     if (t->foreign_n[c] != 0) foreign_return(t, c); /* to the depot, or home */
   }
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
-    hk_unified_cache_t *tc = &t->cache[c];
-    uint32_t held = tc->head ? (uint32_t)((int32_t)tc->limit - tc->room) : 0;
+    hk_unified_cache_t *uc = &t->cache[c];
+    uint32_t held = uc->head ? (uint32_t)((int32_t)uc->limit - uc->room) : 0;
     uint32_t keep = park && hk_class_is_tiny(c) ? class_refill[c] : 0;
-    if (held > keep) held -= (uint32_t)cache_give_back(tc, c, h, (int32_t)(held - keep));
-    h->parked[c].head = tc->head;
+    if (held > keep) held -= (uint32_t)cache_give_back(uc, c, h, (int32_t)(held - keep));
+    h->parked[c].head = uc->head;
     h->parked[c].count = held;
-    any |= tc->head != NULL;
-    tc->head = NULL;
-    tc->room = 0;
-    tc->limit = 0;
+    any |= uc->head != NULL;
+    uc->head = NULL;
+    uc->room = 0;
+    uc->limit = 0;
   }
   t->limit_bytes = 0;
   if (any) {
@@ -493,16 +493,16 @@ void hk_unified_cache_unpark(hk_tls_t *t, hk_heap_t *h) {
   if (!atomic_load_explicit(&h->has_parked, memory_order_acquire)) return;
   uint64_t bytes = 0;
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
-    hk_unified_cache_t *tc = &t->cache[c];
-    tc->head = h->parked[c].head;
+    hk_unified_cache_t *uc = &t->cache[c];
+    uc->head = h->parked[c].head;
     uint32_t held = h->parked[c].count;
     if (held) {
       uint32_t warm = 4 * class_refill[c] < class_limit[c] ? 4 * class_refill[c] : class_limit[c];
-      if (warm > tc->limit) tc->limit = warm;
-      if (held > tc->limit) tc->limit = held;
+      if (warm > uc->limit) uc->limit = warm;
+      if (held > uc->limit) uc->limit = held;
     }
-    tc->room = (int32_t)tc->limit - (int32_t)held;
-    bytes += (uint64_t)tc->limit * hk_class_size[c];
+    uc->room = (int32_t)uc->limit - (int32_t)held;
+    bytes += (uint64_t)uc->limit * hk_class_size[c];
     h->parked[c].head = NULL;
     h->parked[c].count = 0;
   }
