@@ -357,7 +357,15 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
     const promoted = order.slice(0, keep).map((s) => s.id);
     // the rest leave here (in the last rung, those that never got a ratio: no control run beside them worked)
     for (const id of members)
-      if (!promoted.includes(id)) standing.set(id, { ...standing.get(id)!, state: 'eliminated' });
+      if (!promoted.includes(id))
+        standing.set(id, {
+          ...standing.get(id)!,
+          state: 'eliminated',
+          reason:
+            standing.get(id)!.score == null
+              ? 'no ratio: no default run beside it worked'
+              : `not in the best ${keep} of rung ${k + 1}`,
+        });
     rungs.push({
       rung: k,
       candidates: [...members],
