@@ -21,8 +21,21 @@ static void thread_exit(void *arg);
  * round in key order, reading the blocks of keys 32 and up (which it allocates per thread)
  * as it reaches them; so when a thread first allocates from another key's destructor, even
  * in the last round, the heap it gets is abandoned in that same round instead of leaking.
- * (User keys are almost always below 32: the keys taken to get past them are given back.) */
+ * (User keys are almost always below 32: the keys taken to get past them are given back.)
+ *
+ * That per-thread block is a calloc of 512 bytes, through hakmem: when it fails (no SuperSlab
+ * could be mapped at that moment) pthread_setspecific returns ENOMEM and sets nothing, and the
+ * thread would exit without its hook: its heap ACTIVE for good, its slabs and queue never
+ * returned (issue 29: 50 threads under injected failures left 50 heaps and 170 MB resident).
+ * So one key below 32 is kept too (fallback_key): setting it never allocates (glibc keeps the
+ * first 32 in the thread descriptor), and a thread whose registration under thread_key failed
+ * is registered under it instead. Its hook then runs with the low keys' destructors, earlier
+ * in the round; allocations from later destructors borrow a heap per call (hk_exited_alloc),
+ * as after any exit hook. (A program that took all 32 low keys before hakmem's first allocation
+ * leaves none to keep: there a failed registration still loses the hook.) */
 #define HK_KEY_LEVEL2 32
+static pthread_key_t fallback_key;
+static bool have_fallback;
 static void create_thread_key(void) {
   pthread_key_t spare[HK_KEY_LEVEL2 + 1];
   unsigned n = 0;
@@ -39,15 +52,23 @@ static void create_thread_key(void) {
     }
     spare[n++] = k;
   }
+  if (n > 0 && thread_key >= HK_KEY_LEVEL2) { /* the lowest spare stays, as the fallback */
+    fallback_key = spare[0];
+    have_fallback = true;
+    for (unsigned i = 1; i < n; i++) spare[i - 1] = spare[i];
+    n--;
+  }
   while (n > 0) pthread_key_delete(spare[--n]);
 }
 
 static void process_init_once(void) {
+  int saved = errno; /* reading the environment (strtol) may change it; the first malloc must not */
   hk_os_free_key_init();
   hk_env_load();
   hk_superslab_init();
   hk_unified_cache_derive_limits();
   create_thread_key();
+  errno = saved;
 }
 
 void hk_process_init(void) { pthread_once(&process_once, process_init_once); }
@@ -62,8 +83,11 @@ bool hk_thread_init(void) {
   t->heap = h;
   hk_unified_cache_set_limits(t);
   hk_unified_cache_unpark(t, h);
-  /* May allocate (keys beyond the first 32): the heap is already usable. */
-  pthread_setspecific(thread_key, h);
+  /* May allocate (keys beyond the first 32): the heap is already usable. If that allocation
+   * fails, the fallback key (which never allocates) carries the exit hook instead. */
+  int saved = errno; /* a failed calloc inside sets it; the allocation that got here succeeds */
+  if (pthread_setspecific(thread_key, h) != 0 && have_fallback) pthread_setspecific(fallback_key, h);
+  errno = saved;
   return true;
 }
 
@@ -111,9 +135,11 @@ static void fork_prepare(void) {
   pthread_mutex_lock(&hk_meta_lock);
   pthread_mutex_lock(&hk_pool_lock);
   pthread_mutex_lock(&hk_large_lock);
+  pthread_mutex_lock(&hk_os_defer_lock);
 }
 
 static void fork_parent(void) {
+  pthread_mutex_unlock(&hk_os_defer_lock);
   pthread_mutex_unlock(&hk_large_lock);
   pthread_mutex_unlock(&hk_pool_lock);
   pthread_mutex_unlock(&hk_meta_lock);
@@ -121,6 +147,7 @@ static void fork_parent(void) {
 }
 
 static void fork_child(void) {
+  pthread_mutex_init(&hk_os_defer_lock, NULL);
   pthread_mutex_init(&hk_large_lock, NULL);
   pthread_mutex_init(&hk_pool_lock, NULL);
   pthread_mutex_init(&hk_meta_lock, NULL);

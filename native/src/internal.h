@@ -334,7 +334,11 @@ void hk_large_purge(uint64_t now, uint64_t delay) HK_HIDDEN;  /* unmap those cac
 void *hk_os_map_aligned(size_t len, size_t align) HK_HIDDEN;
 int hk_os_remap_in_place(void *p, size_t len, size_t new_len) HK_HIDDEN;       /* 1 grown, 0 no room, -1 copy it */
 bool hk_os_remap_to(void *p, size_t len, size_t new_len, void *dst) HK_HIDDEN; /* move into the reservation dst */
-void hk_os_unmap(void *p, size_t len) HK_HIDDEN;
+void *hk_os_remap_anywhere(void *p, size_t len, size_t new_len, size_t align) HK_HIDDEN; /* no reservation */
+void hk_os_unmap(void *p, size_t len) HK_HIDDEN;      /* a whole mapping; a refused unmap keeps the range */
+void hk_os_unmap_part(void *p, size_t len) HK_HIDDEN; /* a trimmed end of one */
+void hk_os_retry_unmaps(void) HK_HIDDEN;              /* malloc_trim: the refused unmaps again */
+extern pthread_mutex_t hk_os_defer_lock HK_HIDDEN;    /* leaf; taken around fork */
 void hk_os_decommit(void *p, size_t len) HK_HIDDEN;
 uint64_t hk_clock_ms(void) HK_HIDDEN;          /* CLOCK_MONOTONIC_COARSE in ms (vDSO), never 0 */
 void hk_os_free_key_init(void) HK_HIDDEN;      /* hk_free_key: secret, before the first block exists */

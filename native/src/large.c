@@ -87,8 +87,8 @@ static char *large_map(size_t len, size_t align) {
   if (raw == NULL) return NULL;
   uintptr_t base = (((uintptr_t)raw + HK_SUPERSLAB_SIZE + align - 1) & ~(uintptr_t)(align - 1)) - HK_SUPERSLAB_SIZE;
   size_t head = base - (uintptr_t)raw;
-  if (head) hk_os_unmap(raw, head);
-  if (align - head) hk_os_unmap((char *)base + len, align - head);
+  if (head) hk_os_unmap_part(raw, head);
+  if (align - head) hk_os_unmap_part((char *)base + len, align - head);
   return (char *)base;
 }
 
@@ -98,15 +98,19 @@ static char *large_map(size_t len, size_t align) {
 static void large_cut(char *base, size_t keep, size_t have) {
   uintptr_t keep_to = ((uintptr_t)base + keep + HK_SUPERSLAB_SIZE - 1) & ~(HK_SUPERSLAB_SIZE - 1);
   if (keep_to < (uintptr_t)base + have) hk_segmap_mark((void *)keep_to, (uintptr_t)base + have - keep_to, 0);
-  hk_os_unmap(base + keep, have - keep);
+  hk_os_unmap_part(base + keep, have - keep); /* a refused unmap keeps the tail, decommitted (os.c) */
 }
 
 /* Make the mapping [base, base + len) new_len bytes long (more) without copying a page: where
  * it lies when the addresses after it are free, else moved (mremap) into a fresh range
  * that keeps large_off(align) aligned, as one kernel mapping, so the next growth can do the
- * same. Returns its start (base, or where it moved), or NULL with the mapping as it was: it
- * spans several kernel mappings (the program split it with mprotect or madvise), or no range
- * could be had.
+ * same. When no such range can be reserved, or the move into it fails (under an address-space
+ * limit a reservation needs room for the old block, the new one and the growth at once), the
+ * kernel moves it where it likes (hk_os_remap_anywhere: room for the new block only, as glibc's
+ * and mimalloc's realloc need) and it is shifted to a SuperSlab boundary there, with a copy if
+ * the kernel did not align it. Returns its start (base, or where it moved), or NULL with the
+ * mapping as it was: it spans several kernel mappings (the program split it with mprotect or
+ * madvise), or no range could be had.
  *
  * The segment map never names memory another thread may be mapping: a new range is marked
  * before the block is handed back (nobody else has a pointer into it before), and the old
@@ -119,15 +123,21 @@ static char *large_extend(char *base, size_t len, size_t new_len, size_t align) 
     hk_segmap_mark(base + len, new_len - len, HK_SEG_LARGE);
     return base;
   }
-  char *dst = grown == 0 ? large_map(new_len, align) : NULL;
-  if (dst == NULL) return NULL;
+  if (grown < 0) return NULL;
+  char *dst = large_map(new_len, align);
   hk_segmap_mark(base, len, 0);
-  if (hk_os_remap_to(base, len, new_len, dst)) {
+  if (dst != NULL && hk_os_remap_to(base, len, new_len, dst)) {
+    hk_segmap_mark(dst, new_len, HK_SEG_LARGE);
+    return dst;
+  }
+  /* (remap_to released dst) no reservation, or no move into it: anywhere, if the alignment allows */
+  dst = align <= HK_SUPERSLAB_SIZE ? hk_os_remap_anywhere(base, len, new_len, HK_SUPERSLAB_SIZE) : NULL;
+  if (dst != NULL) {
     hk_segmap_mark(dst, new_len, HK_SEG_LARGE);
     return dst;
   }
   hk_segmap_mark(base, len, HK_SEG_LARGE); /* still mapped, so still ours: nobody can have taken it */
-  return NULL;                             /* (remap_to released dst) */
+  return NULL;
 }
 
 /* The slack of live blocks: the pages beyond twice its need that a block kept from a cached
@@ -175,7 +185,8 @@ static char *large_cache_take(size_t *len, size_t *touched, size_t *slack) {
   char *base = large_cache[best].base;
   size_t have = large_cache[best].len, dirty = large_cache[best].touched;
   size_t split = (need + HK_SUPERSLAB_SIZE - 1) & ~(HK_SUPERSLAB_SIZE - 1);
-  if (have > split) { /* the rest stays */
+  if (have > split) {                /* the rest stays */
+    HK_SUPERSLAB_COUNT(mappings, 1); /* one held range becomes two (os.c, the mapping count) */
     large_cache[best].base = base + split;
     large_cache[best].len = have - split;
     large_cache[best].touched = dirty > split ? dirty - split : 0;
@@ -286,7 +297,8 @@ void hk_large_free(void *p) {
     for (i = 0; i < large_cached; i++)
       if (large_cache[i].base + large_cache[i].len == base || base + len == large_cache[i].base) break;
     if (i < large_cached) {
-      if (large_cache[i].base > base) { /* this one first: the neighbour's touched pages lie after it */
+      HK_SUPERSLAB_COUNT(mappings, (uint64_t)-1); /* two held ranges become one */
+      if (large_cache[i].base > base) {           /* this one first: the neighbour's touched pages lie after it */
         large_cache[i].touched = large_cache[i].touched ? len + large_cache[i].touched : touched;
         large_cache[i].base = base;
       } else {
@@ -352,6 +364,7 @@ size_t hk_large_trim(void) {
   large_cached_bytes = 0;
   large_scale_reset();
   pthread_mutex_unlock(&hk_large_lock);
+  hk_os_retry_unmaps(); /* and the ranges whose unmap the kernel refused before (os.c) */
   return n;
 }
 

@@ -208,9 +208,9 @@
  *   time releases what has aged. -1 never purges; 0 releases a SuperSlab the moment it is
  *   empty and never caches a large mapping.
  *
- * LOCKS: hk_meta_lock (heap descriptors) -> hk_pool_lock -> hk_large_lock, always in this
- * order; a depot class's lock is taken alone (or before hk_meta_lock, for descriptors). All
- * of them are taken around fork() so that a child can allocate.
+ * LOCKS: hk_meta_lock (heap descriptors) -> hk_pool_lock -> hk_large_lock -> hk_os_defer_lock (os.c's
+ * refused unmaps, a leaf), always in this order; a depot class's lock is taken alone (or before
+ * hk_meta_lock, for descriptors). All of them are taken around fork() so that a child can allocate.
  */
 #ifndef HAKMEM_TYPES_H
 #define HAKMEM_TYPES_H

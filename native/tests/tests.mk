@@ -15,10 +15,12 @@ tests_saved_default_goal := $(.DEFAULT_GOAL)
 
 TESTS_SRC_DIR   := $(ROOT)/native/tests
 TESTS_BIN_DIR   := $(DIST)/tests
-TESTS_C_NAMES   := api_semantics mt_cross_free thread_churn fork_stress init_paths huge_alloc trim alloc_limits realloc_growth double_free_remote misuse exited_free dtor_alloc purge_delay aligned_many many_threads xthread_plateau large_addr large_reuse large_fit cache_budget carve_order block_sets
+TESTS_C_NAMES   := api_semantics mt_cross_free thread_churn fork_stress init_paths huge_alloc trim alloc_limits realloc_growth double_free_remote misuse exited_free dtor_alloc purge_delay aligned_many many_threads xthread_plateau large_addr large_reuse large_fit cache_budget carve_order block_sets \
+                   realloc_limit thread_key_fail map_limit faults
 TESTS_CXX_NAMES := cxx_new_delete
 TESTS_API_NAMES := api_hak
-TESTS_BINS      := $(addprefix $(TESTS_BIN_DIR)/,$(TESTS_C_NAMES) $(TESTS_CXX_NAMES)) $(TESTS_BIN_DIR)/ctor_lib.so
+TESTS_BINS      := $(addprefix $(TESTS_BIN_DIR)/,$(TESTS_C_NAMES) $(TESTS_CXX_NAMES)) $(TESTS_BIN_DIR)/ctor_lib.so \
+                   $(TESTS_BIN_DIR)/faultinj.so
 TESTS_API_BINS  := $(addprefix $(TESTS_BIN_DIR)/,$(TESTS_API_NAMES))
 TESTS_HEADERS   := $(wildcard $(TESTS_SRC_DIR)/*.h)
 TESTS_CFLAGS    := -fno-builtin -I$(TESTS_SRC_DIR)
@@ -38,6 +40,12 @@ $(addprefix $(TESTS_BIN_DIR)/,$(TESTS_C_NAMES)): $(TESTS_BIN_DIR)/%: $(TESTS_SRC
 $(TESTS_BIN_DIR)/ctor_lib.so: $(TESTS_SRC_DIR)/ctor_lib.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(TESTS_CFLAGS) -fPIC -shared -o $@ $< -ldl
+
+# the failure injector (issue 29): preloaded before an allocator, it fails its mmap, mremap, munmap,
+# madvise or thread-key registration on a schedule (FAULTINJ); the faults spec and `npm run faults`
+$(TESTS_BIN_DIR)/faultinj.so: $(TESTS_SRC_DIR)/faultinj.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 $(addprefix $(TESTS_BIN_DIR)/,$(TESTS_CXX_NAMES)): $(TESTS_BIN_DIR)/%: $(TESTS_SRC_DIR)/%.cpp $(TESTS_HEADERS)
 	@mkdir -p $(@D)

@@ -9,6 +9,13 @@
  *   status=<exited|signaled|timeout> code=<n> signal=<n> wall_s=<s> maxrss_kb=<k> utime_s=<s> stime_s=<s>
  *
  * maxrss comes from wait4()'s rusage of that one child (ru_maxrss, KiB on Linux).
+ *
+ * The child leads a process group of its own and dies with hk-run (PR_SET_PDEATHSIG): a
+ * timeout kills the whole group, SIGINT and SIGTERM are passed on to it, and whatever is
+ * left in it when the child ends is killed. So a child that starts others leaves nothing
+ * running behind it: the drivers of the real workloads (tools/real/<name>/run) run the
+ * measured program through hk-run again, and redis-benchmark beside redis-server.
+ *
  * Compiled on demand by @hakmem/tools into dist/tools/hk-run; not part of libhakmem.
  */
 #define _GNU_SOURCE
@@ -17,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -29,11 +37,11 @@ static pid_t child;
 static void on_alarm(int sig) {
     (void)sig;
     timed_out = 1;
-    if (child > 0) kill(child, SIGKILL);
+    if (child > 0) kill(-child, SIGKILL);
 }
 
 static void forward(int sig) {
-    if (child > 0) kill(child, sig);
+    if (child > 0) kill(-child, sig);
 }
 
 static double seconds_since(const struct timespec *t0) {
@@ -60,18 +68,23 @@ int main(int argc, char **argv) {
 
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    pid_t parent = getpid();
     child = fork();
     if (child < 0) {
         perror("hk-run: fork");
         return 125;
     }
     if (child == 0) {
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(125); /* hk-run died before the line above */
         if (preload && *preload) setenv("LD_PRELOAD", preload, 1);
         else unsetenv("LD_PRELOAD");
         execvp(argv[optind], &argv[optind]);
         fprintf(stderr, "hk-run: cannot run %s: %s\n", argv[optind], strerror(errno));
         _exit(127);
     }
+    setpgid(child, child); /* as the child does: whichever runs first, the group exists before a kill */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = forward;
@@ -84,13 +97,20 @@ int main(int argc, char **argv) {
         setitimer(ITIMER_REAL, &it, NULL);
     }
 
+    /* Wait for the end without reaping (the zombie keeps the group's id taken), end whatever the
+     * child left running in its group, then reap it with its rusage. */
+    siginfo_t si;
+    int w;
+    do w = waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT);
+    while (w < 0 && errno == EINTR);
+    double wall = seconds_since(&t0);
+    if (w == 0) kill(-child, SIGKILL);
     int status = 0;
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
     pid_t r;
     do r = wait4(child, &status, 0, &ru);
     while (r < 0 && errno == EINTR);
-    double wall = seconds_since(&t0);
     if (r < 0) {
         perror("hk-run: wait4");
         return 125;

@@ -25,6 +25,7 @@ import { comparePaired, goThresholdPct, type PairedComparison, type Verdict, ver
 import { mopsByRound } from './summarize.ts';
 import type { Allocator, InstructionCount, RunContext, RunnerOptions, RunRecord, WorkloadRun } from './types.ts';
 import { INSTRUCTION_WORKLOADS, selectWorkloads } from './workloads.ts';
+import { presentWorkloads } from './real-workloads.ts';
 import { runsToCsv } from './write-csv.ts';
 import { createResultsDir, updateLatest, writeFiles } from './write-results.ts';
 
@@ -210,7 +211,7 @@ export async function runAb(o: AbOptions): Promise<{ dir: string; table: string;
   ];
   const kind: 'env' | 'const' = [...sa.settings, ...sb.settings].some((s) => s.scope === 'const') ? 'const' : 'env';
   const threshold = goThresholdPct(kind);
-  const specs = selectWorkloads(o.workloads);
+  const specs = presentWorkloads(selectWorkloads(o.workloads), o.log);
   const workloads = specs.map((w) => ({ name: w.name, args: o.quick ? w.quick : w.full }));
   const tmp = kind === 'const' ? fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-ab-')) : null;
   try {

@@ -13,6 +13,7 @@ import { MIN_MT_ROUNDS } from './plan-rounds.ts';
 import { readBenchResults } from './read-results.ts';
 import { UsageError } from './workloads.ts';
 import { tableFromResults } from './table-from-results.ts';
+import type { FaultScenario as FaultScenarioName } from './faults.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -61,7 +62,7 @@ commonRunOptions(
     .description('run the allocator matrix (interleaved rounds) and write bench-results/<UTC timestamp>/')
     .option(
       '--workloads <list>',
-      'comma list of workloads, each a name or name:key=value[:key=value] (larson:threads=16) (default: all)',
+      'comma list of workloads, each a name, name:key=value[:key=value] (larson:threads=16) or the group real (the real programs: redis, sqlite, lua, z3, gs) (default: all)',
     )
     .option(
       '--allocators <list>',
@@ -286,7 +287,10 @@ commonRunOptions(
     .description(
       "where each workload's CPU time goes on this machine (perf's cpu-clock sampling): the allocator's code, the program, other libraries, the kernel, per operation",
     )
-    .option('--workloads <list>', 'comma list of workloads, each a name or name:key=value[:key=value] (default: all)')
+    .option(
+      '--workloads <list>',
+      'comma list of workloads, each a name or name:key=value[:key=value] (default: all but the real programs)',
+    )
     .option('--allocators <list>', 'comma list (as bench)', 'hakmem-fast,mimalloc')
     .option('--lib <NAME=PATH>', 'add another allocator library (repeatable)', collect, [])
     .option('--runs <n>', 'interleaved rounds', positiveInt, 3)
@@ -320,6 +324,75 @@ commonRunOptions(
   process.stdout.write(`written: ${path.join(r.dir, 'profile.md')} and profile.json (also ${r.latest})\n`);
   if (r.results.runs.some((x) => x.error)) process.exitCode = 1;
 });
+
+program
+  .command('faults')
+  .description(
+    "failure injection (faultinj.so): every mmap, mremap, munmap, madvise and thread registration a scenario makes fails in turn; each run must not crash, hang, break malloc's contract or leak",
+  )
+  .option(
+    '--allocators <list>',
+    'comma list of hakmem-fast, hakmem, hakmem-observe, glibc, mimalloc, jemalloc, tcmalloc',
+    'hakmem-fast,hakmem,hakmem-observe',
+  )
+  .option('--scenarios <list>', 'comma list of threads, large, aligned, realloc, exit, purge (default: all)')
+  .option('--kinds <list>', 'comma list of nth, after, prob (default: all)')
+  .option(
+    '--sample <n>',
+    'failure points per scenario and allocator, spread over the sweep (default: every one)',
+    positiveInt,
+  )
+  .option('--prob-runs <n>', 'seeds of the probabilistic runs per scenario', positiveInt, 8)
+  .option('--jobs <n>', 'runs at once', positiveInt, 2)
+  .option('--timeout <seconds>', 'a run still going after this long has hung', positiveNumber, 60)
+  .option('--json <file>', 'also write every run (rule, status, memory left, replay command) to this file')
+  .option('--lib-dir <dir>', 'where the hakmem libraries are', defaultLibDir)
+  .option('--no-build', 'skip building (codegen -> native through Nx) first')
+  .action(async (o) => {
+    const f = await import('./faults.ts');
+    const list = (v: string | undefined, allowed: readonly string[], what: string) => {
+      if (v === undefined) return undefined;
+      const xs = v.split(',').filter(Boolean);
+      for (const x of xs)
+        if (!allowed.includes(x))
+          throw new f.FaultsUsageError(`unknown ${what} '${x}' (allowed: ${allowed.join(', ')})`);
+      return xs;
+    };
+    try {
+      const scenarios = list(o.scenarios, f.FAULT_SCENARIOS, 'scenario') as FaultScenarioName[] | undefined;
+      const kinds = list(o.kinds, ['nth', 'after', 'prob'], 'kind') as ('nth' | 'after' | 'prob')[] | undefined;
+      const targets = f.resolveFaultTargets(o.allocators.split(',').filter(Boolean), path.resolve(o.libDir));
+      if (o.build) await buildNative();
+      const report = await f.runFaultSweep({
+        targets,
+        scenarios,
+        kinds,
+        sample: o.sample,
+        probRuns: o.probRuns,
+        jobs: o.jobs,
+        timeoutSeconds: o.timeout,
+        log,
+      });
+      process.stdout.write(`\n${f.summarizeFaults(report)}\n\n`);
+      const failed = report.results.filter((r) => r.status !== 'ok');
+      process.stdout.write(
+        `faults: ${report.results.length} failure points in ${report.seconds.toFixed(0)} s, ${failed.length} failed; bounds: RSS within ${report.bounds.rssSlackKb / 1024} MiB of the run without failures, VmSize within ${report.bounds.vmSlackKb / 1024} MiB (nth and after runs)\n`,
+      );
+      for (const r of failed)
+        process.stdout.write(
+          `  ${r.target} ${r.scenario} ${r.rule}: ${r.status} ${r.detail}\n    replay: ${r.command}\n`,
+        );
+      if (o.json) fs.writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
+      if (failed.length) process.exitCode = 1;
+    } catch (err) {
+      if (err instanceof f.FaultsUsageError) {
+        log(`hakmem faults: ${err.message}`);
+        process.exitCode = 2;
+        return;
+      }
+      throw err;
+    }
+  });
 
 program
   .command('table')

@@ -7,8 +7,9 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { parseObserveReport, parseResultLine } from '@hakmem/parse-output';
+import { ensureHkRun } from './run-measured.ts';
 import type { ObserveReport, ObserveStats } from './types.ts';
-import { programOf, type WorkloadSpec } from './workloads.ts';
+import { isRealWorkload, programOf, workloadLaunch, type WorkloadSpec } from './workloads.ts';
 
 export const OBSERVE_LIBRARY = 'libhakmem-observe.so';
 
@@ -22,10 +23,13 @@ export async function measureObserveStats(o: {
 }): Promise<ObserveStats[]> {
   const library = path.join(o.libDir, OBSERVE_LIBRARY);
   const out: ObserveStats[] = [];
+  if (o.workloads.some((w) => isRealWorkload(w.name))) await ensureHkRun(); // the real workloads' drivers measure with it
   for (const w of o.workloads) {
     const argv = o.quick ? w.quick : w.full;
-    const r = await execa(path.join(o.binDir, programOf(w.name)), argv, {
-      env: { LD_PRELOAD: library, HAKMEM_STATS: 'json' },
+    // a real workload's driver preloads the library into the measured program, whose report reaches its stderr
+    const launch = workloadLaunch(w.name, o.binDir, { preload: library });
+    const r = await execa(launch.program, argv, {
+      env: { ...launch.env, LD_PRELOAD: launch.preload ?? undefined, HAKMEM_STATS: 'json' },
       reject: false,
       stdin: 'ignore',
       timeout: o.timeoutSeconds * 1000,

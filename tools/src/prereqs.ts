@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PEERS, libraryDirs } from './find-allocators.ts';
+import { REAL_NEEDS } from './real-needs.ts';
 
 /** A command on PATH, an absolute file (`*` matches one path segment), or a library file name. */
 export type Probe = { cmd: string } | { file: string } | { lib: string };
@@ -29,6 +30,22 @@ const peer = (name: string, why: string): Prereq => ({
   probes: [{ lib: PEERS[name]!.file }],
   why,
 });
+
+/** The packages of the real workloads (real-needs.ts), one entry per package with all its probes. */
+function realPrereqs(): Prereq[] {
+  const byPkg = new Map<string, Prereq>();
+  for (const [workload, needs] of Object.entries(REAL_NEEDS))
+    for (const n of needs) {
+      const p = byPkg.get(n.pkg) ?? {
+        pkg: n.pkg,
+        probes: [],
+        why: `the ${workload} real workload of hakmem bench (docs/real-workloads.md)`,
+      };
+      p.probes.push(n.probe);
+      byPkg.set(n.pkg, p);
+    }
+  return [...byPkg.values()];
+}
 
 export const PREREQS: readonly Prereq[] = [
   { pkg: 'gcc', probes: [{ cmd: 'gcc' }, { cmd: 'cc' }], why: 'builds native/ (the Makefile and the tests call cc)' },
@@ -70,6 +87,7 @@ export const PREREQS: readonly Prereq[] = [
     probes: [{ file: '/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a' }],
     why: "clang's sanitizer and libFuzzer runtimes",
   },
+  ...realPrereqs(),
 ];
 
 /** Where the probes look; injectable so tests can simulate a machine that lacks something. */

@@ -420,7 +420,13 @@ export async function runProfile(
 ): Promise<{ dir: string; latest: string; results: ProfileResults; table: string }> {
   if (o.frequency < 1 || o.frequency > 20000)
     throw new UsageError(`--frequency ${o.frequency}: expected 1 to 20000 samples per second`);
-  const specs = selectWorkloads(o.workloads);
+  // the default (every workload) means the native ones here; a real program named is refused
+  const specs = selectWorkloads(o.workloads).filter((w) => o.workloads || !w.real);
+  const real = specs.filter((w) => w.real);
+  if (real.length)
+    throw new UsageError(
+      `hakmem profile samples the native workloads only; ${real.map((w) => w.name).join(', ')} ${real.length > 1 ? 'are real programs' : 'is a real program'} (drop it from --workloads)`,
+    );
   const { allocators, missing } = resolveAllocators({
     list: o.allocators ?? 'hakmem-fast,mimalloc',
     libs: o.libs,

@@ -1,5 +1,6 @@
 /** Progress while runs go: a live bar on a TTY (cli-progress), plain lines otherwise (CI, pipes). */
 import cliProgress from 'cli-progress';
+import { fmtMops } from './format-table.ts';
 import { describeFailure } from './parse-result.ts';
 import type { RoundEvent } from './run-rounds.ts';
 import type { RunRecord } from './types.ts';
@@ -27,7 +28,7 @@ export function eta(elapsedSeconds: number, finished: number, total: number): nu
 
 function outcome(r: RunRecord): string {
   return r.status === 'ok'
-    ? `${r.result!.mops.toFixed(2)} M ops/s`
+    ? `${fmtMops(r.result!.mops)} M ops/s`
     : describeFailure(r.status, r.exitCode, r.signal).toUpperCase();
 }
 

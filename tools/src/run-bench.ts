@@ -14,6 +14,7 @@ import { measureSyscalls } from './syscalls.ts';
 import { measureObserveStats, observeStatsTable } from './observe-stats.ts';
 import { BENCH_SCHEMA, type BenchResults, type BenchWorkload, type RunnerOptions } from './types.ts';
 import { INSTRUCTION_WORKLOADS, selectWorkloads } from './workloads.ts';
+import { END_RSS_TITLE, endRssTable, presentWorkloads } from './real-workloads.ts';
 import { runsToCsv } from './write-csv.ts';
 import { createResultsDir, updateLatest, writeFiles } from './write-results.ts';
 import { instructionsTable, syscallsTable } from './format-counts.ts';
@@ -38,7 +39,7 @@ export interface BenchOutcome {
 }
 
 export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
-  const specs = selectWorkloads(o.workloads);
+  const specs = presentWorkloads(selectWorkloads(o.workloads), o.log);
   const plan = planRounds({ runs: o.runs, mtRuns: o.mtRuns, allowFewMtRuns: o.allowFewMtRuns, quick: o.quick });
   const { allocators, missing } = resolveAllocators({ list: o.allocators, libs: o.libs, libDir: o.libDir });
   for (const m of missing) o.log(`note: ${m.name} skipped: ${m.reason}`);
@@ -113,10 +114,13 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     });
   }
   if (o.syscalls) {
-    o.log('syscalls: strace at n and 2n ...');
+    const real = specs.filter((w) => w.real);
+    o.log(
+      `syscalls: strace at n and 2n ...${real.length ? ` (not the real programs: ${real.map((w) => w.name).join(', ')})` : ''}`,
+    );
     results.syscalls = await measureSyscalls({
       binDir: o.binDir,
-      workloads: specs,
+      workloads: specs.filter((w) => !w.real),
       allocators,
       quick: o.quick,
       log: o.log,
@@ -154,7 +158,9 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     ...skipped.map((s) => `Not run: ${s.allocator} on ${s.workload} (${s.reason}).`),
     `git ${context.gitSha.slice(0, 12)}${context.gitDirty ? ' (dirty)' : ''}, ${context.cpuModel}, ${context.nproc} CPUs.`,
   ];
+  const endRss = endRssTable(runs);
   const countsMd = [
+    endRss ? `\n## ${END_RSS_TITLE}\n\n${endRss}\n` : '',
     results.instructions
       ? `\n## Instructions per operation (callgrind, marginal)\n\n${instructionsTable(results.instructions)}\n`
       : '',
@@ -169,6 +175,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       title: 'Verdicts: the best hakmem build against the best peer; Standard / FAST',
       html: mdTableToHtml(verdictTable(verdicts)),
     },
+    ...(endRss ? [{ title: END_RSS_TITLE, html: mdTableToHtml(endRss) }] : []),
     ...(results.instructions
       ? [
           {

@@ -1,5 +1,25 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runMeasured, tail } from './run-measured.ts';
+
+/** Whether a process is alive (and not a zombie) after up to 2 s for a signal sent to it to land. */
+async function alive(pid: number): Promise<boolean> {
+  for (let i = 0; i < 40 && running(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  return running(pid);
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 describe('runMeasured (hk-run)', () => {
   it('reports exit status, wall time and a plausible peak RSS', async () => {
@@ -23,6 +43,15 @@ describe('runMeasured (hk-run)', () => {
   it('kills a run past its time limit', async () => {
     const r = await runMeasured('sleep', ['30'], { timeoutSeconds: 0.5 });
     expect(r.report?.how).toBe('timeout');
+  });
+  it('leaves nothing behind: what the child started is killed when it ends, or when it times out', async () => {
+    // a real workload's driver starts the measured program (and redis-server) in the background
+    const left = await runMeasured('sh', ['-c', 'sleep 60 & echo "bg=$!"']);
+    const pid = Number(/bg=(\d+)/.exec(left.stdout)![1]);
+    expect(await alive(pid)).toBe(false);
+    const late = await runMeasured('sh', ['-c', 'sleep 60 & echo "bg=$!"; sleep 60'], { timeoutSeconds: 0.5 });
+    expect(late.report?.how).toBe('timeout');
+    expect(await alive(Number(/bg=(\d+)/.exec(late.stdout)![1]))).toBe(false);
   });
   it('sets LD_PRELOAD for the child only, and passes the environment', async () => {
     const r = await runMeasured('sh', ['-c', 'echo "pre=$LD_PRELOAD knob=$HAKMEM_X"'], {

@@ -1,15 +1,16 @@
 /**
  * The protocol's interleaved rounds: for each workload, every allocator once per round,
  * in the same order each round, for N rounds (the workload's own `rounds` when it has one,
- * else `rounds`). Every run is recorded, failures included.
+ * else `rounds`). Every run is recorded, failures included. A real workload's driver runs the
+ * measured program itself and reports that program's peak RSS (maxrss_kb on its result line),
+ * which is the run's peak RSS rather than the driver's.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { parseResultLine } from '@hakmem/parse-output';
+import { finiteNumber, parseResultLine } from '@hakmem/parse-output';
 import { classifyRun } from './parse-result.ts';
 import { runMeasured, tail } from './run-measured.ts';
 import type { Allocator, RunRecord, WorkloadRun } from './types.ts';
-import { programOf } from './workloads.ts';
+import { programOf, workloadLaunch, workloadProgram } from './workloads.ts';
 
 export interface RoundEvent {
   index: number; // runs started so far (0-based)
@@ -39,7 +40,7 @@ export class MissingProgramError extends Error {
 
 export async function runRounds(opts: RunRoundsOptions): Promise<RunRecord[]> {
   for (const w of opts.workloads) {
-    const exe = path.join(opts.binDir, programOf(w.name));
+    const exe = workloadProgram(w.name, opts.binDir);
     if (!fs.existsSync(exe))
       throw new MissingProgramError(
         `workload program ${exe} is missing (build it with npm run build, or drop it from --workloads)`,
@@ -51,15 +52,15 @@ export async function runRounds(opts: RunRoundsOptions): Promise<RunRecord[]> {
   const runs: RunRecord[] = [];
   let index = 0;
   for (const w of opts.workloads) {
-    const exe = path.join(opts.binDir, programOf(w.name));
     const rounds = roundsOf(w);
     for (let round = 1; round <= rounds; round++) {
       for (const [order, a] of allocatorsOf(w).entries()) {
         const ev: RoundEvent = { index, total, workload: w.name, allocator: a.name, round, rounds };
         opts.onStart?.(ev);
-        const m = await runMeasured(exe, w.args, {
-          preload: a.preload,
-          env: a.env,
+        const launch = workloadLaunch(w.name, opts.binDir, a);
+        const m = await runMeasured(launch.program, w.args, {
+          preload: launch.preload,
+          env: launch.env,
           timeoutSeconds: opts.timeoutSeconds,
         });
         const result = parseResultLine(m.stdout, programOf(w.name));
@@ -74,7 +75,7 @@ export async function runRounds(opts: RunRoundsOptions): Promise<RunRecord[]> {
           exitCode: m.report?.how === 'exited' ? m.report.code : null,
           signal: m.report && m.report.signal > 0 ? m.report.signal : null,
           wallSeconds: m.report?.wallSeconds ?? null,
-          maxRssKb: m.report?.maxRssKb ?? null,
+          maxRssKb: (status === 'ok' ? finiteNumber(result?.extra.maxrss_kb) : null) ?? m.report?.maxRssKb ?? null,
           result: status === 'ok' ? result : null,
           stderrTail: tail(m.stderr, status === 'ok' ? 3 : 10),
         };

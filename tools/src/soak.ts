@@ -116,7 +116,8 @@ export async function runSoak(o: {
   timeoutSeconds: number;
   log: (l: string) => void;
 }): Promise<{ dir: string; table: string; results: SoakResults }> {
-  workloadSpec(o.workload);
+  if (workloadSpec(o.workload).real)
+    throw new UsageError(`soak runs a native workload's soak mode; ${o.workload} is a real program, which has none`);
   if (o.workload.includes(':'))
     throw new UsageError(
       `soak runs a workload at its own settings; "${o.workload}" has arguments (bench and ab take name:key=value)`,

@@ -9,7 +9,7 @@ import { describeRounds } from './plan-rounds.ts';
 import { excludesOneAbove, includesOne, pairedRatioEstimate } from './stats.ts';
 import { hakmemBuildsOf, mopsByRound, roundsOf, summarize } from './summarize.ts';
 import type { BenchResults } from './types.ts';
-import { splitList, UsageError } from './workloads.ts';
+import { splitList, UsageError, WORKLOAD_GROUPS } from './workloads.ts';
 
 export interface TableOptions {
   /** How to name the file in the header line. */
@@ -27,7 +27,13 @@ export interface TableOptions {
 
 function pick(list: string | undefined, known: readonly string[], what: string): string[] {
   if (!list) return [...known];
-  const want = splitList(list);
+  // a group (--workloads real) stands for those of its workloads the file has
+  const group = (x: string) => {
+    if (what !== 'workloads' || !Object.hasOwn(WORKLOAD_GROUPS, x) || known.includes(x)) return [x];
+    const members = WORKLOAD_GROUPS[x]!.filter((w) => known.includes(w));
+    return members.length ? members : [x];
+  };
+  const want = splitList(list).flatMap(group);
   const unknown = want.filter((x) => !known.includes(x));
   if (unknown.length)
     throw new UsageError(`--${what}: ${unknown.join(', ')} not in the results file (it has ${known.join(', ')})`);

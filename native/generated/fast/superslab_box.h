@@ -60,6 +60,8 @@ static inline size_t hk_superslab_warm_bytes(void) { return ((size_t)16777216); 
     X(madvise_calls, 1, "madvise system calls.") \
     X(pool_locks, 1, "Acquisitions of the SuperSlab pool lock (slab taken from or given back to the pool, purge, trim).") \
     X(meta_locks, 1, "Acquisitions of the metadata lock (os.c: a heap descriptor carved; not the fork handlers).") \
+    X(mappings, 1, "Address ranges held now (a level, not an event count): SuperSlabs, large mappings (cached ones too), metadata chunks and ranges whose unmap the kernel refused; mapped minus unmapped. Near vm.max_map_count this is the budget; the kernel may merge neighbours into one mapping.") \
+    X(unmaps_deferred, 1, "munmap calls the kernel refused (e.g. past vm.max_map_count): the range was decommitted and kept, its unmap retried.") \
     /* end */
 /* The same list under a name built from the C prefix, for code that walks every box with
    HK_ENV_COUNTER_BOXES(X) and pastes HK_##p##_FIELDS. */
@@ -74,6 +76,8 @@ typedef struct hk_superslab_counters {
     uint64_t madvise_calls; /* madvise system calls. */
     uint64_t pool_locks; /* Acquisitions of the SuperSlab pool lock (slab taken from or given back to the pool, purge, trim). */
     uint64_t meta_locks; /* Acquisitions of the metadata lock (os.c: a heap descriptor carved; not the fork handlers). */
+    uint64_t mappings; /* Address ranges held now (a level, not an event count): SuperSlabs, large mappings (cached ones too), metadata chunks and ranges whose unmap the kernel refused; mapped minus unmapped. Near vm.max_map_count this is the budget; the kernel may merge neighbours into one mapping. */
+    uint64_t unmaps_deferred; /* munmap calls the kernel refused (e.g. past vm.max_map_count): the range was decommitted and kept, its unmap retried. */
 } hk_superslab_counters_t;
 #define HK_SUPERSLAB_COUNT(name, n) ((void)0)
 #define HK_SUPERSLAB_COUNT_AT(name, i, n) ((void)0)

@@ -88,5 +88,13 @@ export const superslab = defineBox({
     poolLocks: counter(),
     /** Acquisitions of the metadata lock (os.c: a heap descriptor carved; not the fork handlers). */
     metaLocks: counter(),
+    /**
+     * Address ranges held now (a level, not an event count): SuperSlabs, large mappings (cached
+     * ones too), metadata chunks and ranges whose unmap the kernel refused; mapped minus unmapped.
+     * Near vm.max_map_count this is the budget; the kernel may merge neighbours into one mapping.
+     */
+    mappings: counter(),
+    /** munmap calls the kernel refused (e.g. past vm.max_map_count): the range was decommitted and kept, its unmap retried. */
+    unmapsDeferred: counter(),
   },
 });

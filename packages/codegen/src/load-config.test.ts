@@ -31,7 +31,7 @@ describe('config shape', () => {
 
   it('rejects an unknown key, naming its path and the known keys there', () => {
     expect(configProblems({ front: { unifiedCache: { capacty: 128 } } })).toEqual([
-      'hakmem.config.ts: unknown key front.unifiedCache.capacty (known here: enabled, capacity, refillBatch, midCapacity, midRefillBatch, safeLinking, maxBytesPerClass, maxBytesPerThread)',
+      'hakmem.config.ts: unknown key front.unifiedCache.capacty (known here: enabled, capacity, refillBatch, midCapacity, midRefillBatch, safeLinking, maxBytesPerClass, maxBytesPerThread, maxBytesTotal, depotBytes)',
     ]);
     expect(configProblems({ frontt: {} })[0]).toMatch(/^hakmem.config.ts: unknown key frontt \(known here: .*front/);
   });

@@ -1,0 +1,11 @@
+; factor 3304384529 (= 58631 * 56359) by bit-blasting a 32-bit multiplication
+(set-info :status sat)
+(set-logic QF_BV)
+(declare-const x (_ BitVec 32))
+(declare-const y (_ BitVec 32))
+(assert (= (bvmul x y) (_ bv3304384529 32)))
+(assert (bvugt x (_ bv1 32)))
+(assert (bvugt y (_ bv1 32)))
+(assert (bvult x (_ bv65536 32)))
+(assert (bvult y (_ bv65536 32)))
+(check-sat)
