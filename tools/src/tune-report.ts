@@ -314,7 +314,7 @@ export function tuneSummary(r: TuneResults, dir: string): string {
   const lines = [
     `# hakmem tune ${c.name} ${r.context.date.slice(0, 19)}Z`,
     '',
-    `${c.target.kind} \`${c.target.label}\`; objective ${c.objective === 'speed' ? `speed (${c.target.metric.unit}${c.target.metric.lowerIsBetter ? ', lower is better' : ''})${c.maxRss != null ? `, peak RSS at most ${c.maxRss}× the default's` : ''}` : `peak RSS, at least ${c.minSpeed}× the default's speed`}; budget ${Math.round(c.budgetSeconds)} s (took ${Math.round(r.elapsedSeconds)} s); library ${c.library}; the control is the build's configuration (config ${c.controlConfigHash}); git ${r.context.gitSha.slice(0, 12)}${r.context.gitDirty ? ' (dirty)' : ''}.`,
+    `${c.target.kind} \`${c.target.label}\`; objective ${c.objective === 'speed' ? `speed (${c.target.metric.unit})${c.maxRss != null ? `, peak RSS at most ${c.maxRss}× the default's` : ''}` : `peak RSS, at least ${c.minSpeed}× the default's speed`}; budget ${Math.round(c.budgetSeconds)} s (took ${Math.round(r.elapsedSeconds)} s); library ${c.library}; the control is the build's configuration (config ${c.controlConfigHash}); git ${r.context.gitSha.slice(0, 12)}${r.context.gitDirty ? ' (dirty)' : ''}.`,
     '',
     '## Verdict',
     '',

@@ -252,6 +252,12 @@ describe('the plan and the scores', () => {
       argv: ['threads=16'],
       metric: { source: 'result-line', lowerIsBetter: false },
     });
+    // a real program of the matrix, by the same name and variants as bench takes (npm run setup installs them)
+    expect(tuneTarget({ workload: 'redis:requests=8000', lower: false }).target).toMatchObject({
+      kind: 'workload',
+      label: 'redis:requests=8000',
+      argv: ['requests=8000'],
+    });
     expect(tuneTarget({ command: ['sh', '-c', 'true'], lower: false }).target.metric).toMatchObject({
       source: 'wall-time',
       lowerIsBetter: true,
@@ -363,7 +369,10 @@ describe('real tunes on small budgets', () => {
       ),
     );
     // the hakmem.config.ts: the TypeScript compiler accepts it, and refuses a copy with a wrong value
-    const tc = fs.mkdtempSync(path.join(repoRoot, 'node_modules', '.cache', 'tune-typecheck-'));
+    // inside the repository, so that @hakmem/codegen and the root tsconfig.json resolve as for hakmem.config.ts
+    const cache = path.join(repoRoot, 'node_modules', '.cache');
+    fs.mkdirSync(cache, { recursive: true });
+    const tc = fs.mkdtempSync(path.join(cache, 'tune-typecheck-'));
     try {
       const text = fs.readFileSync(path.join(w.dir, 'planted.config.ts'), 'utf8');
       fs.writeFileSync(path.join(tc, 'planted.config.ts'), text);

@@ -21,6 +21,7 @@ import { declarations, projectConfig, checkConfig } from './knobs.ts';
 import { classifyRun } from './parse-result.ts';
 import { planRounds, roundsFor } from './plan-rounds.ts';
 import { runMeasured, tail } from './run-measured.ts';
+import { missingNeed, presentWorkloads } from './real-workloads.ts';
 import { runRounds } from './run-rounds.ts';
 import { pairedRatioEstimate, type RatioEstimate } from './stats.ts';
 import { mopsByRound } from './summarize.ts';
@@ -87,6 +88,7 @@ export interface TuneTarget {
   /** The workload entry, or the command line. */
   label: string;
   argv: string[];
+  /** unit: what a ratio is of, higher is better (a cost is turned around: `speed (1 / wall time)`). */
   metric: { source: 'result-line' | 'wall-time' | 'regex'; regex: string | null; lowerIsBetter: boolean; unit: string };
 }
 
@@ -208,6 +210,8 @@ export function tuneTarget(o: Pick<TuneOptions, 'workload' | 'command' | 'metric
   }
   if (o.workload) {
     const spec = workloadSpec(o.workload);
+    const missing = missingNeed(spec); // a real program that is not installed
+    if (missing) throw new UsageError(`cannot tune ${spec.name}: ${missing.replace(/^skipping \S+: /, '')}`);
     return {
       spec,
       target: {
@@ -226,8 +230,8 @@ export function tuneTarget(o: Pick<TuneOptions, 'workload' | 'command' | 'metric
       label: command.join(' '),
       argv: command,
       metric: regex
-        ? { source: 'regex', regex, lowerIsBetter: o.lower, unit: `/${regex}/` }
-        : { source: 'wall-time', regex: null, lowerIsBetter: true, unit: 'seconds of wall time' },
+        ? { source: 'regex', regex, lowerIsBetter: o.lower, unit: o.lower ? `speed (1 / /${regex}/)` : `/${regex}/` }
+        : { source: 'wall-time', regex: null, lowerIsBetter: true, unit: 'speed (1 / wall time)' },
     },
   };
 }
@@ -458,8 +462,11 @@ export async function runTune(o: TuneOptions): Promise<TuneRun> {
       `${o.lib} is a FAST build, which reads no environment; tune a Standard (or OBSERVE) library (dist/native/lib/libhakmem.so)`,
     );
   const others = o.checkOthers
-    ? selectWorkloads(typeof o.checkOthers === 'string' ? o.checkOthers : undefined).filter(
-        (w) => w.name !== target.label,
+    ? presentWorkloads(
+        selectWorkloads(typeof o.checkOthers === 'string' ? o.checkOthers : undefined).filter(
+          (w) => w.name !== target.label,
+        ),
+        o.log,
       )
     : null;
   if (others && others.length === 0) throw new UsageError('--check-others: no other workload to check');
@@ -483,7 +490,7 @@ export async function runTune(o: TuneOptions): Promise<TuneRun> {
       minSpeed: o.minSpeed,
     };
     o.log(
-      `tune: ${target.kind} ${target.label}; objective ${o.objective === 'speed' ? `speed (${target.metric.unit}${target.metric.lowerIsBetter ? ', lower is better' : ''})` : `peak RSS within --min-speed ${o.minSpeed}`}; budget ${Math.round(o.budgetSeconds)} s; ${space.length} knob(s): ${space.map((k) => k.path).join(', ')}`,
+      `tune: ${target.kind} ${target.label}; objective ${o.objective === 'speed' ? `speed (${target.metric.unit})` : `peak RSS within --min-speed ${o.minSpeed}`}; budget ${Math.round(o.budgetSeconds)} s; ${space.length} knob(s): ${space.map((k) => k.path).join(', ')}`,
     );
 
     // the libraries: the Standard build, or a build of each configuration when build-time knobs are searched
