@@ -24,7 +24,7 @@
 #
 # The sanitizer builds use clang (CHECK_CC): libFuzzer exists only there, and one compiler
 # for the three keeps their runtimes consistent. The allocator's objects define malloc, free
-# & co. (front_gate.c aliases them to hak_*); linked into a program those definitions would
+# & co. (front/front_gate.c aliases them to hak_*); linked into a program those definitions would
 # replace the sanitizer runtime's interceptors (ASan and TSan would then neither see nor
 # check the program's own allocations, and the runtime's internal calls would land in
 # hakmem). So every global symbol that is not hak_* or hk_* is made local in the objects
@@ -45,7 +45,7 @@ CHECK_DEBUG_DIST ?= $(ROOT)/dist/native-debug
 CHECK_DEBUG_CFLAGS := -O1 -g -DHK_DEBUG=1 -Wall -Wextra -Werror -std=gnu11 -pthread
 # -Werror stays off for clang: its warnings are not the build's contract (gcc's are)
 CHECK_SAN_BASE := -O1 -g -DHK_DEBUG=1 -fno-omit-frame-pointer -Wall -Wextra -std=gnu11 -pthread \
-                  -fno-strict-aliasing -I$(ROOT)/native/include
+                  -fno-strict-aliasing -I$(ROOT)/native/include -I$(ROOT)/native/src
 CHECK_ASAN  := -fsanitize=address,undefined -fno-sanitize-recover=all
 CHECK_TSAN  := -fsanitize=thread
 CHECK_FUZZ  := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -72,7 +72,7 @@ $(CHECK_BIN)/repro/%: $(CHECK_SRC)/repro/%.c
 # $(1) = variant (asan, tsan, fuzz), $(2) = its flags
 define CHECK_VARIANT
 CHECK_OBJ_$(1) := $(addprefix $(CHECK_OUT)/obj/$(1)/,$(addsuffix .o,$(NAMES)))
-$(CHECK_OUT)/obj/$(1)/%.o: $(ROOT)/native/src/%.c $(CHECK_HDRS)
+$(CHECK_OUT)/obj/$(1)/%.o: %.c $(CHECK_HDRS)
 	@mkdir -p $$(@D)
 	$(CHECK_CC) $(CHECK_SAN_BASE) $(2) -DHAKMEM_BUILD_CFLAGS='"check-$(1)"' -I$(CHECK_GEN) -c $$< -o $$@.tmp
 	objcopy $$$$(nm -g --defined-only $$@.tmp | awk '$$$$3 !~ /^(hak|hk)_/ {printf " --localize-symbol=%s", $$$$3}') $$@.tmp $$@

@@ -3,7 +3,9 @@
  * Read this file first. Every structure the allocator keeps is declared here, with who
  * may touch which field and the invariants each list keeps. The values (sizes, counts,
  * limits) come from the generated box headers in native/generated/<mode>/, which are
- * made from the declarations in packages/box-* by `npm run codegen`.
+ * made from the declarations in packages/box-* by `npm run codegen`. The code is in one
+ * folder per layer (core, env, superslab, remote, unified_cache, large, front: the top of
+ * internal.h says which may call which); a section below names the files it describes.
  *
  * ADDRESS SPACE
  *   The allocator owns two kinds of memory, both obtained with mmap and both starting on a
@@ -15,7 +17,7 @@
  *
  *   The segment map, hk_segmap[address >> SUPERSLAB_SHIFT], says for every SuperSlab-sized piece of the
  *   address space which kind it is: 0 = not ours, HK_SEG_SUPERSLAB or HK_SEG_LARGE. It is a
- *   static byte array (segment_map.c; only the pages for addresses we used ever become resident), so
+ *   static byte array (core/segment_map.c; only the pages for addresses we used ever become resident), so
  *   "is this pointer ours, and what is it?" costs one load and never reads memory that
  *   may be unmapped. A piece marked HK_SEG_LARGE may be covered only in part (a large mapping
  *   ends on a page, and whatever follows it may be anyone's), but its first page is always in
@@ -25,7 +27,7 @@
  *   from another allocator) is never dereferenced: free ignores it, realloc copies it
  *   conservatively, malloc_usable_size reports 0.
  *
- * SUPERSLAB (superslab.c)
+ * SUPERSLAB (superslab/superslab.c; a heap's slabs: remote/slabs.c)
  *
  *   SuperSlab (aligned to its size, HK_SUPERSLAB_SIZE bytes)
  *   +------------------+----------------------+----------------------+-----+
@@ -83,7 +85,7 @@
  *   in a unified cache. A free that finds it is a double free; a pop that does not find it
  *   (Standard) follows a list a use after free has written. Live blocks never hold it.
  *
- * HEAP (hk_heap_t) AND THREAD CACHE (hk_tls_t)
+ * HEAP (hk_heap_t; remote/heap.c) AND THREAD CACHE (hk_tls_t; unified_cache/unified_cache.c)
  *   A heap owns slabs: per class, a list of slabs that still have free or uncarved blocks
  *   (`partial[c]`; its head is the slab refills take from). A heap is never freed: when
  *   its thread exits it is abandoned (its cached blocks flushed back to its slabs, its
@@ -120,9 +122,9 @@
  *   (slow start), so a thread that uses a class a little touches one page of it. A thread's
  *   limits together stay within maxBytesPerThread: a class that would grow past it takes room
  *   from the others (their limits halve, never below their first; what they hold beyond goes
- *   back to the slabs), or else grows as far as the budget has left (unified_cache.c).
+ *   back to the slabs), or else grows as far as the budget has left (unified_cache/unified_cache.c).
  *
- * DEPOT (depot.c; fed and drained in unified_cache.c)
+ * DEPOT (unified_cache/depot.c; fed and drained in unified_cache.c)
  *   Per class, chains of free blocks that threads passed on: a foreign list whose class ran
  *   out of room, the other heaps' blocks of a cache that overflowed, a thread's exit. A refill
  *   of the class that finds its own cache, foreign list and its heap's returned blocks empty
@@ -132,9 +134,9 @@
  *   reaches one that does at a cost per chain (a lock, a few stores), where a remote queue
  *   costs its owner a read of every block (a miss each). Its blocks stay counted as used in
  *   their owners' slabs. Bounded by depotBytes in all (beyond, blocks go home to their owners'
- *   queues); a chain that waits purgeDelayMs goes home (purge.c), and malloc_trim empties it.
+ *   queues); a chain that waits purgeDelayMs goes home (env/purge.c), and malloc_trim empties it.
  *
- * REMOTE QUEUE (remote_queue.c; abandonment, adoption and collection in heap.c)
+ * REMOTE QUEUE (remote/remote_queue.c; abandonment, adoption and collection in remote/heap.c)
  *   Blocks go back to an owning heap (from a foreign list or a cache that overflowed, or freed
  *   by a thread that has no cache: it exited, or no heap could be had) through the heap's
  *   `remote` list: a lock-free multi-producer stack (compare-and-swap on the head, one per
@@ -154,7 +156,7 @@
  *   reaches the pool (and the OS) without malloc_trim. `state` sits in the queue's cache line,
  *   so that check costs a remote free no extra line.
  *
- * POOL (superslab.c, under hk_pool_lock)
+ * POOL (superslab/superslab.c, under hk_pool_lock)
  *   Per tier, two lists of free slabs in SuperSlabs that are partly used: warm (their pages
  *   may be resident; newest first) and cold (they hold no memory: never touched, or
  *   decommitted after waiting purgeDelayMs in the warm list); a list of empty SuperSlabs.
@@ -168,11 +170,11 @@
  *   SuperSlabs is not unmapped and faulted in at every swing; an age purge that releases
  *   anything, and malloc_trim, set it back to poolLimit. An empty SuperSlab also notes when
  *   it became empty (`empty_since`): one that waited purgeDelayMs (1 s by default) is
- *   released too, whatever the count (time-based purge; purge.c). The warm lists hold at
+ *   released too, whatever the count (time-based purge; env/purge.c). The warm lists hold at
  *   most warmBytes of slabs: beyond, the oldest are decommitted at once (threads that empty
  *   and refill slabs all the time would otherwise keep a second's worth resident).
  *
- * LARGE MAPPINGS (large.c)
+ * LARGE MAPPINGS (large/large.c)
  *   Requests above HK_FRONT_MID_MAX, and alignments above HK_ALIGN_SLAB_MAX (a unit, 64 KiB), get a
  *   mapping of their own: it starts on a SuperSlab boundary and ends at the block's end rounded
  *   up to a page (a 260 KiB block costs 264 KiB of address space, not 2 MiB).
@@ -200,16 +202,18 @@
  *   cache had to let a mapping go shortly before one must be made, its limits rise eightfold
  *   (large.c), so a program whose large working set swings keeps its pages.
  *
- * TIME-BASED PURGE (purge.c, superslab.purgeDelayMs)
+ * TIME-BASED PURGE (env/purge.c, superslab.purgeDelayMs)
  *   No background thread: the slow paths (a cache refill, a cache flush, a free into an
  *   exited thread's heap, a large allocation or free) call hk_purge_maybe. While nothing
- *   waits, that is four loads of globals (0); while something waits, every 16th call of a thread reads
- *   CLOCK_MONOTONIC_COARSE (vDSO, no system call) and the first call past the earliest due
- *   time releases what has aged. -1 never purges; 0 releases a SuperSlab the moment it is
- *   empty and never caches a large mapping.
+ *   waits, that is one load of a global (0); while something waits, every 16th call of a
+ *   thread reads CLOCK_MONOTONIC_COARSE (vDSO, no system call) and the first call past the
+ *   earliest due time runs the purgers the layers registered at process start (SuperSlabs and
+ *   free slabs, parked caches, the depot, cached large mappings), each releasing what has aged.
+ *   -1 never purges; 0 releases a SuperSlab the moment it is empty and never caches a large
+ *   mapping (nor keeps a depot chain).
  *
  * LOCKS: hk_meta_lock (heap descriptors) -> hk_pool_lock -> hk_large_lock -> hk_os_defer_lock (os.c's
- * refused unmaps, a leaf), always in this order; a depot class's lock is taken alone (or before
+ * refused unmaps, core/os.c, a leaf), always in this order; a depot class's lock is taken alone (or before
  * hk_meta_lock, for descriptors). All of them are taken around fork() so that a child can allocate.
  */
 #ifndef HAKMEM_TYPES_H
@@ -273,8 +277,9 @@ typedef struct hk_unit {
   uint32_t limit;        /* capacity * (stride * magic mod 2^64): the block starts' products lie below */
   uint8_t cls;
   uint8_t pad;
-  uint16_t tc_off; /* offsetof(hk_tls_t, cache[cls]): free adds instead of multiplying */
+  uint16_t tc_off; /* offsetof(hk_tls_t, cache[cls]) = cls * HK_CACHE_ENTRY_BYTES: free adds instead of multiplying */
 } hk_unit_t;
+#define HK_CACHE_ENTRY_BYTES 16 /* sizeof(hk_unified_cache_t), which starts hk_tls_t (asserted below) */
 _Static_assert(sizeof(hk_unit_t) == 32, "hk_unit_at scales by 32");
 
 /* The slab state, owner only (or the pool lock while the slab is in the pool). */
@@ -358,18 +363,10 @@ typedef struct hk_unified_cache {
   uint32_t limit;
 } hk_unified_cache_t;
 
-/* Remote frees gathered for one owner heap, pushed as one chain (remote.pushBatch). */
-typedef struct hk_outbox {
-  hk_heap_t *owner;
-  hk_block_t *head, *tail;
-  uint32_t count;
-} hk_outbox_t;
-
 typedef struct hk_tls {
   hk_unified_cache_t cache[HK_CLASS_COUNT]; /* first: a class's cache is at cls * sizeof(hk_unified_cache_t) */
   hk_heap_t *heap;                          /* NULL before the first refill and after the thread's exit hook */
-  hk_outbox_t outbox;
-  bool exited;          /* the exit hook ran: later allocations borrow a heap per call (init.c) */
+  bool exited;                              /* the exit hook ran: later allocations borrow a heap per call (init.c) */
   uint8_t steal_next;   /* the class whose limit gives next when a cache outgrows maxBytesPerThread */
   uint64_t limit_bytes; /* the sum over classes of limit * class size (unified_cache.c) */
   /* malloc's size -> cache table: [size + 15] -> offsetof(hk_tls_t, cache[class]) for size <=
@@ -385,5 +382,7 @@ typedef struct hk_tls {
   uint32_t foreign_n[HK_CLASS_COUNT];
 } hk_tls_t;
 _Static_assert(HK_CLASS_COUNT <= 256, "steal_next holds a class index in a byte");
+_Static_assert(sizeof(hk_unified_cache_t) == HK_CACHE_ENTRY_BYTES && offsetof(hk_tls_t, cache) == 0,
+               "a unit's tc_off is cls * HK_CACHE_ENTRY_BYTES");
 
 #endif /* HAKMEM_TYPES_H */

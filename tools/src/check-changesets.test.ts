@@ -46,14 +46,14 @@ beforeEach(() => {
   git('init', '-q', '-b', 'main');
   for (const [dir, files] of [
     ['box-front', ['native/src/front_gate.c', 'native/src/unified_cache.c']],
-    ['box-superslab', ['native/src/superslab.c']],
+    ['box-superslab', ['native/src/superslab/']], // a folder: every file in it
   ] as const) {
     write(
       `packages/${dir}/package.json`,
       JSON.stringify({ name: `@hakmem/${dir}`, version: '0.1.0', private: true, hakmem: { cFiles: files } }),
     );
     write(`packages/${dir}/src/box.ts`, 'export {};\n');
-    for (const f of files) write(f, '/* c */\n');
+    for (const f of files) write(f.endsWith('/') ? `${f}superslab.c` : f, '/* c */\n');
   }
   write('packages/box-kit/package.json', JSON.stringify({ name: '@hakmem/box-kit', version: '0.1.0' }));
   write('native/src/init.c', '/* init */\n');
@@ -65,13 +65,13 @@ afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('check-changesets: which boxes changed, against which base', () => {
   it('with no release yet, the base is the last commit touching .changeset; a changed C file names its box and the command', () => {
-    write('native/src/superslab.c', '/* changed */\n');
+    write('native/src/superslab/superslab.c', '/* changed */\n');
     commit('superslab: change');
     const r = checkChangesets(root);
     expect(r.base.why).toMatch(/last commit touching \.changeset/);
     expect(r.problems).toEqual([
       expect.stringMatching(
-        /^box-superslab: native\/src\/superslab\.c changed since [0-9a-f]{7} \(.*\) without a changeset for @hakmem\/box-superslab: run npx changeset \(pick @hakmem\/box-superslab, patch\)$/,
+        /^box-superslab: native\/src\/superslab\/superslab\.c changed since [0-9a-f]{7} \(.*\) without a changeset for @hakmem\/box-superslab: run npx changeset \(pick @hakmem\/box-superslab, patch\)$/,
       ),
     ]);
   });
@@ -119,7 +119,7 @@ describe('check-changesets: which boxes changed, against which base', () => {
 
   it('--since REF and the merge base with origin/main', () => {
     const first = git('rev-parse', 'HEAD');
-    write('native/src/superslab.c', '/* on main */\n');
+    write('native/src/superslab/superslab.c', '/* on main */\n');
     const onMain = commit('main moves');
     git('update-ref', 'refs/remotes/origin/main', onMain);
     git('checkout', '-q', '-b', 'topic');

@@ -1,6 +1,6 @@
 /**
  * `hakmem info LIB`: what a hakmem library is, read from the file alone. The libraries carry
- * their manifest in the ELF section .hakmem_manifest (native/src/manifest.c): key=value lines
+ * their manifest in the ELF section .hakmem_manifest (native/src/core/manifest.c): key=value lines
  * with the mode, the build's profile, the configuration hash, every box package's version, the
  * codegen version, the compiler and the flags. A shared library is read directly; a static
  * library (ar archive) through its manifest.o member. Nothing is loaded or run.

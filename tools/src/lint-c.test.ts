@@ -15,7 +15,7 @@ const MESSY = 'int f(int x){\nif(x>0)\nreturn x;\nint *p=&x;return *p;}\n';
 describe('clang-format over the C sources', () => {
   it('covers the tracked C and C++ sources, never the generated headers or the codegen fixtures', () => {
     const files = cSources();
-    expect(files).toContain('native/src/os.c');
+    expect(files).toContain('native/src/core/os.c');
     expect(files).toContain('native/include/hakmem.h');
     expect(files).toContain('native/tests/cxx_new_delete.cpp');
     expect(files.some((f) => f.startsWith('native/generated/'))).toBe(false);

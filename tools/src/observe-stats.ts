@@ -1,6 +1,6 @@
 /**
  * `hakmem bench --stats`: each workload once more under the OBSERVE build
- * (libhakmem-observe.so) with HAKMEM_STATS=json; its counter report (native/src/stats.c: one
+ * (libhakmem-observe.so) with HAKMEM_STATS=json; its counter report (native/src/env/stats.c: one
  * object per size class in use, the totals, each box's other counters) is stored in
  * results.json as `stats`. Counting changes the timing, so these runs are never measured.
  */

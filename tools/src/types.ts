@@ -177,7 +177,7 @@ export interface SyscallCount {
   error?: string;
 }
 
-/** What HAKMEM_STATS=json prints (native/src/stats.c): one object on one line (parsed in @hakmem/parse-output). */
+/** What HAKMEM_STATS=json prints (native/src/env/stats.c): one object on one line (parsed in @hakmem/parse-output). */
 export type { ObserveReport };
 
 /** One workload run once under the OBSERVE build with HAKMEM_STATS=json (bench --stats). */

@@ -11,7 +11,7 @@
 #define HK_FRONT_BOX_NAME "front-gate"
 #define HK_FRONT_BOX_VERSION "0.1.0"
 
-/* Run-time snapshot of the env knobs, read once at initialisation (native/src/env_gate.c). */
+/* Run-time snapshot of the env knobs, read once at initialisation (native/src/env/env_gate.c). */
 typedef struct hk_front_env {
     int64_t large_cache_entries;
     size_t large_cache_bytes;

@@ -16,7 +16,7 @@
 #define HAKMEM_BOX_ENV_VERSION "0.1.0"
 #define HAKMEM_BOX_VERSIONS "box-front@0.1.0 box-superslab@0.1.0 box-remote@0.1.0 box-env@0.1.0"
 #define HAKMEM_CODEGEN_VERSION "0.1.0"
-/* The box lines of the manifest embedded in the library (native/src/manifest.c). */
+/* The box lines of the manifest embedded in the library (native/src/core/manifest.c). */
 #define HAKMEM_MANIFEST_BOXES "box.box-front=0.1.0\n" "box.box-superslab=0.1.0\n" "box.box-remote=0.1.0\n" "box.box-env=0.1.0\n"
 
 /* Marks generated tables that a translation unit may not use. */

@@ -146,7 +146,7 @@ describe('a new box package alone', () => {
     ]);
   });
 
-  it('has its counters in the OBSERVE report (native/src/stats.c walks every box with counters)', async () => {
+  it('has its counters in the OBSERVE report (native/src/env/stats.c walks every box with counters)', async () => {
     const lines = await preloaded(lib('libhakmem-observe.so'), { HAKMEM_STATS: 'json' });
     const report = JSON.parse(lines.find((l) => l.startsWith('{"hakmem_stats":')) ?? 'null') as {
       boxes: Record<string, unknown>;

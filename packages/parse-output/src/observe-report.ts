@@ -1,5 +1,5 @@
 /**
- * The OBSERVE build's counter report (native/src/stats.c) as HAKMEM_STATS=json prints it: one
+ * The OBSERVE build's counter report (native/src/env/stats.c) as HAKMEM_STATS=json prints it: one
  * line on stderr starting with `{"hakmem_stats":`, holding one object per size class in use,
  * the totals, and each box's other counters.
  */

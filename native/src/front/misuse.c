@@ -1,12 +1,11 @@
-/* misuse.c: the front gate's reports of misuse. Standard and OBSERVE find a double free, a
- * free or realloc of a pointer hakmem did not hand out, an interior or misaligned free and a
- * poisoned free list (internal.h: HK_CHECKS, the free key, hk_block_start); this file says
- * what was wrong in one line and then does what env.onInvalid (HAKMEM_ON_INVALID) asks:
- * abort (the default), warn and skip the call, or skip it silently. The caller has changed
- * nothing yet, so skipping leaves every structure of the allocator intact. FAST returns
- * without a word (docs/reliability.md lists what it refuses and what it does not see). */
+/* misuse.c: the front gate's description of a bad pointer. Standard and OBSERVE find a double
+ * free, a free or realloc of a pointer hakmem did not hand out and an interior or misaligned
+ * free where the call is made (internal.h: HK_CHECKS, the free key, hk_block_start); this file
+ * says what the pointer is, in one line, from the segment map, the unit map and a large
+ * block's header (never reading memory that may be unmapped), and hands the line to
+ * hk_report (env/report.c), which acts as env.onInvalid asks. FAST returns without a word. */
 #include <stdio.h>
-#include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -56,15 +55,6 @@ static void describe(const char *call, const void *p, char *out, size_t n) {
   }
 }
 
-static void act(const char *line) {
-  hk_env_on_invalid_t mode = hk_env_on_invalid();
-  if (mode == HK_ENV_ON_INVALID_IGNORE) return;
-  hk_os_write_err("%s", line);
-  if (mode == HK_ENV_ON_INVALID_ABORT) {
-    hk_os_write_err("hakmem: aborting (HAKMEM_ON_INVALID=warn reports and skips the call instead)\n");
-    abort();
-  }
-}
 #endif
 
 void hk_invalid(const char *call, const void *p) {
@@ -73,39 +63,9 @@ void hk_invalid(const char *call, const void *p) {
   char why[200], line[256];
   describe(call, p, why, sizeof why);
   snprintf(line, sizeof line, "hakmem: %s(): %s\n", call, why);
-  act(line);
+  hk_report(line);
 #else
   (void)call;
   (void)p;
-#endif
-}
-
-#if HK_DEBUG
-void hk_assert_fail(const char *file, int line, const char *cond) {
-  hk_os_write_err("hakmem: internal invariant broken at %s:%d: %s\n", file, line, cond);
-  abort();
-}
-#endif
-
-hk_block_t *hk_unified_cache_poisoned(hk_unified_cache_t *tc) {
-  unsigned cls = (unsigned)(tc - hk_tls.cache);
-  hk_corrupt_list("a unified cache", tc->head, cls);
-  tc->head = NULL;
-  tc->room = (int32_t)tc->limit;
-  return hk_unified_cache_refill(cls); /* a block from the slabs instead (NULL with ENOMEM) */
-}
-
-void hk_corrupt_list(const char *where, const void *b, unsigned cls) {
-#if HK_CHECKS
-  char line[256];
-  snprintf(line, sizeof line,
-           "hakmem: malloc(): corrupted free list of class %u (%zu B) in %s: %p is not a free block (a freed "
-           "block was written after free)\n",
-           cls, (size_t)hk_class_size[cls], where, b);
-  act(line);
-#else
-  (void)where;
-  (void)b;
-  (void)cls;
 #endif
 }

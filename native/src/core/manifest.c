@@ -5,7 +5,7 @@
  * compiler and the flags the library was compiled with. `npx hakmem info LIB` reads it from
  * the file (a .so, or the manifest.o member of a .a) without loading the library, so a copied
  * or installed library still says what it is. The values are the ones hak_build_info()
- * returns (front_gate.c), from the same generated hakmem_build.h; the profile here is the
+ * returns (front/api.c), from the same generated hakmem_build.h; the profile here is the
  * build's (HAKMEM_PROFILE can switch it at run time in Standard and OBSERVE).
  *
  * HAKMEM_BUILD_CFLAGS comes from native/Makefile (-D, include paths left out).

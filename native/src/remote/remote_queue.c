@@ -1,7 +1,17 @@
-/* remote_queue.c: the remote free box's queue. A free by a thread that does not own the
- * block's slab pushes it onto the owning heap's lock-free list; the owner drains that list
- * in batches when it refills. What happens to a heap whose thread has exited is heap.c. */
+/* remote_queue.c: the remote free box's queue. Blocks going home to the heap that owns their
+ * slab, from a thread that is not its owner (a foreign list or cache that could not keep them,
+ * a thread without a cache), are pushed onto that heap's lock-free list; the owner takes them
+ * back in batches when it refills. What happens to a heap whose thread has exited is heap.c. */
 #include "internal.h"
+
+/* Remote frees gathered for one owner heap, pushed as one chain (remote.pushBatch): per thread,
+ * this layer's own (the unified cache's thread block does not hold it). */
+typedef struct hk_outbox {
+  hk_heap_t *owner;
+  hk_block_t *head, *tail;
+  uint32_t count;
+} hk_outbox_t;
+static __thread hk_outbox_t outbox HK_TLS_MODEL;
 
 /* Multi-producer push of a chain head..tail; the owner takes the whole list at once with
  * an exchange, so a node is never popped alone and there is no ABA. */
@@ -21,21 +31,22 @@ static void push_chain(hk_heap_t *owner, hk_block_t *head, hk_block_t *tail, uin
  * the owner's thread has exited (nobody would drain its queue), given to its slabs by this
  * thread, block by block (hk_free_to_exited, which expects blocks as the program frees them:
  * without the key). */
-void hk_remote_send(hk_tls_t *t, hk_heap_t *owner, hk_block_t *head, hk_block_t *tail, uint32_t n) {
+void hk_remote_send(hk_heap_t *owner, hk_block_t *head, hk_block_t *tail, uint32_t n) {
   if (hk_unlikely(atomic_load_explicit(&owner->state, memory_order_relaxed) == HK_HEAP_ABANDONED)) {
     tail->next = NULL;
     for (hk_block_t *b = head, *next; b != NULL; b = next) {
       next = b->next;
       hk_mark_clear(b);
-      hk_free_to_exited(t, owner, b);
+      hk_free_to_exited(owner, b, false);
     }
     return;
   }
   push_chain(owner, head, tail, n);
 }
 
-void hk_remote_flush(hk_tls_t *t) {
-  hk_outbox_t *o = &t->outbox;
+/* What this thread gathered for one owner goes out now. */
+void hk_remote_flush(void) {
+  hk_outbox_t *o = &outbox;
   if (o->count == 0) return;
   push_chain(o->owner, o->head, o->tail, o->count);
   o->owner = NULL;
@@ -43,11 +54,14 @@ void hk_remote_flush(hk_tls_t *t) {
   o->count = 0;
 }
 
+/* Is the outbox gathering for owner? */
+bool hk_remote_gathering(const hk_heap_t *owner) { return outbox.owner == owner; }
+
 /* A free of a block owned by another heap: gather it for its owner, push when the batch is
  * full. With pushBatch 1 (a constant in FAST) this is one push per free. A block that is
  * already free (queued, or in its slab's free list) is a double free: dropped, so it is
  * never in two lists at once (see the free key in internal.h; Standard has refused it before). */
-void hk_remote_free(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) {
+void hk_remote_free(hk_heap_t *owner, hk_block_t *b) {
   if (hk_unlikely(hk_marked_free(b))) return;
   hk_mark_free(b);
   uint32_t batch = (uint32_t)hk_remote_push_batch();
@@ -55,50 +69,59 @@ void hk_remote_free(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) {
     push_chain(owner, b, b, 1);
     return;
   }
-  hk_outbox_t *o = &t->outbox;
+  hk_outbox_t *o = &outbox;
   if (o->owner != owner) {
-    hk_remote_flush(t);
+    hk_remote_flush();
     o->owner = owner;
     o->tail = b;
   }
   b->next = o->head;
   o->head = b;
-  if (++o->count >= batch) hk_remote_flush(t);
+  if (++o->count >= batch) hk_remote_flush();
 }
 
-/* Take back up to budget remote frees: first those left waiting by the last drain, then
- * the queue. What the budget does not cover waits in h->pending. With t (the owner thread
- * draining its own heap), a block goes straight into t's cache for its class while there
- * is room (it stays counted as used, as in the queue), so a refill need not carve it out
- * of its slab again; otherwise it goes back to its slab. */
-void hk_remote_drain(hk_heap_t *h, hk_tls_t *t, uint64_t budget) {
+/* Up to budget remote frees taken back by h's holder (its owner, or a collector): first those
+ * left waiting by the last take, then the queue; what the budget does not cover waits in
+ * h->pending. Returns them as a chain linked through next (NULL-terminated, keys cleared: they
+ * are h's used blocks again), *n their count. Standard checks every block's key: a queue a use
+ * after free has written is reported and cut there (the rest leaks; none is handed out). */
+hk_block_t *hk_remote_take(hk_heap_t *h, uint64_t budget, uint64_t *n) {
   uint64_t done = 0;
+  hk_block_t *chain = NULL, *last = NULL;
   for (int round = 0; round < 2 && done < budget; round++) {
     hk_block_t *b = h->pending;
     if (b == NULL) b = atomic_exchange_explicit(&h->remote, NULL, memory_order_acquire);
     while (b != NULL && done < budget) {
-      unsigned cls = hk_unit_of((uintptr_t)b)->cls;
       if (HK_CHECKS && hk_unlikely(!hk_marked_free(b))) { /* written after it was freed */
-        hk_corrupt_list("a remote free queue", b, cls);
-        b = NULL; /* the rest cannot be trusted: left out (leaked), never handed out */
+        hk_corrupt_list("a remote free queue", b, hk_unit_of((uintptr_t)b)->cls);
+        b = NULL;
         break;
       }
       HK_ASSERT(hk_unit_of((uintptr_t)b)->owner == h); /* owner stability: h's slab while queued */
       hk_block_t *next = b->next;
       hk_mark_clear(b); /* out of the queue: see the free key in internal.h */
-      hk_unified_cache_t *tc = t ? &t->cache[cls] : NULL;
-      if (tc && tc->room > 0) {
-        hk_unified_cache_push(tc, b);
-      } else {
-        hk_slab_give(h, b);
-      }
+      if (last != NULL) last->next = b;
+      else chain = b;
+      last = b;
       b = next;
       done++;
     }
     h->pending = b;
   }
+  if (last != NULL) last->next = NULL;
   if (done) {
     if (hk_remote_drain_threshold() > 1) atomic_fetch_sub_explicit(&h->remote_count, done, memory_order_relaxed);
     HK_REMOTE_COUNT(remote_drained, done);
+  }
+  *n = done;
+  return chain;
+}
+
+/* Up to budget remote frees back to h's slabs (abandonment, collection, malloc_trim). */
+void hk_remote_drain(hk_heap_t *h, uint64_t budget) {
+  uint64_t n;
+  for (hk_block_t *b = hk_remote_take(h, budget, &n), *next; b != NULL; b = next) {
+    next = b->next;
+    hk_slab_give(h, b);
   }
 }

@@ -6,6 +6,8 @@
  * from (hk_heap_take). See types.h, HEAP and REMOTE QUEUE. */
 #include "internal.h"
 
+_Atomic(hk_heap_t *) hk_heaps; /* every heap ever made, newest first; never unlinked */
+
 static bool heap_collect(hk_heap_t *h, hk_block_t *b);
 
 /* ABANDONED -> COLLECTING: this thread holds h until heap_let_go. False if h is not ABANDONED
@@ -27,8 +29,8 @@ static void heap_let_go(hk_heap_t *h) {
 
 /* A held heap gives back what nobody uses: its queue, its parked cache, its empty slabs. */
 static void heap_take_back(hk_heap_t *h) {
-  hk_remote_drain(h, NULL, UINT64_MAX);
-  hk_unified_cache_flush_parked(h);
+  hk_remote_drain(h, UINT64_MAX);
+  hk_heap_flush_parked(h);
   hk_slab_release_empty(h);
 }
 
@@ -96,7 +98,7 @@ static bool heap_collect(hk_heap_t *h, hk_block_t *b) {
       HK_REMOTE_COUNT(remote_collected, 1);
       b = NULL;
     }
-    if (hk_remote_pending(h)) hk_remote_drain(h, NULL, UINT64_MAX);
+    if (hk_remote_pending(h)) hk_remote_drain(h, UINT64_MAX);
     atomic_store_explicit(&h->state, HK_HEAP_ABANDONED, memory_order_seq_cst);
     if (atomic_load_explicit(&h->remote, memory_order_seq_cst) == NULL) return true;
     /* pushed while this thread held it: take those too, if nobody else has claimed it since */
@@ -108,7 +110,7 @@ static bool heap_collect(hk_heap_t *h, hk_block_t *b) {
  * give empty slabs to the pool, and let the next thread adopt the rest. */
 void hk_heap_abandon(hk_heap_t *h) {
   atomic_fetch_sub_explicit(&hk_heaps_active, 1, memory_order_relaxed);
-  hk_remote_drain(h, NULL, UINT64_MAX);
+  hk_remote_drain(h, UINT64_MAX);
   hk_slab_release_empty(h);
   HK_REMOTE_COUNT(heaps_abandoned, 1);
   heap_let_go(h); /* a free that found the heap still ACTIVE and pushed after the drain: taken */
@@ -123,18 +125,58 @@ void hk_heap_abandon(hk_heap_t *h) {
  * system call but the pool's batched release. If the heap is being adopted or collected
  * meanwhile, the block is pushed as any remote free (that thread takes it); blocks pushed
  * while this thread held the heap are taken on a second pass. A thread that has exited
- * itself pushes its outbox at once (it would never be pushed otherwise). */
-hk_noinline void hk_free_to_exited(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b) {
-  if (t->outbox.owner == owner || t->exited) hk_remote_flush(t);
+ * itself (exited) pushes its outbox at once (it would never be pushed otherwise). */
+hk_noinline void hk_free_to_exited(hk_heap_t *owner, hk_block_t *b, bool exited) {
+  if (hk_remote_gathering(owner) || exited) hk_remote_flush();
   if (heap_collect(owner, b)) {
     hk_purge_maybe();
     return;
   }
   /* adopted (its new owner drains the queue) or being collected (the collector will): push */
-  hk_remote_free(t, owner, b);
-  if (t->exited || hk_remote_push_batch() > 1) hk_remote_flush(t); /* the push must be visible now */
+  hk_remote_free(owner, b);
+  if (exited || hk_remote_push_batch() > 1) hk_remote_flush(); /* the push must be visible now */
   atomic_thread_fence(memory_order_seq_cst);
   if (atomic_load_explicit(&owner->state, memory_order_seq_cst) == HK_HEAP_ABANDONED) heap_collect(owner, NULL);
+}
+
+/* ---- blocks going home, and parked caches -------------------------------------------
+ * A block of a cache list (or the depot) leaves for where it belongs: its slab when h (the
+ * heap of the calling thread, or the heap a collector holds; NULL for none) owns it, else its
+ * owner's queue. */
+void hk_heap_give_block(hk_heap_t *h, hk_block_t *b) {
+  hk_heap_t *owner = hk_unit_of((uintptr_t)b)->owner;
+  if (hk_likely(owner == h)) {
+    hk_slab_give(h, b);
+    return;
+  }
+  hk_mark_free(b); /* into a queue: see the free key in internal.h */
+  hk_remote_send(owner, b, b, 1);
+}
+
+/* A chain of n blocks in cache-list form (hk_link_dec follows it) goes home, block by block.
+ * The walk stops at n: a FAST double free can link a block twice. */
+void hk_heap_give_chain(hk_heap_t *h, hk_block_t *b, uint32_t n) {
+  for (uint32_t i = 0; i < n && b != NULL; i++) {
+    hk_block_t *next = hk_link_dec(b);
+    hk_heap_give_block(h, b);
+    b = next;
+  }
+}
+
+/* Abandoned heaps holding parked caches (at most HK_PARK_MAX, unified_cache.c parks them). */
+_Atomic(uint32_t) hk_parked_heaps;
+
+/* Nobody adopted h and memory is short, or its parked cache aged: its parked blocks go back
+ * where they belong (the calling thread holds h: a collector). */
+void hk_heap_flush_parked(hk_heap_t *h) {
+  if (!atomic_load_explicit(&h->has_parked, memory_order_acquire)) return;
+  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
+    if (h->parked[c].head != NULL) hk_heap_give_chain(h, h->parked[c].head, h->parked[c].count);
+    h->parked[c].head = NULL;
+    h->parked[c].count = 0;
+  }
+  atomic_store_explicit(&h->has_parked, false, memory_order_relaxed);
+  atomic_fetch_sub_explicit(&hk_parked_heaps, 1, memory_order_relaxed);
 }
 
 /* Time-based purge (superslab.purgeDelayMs; purge.c decides when): the parked cache of a heap
@@ -142,7 +184,10 @@ hk_noinline void hk_free_to_exited(hk_tls_t *t, hk_heap_t *owner, hk_block_t *b)
  * so a parked heap pins no memory for long. hk_heap_due is when the first parked cache ages. */
 _Atomic(uint64_t) hk_heap_due;
 
-void hk_heap_purge_parked(uint64_t now, uint64_t delay) {
+void hk_heap_purge_parked(uint64_t now) {
+  int64_t purge_delay = hk_superslab_purge_delay_ms();
+  if (purge_delay < 0) return; /* -1: never */
+  uint64_t delay = (uint64_t)purge_delay;
   if (atomic_exchange_explicit(&hk_heap_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */
   uint64_t next = 0;
   for (hk_heap_t *h = atomic_load_explicit(&hk_heaps, memory_order_acquire); h; h = h->next_all) {

@@ -8,6 +8,7 @@
  * per block. Bounded by front.unifiedCache.depotBytes; what does not fit goes home. Each
  * class has its own lock, taken on slow paths only (a refill, a foreign list that ran out of
  * room), for a handful of stores. */
+#define _GNU_SOURCE /* PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP */
 #include "internal.h"
 
 #define HK_DEPOT_CHAIN_BYTES (64u << 10) /* a chain grows by joining the newest up to this (or 8 blocks) */
@@ -28,7 +29,10 @@ typedef struct __attribute__((aligned(64))) {
   uint32_t chains;
 } depot_class_t;
 
-static depot_class_t depot[HK_CLASS_COUNT] = {[0 ... HK_CLASS_COUNT - 1] = {.lock = PTHREAD_MUTEX_INITIALIZER}};
+/* Adaptive mutexes (glibc: spin a little before sleeping): a depot lock is held for a handful of
+ * stores, so a thread that finds it taken is better off spinning than entering the kernel. */
+static depot_class_t depot[HK_CLASS_COUNT] = {
+    [0 ... HK_CLASS_COUNT - 1] = {.lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP}};
 _Atomic(uint64_t) hk_depot_due; /* purge.c: when the oldest chain has waited purgeDelayMs (0: none waits) */
 static _Atomic(uint64_t)
     depot_bytes; /* over every class: at most depotBytes (checked before a put: a bound, not exact) */
@@ -148,5 +152,9 @@ void hk_depot_fork_parent(void) {
   for (unsigned c = HK_CLASS_COUNT; c-- > 0;) pthread_mutex_unlock(&depot[c].lock);
 }
 void hk_depot_fork_child(void) {
-  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) pthread_mutex_init(&depot[c].lock, NULL);
+  pthread_mutexattr_t a;
+  pthread_mutexattr_init(&a);
+  pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
+  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) pthread_mutex_init(&depot[c].lock, &a);
+  pthread_mutexattr_destroy(&a);
 }

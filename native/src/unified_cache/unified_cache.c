@@ -55,33 +55,10 @@ static __attribute__((unused)) uint64_t cache_bytes(const hk_tls_t *t) {
   return sum;
 }
 
-/* A block leaving a cache list goes back where it belongs: to its slab when h (the heap whose
- * thread holds the cache) owns it, else to its owner (a cache list holds foreign blocks after a
- * refill took them, THREAD CACHE in types.h). */
-static void give_block(hk_tls_t *t, hk_heap_t *h, hk_block_t *b) {
-  hk_heap_t *owner = hk_unit_of((uintptr_t)b)->owner;
-  if (hk_likely(owner == h)) {
-    hk_slab_give(h, b);
-    return;
-  }
-  hk_mark_free(b); /* into a queue: see the free key in internal.h */
-  hk_remote_send(t, owner, b, b, 1);
-}
-
-/* A chain of n blocks in cache-list form goes home, each block to its owner (h: the calling
- * thread's heap, whose own blocks go straight to their slabs; NULL if it has none). */
-static void chain_home(hk_tls_t *t, hk_heap_t *h, hk_block_t *b, uint32_t n) {
-  for (uint32_t i = 0; i < n && b != NULL; i++) {
-    hk_block_t *next = hk_link_dec(b);
-    give_block(t, h, b);
-    b = next;
-  }
-}
-
 /* Up to n blocks from the head of tc (class cls) leave (fewer when a double free shortened the
  * list): h's own to their slabs, other heaps' into the depot as one chain (or home if it is
  * full); room rises by as many. Returns how many went. */
-static int32_t cache_give_back(hk_tls_t *t, hk_unified_cache_t *tc, unsigned cls, hk_heap_t *h, int32_t n) {
+static int32_t cache_give_back(hk_unified_cache_t *tc, unsigned cls, hk_heap_t *h, int32_t n) {
   hk_block_t *fh = NULL, *ft = NULL;
   uint32_t fn = 0;
   int32_t i = 0;
@@ -98,7 +75,7 @@ static int32_t cache_give_back(hk_tls_t *t, hk_unified_cache_t *tc, unsigned cls
     fn++;
   }
   tc->room += i;
-  if (fn != 0 && !hk_depot_put(cls, fh, ft, fn)) chain_home(t, h, fh, fn);
+  if (fn != 0 && !hk_depot_put(cls, fh, ft, fn)) hk_heap_give_chain(h, fh, fn);
   return i;
 }
 
@@ -169,7 +146,7 @@ static void foreign_home(hk_tls_t *t, unsigned cls) {
     next = k < n ? tail->next : NULL;
     if (!foreign_next_ok(next, cls)) next = NULL; /* (reported above) the rest is left out */
     n -= k;
-    hk_remote_send(t, owner, b, tail, k);
+    hk_remote_send(owner, b, tail, k);
     b = next;
   }
 }
@@ -207,23 +184,25 @@ static hk_block_t *foreign_take(hk_tls_t *t, unsigned cls) {
 
 /* free found a block of another heap (owner != this thread's heap) and this thread has a
  * cache: the block joins the foreign list of its class, for this thread's next refill of the
- * class. When the class has no room, the foreign list goes back to its owners first; a cache
- * does not grow for blocks it only passes on (a consumer's limits stay at their first ones).
- * A block that already holds the key was freed twice: FAST drops it here (Standard refused it
- * in free), so it is never in two lists. */
+ * class. When the class has no room, the foreign list passes on (depot, or home) once it holds
+ * a refill's worth: a cache does not grow for blocks it only passes on (a consumer's limits stay
+ * at their first ones, a few blocks for the larger classes), but it passes them on in batches,
+ * not a lock per few blocks; so a class holds at most its limit and one refill batch. A block
+ * that already holds the key was freed twice: FAST drops it here (Standard refused it in free),
+ * so it is never in two lists. */
 void hk_unified_cache_foreign(hk_tls_t *t, hk_block_t *b, unsigned cls) {
   hk_unified_cache_t *tc = &t->cache[cls];
   if (hk_unlikely(hk_marked_free(b))) return;
   hk_mark_free(b);
   if (hk_unlikely(tc->room <= 0)) {
     if (tc->limit == 0) { /* the cache is off: straight back to the owner */
-      hk_remote_send(t, hk_unit_of((uintptr_t)b)->owner, b, b, 1);
+      hk_remote_send(hk_unit_of((uintptr_t)b)->owner, b, b, 1);
       return;
     }
-    if (t->foreign_n[cls] != 0) foreign_return(t, cls);
-    if (tc->room <= 0) { /* the cache list fills the room: half of it goes */
+    if (t->foreign_n[cls] >= class_refill[cls]) foreign_return(t, cls);
+    else if (t->foreign_n[cls] == 0) { /* the cache list fills the room: half of it goes */
       HK_UNIFIED_CACHE_COUNT(flushes, 1);
-      cache_give_back(t, tc, cls, t->heap, (int32_t)tc->limit - tc->room - (int32_t)(tc->limit / 2));
+      cache_give_back(tc, cls, t->heap, (int32_t)tc->limit - tc->room - (int32_t)(tc->limit / 2));
     }
   }
   HK_UNIFIED_CACHE_COUNT(foreign_kept, 1);
@@ -265,7 +244,7 @@ static void cache_make_room(hk_tls_t *t, unsigned cls, uint64_t need, uint64_t b
     tc->room -= (int32_t)(tc->limit - nl);
     tc->limit = nl;
     if (tc->room < 0 && t->foreign_n[v] != 0) foreign_return(t, v);
-    if (tc->room < 0) cache_give_back(t, tc, v, t->heap, -tc->room);
+    if (tc->room < 0) cache_give_back(tc, v, t->heap, -tc->room);
   }
   t->limit_bytes = have;
 }
@@ -309,28 +288,36 @@ void hk_unified_cache_set_limits(hk_tls_t *t) {
   t->limit_bytes = bytes;
 }
 
+/* Blocks of this thread's heap that came home (remote_queue.c) go straight into the caches of
+ * their classes while there is room (they stay counted as used), so a refill need not carve
+ * them out of their slab again; the rest back to their slabs. */
+static void drain_into_cache(hk_tls_t *t, hk_heap_t *h) {
+  uint64_t n;
+  for (hk_block_t *b = hk_remote_take(h, (uint64_t)hk_remote_drain_batch(), &n), *next; b != NULL; b = next) {
+    next = b->next;
+    hk_unified_cache_t *tc = &t->cache[hk_unit_of((uintptr_t)b)->cls];
+    if (tc->room > 0) hk_unified_cache_push(tc, b);
+    else hk_slab_give(h, b);
+  }
+}
+
 /* The cache of cls is empty: drain remote frees if due, take a batch from the slabs,
  * return one block and keep the rest. NULL with errno ENOMEM when memory is out. */
 void *hk_unified_cache_refill(unsigned cls) {
   hk_tls_t *t = &hk_tls;
-  if (hk_unlikely(t->heap == NULL) && !hk_thread_init()) {
-    void *e = t->exited ? hk_exited_alloc(cls) : NULL; /* allocating in a pthread key destructor, after ours */
-    if (e != NULL) return e;
-    errno = ENOMEM;
-    return NULL;
-  }
   hk_heap_t *h = t->heap;
+  HK_ASSERT(h != NULL); /* the front gate starts the thread first (front_gate.c, cache_refill) */
   hk_unified_cache_t *tc = &t->cache[cls];
-  hk_block_t *b = hk_unified_cache_pop(tc); /* refilled meanwhile (thread init may allocate) */
+  hk_block_t *b = hk_unified_cache_pop(tc); /* refilled meanwhile (thread start may allocate) */
   if (b != NULL) return b;
   HK_UNIFIED_CACHE_COUNT_AT(misses, cls, 1);
   HK_UNIFIED_CACHE_COUNT(refills, 1);
-  hk_remote_flush(t); /* what this thread gathered for others goes out at least this often */
-  hk_purge_maybe();   /* one load while nothing waits to be purged */
+  hk_remote_flush(); /* what this thread gathered for others goes out at least this often */
+  hk_purge_maybe();  /* one load while nothing waits to be purged */
   uint64_t budget = thread_budget();
   if (hk_unlikely(t->limit_bytes > budget)) cache_make_room(t, HK_CLASS_COUNT, 0, budget); /* more threads now */
   if (hk_remote_due(h)) {
-    hk_remote_drain(h, t, (uint64_t)hk_remote_drain_batch());
+    drain_into_cache(t, h);
     if ((b = hk_unified_cache_pop(tc)) != NULL) return b; /* the drain brought blocks of this class */
   }
   if (t->foreign[cls] != NULL) return foreign_take(t, cls); /* blocks of others this thread freed */
@@ -356,6 +343,18 @@ void *hk_unified_cache_refill(unsigned cls) {
   cache_grow(t, cls);                  /* the next refill may take more */
   if (HK_CHECKS) hk_mark_clear(chain); /* handed out */
   return chain;
+}
+
+/* A unified cache's list holds a block without the free key (a use after free wrote it): the
+ * report (env/report.c), and the list is dropped (its blocks leak; none is handed out); a block
+ * from the slabs instead (NULL with ENOMEM). */
+hk_block_t *hk_unified_cache_poisoned(hk_unified_cache_t *tc) {
+  hk_tls_t *t = &hk_tls;
+  unsigned cls = (unsigned)(tc - t->cache);
+  hk_corrupt_list("a unified cache", tc->head, cls);
+  tc->head = NULL;
+  tc->room = (int32_t)tc->limit - (int32_t)t->foreign_n[cls]; /* the foreign list still holds its blocks */
+  return hk_unified_cache_refill(cls);
 }
 
 /* free found the cache of cls full (or disabled): flush half of it to the slabs, then
@@ -384,7 +383,7 @@ void hk_unified_cache_overflow(hk_block_t *b, unsigned cls) {
   }
   HK_UNIFIED_CACHE_COUNT(flushes, 1);
   hk_purge_maybe(); /* frees drive the purge too: one load while nothing waits */
-  cache_give_back(t, tc, cls, h, (int32_t)tc->limit - tc->room - (int32_t)(tc->limit / 2)); /* down to half */
+  cache_give_back(tc, cls, h, (int32_t)tc->limit - tc->room - (int32_t)(tc->limit / 2)); /* down to half */
   hk_unified_cache_push(tc, b);
 }
 
@@ -409,14 +408,17 @@ static void check_cache(const hk_tls_t *t, unsigned cls) {
 
 /* Time-based purge (purge.c): the depot's chains that waited `delay` ms by `now` go home, so
  * that the memory a program stopped using can empty its slabs and return to the OS. */
-void hk_unified_cache_purge_depot(uint64_t now, uint64_t delay) {
+void hk_unified_cache_purge_depot(uint64_t now) {
+  int64_t purge_delay = hk_superslab_purge_delay_ms();
+  if (purge_delay < 0) return; /* -1: never */
+  uint64_t delay = (uint64_t)purge_delay;
   if (atomic_exchange_explicit(&hk_depot_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */
   hk_tls_t *t = &hk_tls;
   uint64_t next = 0;
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     uint32_t n;
     hk_block_t *b = hk_depot_take_aged(c, now > delay ? now - delay : 0, delay, &n, &next);
-    if (b != NULL) chain_home(t, t->heap, b, n);
+    if (b != NULL) hk_heap_give_chain(t->heap, b, n);
   }
   if (next) hk_due_note(&hk_depot_due, next);
 }
@@ -428,12 +430,12 @@ void hk_unified_cache_flush_all(hk_tls_t *t, hk_heap_t *h) {
     check_cache(t, c);
     if (t->foreign_n[c] != 0) foreign_home(t, c);
     uint32_t n;
-    for (hk_block_t *b; (b = hk_depot_take(c, &n)) != NULL;) chain_home(t, h, b, n);
+    for (hk_block_t *b; (b = hk_depot_take(c, &n)) != NULL;) hk_heap_give_chain(h, b, n);
   }
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_unified_cache_t *tc = &t->cache[c];
     int32_t held = (int32_t)tc->limit - tc->room;
-    if (tc->head != NULL && held > 0) chain_home(t, h, tc->head, (uint32_t)held);
+    if (tc->head != NULL && held > 0) hk_heap_give_chain(h, tc->head, (uint32_t)held);
     tc->head = NULL;
     tc->room = 0;
     tc->limit = 0;
@@ -451,7 +453,6 @@ void hk_unified_cache_flush_all(hk_tls_t *t, hk_heap_t *h) {
  * (issue 9, item 4). A parked cache nobody adopts within purgeDelayMs is flushed by the
  * time-based purge (hk_heap_purge_parked). */
 #define HK_PARK_MAX 8
-_Atomic(uint32_t) hk_parked_heaps;
 
 void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) {
   bool any = false;
@@ -464,7 +465,7 @@ void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) {
     hk_unified_cache_t *tc = &t->cache[c];
     uint32_t held = tc->head ? (uint32_t)((int32_t)tc->limit - tc->room) : 0;
     uint32_t keep = park && hk_class_is_tiny(c) ? class_refill[c] : 0;
-    if (held > keep) held -= (uint32_t)cache_give_back(t, tc, c, h, (int32_t)(held - keep));
+    if (held > keep) held -= (uint32_t)cache_give_back(tc, c, h, (int32_t)(held - keep));
     h->parked[c].head = tc->head;
     h->parked[c].count = held;
     any |= tc->head != NULL;
@@ -506,19 +507,6 @@ void hk_unified_cache_unpark(hk_tls_t *t, hk_heap_t *h) {
     h->parked[c].count = 0;
   }
   t->limit_bytes = bytes;
-  atomic_store_explicit(&h->has_parked, false, memory_order_relaxed);
-  atomic_fetch_sub_explicit(&hk_parked_heaps, 1, memory_order_relaxed);
-}
-
-/* Nobody adopted h and memory is short: its parked blocks go back where they belong (the
- * calling thread holds h: a collector). */
-void hk_unified_cache_flush_parked(hk_heap_t *h) {
-  if (!atomic_load_explicit(&h->has_parked, memory_order_acquire)) return;
-  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
-    if (h->parked[c].head != NULL) chain_home(&hk_tls, h, h->parked[c].head, h->parked[c].count);
-    h->parked[c].head = NULL;
-    h->parked[c].count = 0;
-  }
   atomic_store_explicit(&h->has_parked, false, memory_order_relaxed);
   atomic_fetch_sub_explicit(&hk_parked_heaps, 1, memory_order_relaxed);
 }

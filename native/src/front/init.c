@@ -10,8 +10,6 @@
 
 #include "internal.h"
 
-_Atomic(hk_heap_t *) hk_heaps;
-
 static pthread_once_t process_once = PTHREAD_ONCE_INIT;
 static pthread_key_t thread_key;
 
@@ -67,6 +65,11 @@ static void process_init_once(void) {
   hk_env_load();
   hk_superslab_init();
   hk_unified_cache_derive_limits();
+  /* the layers that keep free memory for a while, and what lets it go (env/purge.c) */
+  hk_purge_register(&hk_superslab_due, hk_superslab_purge);
+  hk_purge_register(&hk_heap_due, hk_heap_purge_parked);
+  hk_purge_register(&hk_depot_due, hk_unified_cache_purge_depot);
+  hk_purge_register(&hk_large_due, hk_large_purge);
   create_thread_key();
   errno = saved;
 }
@@ -120,7 +123,7 @@ static void thread_exit(void *arg) {
   hk_heap_t *h = t->heap;
   if (h == NULL) return;
   hk_unified_cache_park(t, h);
-  hk_remote_flush(t);
+  hk_remote_flush();
   t->heap = NULL;
   t->exited = true;
   hk_heap_abandon(h);

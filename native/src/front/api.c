@@ -59,8 +59,8 @@ HK_EXPORT int malloc_trim(size_t pad) {
     hk_heap_t *h = t->heap;
     hk_unified_cache_flush_all(t, h);
     hk_unified_cache_set_limits(t);
-    hk_remote_flush(t);
-    hk_remote_drain(h, NULL, UINT64_MAX);
+    hk_remote_flush();
+    hk_remote_drain(h, UINT64_MAX);
     hk_slab_release_empty(h);
   }
   hk_heap_collect_abandoned();

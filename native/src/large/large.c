@@ -235,7 +235,6 @@ void *hk_large_alloc(size_t size, size_t align, bool *fresh) {
    * sit one past its own mapping */
   size_t len = page_up(off + (size ? size : 1)), need = len, touched = 0, slack = 0;
   char *base = NULL;
-  hk_process_init();
   HK_FRONT_COUNT(large_allocs, 1);
   hk_purge_maybe();
   /* the unlocked look at the count is only a hint; the lock decides */
@@ -274,12 +273,9 @@ hk_large_t *hk_large_header(const void *p) {
   return h->magic == HK_LARGE_MAGIC && h->user == p ? h : NULL;
 }
 
-void hk_large_free(void *p) {
+bool hk_large_free(void *p) {
   hk_large_t *h = hk_large_header(p);
-  if (h == NULL) { /* an interior or already freed pointer: leave it alone */
-    hk_invalid("free", p);
-    return;
-  }
+  if (h == NULL) return false; /* an interior or already freed pointer: left alone (the caller reports it) */
   HK_FRONT_COUNT(large_frees, 1);
   char *base = h->base;
   size_t len = h->map_len, touched = h->touched;
@@ -316,12 +312,13 @@ void hk_large_free(void *p) {
     pthread_mutex_unlock(&hk_large_lock);
     if (delay > 0) hk_due_note(&hk_large_due, now + (uint64_t)delay);
     hk_purge_maybe();
-    return;
+    return true;
   }
   if (delay > 0) __atomic_store_n(&large_drop_at, hk_clock_ms(), __ATOMIC_RELAXED);
   pthread_mutex_unlock(&hk_large_lock);
   hk_segmap_mark(base, len, 0);
   hk_os_unmap(base, len);
+  return true;
 }
 
 /* The earliest time (ms) at which a cached mapping will have waited purgeDelayMs; 0: none waits. */
@@ -329,7 +326,10 @@ _Atomic(uint64_t) hk_large_due;
 
 /* superslab.purgeDelayMs (purge.c): the cached mappings that have waited `delay` ms by `now`
  * are unmapped; hk_large_due is set to when the next one will have. */
-void hk_large_purge(uint64_t now, uint64_t delay) {
+void hk_large_purge(uint64_t now) {
+  int64_t purge_delay = hk_superslab_purge_delay_ms();
+  if (purge_delay < 0) return; /* -1: never */
+  uint64_t delay = (uint64_t)purge_delay;
   if (atomic_exchange_explicit(&hk_large_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */
   uint64_t next = 0;
   bool released = false;
@@ -424,11 +424,15 @@ void *hk_large_realloc(hk_large_t *h, size_t size) {
     ((hk_large_t *)((char *)q - off))->touched = need; /* the header moved with the mapping */
     return q;
   }
-  /* no mapping of the new size could be made at all: the ordinary path (and its ENOMEM) */
+  /* no mapping of the new size could be made at all: a fresh one and a copy (or ENOMEM) */
   void *user = h->user;
-  q = hak_malloc(size);
-  if (q == NULL) return NULL;
+  bool fresh;
+  q = hk_large_alloc(size, h->align, &fresh);
+  if (q == NULL) {
+    errno = ENOMEM;
+    return NULL;
+  }
   memcpy(q, user, len - off);
-  hak_free(user);
+  hk_large_free(user);
   return q;
 }

@@ -54,34 +54,6 @@ void hk_superslab_init(void) {
   }
 }
 
-/* ---- list helpers (doubly linked through next/prev, NULL-terminated) ---------------- */
-static void slab_push(hk_slab_t **list, hk_slab_t *s) {
-  s->prev = NULL;
-  s->next = *list;
-  if (*list) (*list)->prev = s;
-  *list = s;
-}
-
-/* Second place: the head is the slab refills are taking from; keep it there. */
-static void slab_insert_second(hk_slab_t **list, hk_slab_t *s) {
-  hk_slab_t *h = *list;
-  if (h == NULL) {
-    slab_push(list, s);
-    return;
-  }
-  s->prev = h;
-  s->next = h->next;
-  if (h->next) h->next->prev = s;
-  h->next = s;
-}
-
-static void slab_unlink(hk_slab_t **list, hk_slab_t *s) {
-  if (s->prev) s->prev->next = s->next;
-  else *list = s->next;
-  if (s->next) s->next->prev = s->prev;
-  s->next = s->prev = NULL;
-}
-
 static void superslab_unlink(hk_superslab_t *r) {
   if (r->prev) r->prev->next = r->next;
   else empty_superslabs = r->next;
@@ -107,38 +79,29 @@ static void pool_push_warm(hk_slab_t *s, uint64_t now) {
   unsigned t = s->tier;
   s->in_pool = HK_POOL_WARM;
   s->pooled_since = now;
-  slab_push(&tier_free[t], s);
+  hk_slab_list_push(&tier_free[t], s);
   if (tier_free_tail[t] == NULL) tier_free_tail[t] = s;
   warm_bytes += slab_bytes(s);
 }
 
 static void pool_push_cold(hk_slab_t *s) {
   s->in_pool = HK_POOL_COLD;
-  slab_push(&tier_cold[s->tier], s);
+  hk_slab_list_push(&tier_cold[s->tier], s);
 }
 
 static void pool_unlink(hk_slab_t *s) {
   unsigned t = s->tier;
   if (s->in_pool == HK_POOL_WARM) {
     if (tier_free_tail[t] == s) tier_free_tail[t] = s->prev;
-    slab_unlink(&tier_free[t], s);
+    hk_slab_list_unlink(&tier_free[t], s);
     warm_bytes -= slab_bytes(s);
   } else {
-    slab_unlink(&tier_cold[t], s);
+    hk_slab_list_unlink(&tier_cold[t], s);
   }
   s->in_pool = 0;
 }
 
 /* ---- slab geometry ------------------------------------------------------------- */
-static inline unsigned slab_index(const hk_slab_t *s) { return (unsigned)(s - hk_superslab_of((uintptr_t)s)->slabs); }
-
-/* Unit 0 holds the SuperSlab's header and no block: a slab that covers it starts at unit 1. */
-static inline char *slab_area(const hk_slab_t *s) {
-  hk_superslab_t *r = hk_superslab_of((uintptr_t)s);
-  unsigned i = slab_index(s);
-  return (char *)r + ((size_t)(i ? i : 1) << HK_SLAB_SHIFT);
-}
-
 /* The unit of the tier's slab number i in a SuperSlab: tier 0 slabs are units 1 .. UNITS-1. */
 static inline unsigned slab_unit(unsigned tier, unsigned i) {
   unsigned per = 1u << (tier_shift(tier) - HK_SLAB_SHIFT);
@@ -146,24 +109,24 @@ static inline unsigned slab_unit(unsigned tier, unsigned i) {
 }
 
 static inline size_t slab_end_offset(const hk_slab_t *s) {
-  return ((size_t)slab_index(s) << HK_SLAB_SHIFT) + ((size_t)1 << tier_shift(s->tier));
+  return ((size_t)hk_slab_index(s) << HK_SLAB_SHIFT) + ((size_t)1 << tier_shift(s->tier));
 }
 
 /* Stamp owner, class and block geometry into every unit the slab covers (free reads them
  * there). With no owner (the slab goes to the pool) cap is 0: every block check fails. */
-static void slab_stamp(hk_slab_t *s, hk_heap_t *owner, unsigned cls) {
+static void slab_stamp(hk_slab_t *s, void *owner, unsigned cls) {
   hk_superslab_t *r = hk_superslab_of((uintptr_t)s);
-  unsigned first = slab_index(s);
+  unsigned first = hk_slab_index(s);
   unsigned units = 1u << (tier_shift(s->tier) - HK_SLAB_SHIFT);
   s->cls = (uint8_t)cls;
   for (unsigned u = first ? first : 1; u < first + units; u++) { /* never unit 0 */
     hk_unit_t *un = &r->units[u];
     un->cls = (uint8_t)cls;
-    un->tc_off = (uint16_t)(cls * sizeof(hk_unified_cache_t));
-    un->base = (uintptr_t)slab_area(s);
+    un->tc_off = (uint16_t)(cls * HK_CACHE_ENTRY_BYTES);
+    un->base = (uintptr_t)hk_slab_area(s);
     un->magic = class_magic[cls];
     un->limit = owner ? s->capacity * (uint32_t)(hk_block_stride(cls) * class_magic[cls]) : 0;
-    atomic_store_explicit((_Atomic(hk_heap_t *) *)&un->owner, owner, memory_order_release);
+    atomic_store_explicit((_Atomic(void *) *)&un->owner, owner, memory_order_release);
   }
 }
 
@@ -280,7 +243,7 @@ static uint64_t purge_slabs_locked(uint64_t now, uint64_t delay) {
         break;
       }
       hk_slab_t *prev = s->prev;
-      char *area = slab_area(s);
+      char *area = hk_slab_area(s);
       char *end = (char *)hk_superslab_of((uintptr_t)s) + slab_end_offset(s);
       if (area == run_end) {
         run_end = end;
@@ -311,14 +274,17 @@ static void warm_trim_locked(void) {
       if (tier_free_tail[t] && (old == NULL || tier_free_tail[t]->pooled_since < old->pooled_since))
         old = tier_free_tail[t];
     if (old == NULL) return;
-    char *area = slab_area(old);
+    char *area = hk_slab_area(old);
     hk_os_decommit(area, (size_t)((char *)hk_superslab_of((uintptr_t)old) + slab_end_offset(old) - area));
     pool_unlink(old);
     pool_push_cold(old);
   }
 }
 
-void hk_superslab_purge(uint64_t now, uint64_t delay) {
+void hk_superslab_purge(uint64_t now) {
+  int64_t purge_delay = hk_superslab_purge_delay_ms();
+  if (purge_delay < 0) return; /* -1: never */
+  uint64_t delay = (uint64_t)purge_delay;
   if (atomic_exchange_explicit(&hk_superslab_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */
   pool_lock();
   uint64_t next = purge_superslabs_locked(now, delay);
@@ -387,6 +353,7 @@ static hk_slab_t *pool_pop_locked(unsigned tier) {
   }
   pool_unlink(s);
   hk_superslab_of((uintptr_t)s)->free_slabs--;
+  HK_ASSERT(hk_superslab_valid(hk_superslab_of((uintptr_t)s)));
   return s;
 }
 
@@ -408,9 +375,10 @@ static hk_slab_t *pool_take(unsigned tier, bool may_map) {
 }
 
 /* Give an empty slab back to the pool. Its owner has no block of it anywhere. */
-static void pool_give(hk_slab_t *s) {
+void hk_slab_to_pool(hk_slab_t *s) {
   HK_ASSERT(s->used == 0 && !s->in_pool); /* every block back, not in the pool yet */
-  slab_stamp(s, NULL, s->cls);            /* no owner, no span; the class stays for misuse reports (misuse.c) */
+  HK_ASSERT(hk_slab_valid(s, hk_unit_of((uintptr_t)hk_slab_area(s))->owner, true));
+  slab_stamp(s, NULL, s->cls); /* no owner, no span; the class stays for misuse reports (misuse.c) */
   s->free = NULL;
   s->carved = 0;
   s->used = 0;
@@ -429,137 +397,87 @@ static void pool_give(hk_slab_t *s) {
     pool_trim(now);
     if (delay == 0) purge_superslabs_locked(now, 0); /* purgeDelayMs 0: at once */
     else if (delay > 0) hk_due_note(&hk_superslab_due, now + (uint64_t)delay);
-  } else if (delay == 0) {
-    purge_slabs_locked(now, 0);
   } else {
-    if (warm_bytes > (size_t)hk_superslab_warm_bytes()) warm_trim_locked();
-    if (delay > 0) hk_due_note(&hk_superslab_due, now + (uint64_t)delay);
+    HK_ASSERT(hk_superslab_valid(r)); /* (an emptied one may be released above: not read again) */
+    if (delay == 0) {
+      purge_slabs_locked(now, 0);
+    } else {
+      if (warm_bytes > (size_t)hk_superslab_warm_bytes()) warm_trim_locked();
+      if (delay > 0) hk_due_note(&hk_superslab_due, now + (uint64_t)delay);
+    }
   }
   pthread_mutex_unlock(&hk_pool_lock);
 }
 
-static hk_slab_t *slab_acquire(hk_heap_t *h, unsigned cls, bool may_map) {
+#if HK_DEBUG
+/* The SLAB accounting of types.h as code (mimalloc's mi_page_is_valid), for the debug build:
+ * used <= carved <= capacity; a slab a heap holds (owner) is out of the pool, and every unit it
+ * covers carries its owner, class, base, magic and limit; it is on its heap's list exactly when
+ * it has a free or an uncarved block; and (walk) its free list holds carved - used blocks, each
+ * the start of one of its blocks and holding the free key. Each condition is its own HK_ASSERT,
+ * so a broken one names itself. */
+bool hk_slab_valid(const hk_slab_t *s, const void *owner, bool walk) {
+  HK_ASSERT(s->head == s);
+  HK_ASSERT(s->used <= s->carved && s->carved <= s->capacity);
+  HK_ASSERT(s->in_pool == 0);
+  HK_ASSERT(s->listed == (s->free != NULL || s->carved < s->capacity));
+  hk_superslab_t *r = hk_superslab_of((uintptr_t)s);
+  unsigned first = hk_slab_index(s), units = 1u << (tier_shift(s->tier) - HK_SLAB_SHIFT);
+  uint32_t limit = s->capacity * (uint32_t)(hk_block_stride(s->cls) * class_magic[s->cls]);
+  for (unsigned u = first ? first : 1; u < first + units; u++) {
+    const hk_unit_t *un = &r->units[u];
+    HK_ASSERT(un->owner == owner && un->cls == s->cls && un->base == (uintptr_t)hk_slab_area(s));
+    HK_ASSERT(un->magic == class_magic[s->cls] && un->limit == limit);
+    HK_ASSERT(r->slabs[u].head == s);
+  }
+  if (walk) {
+    uint32_t n = 0;
+    for (const hk_block_t *b = s->free; b != NULL && n <= s->carved; b = b->next, n++)
+      HK_ASSERT(hk_slab_of((uintptr_t)b) == s && hk_block_start(hk_unit_of((uintptr_t)b), (uintptr_t)b) &&
+                hk_marked_free(b));
+    HK_ASSERT(n == s->carved - s->used);
+  }
+  return true;
+}
+
+/* A SuperSlab as types.h states it (mimalloc's mi_segment_is_valid), pool lock held: its magic;
+ * in the empty list none of its slabs is in the pool, otherwise free_slabs counts those that are;
+ * every unit's descriptor points to the first of its slab's. */
+bool hk_superslab_valid(const hk_superslab_t *r) {
+  HK_ASSERT(r->magic == HK_SUPERSLAB_MAGIC);
+  unsigned pooled = 0, slabs = 0;
+  if (!r->in_empty_list) {
+    HK_ASSERT(r->tier < HK_TIERS);
+    unsigned per = 1u << (tier_shift(r->tier) - HK_SLAB_SHIFT);
+    for (unsigned u = 0; u < HK_UNITS; u++) {
+      const hk_slab_t *s = &r->slabs[u];
+      HK_ASSERT(s->head == &r->slabs[u - u % per]);
+      if (s->head != s || (u == 0 && r->tier == 0)) continue; /* tier 0 has no slab in unit 0 */
+      slabs++;
+      pooled += s->in_pool != 0;
+    }
+    HK_ASSERT(slabs == r->nslabs);
+    HK_ASSERT(pooled == r->free_slabs);
+  } else {
+    for (unsigned u = 0; u < HK_UNITS; u++) HK_ASSERT(r->slabs[u].in_pool == 0);
+  }
+  return true;
+}
+#endif
+
+/* A free slab for class cls, formatted for it and stamped with its owner (an opaque heap): from
+ * the pool; else, if may_map, from a new SuperSlab. NULL when none could be had. */
+hk_slab_t *hk_slab_from_pool(unsigned cls, void *owner, bool may_map) {
   hk_slab_t *s = pool_take(class_tier[cls], may_map);
   if (s == NULL) return NULL;
   HK_SUPERSLAB_COUNT(slabs_carved, 1);
-  char *area = slab_area(s);
+  char *area = hk_slab_area(s);
   size_t end = slab_end_offset(s);
   size_t start = (size_t)(area - (char *)hk_superslab_of((uintptr_t)s));
   s->capacity = (uint32_t)((end - start) / hk_block_stride(cls));
   s->carved = 0;
   s->free = NULL;
   s->used = 0;
-  slab_stamp(s, h, cls);
-  s->listed = 1;
-  slab_push(&h->partial[cls], s);
+  slab_stamp(s, owner, cls);
   return s;
-}
-
-/* Links b after *last, the end of the chain *head starts (a cache's list: safe-linked when on).
- * The end is terminated once, by hk_slab_take. */
-static inline void chain_append(hk_block_t **head, hk_block_t **last, hk_block_t *b) {
-  if (*last != NULL) (*last)->next = hk_link_enc(*last, b);
-  else *head = b;
-  *last = b;
-}
-
-/* Move up to `want` blocks of class cls from h's slabs into a chain, in the order a cache
- * hands them out: slab by slab, each slab's free list first, then its fresh blocks in
- * ascending addresses, as the peers carve fresh memory. A program that writes its blocks in
- * the order it got them then streams forward, which the hardware prefetchers follow (batch:
- * +3.7 % [-0.1, +7.6], docs/performance.md, Changes tried; native/tests/carve_order.c). Returns
- * the count. */
-unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, int how, hk_block_t **out) {
-  hk_block_t *chain = NULL, *last = NULL;
-  unsigned got = 0;
-  size_t bs = hk_block_stride(cls);
-  while (got < want) {
-    hk_slab_t *s = h->partial[cls];
-    if (how == HK_TAKE_FREED) { /* the head slab's free list only: stop where it ends */
-      if (s == NULL || s->free == NULL) break;
-    } else if (s == NULL && (s = slab_acquire(h, cls, how == HK_TAKE_MAP)) == NULL) {
-      break;
-    }
-    unsigned n = 0;
-    while (got + n < want && s->free) {
-      hk_block_t *b = s->free;
-      if (HK_CHECKS && hk_unlikely(!hk_marked_free(b))) { /* written after it was freed */
-        hk_corrupt_list("a slab's free list", b, cls);
-        s->free = NULL; /* the rest cannot be trusted: left out (leaked), never handed out */
-        break;
-      }
-      HK_ASSERT(hk_slab_of((uintptr_t)b) == s && hk_block_start(hk_unit_of((uintptr_t)b), (uintptr_t)b));
-      s->free = b->next;
-      hk_mark_cached(b); /* into a cache: see the free key in internal.h */
-      chain_append(&chain, &last, b);
-      n++;
-    }
-    if (got + n < want && s->carved < s->capacity && how != HK_TAKE_FREED) {
-      unsigned k = want - got - n;
-      if (k > s->capacity - s->carved) k = s->capacity - s->carved;
-      char *p = slab_area(s) + (size_t)s->carved * bs;
-      s->carved += k;
-      n += k;
-      for (unsigned i = 0; i < k; i++, p += bs) {
-        hk_mark_cached((hk_block_t *)p); /* a reformatted SuperSlab may hold an old block's key here */
-        chain_append(&chain, &last, (hk_block_t *)p);
-      }
-    }
-    s->used += n;
-    got += n;
-    HK_ASSERT(s->used <= s->carved && s->carved <= s->capacity); /* the SLAB accounting of types.h */
-    if (s->free == NULL && s->carved == s->capacity) {
-      slab_unlink(&h->partial[cls], s);
-      s->listed = 0;
-    }
-  }
-  if (last != NULL) last->next = hk_link_enc(last, NULL);
-  *out = chain;
-  return got;
-}
-
-/* One block back to its slab, by the owning heap. An emptied slab goes back to the pool
- * unless it is the class's only listed slab of a small tier (keeping one avoids ping-pong;
- * a whole-SuperSlab slab is too big to sit idle in one heap). */
-void hk_slab_give(hk_heap_t *h, hk_block_t *b) {
-  hk_slab_t *s = hk_slab_of((uintptr_t)b);
-  /* A slab with nothing out, or (FAST) a block already free: a double free got this far.
-   * Dropping it keeps the slab's list acyclic and its count true (see the free key in
-   * internal.h). Standard refuses double frees where they are made, and its cached blocks
-   * carry the key, so it does not look here. */
-  HK_ASSERT(hk_unit_of((uintptr_t)b)->owner == h);                   /* h's own slab */
-  HK_ASSERT(hk_block_start(hk_unit_of((uintptr_t)b), (uintptr_t)b)); /* a block's start */
-  HK_ASSERT(!HK_CHECKS || s->used > 0);                              /* Standard refused any double free before */
-  if (hk_unlikely(s->used == 0 || (!HK_CHECKS && hk_marked_free(b)))) return;
-  unsigned cls = s->cls;
-  hk_mark_free(b);
-  b->next = s->free;
-  s->free = b;
-  s->used--;
-  HK_ASSERT(s->used <= s->carved && s->carved <= s->capacity);
-  if (!s->listed) {
-    s->listed = 1;
-    slab_insert_second(&h->partial[cls], s);
-  }
-  /* (a heap whose thread has exited keeps none: nobody would reuse it soon) */
-  if (s->used == 0 && !(h->partial[cls] == s && s->next == NULL && s->tier < HK_TIERS - 1 &&
-                        atomic_load_explicit(&h->state, memory_order_relaxed) == HK_HEAP_ACTIVE)) {
-    slab_unlink(&h->partial[cls], s);
-    pool_give(s);
-  }
-}
-
-/* Every empty slab of h back to the pool (the heap is being abandoned or collected). */
-void hk_slab_release_empty(hk_heap_t *h) {
-  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
-    hk_slab_t *s = h->partial[c];
-    while (s) {
-      hk_slab_t *next = s->next;
-      if (s->used == 0) {
-        slab_unlink(&h->partial[c], s);
-        pool_give(s);
-      }
-      s = next;
-    }
-  }
 }

@@ -76,7 +76,19 @@ HK_EXPORT void hak_free(void *p) {
 
 /* ---- slow paths ------------------------------------------------------------------ */
 
-static hk_noinline void *hk_tiny_refill(size_t size) { return hk_unified_cache_refill(hk_tiny_class(size)); }
+/* The cache of cls is empty: a refill, after this thread's start if it has no heap yet. A thread
+ * whose exit hook has run (allocating in a later pthread key destructor) borrows a heap per
+ * block (init.c). NULL with errno ENOMEM when memory is out. */
+static void *cache_refill(unsigned cls) {
+  if (hk_unlikely(hk_tls.heap == NULL) && !hk_thread_init()) {
+    void *e = hk_tls.exited ? hk_exited_alloc(cls) : NULL;
+    if (e == NULL) errno = ENOMEM;
+    return e;
+  }
+  return hk_unified_cache_refill(cls);
+}
+
+static hk_noinline void *hk_tiny_refill(size_t size) { return cache_refill(hk_tiny_class(size)); }
 
 /* malloc's pop found its cache list poisoned: from size, like the refill, so that the hit path
  * keeps nothing else live for it. */
@@ -90,12 +102,13 @@ static inline void *class_alloc(unsigned cls) {
     HK_UNIFIED_CACHE_COUNT_AT(hits, cls, 1);
     return b;
   }
-  return hk_unified_cache_refill(cls);
+  return cache_refill(cls);
 }
 
 static hk_noinline void *hk_alloc_slow(size_t size) {
   if (size <= HK_FRONT_MID_MAX) return class_alloc(hk_mid_class(size));
   bool fresh;
+  hk_process_init(); /* a large block may be the process's first */
   void *p = hk_large_alloc(size, 16, &fresh);
   if (p == NULL) errno = ENOMEM;
   return p;
@@ -127,7 +140,7 @@ static hk_noinline void hk_free_remote(void *p, hk_unit_t *u) {
   }
   if (hk_unlikely(atomic_load_explicit(&owner->state, memory_order_relaxed) == HK_HEAP_ABANDONED ||
                   (hk_remote_push_batch() > 1 && t->exited))) {
-    hk_free_to_exited(t, owner, p);
+    hk_free_to_exited(owner, p, t->exited);
     return;
   }
   if (hk_unlikely(t->heap == NULL) && !t->exited) hk_thread_init();
@@ -135,7 +148,7 @@ static hk_noinline void hk_free_remote(void *p, hk_unit_t *u) {
     hk_unified_cache_foreign(t, p, u->cls);
     return;
   }
-  hk_remote_free(t, owner, p);
+  hk_remote_free(owner, p);
 }
 
 /* NULL, large blocks, and pointers that are not ours. */
@@ -143,7 +156,9 @@ static hk_noinline void hk_free_slow(void *p) {
   uintptr_t a = (uintptr_t)p;
   if (p == NULL) return;
   switch (hk_seg_kind(a)) {
-  case HK_SEG_LARGE: hk_large_free(p); return;
+  case HK_SEG_LARGE:
+    if (!hk_large_free(p)) hk_invalid("free", p); /* an interior or already freed pointer: left alone */
+    return;
   default: /* not ours: a wild or stack pointer, or a block of another allocator */ hk_invalid("free", p); return;
   }
 }
@@ -174,6 +189,7 @@ void *hk_alloc_aligned(size_t align, size_t size) {
       }
   }
   bool fresh;
+  hk_process_init();
   void *p = hk_large_alloc(size, align, &fresh);
   if (p == NULL) errno = ENOMEM;
   return p;
@@ -189,6 +205,7 @@ HK_EXPORT void *hak_calloc(size_t n, size_t size) {
   }
   if (total > HK_FRONT_MID_MAX) {
     bool fresh;
+    hk_process_init();
     void *p = hk_large_alloc(total, 16, &fresh);
     if (p == NULL) {
       errno = ENOMEM;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
@@ -369,3 +370,10 @@ void hk_os_free_key_init(void) {
   k ^= k >> 29;
   hk_free_key = k ? k : HK_FREE_KEY_FALLBACK;
 }
+
+#if HK_DEBUG
+void hk_assert_fail(const char *file, int line, const char *cond) {
+  hk_os_write_err("hakmem: internal invariant broken at %s:%d: %s\n", file, line, cond);
+  abort();
+}
+#endif
