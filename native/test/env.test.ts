@@ -1,4 +1,4 @@
-// The environment loader of the real libraries (native/src/env_gate.c with the generated
+// The environment loader of the real libraries (native/src/env/env_gate.c with the generated
 // env_gate_box.h), preloaded into ls: run-time profiles and overrides, invalid values, the
 // declared invariants checked at run time, the hash of the configuration in force (the same
 // hash codegen gives that configuration) and HAKMEM_VERBOSE=2's knob listing; profile files
