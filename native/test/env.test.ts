@@ -1,14 +1,15 @@
-// The environment loader of the real libraries (native/src/env_gate.c with the generated
+// The environment loader of the real libraries (native/src/env/env_gate.c with the generated
 // env_gate_box.h), preloaded into ls: run-time profiles and overrides, invalid values, the
 // declared invariants checked at run time, the hash of the configuration in force (the same
-// hash codegen gives that configuration) and HAKMEM_VERBOSE=2's knob listing. FAST reads no
-// environment at all.
-import { readFileSync } from 'node:fs';
+// hash codegen gives that configuration) and HAKMEM_VERBOSE=2's knob listing; profile files
+// (HAKMEM_PROFILE=<path>), good and bad. FAST reads no environment at all.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { configHash, loadBoxes, parseConfig, validate } from '@hakmem/codegen';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, expectOk, libByMode, need, run, type Lib } from './helpers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, expectOk, libByMode, need, run, type Lib } from './helpers.ts';
 
 const BUILD_HASH = /#define HAKMEM_CONFIG_HASH "([0-9a-f]{16})"/.exec(
   readFileSync(path.join(ROOT, 'native', 'generated', 'standard', 'hakmem_build.h'), 'utf8'),
@@ -153,6 +154,125 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
     expect(() =>
       validate(decls, parseConfig({ front: { unifiedCache: { capacity: 4, refillBatch: 1000 } } }, decls, 't')),
     ).toThrow('front.unifiedCache.refillBatch = 1000 must be <= front.unifiedCache.capacity (4)');
+  });
+});
+
+describe.each(['standard', 'observe'] as const)('%s: a profile file (HAKMEM_PROFILE=<path>)', (mode) => {
+  const lib = libByMode(mode);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hakmem-profile-'));
+  /** Writes a profile file into the temporary directory; its path. */
+  const file = (name: string, text: string) => {
+    const p = path.join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  beforeAll(() => need(lib.path));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('selects knob values: its profile, then its values, then the environment; the hash is the one codegen gives', async () => {
+    const p = file(
+      'tuned.profile',
+      '# hakmem tune: a test profile\nHAKMEM_PROFILE=lean\n  HAKMEM_UNIFIED_CACHE_CAPACITY=64  \n\nHAKMEM_SUPERSLAB_RELEASE_MODE=decommit\r\nHAKMEM_REMOTE_PUSH_BATCH=16\n',
+    );
+    const one = await withEnv(lib, { HAKMEM_VERBOSE: '1', HAKMEM_PROFILE: p });
+    const expected = await codegenHash({
+      profile: 'lean',
+      front: { unifiedCache: { capacity: 64 } },
+      superslab: { releaseMode: 'decommit' },
+      remote: { pushBatch: 16 },
+    });
+    expect(one).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^hakmem ${mode} profile=lean config=${expected} .* overrides: HAKMEM_PROFILE=${p} HAKMEM_UNIFIED_CACHE_CAPACITY=64 HAKMEM_SUPERSLAB_RELEASE_MODE=decommit HAKMEM_REMOTE_PUSH_BATCH=16 \\(build config=${BUILD_HASH}\\)$`,
+        ),
+      ),
+    ]);
+    // HAKMEM_VERBOSE=2: every knob's value and where it came from; a variable beats the file
+    const two = await withEnv(lib, { HAKMEM_VERBOSE: '2', HAKMEM_PROFILE: p, HAKMEM_REMOTE_PUSH_BATCH: '8' });
+    const knobs = knobLines(two);
+    expect(knobs.get('env.profile')).toEqual(['lean', `profile file ${p}`]);
+    expect(knobs.get('front.unifiedCache.capacity')).toEqual(['64', `profile file ${p}`]);
+    expect(knobs.get('superslab.releaseMode')).toEqual(['decommit', `profile file ${p}`]);
+    expect(knobs.get('remote.pushBatch')).toEqual(['8', 'environment HAKMEM_REMOTE_PUSH_BATCH']);
+    expect(knobs.get('front.unifiedCache.refillBatch')).toEqual(['8', 'profile lean']);
+    expect(knobs.get('remote.drainBatch')).toEqual(['4096', 'default']);
+  });
+
+  it("a file without HAKMEM_PROFILE starts from the build's profile", async () => {
+    const p = file('plain.profile', 'HAKMEM_SUPERSLAB_POOL_LIMIT=4\n');
+    const knobs = knobLines(await withEnv(lib, { HAKMEM_VERBOSE: '2', HAKMEM_PROFILE: p }));
+    expect(knobs.get('env.profile')).toEqual(['balanced', 'build config']);
+    expect(knobs.get('superslab.poolLimit')).toEqual(['4', `profile file ${p}`]);
+  });
+
+  const bad: { name: string; text: string | null; problem: string }[] = [
+    { name: 'missing.profile', text: null, problem: 'No such file or directory' },
+    {
+      name: 'range.profile',
+      text: '# ok so far\nHAKMEM_SUPERSLAB_POOL_LIMIT=4\nHAKMEM_UNIFIED_CACHE_CAPACITY=0\n',
+      problem:
+        'line 3: HAKMEM_UNIFIED_CACHE_CAPACITY="0" (front.unifiedCache.capacity): expected an integer in [1, 65535]',
+    },
+    {
+      name: 'unknown.profile',
+      text: 'HAKMEM_SUPERSLAB_SIZE=4M\n',
+      problem: 'line 1: HAKMEM_SUPERSLAB_SIZE is not a run-time knob of this build (docs/knobs.md lists them)',
+    },
+    {
+      name: 'garbage.profile',
+      text: 'capacity 64\n',
+      problem: 'line 1: expected HAKMEM_<KNOB>=VALUE, got "capacity 64"',
+    },
+    {
+      name: 'twice.profile',
+      text: 'HAKMEM_SUPERSLAB_POOL_LIMIT=4\nHAKMEM_SUPERSLAB_POOL_LIMIT=5\n',
+      problem: 'line 2: HAKMEM_SUPERSLAB_POOL_LIMIT is set twice (line 1 too)',
+    },
+    {
+      name: 'nested.profile',
+      text: 'HAKMEM_PROFILE=./other.profile\n',
+      problem:
+        'line 1: HAKMEM_PROFILE="./other.profile": expected one of speed, balanced, lean, hardened (a file names no other file)',
+    },
+  ];
+  for (const c of bad) {
+    it(`a bad file (${c.name}) is refused whole with one line naming it; the build's values stay`, async () => {
+      const p = c.text === null ? path.join(dir, c.name) : file(c.name, c.text);
+      const lines = await withEnv(lib, { HAKMEM_VERBOSE: '2', HAKMEM_PROFILE: p });
+      expect(lines[0]).toBe(
+        `hakmem: ignoring the profile file HAKMEM_PROFILE=${p}: ${c.problem}; keeping the build's (profile balanced)`,
+      );
+      expect(lines[1]).toMatch(
+        new RegExp(`^hakmem ${mode} profile=balanced config=${BUILD_HASH} \\S+ \\S+ \\S+ \\S+$`),
+      );
+      const knobs = knobLines(lines);
+      expect(knobs.get('superslab.poolLimit')).toEqual(['8', 'default']);
+      expect(knobs.get('env.profile')).toEqual(['balanced', 'build config']);
+    });
+  }
+
+  it("values that break an invariant fall back like the environment's, naming the file", async () => {
+    const p = file('broken.profile', 'HAKMEM_UNIFIED_CACHE_CAPACITY=4\n');
+    const lines = await withEnv(lib, { HAKMEM_VERBOSE: '1', HAKMEM_PROFILE: p });
+    expect(lines[0]).toBe(
+      "hakmem: ignoring the environment's configuration: HAKMEM_UNIFIED_CACHE_REFILL_BATCH=32 (default) and " +
+        `HAKMEM_UNIFIED_CACHE_CAPACITY=4 (profile file ${p}) break front.unifiedCache.refillBatch = 32 must be <= ` +
+        "front.unifiedCache.capacity (4); keeping the build's (profile balanced)",
+    );
+    expect(lines[1]).toMatch(new RegExp(`^hakmem ${mode} profile=balanced config=${BUILD_HASH} \\S+ \\S+ \\S+ \\S+$`));
+  });
+
+  it('a workload runs under a profile file, with nothing on stderr', async () => {
+    const p = file('run.profile', 'HAKMEM_PROFILE=speed\nHAKMEM_REMOTE_PUSH_BATCH=32\n');
+    const r = await run(path.join(BIN, 'tiny_hot'), ['iters=20000'], {
+      preload: lib.path,
+      env: { HAKMEM_PROFILE: p },
+      timeoutMs: 60_000,
+    });
+    expectOk(r);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^tiny_hot ops=\d+ /m);
   });
 });
 

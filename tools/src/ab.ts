@@ -81,19 +81,25 @@ const abSchema = {
 };
 export const validateAbResults = new Ajv({ strict: false }).compile(abSchema);
 
-/** Builds a FAST libhakmem.so from a config object into `dir`/out/lib (codegen + make custom). */
+/**
+ * Builds a libhakmem.so from a config object into `dir`/out/lib (codegen + make custom): FAST for
+ * `hakmem ab`, Standard for `hakmem tune` (whose candidates set run-time knobs too).
+ */
 export async function buildVariant(
   label: string,
   config: Record<string, unknown>,
   dir: string,
   log: (l: string) => void,
+  mode: 'fast' | 'standard' = 'fast',
 ): Promise<{ lib: string; configHash: string | null }> {
   const cfg = path.join(dir, `${label}.config.ts`);
   const gen = path.join(dir, 'generated');
   const out = path.join(dir, 'out');
   fs.writeFileSync(cfg, `// hakmem ab side ${label}\nexport default ${JSON.stringify(config, null, 2)};\n`);
-  log(`ab: building side ${label} (codegen --mode fast, make custom) in ${dir}`);
-  const g = await execa('npm', ['run', '--silent', 'codegen', '--', '--mode', 'fast', '--config', cfg, '--out', gen], {
+  log(
+    `${mode === 'fast' ? 'ab: building side' : 'tune: building'} ${label} (codegen --mode ${mode}, make custom) in ${dir}`,
+  );
+  const g = await execa('npm', ['run', '--silent', 'codegen', '--', '--mode', mode, '--config', cfg, '--out', gen], {
     cwd: repoRoot,
     reject: false,
     all: true,

@@ -156,6 +156,101 @@ commonRunOptions(
 
 commonRunOptions(
   program
+    .command('tune')
+    .description(
+      'search the knobs for one workload (or any command after --) within a budget, and hand back a verified profile: successive halving with the default as a control in every rung, then the best against the default in a fresh interleaved run (95% interval); a result is written as a HAKMEM_* line, a HAKMEM_PROFILE file and a hakmem.config.ts',
+    )
+    .argument(
+      '[command...]',
+      'a command to tune instead of a workload (after --); scored by its wall time, or by --metric',
+    )
+    .option(
+      '--workload <name>',
+      'a workload as bench takes them: name or name:key=value[:key=value] (larson:threads=16)',
+    )
+    .option('--budget <duration>', 'the search and the verdict within this time: 90s, 15m, 1h', '15m')
+    .option(
+      '--knobs <globs>',
+      'comma list of run-time knobs or globs (front.unifiedCache.*,remote.*) (default: every run-time knob)',
+    )
+    .option(
+      '--build-knobs <globs>',
+      'comma list of build-time knobs or globs to search too, a custom Standard build per candidate (default: none)',
+    )
+    .addOption(
+      new Option('--objective <what>', 'speed: the most throughput; rss: the least peak RSS within --min-speed')
+        .choices(['speed', 'rss'])
+        .default('speed'),
+    )
+    .option(
+      '--max-rss <factor>',
+      "speed: reject configurations whose peak RSS exceeds FACTOR x the default's",
+      positiveNumber,
+    )
+    .option('--min-speed <factor>', 'rss: reject configurations slower than FACTOR x the default', positiveNumber, 0.95)
+    .option(
+      '--metric <regex>',
+      "a command's score: the number this regular expression matches in its stdout (its first group), higher is better",
+    )
+    .option('--lower', 'the --metric is a cost: lower is better', false)
+    .option('--verdict-rounds <n>', 'interleaved rounds of the verdict (at least 9)', positiveInt, 9)
+    .option(
+      '--check-others [workloads]',
+      'run the winner on the rest of the matrix (or these workloads) against the default, and say where it is worse',
+    )
+    .option('--check-runs <n>', 'rounds of that check (threaded workloads at least 9)', positiveInt, 5)
+    .option('--name <name>', "the profile's name (its files' names; default from the workload or command)")
+    .option('--seed <n>', 'the seed of the candidates drawn and of the run order', positiveInt, 1)
+    .option(
+      '--lib <path>',
+      'the Standard library whose run-time knobs are searched',
+      path.join(defaultLibDir, 'libhakmem.so'),
+    ),
+).action(async (command: string[], o) => {
+  if (o.build) await buildNative();
+  const { runTune, parseDuration } = await import('./tune.ts');
+  const { writeTune, othersTable, worseLine, oneLine } = await import('./tune-report.ts');
+  const r = await runTune({
+    workload: o.workload,
+    command,
+    budgetSeconds: parseDuration(o.budget),
+    knobs: o.knobs,
+    buildKnobs: o.buildKnobs,
+    objective: o.objective,
+    maxRss: o.maxRss,
+    minSpeed: o.minSpeed,
+    metric: o.metric,
+    lower: o.lower,
+    verdictRounds: o.verdictRounds,
+    checkOthers: o.checkOthers,
+    checkRuns: o.checkRuns,
+    name: o.name,
+    seed: o.seed,
+    lib: path.resolve(o.lib),
+    binDir: path.resolve(o.binDir),
+    outDir: path.resolve(o.out),
+    timeoutSeconds: o.timeout,
+    log,
+  });
+  const winner = r.candidates.find((c) => c.id === r.results.verdict.winner) ?? null;
+  const w = await writeTune(r.results, winner, path.resolve(o.out));
+  const v = r.results.verdict;
+  const out = [`\n${v.result === 'better' ? 'better' : 'none found'}: ${v.summary}.`];
+  if (v.result === 'better')
+    out.push(
+      `environment: ${r.results.outputs.env}`,
+      `profile:     ${r.results.outputs.profileLine}`,
+      `config:      ${path.join(w.dir, r.results.outputs.config!)}`,
+      `fragment:    ${oneLine(r.results.outputs.fragment!)}`,
+    );
+  const table = othersTable(r.results);
+  if (table) out.push('', table, `${worseLine(r.results)}.`);
+  out.push('', `results: ${path.join(w.dir, 'tune.json')}`, `report:  ${path.join(w.dir, 'report.html')}`, '');
+  process.stdout.write(out.join('\n'));
+});
+
+commonRunOptions(
+  program
     .command('soak')
     .description('one long-lived run in soak mode: RSS drift, throughput drift, per-epoch ns/op percentiles')
     .option('--workload <name>', 'workload', 'random_mixed')

@@ -1,11 +1,13 @@
 /**
- * Knob look-up and validation for `hakmem ab`, through the codegen package's own functions, so a
+ * Knob look-up and validation for `hakmem ab` and `hakmem tune`, through the codegen package's own functions, so a
  * wrong path or value gets codegen's own message. A knob setting is `path=value`, e.g.
  * `front.unifiedCache.capacity=64`; several are separated by commas.
  */
 import type { AnyKnobValue, Knob } from '@hakmem/box-kit';
 import { pathToFileURL } from 'node:url';
 import {
+  checkValues,
+  effectiveFor,
   envName,
   knobIndex,
   loadBoxes,
@@ -13,6 +15,8 @@ import {
   resolveConfigFile,
   validate,
   type Declarations,
+  type Effective,
+  type Validated,
 } from '@hakmem/codegen';
 
 export class KnobError extends Error {
@@ -115,6 +119,61 @@ function envText(knob: Knob, value: AnyKnobValue): string {
 }
 
 /**
+ * Checks a whole config object (hakmem.config.ts's shape) with codegen's own functions: unknown
+ * keys, wrong types, ranges and invariants, for the build's profile and every other one. Returns
+ * codegen's result (effective values per profile); throws a KnobError with codegen's problem
+ * lines, each prefixed with `label` unless it names it already.
+ */
+export async function checkConfig(label: string, config: Record<string, unknown>): Promise<Validated> {
+  const decls = await declarations();
+  try {
+    return validate(decls, parseConfig(config, decls, label));
+  } catch (e) {
+    const problems = (e as { problems?: readonly string[] }).problems;
+    throw new KnobError(
+      problems ? problems.map((p) => (p.startsWith(label) ? p : `${label}: ${p}`)).join('\n') : (e as Error).message,
+    );
+  }
+}
+
+/**
+ * Checks a config object for the run time, as Standard checks what the environment (or a profile
+ * file) set: its keys and types, then the ranges and invariants of the configuration in force
+ * under its own profile, with codegen's functions and words. Unlike checkConfig it does not ask
+ * the other profiles to hold as well (a build's configuration must, since Standard can switch
+ * profile at run time; a profile chosen at run time cannot switch again). Returns the profile and
+ * the values in force.
+ */
+export async function checkRuntimeConfig(
+  label: string,
+  config: Record<string, unknown>,
+): Promise<{ profile: string; values: Effective }> {
+  const decls = await declarations();
+  let problems: readonly string[];
+  try {
+    const user = parseConfig(config, decls, label);
+    const profile = user.profile ?? String(knobIndex(decls).get('env.profile')?.default);
+    const values = effectiveFor(decls, profile, user);
+    problems = checkValues(decls, values);
+    if (problems.length === 0) return { profile, values };
+  } catch (e) {
+    problems = (e as { problems?: readonly string[] }).problems ?? [(e as Error).message];
+  }
+  throw new KnobError(problems.map((p) => (p.startsWith(label) ? p : `${label}: ${p}`)).join('\n'));
+}
+
+/** One knob's setting: its scope, environment variable and the value as the C side parses it. */
+export function knobSetting(decls: Declarations, p: string, value: AnyKnobValue): KnobSetting {
+  const knob = knobIndex(decls).get(p);
+  const owner = decls.boxes.find(
+    ({ box }) => p.startsWith(`${box.configPath}.`) && p.slice(box.configPath.length + 1) in box.knobs,
+  );
+  if (!knob || !owner) throw new KnobError(`${p} is not a knob`);
+  const key = p.slice(owner.box.configPath.length + 1);
+  return { path: p, value, scope: knob.scope, env: envName(owner.box, key, knob), envValue: envText(knob, value) };
+}
+
+/**
  * Parses and validates one side of an A/B (`--a` or `--b`): unknown paths, wrong types, ranges and
  * invariants are refused with codegen's messages. The side's settings go over `base` (the
  * project's hakmem.config.ts); returns the settings and the merged config object to write into
@@ -129,27 +188,7 @@ export async function resolveSide(
   const index = knobIndex(decls);
   const pairs = splitSettings(spec).map(([p, text]) => [p, coerceValue(index.get(p), text)] as const);
   const config = deepMerge(base, nestedConfig(pairs));
-  try {
-    validate(decls, parseConfig(config, decls, label));
-  } catch (e) {
-    const problems = (e as { problems?: readonly string[] }).problems;
-    throw new KnobError(
-      problems ? problems.map((p) => (p.startsWith(label) ? p : `${label}: ${p}`)).join('\n') : (e as Error).message,
-    );
-  }
-  const settings = pairs.map(([p, value]) => {
-    const knob = index.get(p)!;
-    const owner = decls.boxes.find(
-      ({ box }) => p.startsWith(`${box.configPath}.`) && p.slice(box.configPath.length + 1) in box.knobs,
-    )!;
-    const key = p.slice(owner.box.configPath.length + 1);
-    return {
-      path: p,
-      value: value as AnyKnobValue,
-      scope: knob.scope,
-      env: envName(owner.box, key, knob),
-      envValue: envText(knob, value as AnyKnobValue),
-    };
-  });
+  await checkConfig(label, config);
+  const settings = pairs.map(([p, value]) => knobSetting(decls, p, value as AnyKnobValue));
   return { settings, config };
 }

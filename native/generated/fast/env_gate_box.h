@@ -41,7 +41,7 @@ typedef enum hk_env_stats_t {
 } hk_env_stats_t;
 static const char *const hk_env_stats_names[] HK_GEN_UNUSED = { "off", "1", "table", "json" };
 
-/* env.profile — enum, run-time (HAKMEM_PROFILE): The profile; HAKMEM_PROFILE selects one at run time (Standard/OBSERVE), hakmem.config.ts `profile` at build time. */
+/* env.profile — enum, run-time (HAKMEM_PROFILE): The profile; HAKMEM_PROFILE selects one at run time (Standard/OBSERVE), hakmem.config.ts `profile` at build time. HAKMEM_PROFILE may also name a profile file (a path, with a `/`): lines HAKMEM_<KNOB>=VALUE, # comments, and at most one HAKMEM_PROFILE=<name> it starts from (`hakmem tune` writes them); its values go over the profile's, the environment's variables over both, and a file with a bad line is refused whole with one line naming it. */
 #define HK_ENV_PROFILE_BUILD HK_ENV_PROFILE_BALANCED
 static inline hk_env_profile_t hk_env_profile(void) { return HK_ENV_PROFILE_BALANCED; }
 

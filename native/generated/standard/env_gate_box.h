@@ -50,7 +50,7 @@ typedef struct hk_env_env {
 } hk_env_env_t;
 extern hk_env_env_t hk_env_env;
 
-/* env.profile — enum, run-time (HAKMEM_PROFILE): The profile; HAKMEM_PROFILE selects one at run time (Standard/OBSERVE), hakmem.config.ts `profile` at build time. */
+/* env.profile — enum, run-time (HAKMEM_PROFILE): The profile; HAKMEM_PROFILE selects one at run time (Standard/OBSERVE), hakmem.config.ts `profile` at build time. HAKMEM_PROFILE may also name a profile file (a path, with a `/`): lines HAKMEM_<KNOB>=VALUE, # comments, and at most one HAKMEM_PROFILE=<name> it starts from (`hakmem tune` writes them); its values go over the profile's, the environment's variables over both, and a file with a bad line is refused whole with one line naming it. */
 #define HK_ENV_PROFILE_BUILD HK_ENV_PROFILE_BALANCED
 static inline hk_env_profile_t hk_env_profile(void) { return hk_env_env.profile; }
 

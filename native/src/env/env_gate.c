@@ -10,9 +10,18 @@
  * (diagnostic knobs, which only choose what is reported, stay). The configuration in force is
  * then hashed exactly as codegen hashes a build's (HK_ENV_CONFIG_TABLE), so HAKMEM_VERBOSE=1
  * names the configuration really in force and the overrides that made it; HAKMEM_VERBOSE=2
- * also prints every knob's value and where it came from. */
+ * also prints every knob's value and where it came from.
+ *
+ * HAKMEM_PROFILE names a built-in profile, or (a value with a '/') a profile file: lines
+ * HAKMEM_<KNOB>=VALUE, blank lines and # comments, and at most one HAKMEM_PROFILE=<built-in
+ * name> to start from (hakmem tune writes them). It is read here, once, with open/read into a
+ * static buffer (no stdio, no allocation: this runs at the first malloc). Its values go over the
+ * profile's, and the environment's own variables over both. A file that cannot be read, or has
+ * one bad line, is refused whole with one line naming the file, the line and the problem; the
+ * build's profile stays. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +42,14 @@ static const hk_env_knob_t knobs[] = HK_ENV_KNOB_TABLE;
 static int profile_in_force = HK_ENV_PROFILE_BUILD;
 static bool profile_from_env;     /* HAKMEM_PROFILE chose the profile */
 static bool from_env[KNOB_COUNT]; /* the environment set knobs[i] */
+/* A profile file (HAKMEM_PROFILE=<path>): its path (empty when none is in force), its text,
+ * whether it chose the built-in profile it starts from, and the knobs it set. */
+#define PROFILE_FILE_MAX 16384
+#define PROFILE_FILE_MAX_TEXT "16384"
+static char profile_file[1024];
+static char profile_file_text[PROFILE_FILE_MAX + 1];
+static bool profile_from_file;
+static bool from_file[KNOB_COUNT];
 static char config_hash[17] = HAKMEM_CONFIG_HASH;
 static bool provisional;
 static bool announced;
@@ -115,37 +132,41 @@ static const char *join(char *buf, size_t len, const char *const *names, int n) 
   return buf;
 }
 
+/* Parses a value for knob k into *x; false (and what is accepted, in `accepted`) when it is not one. */
+static bool parse_value(const hk_env_knob_t *k, const char *v, int64_t *x, char *accepted, size_t len) {
+  bool ok = false;
+  switch (k->kind) {
+  case HK_KNOB_BOOL:
+    ok = parse_bool(v, x);
+    snprintf(accepted, len, "1/0, true/false, yes/no, on/off");
+    break;
+  case HK_KNOB_INT:
+    ok = parse_int(v, x) && *x >= k->min && *x <= k->max;
+    snprintf(accepted, len, "an integer in [%" PRId64 ", %" PRId64 "]", k->min, k->max);
+    break;
+  case HK_KNOB_BYTES:
+    ok = parse_bytes(v, x) && *x >= k->min && *x <= k->max;
+    snprintf(accepted, len, "a byte size in [%" PRId64 ", %" PRId64 "], with an optional K/KiB, M/MiB or G/GiB suffix",
+             k->min, k->max);
+    break;
+  case HK_KNOB_ENUM: {
+    char names[200];
+    for (int i = 0; i < k->name_count; i++)
+      if (strcmp(v, k->names[i]) == 0) ok = true, *x = i;
+    snprintf(accepted, len, "one of %s", join(names, sizeof names, k->names, k->name_count));
+    break;
+  }
+  }
+  return ok;
+}
+
 /* Reads one variable; true when it was set to a valid value (now in force). */
 static bool load_knob(const hk_env_knob_t *k) {
   const char *v = getenv(k->env);
   if (v == NULL) return false;
   int64_t x = 0;
-  bool ok = false;
   char accepted[256], kept[64];
-  switch (k->kind) {
-  case HK_KNOB_BOOL:
-    ok = parse_bool(v, &x);
-    snprintf(accepted, sizeof accepted, "1/0, true/false, yes/no, on/off");
-    break;
-  case HK_KNOB_INT:
-    ok = parse_int(v, &x) && x >= k->min && x <= k->max;
-    snprintf(accepted, sizeof accepted, "an integer in [%" PRId64 ", %" PRId64 "]", k->min, k->max);
-    break;
-  case HK_KNOB_BYTES:
-    ok = parse_bytes(v, &x) && x >= k->min && x <= k->max;
-    snprintf(accepted, sizeof accepted,
-             "a byte size in [%" PRId64 ", %" PRId64 "], with an optional K/KiB, M/MiB or G/GiB suffix", k->min,
-             k->max);
-    break;
-  case HK_KNOB_ENUM: {
-    char names[200];
-    for (int i = 0; i < k->name_count; i++)
-      if (strcmp(v, k->names[i]) == 0) ok = true, x = i;
-    snprintf(accepted, sizeof accepted, "one of %s", join(names, sizeof names, k->names, k->name_count));
-    break;
-  }
-  }
-  if (ok) {
+  if (parse_value(k, v, &x, accepted, sizeof accepted)) {
     knob_set(k, x);
     return true;
   }
@@ -155,6 +176,129 @@ static bool load_knob(const hk_env_knob_t *k) {
   else snprintf(kept, sizeof kept, "%" PRId64, cur);
   hk_os_write_err("hakmem: ignoring %s=\"%s\" (%s): expected %s; keeping %s\n", k->env, v, k->path, accepted, kept);
   return false;
+}
+
+/* ---- a profile file ------------------------------------------------------------------------ */
+
+/* The built-in profile named `v`, or -1. */
+static int profile_index(const char *v) {
+  for (int i = 0; i < HK_ENV_PROFILE_COUNT; i++)
+    if (strcmp(v, profile_names[i]) == 0) return i;
+  return -1;
+}
+
+/* Reads the file at `path` into profile_file_text (NUL-terminated); NULL, or why not. */
+static const char *read_profile_file(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return strerrordesc_np(errno);
+  size_t used = 0;
+  const char *problem = NULL;
+  for (;;) {
+    ssize_t n = read(fd, profile_file_text + used, sizeof profile_file_text - 1 - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      problem = strerrordesc_np(errno);
+      break;
+    }
+    if (n == 0) break;
+    used += (size_t)n;
+    if (used == sizeof profile_file_text - 1) {
+      char extra;
+      if (read(fd, &extra, 1) > 0) problem = "larger than " PROFILE_FILE_MAX_TEXT " bytes";
+      break;
+    }
+  }
+  close(fd);
+  profile_file_text[used] = 0;
+  if (problem == NULL && memchr(profile_file_text, 0, used) != NULL) problem = "not a text file (a NUL byte)";
+  return problem;
+}
+
+/* Parses profile_file_text: the built-in profile it starts from (*base, or -1) and a value
+ * for each knob it sets (set[i], value[i]). On a bad line, writes "line N: what" into `problem`
+ * and returns false; nothing is applied. The text is cut into lines in place. */
+static bool parse_profile_file(int *base, bool set[], int64_t value[], char *problem, size_t len) {
+  unsigned set_at[KNOB_COUNT + 1]; /* the line that set each knob; [KNOB_COUNT]: HAKMEM_PROFILE */
+  memset(set_at, 0, sizeof set_at);
+  char *line = profile_file_text;
+  for (unsigned no = 1; line != NULL; no++) {
+    char *next = strchr(line, '\n');
+    if (next) *next++ = 0;
+    char *end = line + strlen(line);
+    while (*line == ' ' || *line == '\t') line++;
+    while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r')) *--end = 0;
+    if (*line == 0 || *line == '#') {
+      line = next;
+      continue;
+    }
+    char *eq = strchr(line, '=');
+    if (eq == NULL || eq == line) {
+      snprintf(problem, len, "line %u: expected HAKMEM_<KNOB>=VALUE, got \"%.80s\"", no, line);
+      return false;
+    }
+    *eq = 0;
+    const char *name = line, *v = eq + 1;
+    int row = -1;
+    if (strcmp(name, "HAKMEM_PROFILE") == 0) row = (int)KNOB_COUNT;
+    for (size_t i = 0; i < KNOB_COUNT && row < 0; i++)
+      if (strcmp(name, knobs[i].env) == 0) row = (int)i;
+    if (row < 0) {
+      snprintf(problem, len, "line %u: %.80s is not a run-time knob of this build (docs/knobs.md lists them)", no,
+               name);
+      return false;
+    }
+    if (set_at[row]) {
+      snprintf(problem, len, "line %u: %s is set twice (line %u too)", no, name, set_at[row]);
+      return false;
+    }
+    set_at[row] = no;
+    if (row == (int)KNOB_COUNT) {
+      int p = profile_index(v);
+      if (p < 0) {
+        char names[200];
+        snprintf(problem, len, "line %u: HAKMEM_PROFILE=\"%.80s\": expected one of %s (a file names no other file)", no,
+                 v, join(names, sizeof names, profile_names, HK_ENV_PROFILE_COUNT));
+        return false;
+      }
+      *base = p;
+    } else {
+      char accepted[256];
+      if (!parse_value(&knobs[row], v, &value[row], accepted, sizeof accepted)) {
+        snprintf(problem, len, "line %u: %s=\"%.80s\" (%s): expected %s", no, name, v, knobs[row].path, accepted);
+        return false;
+      }
+      set[row] = true;
+    }
+    line = next;
+  }
+  return true;
+}
+
+/* HAKMEM_PROFILE=<path>: reads and checks the file; true when it is in force (its profile
+ * applied, then its values), false when it was refused with one line (nothing applied). */
+static bool load_profile_file(const char *path) {
+  char problem[400];
+  int base = -1;
+  bool set[KNOB_COUNT];
+  int64_t value[KNOB_COUNT];
+  memset(set, 0, sizeof set);
+  const char *why = strlen(path) >= sizeof profile_file ? "its path is too long" : read_profile_file(path);
+  if (why != NULL) snprintf(problem, sizeof problem, "%s", why);
+  if (why != NULL || !parse_profile_file(&base, set, value, problem, sizeof problem)) {
+    hk_os_write_err("hakmem: ignoring the profile file HAKMEM_PROFILE=%s: %s; keeping the build's (profile %s)\n", path,
+                    problem, profile_names[HK_ENV_PROFILE_BUILD]);
+    return false;
+  }
+  snprintf(profile_file, sizeof profile_file, "%s", path);
+  profile_from_file = base >= 0;
+  if (base < 0) base = HK_ENV_PROFILE_BUILD;
+  profile_in_force = base;
+  hk_env_apply_profile(base);
+  for (size_t i = 0; i < KNOB_COUNT; i++) {
+    from_file[i] = set[i];
+    if (set[i]) knob_set(&knobs[i], value[i]);
+  }
+  return true;
 }
 
 /* ---- the configuration in force: its text, hash and origins ------------------------------ */
@@ -235,8 +379,11 @@ static void hash_config(void) {
   for (int i = 0; i < 8; i++) snprintf(config_hash + 2 * i, 3, "%02x", digest[i]);
 }
 
-/* Where a run-time knob's value comes from now. */
-static unsigned origin_of(int row) { return from_env[row] ? HK_ORIGIN_ENV : knobs[row].origin[profile_in_force]; }
+/* Where a run-time knob's value comes from now: an hk_knob_origin_t, or ORIGIN_FILE (the profile file). */
+#define ORIGIN_FILE 100u
+static unsigned origin_of(int row) {
+  return from_env[row] ? HK_ORIGIN_ENV : from_file[row] ? ORIGIN_FILE : knobs[row].origin[profile_in_force];
+}
 
 /* "HAKMEM_UNIFIED_CACHE_CAPACITY=32 (profile lean)": a variable, its value, and where that came from
  * when not from the environment. */
@@ -245,6 +392,7 @@ static void describe_row(char *buf, size_t len, int row) {
   knob_text(value, sizeof value, row, false);
   unsigned o = origin_of(row);
   if (o == HK_ORIGIN_ENV) snprintf(buf, len, "%s=%s", knobs[row].env, value);
+  else if (o == ORIGIN_FILE) snprintf(buf, len, "%s=%s (profile file %.100s)", knobs[row].env, value, profile_file);
   else if (o == HK_ORIGIN_PROFILE)
     snprintf(buf, len, "%s=%s (profile %s)", knobs[row].env, value, profile_names[profile_in_force]);
   else snprintf(buf, len, "%s=%s (%s)", knobs[row].env, value, origin_names[o]);
@@ -277,7 +425,7 @@ static int check_invariants(void) {
     int64_t b = inv->b >= 0 ? knob_get(&knobs[inv->b]) : inv->b_value;
     if (invariant_holds(inv, a, b)) continue;
     broken++;
-    char rule[256], va[160] = "", vb[160] = "";
+    char rule[256], va[320] = "", vb[320] = "";
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
     snprintf(rule, sizeof rule, inv->problem, a, b);
@@ -292,17 +440,23 @@ static int check_invariants(void) {
   return broken;
 }
 
-/* Every override from the environment falls back to the build's value, but the diagnostic
- * knobs (what to report), which take part in no invariant. */
+/* Every override from the environment (and the profile file) falls back to the build's value,
+ * but the diagnostic knobs (what to report), which take part in no invariant. */
 static void fall_back_to_build(void) {
   profile_in_force = HK_ENV_PROFILE_BUILD;
   profile_from_env = false;
+  profile_from_file = false;
+  profile_file[0] = 0;
   int64_t kept[KNOB_COUNT];
   for (size_t i = 0; i < KNOB_COUNT; i++) kept[i] = knob_get(&knobs[i]);
   hk_env_apply_profile(HK_ENV_PROFILE_BUILD);
   for (size_t i = 0; i < KNOB_COUNT; i++) {
-    if (knobs[i].diagnostic && from_env[i]) knob_set(&knobs[i], kept[i]);
-    else from_env[i] = false;
+    bool set = from_env[i] || from_file[i];
+    from_env[i] = from_file[i] = false;
+    if (knobs[i].diagnostic && set) {
+      knob_set(&knobs[i], kept[i]);
+      from_env[i] = true; /* shown as the environment's: the file's own origin is gone with it */
+    }
   }
 }
 
@@ -322,14 +476,16 @@ static void announce(void) {
   static char line[4096];
   size_t used = (size_t)snprintf(line, sizeof line, "hakmem %s profile=%s config=%s %s", HAKMEM_MODE_NAME,
                                  profile_names[profile_in_force], config_hash, HAKMEM_BOX_VERSIONS);
-  bool any = profile_from_env;
-  for (size_t i = 0; i < KNOB_COUNT; i++) any |= from_env[i] && !knobs[i].diagnostic;
+  bool any = profile_from_env || profile_file[0];
+  for (size_t i = 0; i < KNOB_COUNT; i++) any |= (from_env[i] || from_file[i]) && !knobs[i].diagnostic;
   if (any) {
     used += (size_t)snprintf(line + used, sizeof line - used, " overrides:");
     if (profile_from_env && used < sizeof line)
       used += (size_t)snprintf(line + used, sizeof line - used, " HAKMEM_PROFILE=%s", profile_names[profile_in_force]);
+    if (profile_file[0] && used < sizeof line)
+      used += (size_t)snprintf(line + used, sizeof line - used, " HAKMEM_PROFILE=%s", profile_file);
     for (size_t i = 0; i < KNOB_COUNT && used < sizeof line; i++) {
-      if (!from_env[i] || knobs[i].diagnostic) continue;
+      if (!(from_env[i] || from_file[i]) || knobs[i].diagnostic) continue;
       char value[64];
       knob_text(value, sizeof value, (int)i, false);
       used += (size_t)snprintf(line + used, sizeof line - used, " %s=%s", knobs[i].env, value);
@@ -345,15 +501,18 @@ static void announce(void) {
   static const hk_env_config_entry_t entries[] = HK_ENV_CONFIG_TABLE;
   for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++) {
     const hk_env_config_entry_t *e = &entries[i];
-    char value[160], from[96];
+    char value[160], from[sizeof profile_file + 32];
     if (e->row == -2) {
       snprintf(value, sizeof value, "%s", profile_names[profile_in_force]);
-      snprintf(from, sizeof from, "%s",
-               profile_from_env ? "environment HAKMEM_PROFILE" : origin_names[HK_ENV_PROFILE_ORIGIN]);
+      if (profile_from_file) snprintf(from, sizeof from, "profile file %s", profile_file);
+      else
+        snprintf(from, sizeof from, "%s",
+                 profile_from_env ? "environment HAKMEM_PROFILE" : origin_names[HK_ENV_PROFILE_ORIGIN]);
     } else if (e->row >= 0) {
       knob_text(value, sizeof value, e->row, false);
       unsigned o = origin_of(e->row);
       if (o == HK_ORIGIN_ENV) snprintf(from, sizeof from, "environment %s", knobs[e->row].env);
+      else if (o == ORIGIN_FILE) snprintf(from, sizeof from, "profile file %s", profile_file);
       else if (o == HK_ORIGIN_PROFILE) snprintf(from, sizeof from, "profile %s", profile_names[profile_in_force]);
       else snprintf(from, sizeof from, "%s", origin_names[o]);
     } else {
@@ -368,18 +527,21 @@ static void announce(void) {
 }
 
 void hk_env_load(void) {
+  int saved_errno = errno; /* runs inside the first malloc, which must leave errno alone */
   provisional = environ == NULL;
   int p = HK_ENV_PROFILE_BUILD;
   const char *v = getenv("HAKMEM_PROFILE");
-  profile_from_env = false;
-  if (v != NULL) {
-    int found = -1;
-    for (int i = 0; i < HK_ENV_PROFILE_COUNT; i++)
-      if (strcmp(v, profile_names[i]) == 0) found = i;
+  profile_from_env = profile_from_file = false;
+  profile_file[0] = 0;
+  memset(from_file, 0, sizeof from_file);
+  bool file = v != NULL && strchr(v, '/') != NULL;
+  if (v != NULL && !file) {
+    int found = profile_index(v);
     if (found < 0) {
       char names[200];
-      hk_os_write_err("hakmem: ignoring HAKMEM_PROFILE=\"%s\": expected one of %s; keeping %s\n", v,
-                      join(names, sizeof names, profile_names, HK_ENV_PROFILE_COUNT), profile_names[p]);
+      hk_os_write_err("hakmem: ignoring HAKMEM_PROFILE=\"%s\": expected one of %s, or a profile file's path (with a "
+                      "/); keeping %s\n",
+                      v, join(names, sizeof names, profile_names, HK_ENV_PROFILE_COUNT), profile_names[p]);
     } else {
       p = found;
       profile_from_env = true;
@@ -387,6 +549,7 @@ void hk_env_load(void) {
   }
   profile_in_force = p;
   hk_env_apply_profile(p);
+  if (file) load_profile_file(v); /* applies its profile and values, or leaves the build's */
   for (size_t i = 0; i < KNOB_COUNT; i++) from_env[i] = load_knob(&knobs[i]);
   if (check_invariants() > 0) fall_back_to_build();
   hash_config();
@@ -394,6 +557,7 @@ void hk_env_load(void) {
     announced = true;
     announce();
   }
+  errno = saved_errno;
 }
 
 bool hk_env_provisional(void) { return provisional; }

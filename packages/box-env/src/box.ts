@@ -10,7 +10,10 @@ export const envGate = defineBox({
   cPrefix: 'env',
   envPrefix: '',
   knobs: {
-    /** The profile; HAKMEM_PROFILE selects one at run time (Standard/OBSERVE), hakmem.config.ts `profile` at build time. */
+    /** The profile; HAKMEM_PROFILE selects one at run time (Standard/OBSERVE), hakmem.config.ts `profile` at build time.
+     * HAKMEM_PROFILE may also name a profile file (a path, with a `/`): lines HAKMEM_<KNOB>=VALUE, # comments, and at most
+     * one HAKMEM_PROFILE=<name> it starts from (`hakmem tune` writes them); its values go over the profile's, the
+     * environment's variables over both, and a file with a bad line is refused whole with one line naming it. */
     profile: enumOf(['speed', 'balanced', 'lean', 'hardened'], { default: 'balanced', scope: 'env' }),
     /** 0 silent; 1 one start-up line naming mode, profile, the hash of the configuration in force, box versions and the
      * environment's overrides; 2 also every knob's value and where it came from (default, profile, build config, environment). */

@@ -8,7 +8,10 @@ export { loadBoxes } from './load-boxes.ts';
 export { knobIndex, parseConfig, resolveConfigFile } from './load-config.ts';
 export { envName } from './names.ts';
 export { validate } from './validate.ts';
-export type { Declarations } from './types.ts';
+// ... and the pieces `hakmem tune` needs to check a run-time configuration as Standard does after reading the
+// environment: ranges and invariants of the configuration in force under one profile.
+export { checkValues, effectiveFor } from './validate.ts';
+export type { Declarations, Effective } from './types.ts';
 export { configHash } from './model.ts';
 export {
   buildManifestJson,
