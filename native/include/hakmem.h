@@ -40,6 +40,11 @@ typedef struct hak_build_info {
   const char *box_superslab;
   const char *box_remote;
   const char *box_env;
+  /* Appended when the unified cache and the large blocks became boxes of their own (fields are only
+   * ever appended, so a program built against the older header reads the same offsets). */
+  const char *box_unified_cache;
+  const char *box_large;
+  const char *box_versions; /* every box as "box-front@x.y.z box-unified-cache@x.y.z ...", in header order */
 } hak_build_info_t;
 
 HAK_API const hak_build_info_t *hak_build_info(void);

@@ -19,9 +19,9 @@
  *   superslab      superslab        superslab.c: SuperSlabs, slab geometry, the pool
  *   remote         remote           heap.c: heaps and their lifecycle; slabs.c: a heap's slabs;
  *                                   remote_queue.c: blocks going home to their owner
- *   unified_cache  front (cache)    unified_cache.c: the thread caches, foreign lists, budget;
+ *   unified_cache  unified-cache    unified_cache.c: the thread caches, foreign lists, budget;
  *                                   depot.c: chains of free blocks between threads
- *   large          front (large)    large.c: large blocks in mappings of their own, their cache
+ *   large          large            large.c: large blocks in mappings of their own, their cache
  *   front          front            front_gate.c: malloc, free, realloc, calloc, aligned routing;
  *                                   api.c: the rest of the API; misuse.c: what a bad pointer is;
  *                                   init.c: process and thread lifecycle, fork
@@ -32,9 +32,6 @@
  * layer types: large hk_large_t
  *
  * Named exceptions (each a line the check reads: folder, the name it may use, why):
- * exception: large hk_front_large_cache_entries  the large cache's knobs and counters are still
- * exception: large hk_front_large_cache_bytes    front.gate's (the large box is part of the
- * exception: large HK_FRONT_COUNT                front-gate box of box-front's package)
  * exception: core HK_SUPERSLAB_COUNT             the system-call counters (mmapCalls, ...) are
  *                                                declared by the SuperSlab box; core has no box
  *
@@ -146,7 +143,7 @@ hk_inline void hk_mark_cached(hk_block_t *b) {
   else hk_mark_clear(b);
 }
 
-/* Safe-linking (front.unifiedCache.safeLinking: the `hardened` profile). A cache list's next
+/* Safe-linking (unifiedCache.safeLinking: the `hardened` profile). A cache list's next
  * pointer is stored XOR the address of the word that holds it >> 12 (glibc's safe-linking) and
  * the secret free key: freed memory shows no heap address, and a pointer written into a freed
  * block decodes to garbage, which a pop refuses unless it is 16-byte aligned and lies in a
@@ -202,7 +199,7 @@ void hk_report(const char *line) HK_HIDDEN __attribute__((cold, noinline));
 /* A free list holds a block that is not free (it was written after it was freed). */
 void hk_corrupt_list(const char *where, const void *b, unsigned cls) HK_HIDDEN __attribute__((cold, noinline));
 
-/* ---- purge.c: the time-based purge (superslab.purgeDelayMs) ---------------------------- */
+/* ---- purge.c: the time-based purge (env.purgeDelayMs) ---------------------------- */
 extern _Atomic(uint64_t) hk_purge_due HK_HIDDEN; /* the earliest due time of any layer (0: none) */
 void hk_purge_register(_Atomic(uint64_t) *due, void (*run)(uint64_t now)) HK_HIDDEN; /* process start */
 void hk_purge_maybe(void) HK_HIDDEN; /* slow paths: run the purgers whose memory has aged */

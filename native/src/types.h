@@ -9,7 +9,7 @@
  *
  * ADDRESS SPACE
  *   The allocator owns two kinds of memory, both obtained with mmap and both starting on a
- *   multiple of the SuperSlab size (HK_SUPERSLAB_SIZE, from superslab.superslabSize, 2 MiB by
+ *   multiple of the SuperSlab size (HK_SUPERSLAB_SIZE, from superslab.size, 2 MiB by
  *   default):
  *
  *   - SuperSlabs (HK_SUPERSLAB_SIZE bytes each) hold every block of up to HK_FRONT_MID_MAX bytes.
@@ -191,18 +191,18 @@
  *   case the header is at (block - 64) rounded down to the SuperSlab size, the start of a piece
  *   the segment map marks HK_SEG_LARGE, which is always mapped (ADDRESS SPACE): free reads one
  *   byte of the map and, for a block of ours, one header. Freed mappings wait in a cache
- *   (largeCacheEntries / largeCacheBytes) for reuse, each with the time it came in: after
- *   superslab.purgeDelayMs unused it is unmapped. A request takes the smallest cached mapping
+ *   (large.cacheEntries / large.cacheBytes) for reuse, each with the time it came in: after
+ *   env.purgeDelayMs unused it is unmapped. A request takes the smallest cached mapping
  *   that holds it (split at a SuperSlab boundary when much longer, the rest staying cached),
  *   else grows the largest with mremap; a freed mapping joins a cached neighbour. Each
  *   mapping remembers how far its blocks may have written (touched). Pages touched beyond
- *   twice a new block's need stay while live blocks hold at most largeCacheBytes / 16 of
+ *   twice a new block's need stay while live blocks hold at most large.cacheBytes / 16 of
  *   them (slack), and are given back with madvise beyond that; the mapping keeps its length
  *   either way, so a later, larger block needs no mremap. When the
  *   cache had to let a mapping go shortly before one must be made, its limits rise eightfold
  *   (large.c), so a program whose large working set swings keeps its pages.
  *
- * TIME-BASED PURGE (env/purge.c, superslab.purgeDelayMs)
+ * TIME-BASED PURGE (env/purge.c, env.purgeDelayMs)
  *   No background thread: the slow paths (a cache refill, a cache flush, a free into an
  *   exited thread's heap, a large allocation or free) call hk_purge_maybe. While nothing
  *   waits, that is one load of a global (0); while something waits, every 16th call of a
@@ -224,18 +224,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "front_gate_box.h"
+#include "front_box.h"
 #include "unified_cache_box.h"
+#include "large_box.h"
 #include "superslab_box.h"
-#include "remote_queue_box.h"
-#include "env_gate_box.h"
+#include "remote_box.h"
+#include "env_box.h"
 
 /* ---- derived constants ---------------------------------------------------------- */
-#define HK_SUPERSLAB_SIZE ((uintptr_t)HK_SUPERSLAB_SUPERSLAB_SIZE)
-#define HK_SUPERSLAB_SHIFT ((unsigned)__builtin_ctzll(HK_SUPERSLAB_SUPERSLAB_SIZE))
+#define HK_SUPERSLAB_SHIFT ((unsigned)__builtin_ctzll(HK_SUPERSLAB_SIZE))
 #define HK_SLAB_SIZE ((uintptr_t)HK_SUPERSLAB_SLAB_SIZE)
 #define HK_SLAB_SHIFT ((unsigned)__builtin_ctzll(HK_SUPERSLAB_SLAB_SIZE))
-#define HK_UNITS (HK_SUPERSLAB_SUPERSLAB_SIZE / HK_SUPERSLAB_SLAB_SIZE)
+#define HK_UNITS (HK_SUPERSLAB_SIZE / HK_SUPERSLAB_SLAB_SIZE)
 #define HK_TIERS 3
 #define HK_ADDRESS_BITS 47
 #define HK_SEGMAP_LEN \
@@ -245,8 +245,7 @@
 #define HK_LARGE_HDR 64
 #define HK_ALIGN_SLAB_MAX HK_SLAB_SIZE /* slab blocks honour alignments up to this: slab areas start on a unit */
 
-_Static_assert((HK_SUPERSLAB_SUPERSLAB_SIZE & (HK_SUPERSLAB_SUPERSLAB_SIZE - 1)) == 0,
-               "the SuperSlab size must be a power of two");
+_Static_assert((HK_SUPERSLAB_SIZE & (HK_SUPERSLAB_SIZE - 1)) == 0, "the SuperSlab size must be a power of two");
 _Static_assert((HK_SUPERSLAB_SLAB_SIZE & (HK_SUPERSLAB_SLAB_SIZE - 1)) == 0, "slab size must be a power of two");
 _Static_assert(HK_UNITS >= 4 && HK_UNITS <= 64, "SuperSlab size / slab size must be within [4, 64]");
 _Static_assert(HK_CLASS_COUNT <= 255, "class index is a byte");

@@ -150,7 +150,7 @@ describe.sequential('the preloaded library really serves C++ allocations', () =>
     });
     expectOk(r);
     expect(r.stderr, describeRun(r)).toMatch(
-      /^hakmem standard profile=\S+ config=[0-9a-f]{16} box-front@\S+ box-superslab@\S+ box-remote@\S+ box-env@\S+$/m,
+      /^hakmem standard profile=\S+ config=[0-9a-f]{16} box-front@\S+ box-unified-cache@\S+ box-large@\S+ box-superslab@\S+ box-remote@\S+ box-env@\S+$/m,
     );
   }, 90_000);
 
@@ -187,7 +187,7 @@ describe.sequential('api_hak (hak_* API, linked against libhakmem.so)', () => {
     expectOk(r);
     expect(r.stdout, describeRun(r)).toMatch(/^api_hak: ok \(\d+ checks\)$/m);
     expect(r.stdout).toMatch(
-      /^api_hak: mode=standard profile=(speed|balanced|lean) config=[0-9a-f]{16} box-front@\d+\.\d+\.\d+\S* box-superslab@\d+\.\d+\.\d+\S* box-remote@\d+\.\d+\.\d+\S* box-env@\d+\.\d+\.\d+\S*$/m,
+      /^api_hak: mode=standard profile=(speed|balanced|lean) config=[0-9a-f]{16} box-front@\d+\.\d+\.\d+\S* box-unified-cache@\d+\.\d+\.\d+\S* box-large@\d+\.\d+\.\d+\S* box-superslab@\d+\.\d+\.\d+\S* box-remote@\d+\.\d+\.\d+\S* box-env@\d+\.\d+\.\d+\S*$/m,
     );
   }, 90_000);
 

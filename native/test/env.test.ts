@@ -54,7 +54,7 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
     expect(lines).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^hakmem ${mode} profile=balanced config=${BUILD_HASH} box-front@\\S+ box-superslab@\\S+ box-remote@\\S+ box-env@\\S+$`,
+          `^hakmem ${mode} profile=balanced config=${BUILD_HASH} box-front@\\S+ box-unified-cache@\\S+ box-large@\\S+ box-superslab@\\S+ box-remote@\\S+ box-env@\\S+$`,
         ),
       ),
     ]);
@@ -66,7 +66,7 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
       HAKMEM_PROFILE: 'lean',
       HAKMEM_UNIFIED_CACHE_CAPACITY: '64',
     });
-    const expected = await codegenHash({ profile: 'lean', front: { unifiedCache: { capacity: 64 } } });
+    const expected = await codegenHash({ profile: 'lean', unifiedCache: { capacity: 64 } });
     expect(expected).not.toBe(BUILD_HASH);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
@@ -87,12 +87,12 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
     const decls = await loadBoxes();
     const every = decls.boxes.flatMap((b) => Object.keys(b.box.knobs).map((k) => `${b.box.configPath}.${k}`)).sort();
     expect([...knobs.keys()]).toEqual(every);
-    expect(knobs.get('front.unifiedCache.capacity')).toEqual(['77', 'environment HAKMEM_UNIFIED_CACHE_CAPACITY']);
+    expect(knobs.get('unifiedCache.capacity')).toEqual(['77', 'environment HAKMEM_UNIFIED_CACHE_CAPACITY']);
     expect(knobs.get('superslab.releaseMode')).toEqual(['decommit', 'environment HAKMEM_SUPERSLAB_RELEASE_MODE']);
-    expect(knobs.get('front.unifiedCache.refillBatch')).toEqual(['8', 'profile lean']);
-    expect(knobs.get('front.unifiedCache.maxBytesPerClass')).toEqual(['131072', 'profile lean']);
+    expect(knobs.get('unifiedCache.refillBatch')).toEqual(['8', 'profile lean']);
+    expect(knobs.get('unifiedCache.maxBytesPerClass')).toEqual(['131072', 'profile lean']);
     expect(knobs.get('remote.drainBatch')).toEqual(['4096', 'default']);
-    expect(knobs.get('front.gate.tinyMax')).toEqual(['1024', 'default, build-time']);
+    expect(knobs.get('front.tinyMax')).toEqual(['1024', 'default, build-time']);
     expect(knobs.get('env.profile')).toEqual(['lean', 'environment HAKMEM_PROFILE']);
     expect(knobs.get('env.verbose')).toEqual(['2', 'environment HAKMEM_VERBOSE']);
   });
@@ -100,9 +100,9 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
   it("an invalid value prints one line naming the variable, the value and what is accepted, and keeps the build's value", async () => {
     const lines = await withEnv(lib, { HAKMEM_VERBOSE: '2', HAKMEM_UNIFIED_CACHE_CAPACITY: '70000' });
     expect(lines[0]).toBe(
-      'hakmem: ignoring HAKMEM_UNIFIED_CACHE_CAPACITY="70000" (front.unifiedCache.capacity): expected an integer in [1, 65535]; keeping 8192',
+      'hakmem: ignoring HAKMEM_UNIFIED_CACHE_CAPACITY="70000" (unifiedCache.capacity): expected an integer in [1, 65535]; keeping 8192',
     );
-    expect(knobLines(lines).get('front.unifiedCache.capacity')).toEqual(['8192', 'default']);
+    expect(knobLines(lines).get('unifiedCache.capacity')).toEqual(['8192', 'default']);
   });
 
   const broken: { env: Record<string, string>; line: string; knob: string; kept: string }[] = [
@@ -110,8 +110,8 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
       env: { HAKMEM_UNIFIED_CACHE_REFILL_BATCH: '1000', HAKMEM_UNIFIED_CACHE_CAPACITY: '4' },
       line:
         "hakmem: ignoring the environment's configuration: HAKMEM_UNIFIED_CACHE_REFILL_BATCH=1000 and HAKMEM_UNIFIED_CACHE_CAPACITY=4 break " +
-        "front.unifiedCache.refillBatch = 1000 must be <= front.unifiedCache.capacity (4); keeping the build's (profile balanced)",
-      knob: 'front.unifiedCache.capacity',
+        "unifiedCache.refillBatch = 1000 must be <= unifiedCache.capacity (4); keeping the build's (profile balanced)",
+      knob: 'unifiedCache.capacity',
       kept: '8192',
     },
     {
@@ -127,8 +127,8 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
       env: { HAKMEM_PROFILE: 'lean', HAKMEM_UNIFIED_CACHE_REFILL_BATCH: '64' },
       line:
         "hakmem: ignoring the environment's configuration: HAKMEM_UNIFIED_CACHE_REFILL_BATCH=64 and HAKMEM_UNIFIED_CACHE_CAPACITY=32 (profile lean) break " +
-        "front.unifiedCache.refillBatch = 64 must be <= front.unifiedCache.capacity (32); keeping the build's (profile balanced)",
-      knob: 'front.unifiedCache.refillBatch',
+        "unifiedCache.refillBatch = 64 must be <= unifiedCache.capacity (32); keeping the build's (profile balanced)",
+      knob: 'unifiedCache.refillBatch',
       kept: '32',
     },
   ];
@@ -139,12 +139,12 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
       const lines = await withEnv(lib, { ...c.env, HAKMEM_UNIFIED_CACHE_MID_CAPACITY: '16', HAKMEM_VERBOSE: '2' });
       expect(lines[0]).toBe(c.line);
       expect(lines[1]).toMatch(
-        new RegExp(`^hakmem ${mode} profile=balanced config=${BUILD_HASH} \\S+ \\S+ \\S+ \\S+$`),
+        new RegExp(`^hakmem ${mode} profile=balanced config=${BUILD_HASH}(?: box-[a-z-]+@\\S+)+$`),
       );
       const knobs = knobLines(lines);
       expect(knobs.get(c.knob)).toEqual([c.kept, 'default']);
       // an override no invariant involves falls back too; the diagnostic HAKMEM_VERBOSE stays
-      expect(knobs.get('front.unifiedCache.midCapacity')).toEqual(['2048', 'default']);
+      expect(knobs.get('unifiedCache.midCapacity')).toEqual(['2048', 'default']);
       expect(knobs.get('env.verbose')).toEqual(['2', 'environment HAKMEM_VERBOSE']);
     });
   }
@@ -152,8 +152,8 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
   it('codegen words the same rule the same way at build time', async () => {
     const decls = await loadBoxes();
     expect(() =>
-      validate(decls, parseConfig({ front: { unifiedCache: { capacity: 4, refillBatch: 1000 } } }, decls, 't')),
-    ).toThrow('front.unifiedCache.refillBatch = 1000 must be <= front.unifiedCache.capacity (4)');
+      validate(decls, parseConfig({ unifiedCache: { capacity: 4, refillBatch: 1000 } }, decls, 't')),
+    ).toThrow('unifiedCache.refillBatch = 1000 must be <= unifiedCache.capacity (4)');
   });
 });
 
@@ -177,7 +177,7 @@ describe.each(['standard', 'observe'] as const)('%s: a profile file (HAKMEM_PROF
     const one = await withEnv(lib, { HAKMEM_VERBOSE: '1', HAKMEM_PROFILE: p });
     const expected = await codegenHash({
       profile: 'lean',
-      front: { unifiedCache: { capacity: 64 } },
+      unifiedCache: { capacity: 64 },
       superslab: { releaseMode: 'decommit' },
       remote: { pushBatch: 16 },
     });
@@ -192,10 +192,10 @@ describe.each(['standard', 'observe'] as const)('%s: a profile file (HAKMEM_PROF
     const two = await withEnv(lib, { HAKMEM_VERBOSE: '2', HAKMEM_PROFILE: p, HAKMEM_REMOTE_PUSH_BATCH: '8' });
     const knobs = knobLines(two);
     expect(knobs.get('env.profile')).toEqual(['lean', `profile file ${p}`]);
-    expect(knobs.get('front.unifiedCache.capacity')).toEqual(['64', `profile file ${p}`]);
+    expect(knobs.get('unifiedCache.capacity')).toEqual(['64', `profile file ${p}`]);
     expect(knobs.get('superslab.releaseMode')).toEqual(['decommit', `profile file ${p}`]);
     expect(knobs.get('remote.pushBatch')).toEqual(['8', 'environment HAKMEM_REMOTE_PUSH_BATCH']);
-    expect(knobs.get('front.unifiedCache.refillBatch')).toEqual(['8', 'profile lean']);
+    expect(knobs.get('unifiedCache.refillBatch')).toEqual(['8', 'profile lean']);
     expect(knobs.get('remote.drainBatch')).toEqual(['4096', 'default']);
   });
 
@@ -211,8 +211,7 @@ describe.each(['standard', 'observe'] as const)('%s: a profile file (HAKMEM_PROF
     {
       name: 'range.profile',
       text: '# ok so far\nHAKMEM_SUPERSLAB_POOL_LIMIT=4\nHAKMEM_UNIFIED_CACHE_CAPACITY=0\n',
-      problem:
-        'line 3: HAKMEM_UNIFIED_CACHE_CAPACITY="0" (front.unifiedCache.capacity): expected an integer in [1, 65535]',
+      problem: 'line 3: HAKMEM_UNIFIED_CACHE_CAPACITY="0" (unifiedCache.capacity): expected an integer in [1, 65535]',
     },
     {
       name: 'unknown.profile',
@@ -244,7 +243,7 @@ describe.each(['standard', 'observe'] as const)('%s: a profile file (HAKMEM_PROF
         `hakmem: ignoring the profile file HAKMEM_PROFILE=${p}: ${c.problem}; keeping the build's (profile balanced)`,
       );
       expect(lines[1]).toMatch(
-        new RegExp(`^hakmem ${mode} profile=balanced config=${BUILD_HASH} \\S+ \\S+ \\S+ \\S+$`),
+        new RegExp(`^hakmem ${mode} profile=balanced config=${BUILD_HASH}(?: box-[a-z-]+@\\S+)+$`),
       );
       const knobs = knobLines(lines);
       expect(knobs.get('superslab.poolLimit')).toEqual(['8', 'default']);
@@ -257,10 +256,12 @@ describe.each(['standard', 'observe'] as const)('%s: a profile file (HAKMEM_PROF
     const lines = await withEnv(lib, { HAKMEM_VERBOSE: '1', HAKMEM_PROFILE: p });
     expect(lines[0]).toBe(
       "hakmem: ignoring the environment's configuration: HAKMEM_UNIFIED_CACHE_REFILL_BATCH=32 (default) and " +
-        `HAKMEM_UNIFIED_CACHE_CAPACITY=4 (profile file ${p}) break front.unifiedCache.refillBatch = 32 must be <= ` +
-        "front.unifiedCache.capacity (4); keeping the build's (profile balanced)",
+        `HAKMEM_UNIFIED_CACHE_CAPACITY=4 (profile file ${p}) break unifiedCache.refillBatch = 32 must be <= ` +
+        "unifiedCache.capacity (4); keeping the build's (profile balanced)",
     );
-    expect(lines[1]).toMatch(new RegExp(`^hakmem ${mode} profile=balanced config=${BUILD_HASH} \\S+ \\S+ \\S+ \\S+$`));
+    expect(lines[1]).toMatch(
+      new RegExp(`^hakmem ${mode} profile=balanced config=${BUILD_HASH}(?: box-[a-z-]+@\\S+)+$`),
+    );
   });
 
   it('a workload runs under a profile file, with nothing on stderr', async () => {

@@ -46,9 +46,12 @@ describe('make install PREFIX=…', () => {
     };
     expect(manifest.configHash).toMatch(/^[0-9a-f]{16}$/);
     expect(manifest.packages.map((p) => [p.package, p.version])).toEqual(
-      ['box-front', 'box-superslab', 'box-remote', 'box-env'].map((b) => [`@hakmem/${b}`, version(`packages/${b}`)]),
+      ['box-front', 'box-unified-cache', 'box-large', 'box-superslab', 'box-remote', 'box-env'].map((b) => [
+        `@hakmem/${b}`,
+        version(`packages/${b}`),
+      ]),
     );
-    expect(manifest.packages[0]!.knobs['front.unifiedCache.capacity']).toHaveProperty('default');
+    expect(manifest.packages[1]!.knobs['unifiedCache.capacity']).toHaveProperty('default');
     const pc = fs.readFileSync(path.join(prefix, 'lib/pkgconfig/hakmem-fast.pc'), 'utf8');
     expect(pc).toContain(`prefix=${prefix}\n`);
     expect(pc).toContain('Libs: -L${libdir} -lhakmem-fast\n');

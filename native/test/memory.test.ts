@@ -1,7 +1,7 @@
 // Memory comes back without malloc_trim (issue 9): blocks freed after their thread exited
 // (exited_free), threads that allocate in the last round of pthread key destructors
 // (dtor_alloc), and time-based purging of empty SuperSlabs and cached large mappings
-// (purge_delay, superslab.purgeDelayMs). Each under every library; glibc runs the same
+// (purge_delay, env.purgeDelayMs). Each under every library; glibc runs the same
 // programs as the control (the knob's own cases run only where the environment is read).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseObserveReport } from '@hakmem/parse-output';
@@ -219,18 +219,18 @@ describe.each(LIBS.filter((l) => l.mode === 'observe'))('$file: large mappings r
   }, 90_000);
 });
 
-// front.unifiedCache.maxBytesPerThread: one thread frees 48 MiB of 1 KiB blocks, then 48 MiB
+// unifiedCache.maxBytesPerThread: one thread frees 48 MiB of 1 KiB blocks, then 48 MiB
 // of 4 KiB blocks, with every per-class cap lifted; with the pool releasing at once, what stays
 // resident is what its caches hold. Under a 4 MiB budget that is about 2 MiB; with the budget
 // lifted too, the caches keep all 96 MiB (the control: the test can fail). Standard and OBSERVE
 // read the knobs from the environment.
 const BUDGET_ENV = {
-  HAKMEM_SUPERSLAB_PURGE_DELAY_MS: '0',
+  HAKMEM_PURGE_DELAY_MS: '0',
   HAKMEM_UNIFIED_CACHE_CAPACITY: '65535',
   HAKMEM_UNIFIED_CACHE_MID_CAPACITY: '65535',
   HAKMEM_UNIFIED_CACHE_MAX_BYTES_PER_CLASS: String(1 << 30),
 };
-describe.each(LIBS.filter((l) => l.mode !== 'fast'))('$file: front.unifiedCache.maxBytesPerThread', (t) => {
+describe.each(LIBS.filter((l) => l.mode !== 'fast'))('$file: unifiedCache.maxBytesPerThread', (t) => {
   it('a 4 MiB budget: after 2 x 48 MiB of blocks are freed, <= 8 MiB stays resident', async () => {
     const r = await run(testBin('cache_budget'), ['mib=48', 'bound_mb=8'], {
       preload: t.path,
@@ -259,7 +259,7 @@ describe.each(LIBS.filter((l) => l.mode !== 'fast'))('$file: front.unifiedCache.
   it('the default budget (8 MiB): <= 16 MiB stays resident', async () => {
     const r = await run(testBin('cache_budget'), ['mib=48', 'bound_mb=16'], {
       preload: t.path,
-      env: { HAKMEM_SUPERSLAB_PURGE_DELAY_MS: '0' },
+      env: { HAKMEM_PURGE_DELAY_MS: '0' },
       timeoutMs: 60_000,
     });
     expectOk(r);
@@ -267,16 +267,16 @@ describe.each(LIBS.filter((l) => l.mode !== 'fast'))('$file: front.unifiedCache.
   }, 90_000);
 });
 
-// All threads' caches together hold about front.unifiedCache.maxBytesTotal (32 MiB by default):
+// All threads' caches together hold about unifiedCache.maxBytesTotal (32 MiB by default):
 // 32 threads each free 4 MiB of their own 1 KiB blocks and wait while main reads the resident
 // set. With only a per-thread budget (8 MiB) they kept 108 MiB; now each thread's share is the
 // total divided by the threads that hold a heap. A thread that filled its caches before the
 // others started keeps what it holds until its next refill, hence the margin.
-describe.each(LIBS.filter((l) => l.mode !== 'fast'))('$file: front.unifiedCache.maxBytesTotal', (t) => {
+describe.each(LIBS.filter((l) => l.mode !== 'fast'))('$file: unifiedCache.maxBytesTotal', (t) => {
   it('32 threads with 4 MiB of freed blocks each: <= 48 MiB stays resident while they wait', async () => {
     const r = await run(testBin('cache_budget'), ['threads=32', 'mib=4', 'bound_mb=48'], {
       preload: t.path,
-      env: { HAKMEM_SUPERSLAB_PURGE_DELAY_MS: '0' },
+      env: { HAKMEM_PURGE_DELAY_MS: '0' },
       timeoutMs: 60_000,
     });
     expectOk(r);
@@ -286,7 +286,7 @@ describe.each(LIBS.filter((l) => l.mode !== 'fast'))('$file: front.unifiedCache.
   it('control: with the total lifted (1 GiB) the caches keep >= 64 MiB', async () => {
     const r = await run(testBin('cache_budget'), ['threads=32', 'mib=4'], {
       preload: t.path,
-      env: { HAKMEM_SUPERSLAB_PURGE_DELAY_MS: '0', HAKMEM_UNIFIED_CACHE_MAX_BYTES_TOTAL: String(1 << 30) },
+      env: { HAKMEM_PURGE_DELAY_MS: '0', HAKMEM_UNIFIED_CACHE_MAX_BYTES_TOTAL: String(1 << 30) },
       timeoutMs: 60_000,
     });
     expectOk(r);
@@ -349,31 +349,31 @@ describe.each(LIBS.filter((l) => l.mode === 'observe'))('$file: a class grows to
 });
 
 // The knob itself: read from the environment by Standard and OBSERVE (a constant in FAST).
-describe.sequential.each(LIBS.filter((l) => l.mode !== 'fast'))('$file: superslab.purgeDelayMs', (t) => {
-  it('HAKMEM_SUPERSLAB_PURGE_DELAY_MS=-1 keeps the large cache and the pool after the delay', async () => {
+describe.sequential.each(LIBS.filter((l) => l.mode !== 'fast'))('$file: env.purgeDelayMs', (t) => {
+  it('HAKMEM_PURGE_DELAY_MS=-1 keeps the large cache and the pool after the delay', async () => {
     const r = await run(testBin('purge_delay'), ['expect=keep', 'wait_ms=1500', `keep_mb=${PURGE_KEEP_MB}`], {
       preload: t.path,
-      env: { HAKMEM_SUPERSLAB_PURGE_DELAY_MS: '-1' },
+      env: { HAKMEM_PURGE_DELAY_MS: '-1' },
       timeoutMs: 60_000,
     });
     expectOk(r);
     expect(r.stdout, describeRun(r)).toMatch(/^purge_delay: ok \(\d+ checks\)$/m);
   }, 90_000);
 
-  it('HAKMEM_SUPERSLAB_PURGE_DELAY_MS=0 releases at once: nothing waits after the frees', async () => {
+  it('HAKMEM_PURGE_DELAY_MS=0 releases at once: nothing waits after the frees', async () => {
     const r = await run(testBin('purge_delay'), ['expect=immediate', 'wait_ms=0', `bound_mb=${PURGE_BOUND_MB}`], {
       preload: t.path,
-      env: { HAKMEM_SUPERSLAB_PURGE_DELAY_MS: '0' },
+      env: { HAKMEM_PURGE_DELAY_MS: '0' },
       timeoutMs: 60_000,
     });
     expectOk(r);
     expect(r.stdout, describeRun(r)).toMatch(/^purge_delay: ok \(\d+ checks\)$/m);
   }, 90_000);
 
-  it('HAKMEM_SUPERSLAB_PURGE_DELAY_MS=60000 keeps both over a 1.5 s pause', async () => {
+  it('HAKMEM_PURGE_DELAY_MS=60000 keeps both over a 1.5 s pause', async () => {
     const r = await run(testBin('purge_delay'), ['expect=keep', 'wait_ms=1500', `keep_mb=${PURGE_KEEP_MB}`], {
       preload: t.path,
-      env: { HAKMEM_SUPERSLAB_PURGE_DELAY_MS: '60000' },
+      env: { HAKMEM_PURGE_DELAY_MS: '60000' },
       timeoutMs: 60_000,
     });
     expectOk(r);

@@ -115,7 +115,7 @@ describe(`${fast.file}: the misuses FAST contains`, () => {
   );
 });
 
-// The hardened profile (front.unifiedCache.safeLinking): built here from its own headers,
+// The hardened profile (unifiedCache.safeLinking): built here from its own headers,
 // as a user would (hakmem.config.ts `profile: 'hardened'`; npm run codegen --out; make custom).
 describe.sequential('the hardened profile: safe-linked unified caches', () => {
   const out = path.join(DIST, 'hardened');

@@ -87,7 +87,7 @@ describe('thread_key_fail (OBSERVE)', () => {
     expectOk(r);
     const j = parseObserveReport(r.stderr);
     expect(j, describeRun(r)).not.toBeNull();
-    expect(j!.boxes['remote-queue']!.heaps_abandoned, describeRun(r)).toBeGreaterThanOrEqual(50);
+    expect(j!.boxes.remote!.heaps_abandoned, describeRun(r)).toBeGreaterThanOrEqual(50);
   }, 90_000);
 });
 

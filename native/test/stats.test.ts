@@ -82,7 +82,7 @@ describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
     expect(j.totals.hits).toBe(j.classes.reduce((a, c) => a + c.hits!, 0));
     expect(j.totals.misses).toBe(j.classes.reduce((a, c) => a + c.misses!, 0));
     // each box's other counters, by name
-    expect(Object.keys(j.boxes)).toEqual(['front-gate', 'unified-cache', 'superslab', 'remote-queue']);
+    expect(Object.keys(j.boxes)).toEqual(['front', 'unified-cache', 'large', 'superslab', 'remote']);
     expect(j.boxes['unified-cache']!.refills).toBeGreaterThan(0);
     expect(j.boxes.superslab!.mmap_calls).toBeGreaterThan(0);
     expect(j.boxes['unified-cache']).not.toHaveProperty('hits'); // per-class counters are in the rows
@@ -125,7 +125,7 @@ describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
       timeoutMs: 60_000,
     });
     expectOk(r);
-    const remote = jsonReport(r.stderr).boxes['remote-queue']!;
+    const remote = jsonReport(r.stderr).boxes.remote!;
     expect(remote.heaps_abandoned, r.stderr).toBe(300);
     expect(remote.heaps_adopted).toBeGreaterThan(0);
     expect(remote.heaps_adopted).toBeLessThanOrEqual(300);
@@ -145,7 +145,7 @@ describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
     expect(xc.depot_puts, x.stderr).toBeGreaterThan(0);
     expect(xc.depot_takes, x.stderr).toBeGreaterThan(0);
     expect(xc.depot_takes).toBeLessThanOrEqual(xc.depot_puts!);
-    const xr = jsonReport(x.stderr).boxes['remote-queue']!;
+    const xr = jsonReport(x.stderr).boxes.remote!;
     expect(xr.remote_drained).toBeLessThanOrEqual(xr.remote_pushed!);
   }, 90_000);
 
@@ -163,7 +163,7 @@ describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
     const ops = readResultLine(r.stdout, 'handoff').ops;
     const j = jsonReport(r.stderr);
     const cache = j.boxes['unified-cache']!;
-    const remote = j.boxes['remote-queue']!;
+    const remote = j.boxes.remote!;
     expect(cache.foreign_kept, r.stderr).toBeGreaterThanOrEqual(ops);
     expect(cache.depot_takes, r.stderr).toBeGreaterThanOrEqual(ops * 0.9);
     expect(remote.remote_pushed, r.stderr).toBeLessThan(ops * 0.01);
@@ -185,9 +185,9 @@ describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
       const ops = Number(/ ops=(\d+)/.exec(r.stdout)?.[1]);
       expect(ops, r.stdout).toBeGreaterThan(100_000);
       const b = jsonReport(r.stderr).boxes;
-      const locks = b.superslab!.pool_locks! + b.superslab!.meta_locks! + b['front-gate']!.large_locks!;
+      const locks = b.superslab!.pool_locks! + b.superslab!.meta_locks! + b.large!.locks!;
       expect(b.superslab!.pool_locks, r.stderr).toBeGreaterThan(0); // counted at all
-      expect(b['front-gate']!.large_locks, r.stderr).toBe(0); // no block above midMax
+      expect(b.large!.locks, r.stderr).toBe(0); // no block above midMax
       expect((locks / ops) * 1e6, `${name}: ${locks} lock acquisitions for ${ops} operations`).toBeLessThan(2_000);
     }
   }, 120_000);

@@ -97,7 +97,7 @@ describe.sequential.each([libByMode('fast'), libByMode('standard')])('$file', (l
 // second could pass between them by chance.
 describe.sequential.each([libByMode('standard')])('$file: large_mixed', (lib) => {
   it('large_mixed at 4,000 iterations maps and unmaps no more than at 2,000; grows (mremap) at most half as many again', async () => {
-    const env = { HAKMEM_SUPERSLAB_PURGE_DELAY_MS: '60000' };
+    const env = { HAKMEM_PURGE_DELAY_MS: '60000' };
     const n1 = await traced(lib.path, 2000, lib.mode, 'large_mixed', env);
     const n2 = await traced(lib.path, 4000, lib.mode, 'large_mixed', env);
     const report = STEADY.map((s) => `${s}: ${n1[s] ?? 0} at n, ${n2[s] ?? 0} at 2n`).join('; ');

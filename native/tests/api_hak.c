@@ -45,7 +45,9 @@ static void test_build_info(void)
     CHECK(nonempty(bi->mode), "build info: empty mode");
     CHECK(nonempty(bi->profile), "build info: empty profile");
     CHECK(nonempty(bi->config_hash), "build info: empty config_hash");
-    CHECK(nonempty(bi->box_front) && nonempty(bi->box_superslab) && nonempty(bi->box_remote) && nonempty(bi->box_env),
+    CHECK(nonempty(bi->box_front) && nonempty(bi->box_unified_cache) && nonempty(bi->box_large) &&
+              nonempty(bi->box_superslab) && nonempty(bi->box_remote) && nonempty(bi->box_env) &&
+              nonempty(bi->box_versions),
           "build info: an empty box version");
     if (!nonempty(bi->mode) || !nonempty(bi->profile) || !nonempty(bi->config_hash)) return;
     CHECK(!strcmp(bi->mode, "standard"), "build info: mode '%s', want 'standard' (the test links libhakmem.so)",
@@ -53,16 +55,20 @@ static void test_build_info(void)
     CHECK(!strcmp(bi->profile, "speed") || !strcmp(bi->profile, "balanced") || !strcmp(bi->profile, "lean"),
           "build info: profile '%s' is not speed|balanced|lean", bi->profile);
     CHECK(is_hex16(bi->config_hash), "build info: config_hash '%s' is not 16 hex digits", bi->config_hash);
-    CHECK(is_version(bi->box_front) && is_version(bi->box_superslab) && is_version(bi->box_remote) &&
-              is_version(bi->box_env),
-          "build info: box versions '%s' '%s' '%s' '%s' are not x.y.z", bi->box_front ? bi->box_front : "(null)",
-          bi->box_superslab ? bi->box_superslab : "(null)", bi->box_remote ? bi->box_remote : "(null)",
-          bi->box_env ? bi->box_env : "(null)");
+    const char *const versions[] = { bi->box_front,     bi->box_unified_cache, bi->box_large,
+                                     bi->box_superslab, bi->box_remote,        bi->box_env };
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++)
+        CHECK(is_version(versions[i]), "build info: box version %zu '%s' is not x.y.z", i,
+              versions[i] ? versions[i] : "(null)");
+    char joined[512];
+    snprintf(joined, sizeof joined,
+             "box-front@%s box-unified-cache@%s box-large@%s box-superslab@%s box-remote@%s box-env@%s", bi->box_front,
+             bi->box_unified_cache, bi->box_large, bi->box_superslab, bi->box_remote, bi->box_env);
+    CHECK(bi->box_versions && !strcmp(bi->box_versions, joined), "build info: box_versions '%s', want '%s'",
+          bi->box_versions ? bi->box_versions : "(null)", joined);
     CHECK(hak_build_info() == bi, "hak_build_info() returned a different pointer the second time");
-    printf("api_hak: mode=%s profile=%s config=%s box-front@%s box-superslab@%s box-remote@%s box-env@%s\n", bi->mode,
-           bi->profile, bi->config_hash, bi->box_front ? bi->box_front : "?",
-           bi->box_superslab ? bi->box_superslab : "?", bi->box_remote ? bi->box_remote : "?",
-           bi->box_env ? bi->box_env : "?");
+    printf("api_hak: mode=%s profile=%s config=%s %s\n", bi->mode, bi->profile, bi->config_hash,
+           bi->box_versions ? bi->box_versions : "?");
 }
 
 static void test_basic(void)

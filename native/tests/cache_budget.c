@@ -1,10 +1,10 @@
 /*
- * cache_budget - a thread's unified caches hold at most front.unifiedCache.maxBytesPerThread
+ * cache_budget - a thread's unified caches hold at most unifiedCache.maxBytesPerThread
  * (issue 10: caches that grow to hold a batch, within a budget).
  *
  * One thread allocates `mib` MiB of 1 KiB blocks, writes and frees them all; then the same
  * with 4 KiB blocks. What the caches keep stays allocated in its slabs; everything else
- * empties its slabs, which the pool releases at once under HAKMEM_SUPERSLAB_PURGE_DELAY_MS=0.
+ * empties its slabs, which the pool releases at once under HAKMEM_PURGE_DELAY_MS=0.
  * So the resident set after the frees, above the start, is about what the caches hold. The
  * 4 KiB class grows after the 1 KiB class filled the budget: it takes the room from it, and
  * the 1 KiB blocks beyond its new limit go back to their slabs then.
@@ -15,7 +15,7 @@
  *
  * Threads mode (threads=<n>): n threads each allocate `mib` MiB of 1 KiB blocks, write and free
  * them, and wait while main reads the resident set; so what all the threads' caches keep
- * together is measured (front.unifiedCache.maxBytesTotal bounds it: each thread gets its share).
+ * together is measured (unifiedCache.maxBytesTotal bounds it: each thread gets its share).
  * Prints the same line; bound_mb bounds held_kb as above.
  *
  * Reuse mode (reuse=<n>, with size=<bytes, default 4096> and rounds=<r, default 50>): instead,

@@ -16,7 +16,7 @@
  * scenario=aligned  aligned_alloc, posix_memalign and memalign, 32 B - 4 MiB alignments
  * scenario=realloc  a block grown from 16 B to 64 MiB by half each step, then shrunk, twice
  * scenario=exit     threads exit holding blocks that main frees later; new threads adopt
- * scenario=purge    blocks freed and left to age (HAKMEM_SUPERSLAB_PURGE_DELAY_MS, set by the
+ * scenario=purge    blocks freed and left to age (HAKMEM_PURGE_DELAY_MS, set by the
  *                   runner), then slow-path calls that release them
  *
  * Prints `faults: scenario=S nulls=N vm_kb=V rss_kb=R` and the check summary (exit 1 on a

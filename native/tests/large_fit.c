@@ -10,7 +10,7 @@
  *   2. all freed again; for k = 0..38 in order, a block 8 KiB larger than block k needs
  *      78 + 16k pages: k's own mapping, the nearest in length, is too small; the smallest that
  *      holds it is k + 1's; the block must start where block k + 1 started.
- * A phase slower than half of superslab.purgeDelayMs (1 s by default) may have had cached
+ * A phase slower than half of env.purgeDelayMs (1 s by default) may have had cached
  * mappings unmapped by age, and its address checks are skipped (said so on stdout).
  * Prints: large_fit: ok (N checks)
  */

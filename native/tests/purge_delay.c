@@ -1,5 +1,5 @@
 /*
- * purge_delay - memory left unused for superslab.purgeDelayMs goes back to the OS without
+ * purge_delay - memory left unused for env.purgeDelayMs goes back to the OS without
  * malloc_trim and without a background thread (issue 9, item 6).
  *
  * Allocates `large` blocks of 1 MiB (each in its own mapping, which free puts in the large

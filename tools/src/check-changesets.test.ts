@@ -39,7 +39,7 @@ const decl = (knobs: DeclarationLike['knobs']): DeclarationLike => ({
 });
 const capacity = { kind: 'int', scope: 'env', env: 'HAKMEM_UNIFIED_CACHE_CAPACITY', default: 128, min: 1, max: 4096 };
 const batch = { kind: 'int', scope: 'env', env: 'HAKMEM_UNIFIED_CACHE_BATCH', default: 32, min: 1, max: 256 };
-const released = decl({ 'front.unifiedCache.capacity': capacity, 'front.unifiedCache.batch': batch });
+const released = decl({ 'unifiedCache.capacity': capacity, 'unifiedCache.batch': batch });
 
 beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-cs-'));
@@ -160,10 +160,10 @@ describe('check-changesets: declaration compatibility against declaration.json',
   it('a knob removal marked as patch is rejected, saying what changed and which bump it needs', () => {
     write('packages/box-front/src/box.ts', 'export const removed = true;\n');
     changeset('remove-batch', '@hakmem/box-front', 'patch');
-    const current = new Map([['box-front', decl({ 'front.unifiedCache.capacity': capacity })]]);
+    const current = new Map([['box-front', decl({ 'unifiedCache.capacity': capacity })]]);
     const r = checkChangesets(root, { declarations: current });
     expect(r.problems).toEqual([
-      'box-front: knob front.unifiedCache.batch removed or renamed (major) needs a major bump of @hakmem/box-front, its pending changesets give patch: run npx changeset (pick @hakmem/box-front, major) or raise the bump in .changeset/',
+      'box-front: knob unifiedCache.batch removed or renamed (major) needs a major bump of @hakmem/box-front, its pending changesets give patch: run npx changeset (pick @hakmem/box-front, major) or raise the bump in .changeset/',
     ]);
     fs.writeFileSync(
       path.join(root, '.changeset/remove-batch.md'),
@@ -176,38 +176,35 @@ describe('check-changesets: declaration compatibility against declaration.json',
     expect(
       declarationChanges(
         released,
-        decl({ 'front.unifiedCache.capacity': { ...capacity, default: 64 }, 'front.unifiedCache.batch': batch }),
+        decl({ 'unifiedCache.capacity': { ...capacity, default: 64 }, 'unifiedCache.batch': batch }),
       ),
-    ).toEqual([{ what: 'front.unifiedCache.capacity default 128 -> 64', bump: 'minor' }]);
+    ).toEqual([{ what: 'unifiedCache.capacity default 128 -> 64', bump: 'minor' }]);
     expect(
       declarationChanges(
         released,
-        decl({ 'front.unifiedCache.capacity': { ...capacity, max: 1024 }, 'front.unifiedCache.batch': batch }),
+        decl({ 'unifiedCache.capacity': { ...capacity, max: 1024 }, 'unifiedCache.batch': batch }),
       ),
-    ).toEqual([{ what: 'front.unifiedCache.capacity range tightened [1, 4096] -> [1, 1024]', bump: 'minor' }]);
+    ).toEqual([{ what: 'unifiedCache.capacity range tightened [1, 4096] -> [1, 1024]', bump: 'minor' }]);
     expect(
       declarationChanges(
         released,
-        decl({ 'front.unifiedCache.capacity': { ...capacity, max: 8192 }, 'front.unifiedCache.batch': batch }),
+        decl({ 'unifiedCache.capacity': { ...capacity, max: 8192 }, 'unifiedCache.batch': batch }),
       )[0]!.bump,
     ).toBe('patch');
-    expect(declarationChanges(released, decl({ ...released.knobs, 'front.unifiedCache.new': batch }))).toEqual([
-      { what: 'knob front.unifiedCache.new added', bump: 'minor' },
+    expect(declarationChanges(released, decl({ ...released.knobs, 'unifiedCache.new': batch }))).toEqual([
+      { what: 'knob unifiedCache.new added', bump: 'minor' },
     ]);
     expect(
       declarationChanges(
         released,
-        decl({ 'front.unifiedCache.capacity': { ...capacity, env: 'HAKMEM_CAP' }, 'front.unifiedCache.batch': batch }),
+        decl({ 'unifiedCache.capacity': { ...capacity, env: 'HAKMEM_CAP' }, 'unifiedCache.batch': batch }),
       )[0]!.bump,
     ).toBe('major');
   });
 
   it('a declaration change with no changeset at all fails too; a default change with a minor changeset passes', () => {
     const current = new Map([
-      [
-        'box-front',
-        decl({ 'front.unifiedCache.capacity': { ...capacity, default: 256 }, 'front.unifiedCache.batch': batch }),
-      ],
+      ['box-front', decl({ 'unifiedCache.capacity': { ...capacity, default: 256 }, 'unifiedCache.batch': batch })],
     ]);
     write('packages/box-front/src/box.ts', 'export const bigger = true;\n');
     expect(checkChangesets(root, { declarations: current }).problems).toEqual([

@@ -338,9 +338,9 @@ describe('hakmem ab', () => {
     const r = await hakmem([
       'ab',
       '--a',
-      'front.unifiedCache.capacity=64',
+      'unifiedCache.capacity=64',
       '--b',
-      'front.unifiedCache.capacity=128',
+      'unifiedCache.capacity=128',
       '--workloads',
       'tiny_hot',
       '--runs',
@@ -368,9 +368,9 @@ describe('hakmem ab', () => {
     const r = await hakmem([
       'ab',
       '--a',
-      'front.gate.midClassesPerDoubling=4',
+      'front.midClassesPerDoubling=4',
       '--b',
-      'front.gate.midClassesPerDoubling=2',
+      'front.midClassesPerDoubling=2',
       '--workloads',
       'mid_large_mt',
       '--runs',
@@ -390,10 +390,10 @@ describe('hakmem ab', () => {
   });
 
   it("refuses an invalid knob with codegen's message", async () => {
-    const r = await hakmem(['ab', '--a', 'front.unifiedCache.capacty=64', '--b', 'front.unifiedCache.capacity=0']);
+    const r = await hakmem(['ab', '--a', 'unifiedCache.capacty=64', '--b', 'unifiedCache.capacity=0']);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain('unknown key front.unifiedCache.capacty');
-    expect(r.stderr).toContain('front.unifiedCache.capacity = 0 must be in [1, 65535]');
+    expect(r.stderr).toContain('unknown key unifiedCache.capacty');
+    expect(r.stderr).toContain('unifiedCache.capacity = 0 must be in [1, 65535]');
   });
 });
 

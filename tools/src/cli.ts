@@ -123,8 +123,8 @@ commonRunOptions(
     .description(
       'compare two values of one knob (interleaved, paired), with a 95% CI and a GO / NO-GO / NEUTRAL verdict',
     )
-    .requiredOption('--a <path=value>', 'side A, e.g. front.unifiedCache.capacity=64')
-    .requiredOption('--b <path=value>', 'side B, e.g. front.unifiedCache.capacity=128')
+    .requiredOption('--a <path=value>', 'side A, e.g. unifiedCache.capacity=64')
+    .requiredOption('--b <path=value>', 'side B, e.g. unifiedCache.capacity=128')
     .option(
       '--workloads <list>',
       'comma list of workloads, each a name or name:key=value[:key=value]',
@@ -171,7 +171,7 @@ commonRunOptions(
     .option('--budget <duration>', 'the search and the verdict within this time: 90s, 15m, 1h', '15m')
     .option(
       '--knobs <globs>',
-      'comma list of run-time knobs or globs (front.unifiedCache.*,remote.*) (default: every run-time knob)',
+      'comma list of run-time knobs or globs (unifiedCache.*,remote.*) (default: every run-time knob)',
     )
     .option(
       '--build-knobs <globs>',

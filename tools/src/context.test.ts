@@ -42,7 +42,9 @@ describe('build info from the library', () => {
     const info = hakmemBuildInfos([{ name: 'hakmem-fast', preload: fastLib }])['hakmem-fast']!;
     expect(info.mode).toBe('fast');
     expect(info.configHash).toMatch(/^[0-9a-f]{16}$/);
-    expect(info.boxVersions).toMatch(/^box-front@\S+ box-superslab@\S+ box-remote@\S+ box-env@\S+$/);
+    expect(info.boxVersions).toMatch(
+      /^box-front@\S+ box-unified-cache@\S+ box-large@\S+ box-superslab@\S+ box-remote@\S+ box-env@\S+$/,
+    );
     expect(info.profile).not.toBeNull();
   });
   it.runIf(fs.existsSync(path.join(defaultLibDir, 'libhakmem-observe.so')))(

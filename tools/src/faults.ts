@@ -42,7 +42,7 @@ export const DEFAULT_BOUNDS = { rssSlackKb: 4 * 1024, vmSlackKb: 8 * 1024 };
 export type Bounds = typeof DEFAULT_BOUNDS;
 
 /** Environment every run gets: a short purge delay, so that the purge scenario purges. */
-export const SCENARIO_ENV: Record<string, string> = { HAKMEM_SUPERSLAB_PURGE_DELAY_MS: '10' };
+export const SCENARIO_ENV: Record<string, string> = { HAKMEM_PURGE_DELAY_MS: '10' };
 
 export interface FaultTarget {
   name: string;

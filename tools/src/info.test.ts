@@ -15,7 +15,7 @@ const generated = (mode: string, macro: string): string => {
 const version = (pkg: string): string =>
   (JSON.parse(fs.readFileSync(path.join(repoRoot, 'packages', pkg, 'package.json'), 'utf8')) as { version: string })
     .version;
-const BOXES = ['box-front', 'box-superslab', 'box-remote', 'box-env'];
+const BOXES = ['box-front', 'box-unified-cache', 'box-large', 'box-superslab', 'box-remote', 'box-env'];
 let tmp: string;
 
 beforeAll(async () => {
@@ -60,7 +60,8 @@ describe('hakmem info reads the manifest from the file alone', () => {
     fs.writeFileSync(
       src,
       '#include <stdio.h>\n#include "hakmem.h"\nint main(void) { const hak_build_info_t *b = hak_build_info();\n' +
-        'printf("%s %s %s %s %s %s %s\\n", b->mode, b->profile, b->config_hash, b->box_front, b->box_superslab, b->box_remote, b->box_env); return 0; }\n',
+        'printf("%s %s %s %s %s %s %s %s %s\\n", b->mode, b->profile, b->config_hash, b->box_front, b->box_unified_cache, b->box_large,' +
+        ' b->box_superslab, b->box_remote, b->box_env); return 0; }\n',
     );
     for (const [name, so] of [
       ['fast', 'hakmem-fast'],

@@ -1,7 +1,7 @@
 /**
  * Knob look-up and validation for `hakmem ab` and `hakmem tune`, through the codegen package's own functions, so a
  * wrong path or value gets codegen's own message. A knob setting is `path=value`, e.g.
- * `front.unifiedCache.capacity=64`; several are separated by commas.
+ * `unifiedCache.capacity=64`; several are separated by commas.
  */
 import type { AnyKnobValue, Knob } from '@hakmem/box-kit';
 import { pathToFileURL } from 'node:url';
@@ -78,7 +78,7 @@ export function splitSettings(spec: string): [string, string][] {
     .filter(Boolean)
     .map((s) => {
       const eq = s.indexOf('=');
-      if (eq <= 0) throw new KnobError(`"${s}": expected KNOB.PATH=VALUE, e.g. front.unifiedCache.capacity=64`);
+      if (eq <= 0) throw new KnobError(`"${s}": expected KNOB.PATH=VALUE, e.g. unifiedCache.capacity=64`);
       return [s.slice(0, eq).trim(), s.slice(eq + 1).trim()];
     });
 }

@@ -59,10 +59,16 @@ describe.skipIf(skip)('npm run release (dry run) in a temporary clone', () => {
       if (f.endsWith('.md') && f !== 'README.md') git('rm', '-q', `.changeset/${f}`);
     git('commit', '-q', '--allow-empty', '-m', 'test: no pending changesets');
     before = Object.fromEntries(
-      ['box-front', 'box-superslab', 'box-remote', 'box-env', 'box-kit', 'codegen'].map((p) => [
-        p,
-        pkgVersion(`packages/${p}`),
-      ]),
+      [
+        'box-front',
+        'box-unified-cache',
+        'box-large',
+        'box-superslab',
+        'box-remote',
+        'box-env',
+        'box-kit',
+        'codegen',
+      ].map((p) => [p, pkgVersion(`packages/${p}`)]),
     );
     fs.writeFileSync(
       path.join(clone, '.changeset', 'ss-test.md'),

@@ -183,7 +183,7 @@ export function tsLiteral(v: unknown, indent = ''): string {
   return String(v);
 }
 
-/** The overrides alone as a hakmem.config.ts fragment: `{ front: { unifiedCache: { capacity: 1024 } } }`. */
+/** The overrides alone as a hakmem.config.ts fragment: `{ unifiedCache: { capacity: 1024 } }`. */
 export function configFragment(overrides: Readonly<Record<string, AnyKnobValue>>): string {
   return tsLiteral(candidateConfig({}, overrides));
 }

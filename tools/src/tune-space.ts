@@ -301,7 +301,7 @@ export async function drawCandidates(
   return { candidates, refused };
 }
 
-/** "front.unifiedCache.capacity=1024 superslab.releaseMode=decommit" (or "the default"). */
+/** "unifiedCache.capacity=1024 superslab.releaseMode=decommit" (or "the default"). */
 export function describeOverrides(o: Readonly<Record<string, AnyKnobValue>>): string {
   const parts = Object.entries(o)
     .sort(([a], [b]) => (a < b ? -1 : 1))

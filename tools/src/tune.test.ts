@@ -36,7 +36,7 @@ const CLI = path.join(repoRoot, 'tools', 'bin', 'hakmem.mjs');
 const candidatesWith = (
   cs: readonly { overrides: Record<string, unknown>; config: Record<string, unknown> }[],
   batch: number,
-) => cs.find((c) => c.overrides['front.unifiedCache.refillBatch'] === batch);
+) => cs.find((c) => c.overrides['unifiedCache.refillBatch'] === batch);
 
 async function controlValues() {
   const decls = await loadBoxes();
@@ -98,19 +98,22 @@ describe('the search space', () => {
 
   it('globs pick knobs; a knob of the wrong scope, a diagnostic one or a glob that matches nothing is refused', async () => {
     const { decls, base } = await controlValues();
-    expect(searchSpace(decls, base, { knobs: 'front.unifiedCache.*,remote.push*' }).map((k) => k.path)).toEqual([
-      'front.unifiedCache.capacity',
-      'front.unifiedCache.depotBytes',
-      'front.unifiedCache.enabled',
-      'front.unifiedCache.maxBytesPerClass',
-      'front.unifiedCache.maxBytesPerThread',
-      'front.unifiedCache.maxBytesTotal',
-      'front.unifiedCache.midCapacity',
-      'front.unifiedCache.midRefillBatch',
-      'front.unifiedCache.refillBatch',
+    expect(searchSpace(decls, base, { knobs: 'unifiedCache.*,remote.push*' }).map((k) => k.path)).toEqual([
       'remote.pushBatch',
+      'unifiedCache.capacity',
+      'unifiedCache.depotBytes',
+      'unifiedCache.enabled',
+      'unifiedCache.maxBytesPerClass',
+      'unifiedCache.maxBytesPerThread',
+      'unifiedCache.maxBytesTotal',
+      'unifiedCache.midCapacity',
+      'unifiedCache.midRefillBatch',
+      'unifiedCache.refillBatch',
     ]);
-    expect(searchSpace(decls, base, { knobs: 'env.*' }).map((k) => k.path)).toEqual(['env.profile']);
+    expect(searchSpace(decls, base, { knobs: 'env.*' }).map((k) => k.path)).toEqual([
+      'env.profile',
+      'env.purgeDelayMs',
+    ]);
     expect(searchSpace(decls, base, { knobs: 'env.onInvalid' }).map((k) => k.path)).toEqual(['env.onInvalid']);
     expect(searchSpace(decls, base, { buildKnobs: 'superslab.slabSize' }).map((k) => [k.path, k.scope])).toEqual([
       ['superslab.slabSize', 'const'],
@@ -120,7 +123,7 @@ describe('the search space', () => {
     );
     expect(() => searchSpace(decls, base, { knobs: 'env.verbose' })).toThrow('cannot change a score');
     expect(() => searchSpace(decls, base, { knobs: 'front.nothing.*' })).toThrow(
-      /--knobs front\.nothing\.\* matches no knob it can search; they are: front\.gate\.largeCacheEntries/,
+      /--knobs front\.nothing\.\* matches no knob it can search; they are: unifiedCache\.enabled, .*large\.cacheEntries/,
     );
   });
 
@@ -163,16 +166,16 @@ describe('the search space', () => {
     const batch = await drawCandidates(
       decls,
       project,
-      searchSpace(decls, base, { knobs: 'front.unifiedCache.refillBatch' }),
+      searchSpace(decls, base, { knobs: 'unifiedCache.refillBatch' }),
       {
         count: 50,
         seed: 1,
       },
     );
-    const batches = batch.candidates.map((c) => c.overrides['front.unifiedCache.refillBatch'] as number);
+    const batches = batch.candidates.map((c) => c.overrides['unifiedCache.refillBatch'] as number);
     expect(Math.max(...batches)).toBe(4096); // <= capacity (8192) under balanced, though lean's capacity is 32
     expect(() => validate(decls, parseConfig(candidatesWith(batch.candidates, 64)!.config, decls, 't'))).toThrow(
-      'profile lean: front.unifiedCache.refillBatch = 64 must be <= front.unifiedCache.capacity (32)',
+      'profile lean: unifiedCache.refillBatch = 64 must be <= unifiedCache.capacity (32)',
     );
   });
 });
@@ -468,12 +471,12 @@ describe('real tunes on small budgets', () => {
     const r = await tune({
       command: ['sh', '-c', 'echo score ${HAKMEM_UNIFIED_CACHE_REFILL_BATCH:-32}'],
       metric: 'score (\\d+)',
-      knobs: 'front.unifiedCache.refillBatch',
+      knobs: 'unifiedCache.refillBatch',
       name: 'batchy',
     });
     expect(r.results.verdict).toMatchObject({
       result: 'better',
-      overrides: { 'front.unifiedCache.refillBatch': 4096 },
+      overrides: { 'unifiedCache.refillBatch': 4096 },
     });
     const w = await writeTune(
       r.results,
@@ -481,11 +484,11 @@ describe('real tunes on small budgets', () => {
       out,
     );
     expect(r.results.outputs.configProblems).toEqual([
-      'batchy.config.ts: profile lean: front.unifiedCache.refillBatch = 4096 must be <= front.unifiedCache.capacity (32)',
+      'batchy.config.ts: profile lean: unifiedCache.refillBatch = 4096 must be <= unifiedCache.capacity (32)',
     ]);
     const text = fs.readFileSync(path.join(w.dir, 'batchy.config.ts'), 'utf8');
     expect(text).toMatch(/^\/\/ Codegen refuses it as a build configuration/m);
-    expect(text).toMatch(/^\/\/ {3}batchy\.config\.ts: profile lean: front\.unifiedCache\.refillBatch = 4096 must be/m);
+    expect(text).toMatch(/^\/\/ {3}batchy\.config\.ts: profile lean: unifiedCache\.refillBatch = 4096 must be/m);
     // the profile file holds it at run time: the library takes it without a word
     const shown = await execa('/bin/true', [], {
       env: { LD_PRELOAD: LIB, HAKMEM_PROFILE: path.join(w.dir, 'batchy.profile'), HAKMEM_VERBOSE: '1' },
@@ -542,10 +545,10 @@ describe('real tunes on small budgets', () => {
       oneLine(
         configFragment({
           'env.profile': 'lean',
-          'front.unifiedCache.capacity': 64,
+          'unifiedCache.capacity': 64,
           'superslab.releaseMode': 'decommit',
         }),
       ),
-    ).toBe("{ front: { unifiedCache: { capacity: 64 } }, superslab: { releaseMode: 'decommit' }, profile: 'lean' }");
+    ).toBe("{ unifiedCache: { capacity: 64 }, superslab: { releaseMode: 'decommit' }, profile: 'lean' }");
   });
 });

@@ -24,15 +24,14 @@ typedef struct hk_superslab_env {
     int64_t pool_limit;
     int64_t release_threshold;
     hk_superslab_release_mode_t release_mode;
-    int64_t purge_delay_ms;
     size_t warm_bytes;
 } hk_superslab_env_t;
 extern hk_superslab_env_t hk_superslab_env;
 
-/* superslab.superslabSize — bytes, build-time: Size and alignment of one SuperSlab (a power of two; the range starts at 1 MiB). */
-#define HK_SUPERSLAB_SUPERSLAB_SIZE_BUILD ((size_t)2097152)
-#define HK_SUPERSLAB_SUPERSLAB_SIZE ((size_t)2097152)
-static inline size_t hk_superslab_superslab_size(void) { return HK_SUPERSLAB_SUPERSLAB_SIZE; }
+/* superslab.size — bytes, build-time: Size and alignment of one SuperSlab (a power of two; the range starts at 1 MiB). */
+#define HK_SUPERSLAB_SIZE_BUILD ((size_t)2097152)
+#define HK_SUPERSLAB_SIZE ((size_t)2097152)
+static inline size_t hk_superslab_size(void) { return HK_SUPERSLAB_SIZE; }
 
 /* superslab.slabSize — bytes, build-time: Size of one slab inside a SuperSlab (a power of two). */
 #define HK_SUPERSLAB_SLAB_SIZE_BUILD ((size_t)65536)
@@ -51,11 +50,7 @@ static inline int64_t hk_superslab_release_threshold(void) { return hk_superslab
 #define HK_SUPERSLAB_RELEASE_MODE_BUILD HK_SUPERSLAB_RELEASE_MODE_UNMAP
 static inline hk_superslab_release_mode_t hk_superslab_release_mode(void) { return hk_superslab_env.release_mode; }
 
-/* superslab.purgeDelayMs — int, run-time (HAKMEM_SUPERSLAB_PURGE_DELAY_MS): Milliseconds an empty SuperSlab or a cached large mapping may wait unused before it is released (per releaseMode; large mappings are unmapped): -1 never, 0 at once. Checked on slow paths only (a coarse clock, no system call); no background thread. */
-#define HK_SUPERSLAB_PURGE_DELAY_MS_BUILD 1000
-static inline int64_t hk_superslab_purge_delay_ms(void) { return hk_superslab_env.purge_delay_ms; }
-
-/* superslab.warmBytes — bytes, run-time (HAKMEM_SUPERSLAB_WARM_BYTES): Bytes of free slabs in partly used SuperSlabs that keep their pages for reuse (the warm pool, newest first): beyond this, the oldest give their pages back at once (madvise), the rest after purgeDelayMs. Many threads that empty and refill slabs all the time would otherwise keep a second's worth of them resident (64 threads exchanging blocks: 250 MB). */
+/* superslab.warmBytes — bytes, run-time (HAKMEM_SUPERSLAB_WARM_BYTES): Bytes of free slabs in partly used SuperSlabs that keep their pages for reuse (the warm pool, newest first): beyond this, the oldest give their pages back at once (madvise), the rest after env.purgeDelayMs. Many threads that empty and refill slabs all the time would otherwise keep a second's worth of them resident (64 threads exchanging blocks: 250 MB). */
 #define HK_SUPERSLAB_WARM_BYTES_BUILD ((size_t)16777216)
 static inline size_t hk_superslab_warm_bytes(void) { return hk_superslab_env.warm_bytes; }
 

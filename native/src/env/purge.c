@@ -1,5 +1,5 @@
 /* purge.c: the time-based purge (ENV gate box). Every layer that keeps free memory for reuse
- * lets it go after superslab.purgeDelayMs unused: empty SuperSlabs and free slabs' pages
+ * lets it go after env.purgeDelayMs unused: empty SuperSlabs and free slabs' pages
  * (superslab.c), cached large mappings (large.c), caches parked by exited threads that nobody
  * adopted (heap.c), the depot's chains (depot.c). There is no background thread: the slow paths
  * (a refill, a flush, a free into an exited thread's heap, a large allocation or free) call

@@ -30,6 +30,9 @@ HK_EXPORT const hak_build_info_t *hak_build_info(void) {
   info.box_superslab = HAKMEM_BOX_SUPERSLAB_VERSION;
   info.box_remote = HAKMEM_BOX_REMOTE_VERSION;
   info.box_env = HAKMEM_BOX_ENV_VERSION;
+  info.box_unified_cache = HAKMEM_BOX_UNIFIED_CACHE_VERSION;
+  info.box_large = HAKMEM_BOX_LARGE_VERSION;
+  info.box_versions = HAKMEM_BOX_VERSIONS;
   return &info;
 }
 

@@ -1,7 +1,7 @@
 /* large.c: large blocks (front gate box). Requests above HK_FRONT_MID_MAX, and alignments
  * above HK_ALIGN_SLAB_MAX, get a mapping of their own with a 64-byte hk_large_t just before
  * the block (types.h, LARGE MAPPINGS); freed mappings wait in a small cache for reuse and are
- * unmapped after superslab.purgeDelayMs (purge.c); realloc grows a mapping where it lies or
+ * unmapped after env.purgeDelayMs (purge.c); realloc grows a mapping where it lies or
  * moves it with mremap, never copying pages. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,7 +15,7 @@ pthread_mutex_t hk_large_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The large-mapping cache's lock, counted in OBSERVE (largeLocks). */
 static inline void large_lock(void) {
   pthread_mutex_lock(&hk_large_lock);
-  HK_FRONT_COUNT(large_locks, 1);
+  HK_LARGE_COUNT(locks, 1);
 }
 
 #define HK_LARGE_CACHE_MAX 1024
@@ -23,15 +23,15 @@ static struct {
   char *base;
   size_t len;
   size_t touched; /* bytes from base that may be resident (hk_large_t.touched) */
-  uint64_t since; /* when it was cached (ms): superslab.purgeDelayMs later it is unmapped */
+  uint64_t since; /* when it was cached (ms): env.purgeDelayMs later it is unmapped */
 } large_cache[HK_LARGE_CACHE_MAX];
 static size_t large_cached, large_cached_bytes;
 
 /* The cache's limits adapt as the pool's do (superslab.c): a program whose large working set
- * swings by more than largeCacheBytes (large_mixed: 4-32 MiB blocks, about 10 live) would
+ * swings by more than large.cacheBytes (large_mixed: 4-32 MiB blocks, about 10 live) would
  * otherwise unmap at every trough and fault the same amount in again at every peak. So when
  * a mapping must be made or grown within purgeDelayMs of a free that the limits sent back to
- * the OS, both limits rise to LARGE_KEEP_SCALE x largeCacheBytes and largeCacheEntries at once
+ * the OS, both limits rise to LARGE_KEEP_SCALE x large.cacheBytes and large.cacheEntries at once
  * (rising by doubling cost large_mixed a third more page faults while it ramped up);
  * the age purge still unmaps whatever waits purgeDelayMs unused, and when it does (the swing
  * may be ending) the factor halves; malloc_trim sets it back to 1. Only with an age purge
@@ -42,9 +42,9 @@ static uint64_t large_drop_at; /* when a free last unmapped for the limits (ms);
                                  * read without the lock as a hint, so atomic loads and stores */
 
 static inline bool large_room(size_t len) {
-  size_t entries = (size_t)hk_front_large_cache_entries() * large_scale;
+  size_t entries = (size_t)hk_large_cache_entries() * large_scale;
   return large_cached < (entries < HK_LARGE_CACHE_MAX ? entries : HK_LARGE_CACHE_MAX) &&
-         large_cached_bytes + len <= (size_t)hk_front_large_cache_bytes() * large_scale;
+         large_cached_bytes + len <= (size_t)hk_large_cache_bytes() * large_scale;
 }
 
 /* Memory is about to be faulted in that a cached mapping would have held: raise the limits
@@ -52,7 +52,7 @@ static inline bool large_room(size_t len) {
 static void large_note_map(void) {
   uint64_t dropped = __atomic_load_n(&large_drop_at, __ATOMIC_RELAXED);
   if (dropped == 0) return;
-  int64_t delay = hk_superslab_purge_delay_ms();
+  int64_t delay = hk_env_purge_delay_ms();
   if (delay > 0 && hk_clock_ms() <= dropped + (uint64_t)delay) large_scale = LARGE_KEEP_SCALE;
   __atomic_store_n(&large_drop_at, 0, __ATOMIC_RELAXED); /* one raise per drop: the next needs another drop */
 }
@@ -142,10 +142,10 @@ static char *large_extend(char *base, size_t len, size_t new_len, size_t align) 
 
 /* The slack of live blocks: the pages beyond twice its need that a block kept from a cached
  * mapping's earlier, larger blocks (possibly resident, possibly never touched: only the kernel
- * knows). Up to largeCacheBytes / 16 (8 MiB by default) is kept without a system call; beyond,
+ * knows). Up to large.cacheBytes / 16 (8 MiB by default) is kept without a system call; beyond,
  * a reused mapping's tail is given back. Under hk_large_lock. */
 static size_t large_slack;
-static inline size_t large_slack_budget(void) { return (size_t)hk_front_large_cache_bytes() / 16; }
+static inline size_t large_slack_budget(void) { return (size_t)hk_large_cache_bytes() / 16; }
 
 /* A block's slack is no longer counted (freed, or its mapping changed). */
 static void large_slack_drop(hk_large_t *h) {
@@ -205,7 +205,7 @@ static char *large_cache_take(size_t *len, size_t *touched, size_t *slack) {
     tail = 0;
   }
   pthread_mutex_unlock(&hk_large_lock);
-  HK_FRONT_COUNT(large_cache_hits, 1);
+  HK_LARGE_COUNT(cache_hits, 1);
   *touched = dirty;
   if (have >= need) {
     if (tail) {
@@ -235,7 +235,7 @@ void *hk_large_alloc(size_t size, size_t align, bool *fresh) {
    * sit one past its own mapping */
   size_t len = page_up(off + (size ? size : 1)), need = len, touched = 0, slack = 0;
   char *base = NULL;
-  HK_FRONT_COUNT(large_allocs, 1);
+  HK_LARGE_COUNT(allocs, 1);
   hk_purge_maybe();
   /* the unlocked look at the count is only a hint; the lock decides */
   if (__atomic_load_n(&large_cached, __ATOMIC_RELAXED) && align <= HK_SUPERSLAB_SIZE)
@@ -276,11 +276,11 @@ hk_large_t *hk_large_header(const void *p) {
 bool hk_large_free(void *p) {
   hk_large_t *h = hk_large_header(p);
   if (h == NULL) return false; /* an interior or already freed pointer: left alone (the caller reports it) */
-  HK_FRONT_COUNT(large_frees, 1);
+  HK_LARGE_COUNT(frees, 1);
   char *base = h->base;
   size_t len = h->map_len, touched = h->touched;
   h->magic = 0;
-  int64_t delay = hk_superslab_purge_delay_ms(); /* 0: nothing waits, the mapping goes at once */
+  int64_t delay = hk_env_purge_delay_ms(); /* 0: nothing waits, the mapping goes at once */
   large_lock();
   large_slack -= h->slack;
   if (delay != 0 && large_room(len)) {
@@ -324,10 +324,10 @@ bool hk_large_free(void *p) {
 /* The earliest time (ms) at which a cached mapping will have waited purgeDelayMs; 0: none waits. */
 _Atomic(uint64_t) hk_large_due;
 
-/* superslab.purgeDelayMs (purge.c): the cached mappings that have waited `delay` ms by `now`
+/* env.purgeDelayMs (purge.c): the cached mappings that have waited `delay` ms by `now`
  * are unmapped; hk_large_due is set to when the next one will have. */
 void hk_large_purge(uint64_t now) {
-  int64_t purge_delay = hk_superslab_purge_delay_ms();
+  int64_t purge_delay = hk_env_purge_delay_ms();
   if (purge_delay < 0) return; /* -1: never */
   uint64_t delay = (uint64_t)purge_delay;
   if (atomic_exchange_explicit(&hk_large_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */

@@ -179,13 +179,13 @@ void hk_heap_flush_parked(hk_heap_t *h) {
   atomic_fetch_sub_explicit(&hk_parked_heaps, 1, memory_order_relaxed);
 }
 
-/* Time-based purge (superslab.purgeDelayMs; purge.c decides when): the parked cache of a heap
+/* Time-based purge (env.purgeDelayMs; purge.c decides when): the parked cache of a heap
  * nobody adopted for delay ms goes back to its slabs, and the slabs it emptied to the pool,
  * so a parked heap pins no memory for long. hk_heap_due is when the first parked cache ages. */
 _Atomic(uint64_t) hk_heap_due;
 
 void hk_heap_purge_parked(uint64_t now) {
-  int64_t purge_delay = hk_superslab_purge_delay_ms();
+  int64_t purge_delay = hk_env_purge_delay_ms();
   if (purge_delay < 0) return; /* -1: never */
   uint64_t delay = (uint64_t)purge_delay;
   if (atomic_exchange_explicit(&hk_heap_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */

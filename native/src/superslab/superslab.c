@@ -204,7 +204,7 @@ static size_t release_down_to(size_t keep, int mode) {
   return released;
 }
 
-/* ---- time-based purge (superslab.purgeDelayMs; purge.c decides when) -------------------
+/* ---- time-based purge (env.purgeDelayMs; purge.c decides when) -------------------
  * An empty SuperSlab notes when it became empty (empty_since) and hk_superslab_due when the
  * first of them will have waited purgeDelayMs; hk_superslab_purge releases those that have. */
 _Atomic(uint64_t) hk_superslab_due; /* the earliest time (ms) an empty SuperSlab ages; 0: none waits */
@@ -282,7 +282,7 @@ static void warm_trim_locked(void) {
 }
 
 void hk_superslab_purge(uint64_t now) {
-  int64_t purge_delay = hk_superslab_purge_delay_ms();
+  int64_t purge_delay = hk_env_purge_delay_ms();
   if (purge_delay < 0) return; /* -1: never */
   uint64_t delay = (uint64_t)purge_delay;
   if (atomic_exchange_explicit(&hk_superslab_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */
@@ -306,7 +306,7 @@ static void pool_trim(uint64_t now) {
  * were released by count within purgeDelayMs, they would have served; keep twice as many
  * from now on. Pool lock held. */
 static void pool_note_map(uint64_t now) {
-  int64_t delay = hk_superslab_purge_delay_ms();
+  int64_t delay = hk_env_purge_delay_ms();
   if (delay <= 0 || count_release_at == 0 || now > count_release_at + (uint64_t)delay) return;
   size_t cap = (size_t)hk_superslab_pool_limit() * POOL_KEEP_SCALE;
   size_t keep = 2 * pool_limit_now();
@@ -345,8 +345,7 @@ static hk_slab_t *pool_pop_locked(unsigned tier) {
     }
     ss->decommitted = 0;
     superslab_format(ss, tier, warm);
-    if (warm && hk_superslab_purge_delay_ms() > 0)
-      hk_due_note(&hk_superslab_due, warm + (uint64_t)hk_superslab_purge_delay_ms());
+    if (warm && hk_env_purge_delay_ms() > 0) hk_due_note(&hk_superslab_due, warm + (uint64_t)hk_env_purge_delay_ms());
     s = tier_free[tier] ? tier_free[tier] : tier_cold[tier];
   } else {
     return NULL;
@@ -363,7 +362,7 @@ static hk_slab_t *pool_take(unsigned tier, bool may_map) {
   hk_slab_t *s = pool_pop_locked(tier);
   pthread_mutex_unlock(&hk_pool_lock);
   if (s != NULL || !may_map) return s;
-  uint64_t now = hk_superslab_purge_delay_ms() > 0 ? hk_clock_ms() : 0; /* a mapping is coming: a clock read is cheap */
+  uint64_t now = hk_env_purge_delay_ms() > 0 ? hk_clock_ms() : 0; /* a mapping is coming: a clock read is cheap */
   hk_superslab_t *ss = superslab_map();
   if (ss == NULL) return NULL;
   pool_lock();
@@ -384,7 +383,7 @@ void hk_slab_to_pool(hk_slab_t *s) {
   s->used = 0;
   s->listed = 0;
   hk_superslab_t *ss = hk_superslab_of((uintptr_t)s);
-  int64_t delay = hk_superslab_purge_delay_ms();
+  int64_t delay = hk_env_purge_delay_ms();
   uint64_t now = delay >= 0 ? hk_clock_ms() : 0; /* a slab came back: rare enough for a (vDSO) clock read */
   pool_lock();
   pool_push_warm(s, now);

@@ -5,7 +5,7 @@
  * the free key in Standard and OBSERVE, none in FAST), so a refill makes a whole chain its
  * cache list without touching a block: the blocks are first touched when malloc hands them
  * out, and a producer whose blocks a consumer frees gets them back at a cost per chain, not
- * per block. Bounded by front.unifiedCache.depotBytes; what does not fit goes home. Each
+ * per block. Bounded by unifiedCache.depotBytes; what does not fit goes home. Each
  * class has its own lock, taken on slow paths only (a refill, a foreign list that ran out of
  * room), for a handful of stores. */
 #define _GNU_SOURCE /* PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP */
@@ -19,7 +19,7 @@ typedef struct depot_chain {
   hk_block_t *head, *tail;
   uint32_t count;
   struct depot_chain *next;
-  uint64_t since; /* when it was made (ms): superslab.purgeDelayMs later it goes home */
+  uint64_t since; /* when it was made (ms): env.purgeDelayMs later it goes home */
 } depot_chain_t;
 
 typedef struct __attribute__((aligned(64))) {
@@ -62,7 +62,7 @@ static depot_chain_t *chain_new(depot_class_t *d) {
 bool hk_depot_put(unsigned cls, hk_block_t *head, hk_block_t *tail, uint32_t n) {
   uint64_t bytes = (uint64_t)n * hk_class_size[cls];
   uint64_t cap = (uint64_t)hk_unified_cache_depot_bytes();
-  int64_t delay = hk_superslab_purge_delay_ms(); /* 0: nothing waits, so nothing waits here */
+  int64_t delay = hk_env_purge_delay_ms(); /* 0: nothing waits, so nothing waits here */
   if (delay == 0 || atomic_load_explicit(&depot_bytes, memory_order_relaxed) + bytes > cap) return false;
   depot_class_t *d = &depot[cls];
   pthread_mutex_lock(&d->lock);

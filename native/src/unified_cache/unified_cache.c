@@ -409,7 +409,7 @@ static void check_cache(const hk_tls_t *t, unsigned cls) {
 /* Time-based purge (purge.c): the depot's chains that waited `delay` ms by `now` go home, so
  * that the memory a program stopped using can empty its slabs and return to the OS. */
 void hk_unified_cache_purge_depot(uint64_t now) {
-  int64_t purge_delay = hk_superslab_purge_delay_ms();
+  int64_t purge_delay = hk_env_purge_delay_ms();
   if (purge_delay < 0) return; /* -1: never */
   uint64_t delay = (uint64_t)purge_delay;
   if (atomic_exchange_explicit(&hk_depot_due, 0, memory_order_relaxed) == 0) return; /* another thread purges */
@@ -476,7 +476,7 @@ void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) {
   t->limit_bytes = 0;
   if (any) {
     atomic_fetch_add_explicit(&hk_parked_heaps, 1, memory_order_relaxed);
-    int64_t delay = hk_superslab_purge_delay_ms();
+    int64_t delay = hk_env_purge_delay_ms();
     if (delay >= 0) {
       h->parked_since = hk_clock_ms();
       hk_due_note(&hk_heap_due, h->parked_since + (uint64_t)delay);

@@ -1,9 +1,10 @@
 import { defineBox, defineProfiles, enumOf, int, KiB, MiB } from '@hakmem/box-kit';
 import pkg from '../package.json' with { type: 'json' };
 
-/** The environment gate: run-time profile selection, verbosity and the statistics report. */
-export const envGate = defineBox({
-  name: 'env-gate',
+/** The environment gate: run-time profile selection, verbosity, the reports (misuse, statistics) and
+ * the time-based purge's delay, process-wide policies every layer reads. */
+export const env = defineBox({
+  name: 'env',
   packageName: pkg.name,
   version: pkg.version,
   configPath: 'env',
@@ -28,6 +29,11 @@ export const envGate = defineBox({
      * class in use, then one line per box and the totals; `json`: the same as one JSON object on
      * one line (for tools; `hakmem bench --stats` stores it); `off`: none. */
     stats: enumOf(['off', '1', 'table', 'json'], { default: 'off', scope: 'env', diagnostic: true }),
+    /** Milliseconds memory kept for reuse may wait unused before it goes back to the OS: empty
+     * SuperSlabs and free slabs' pages (superslab), cached large mappings (large), caches parked
+     * by exited threads, the depot's chains (unifiedCache); -1 never, 0 at once. Checked on slow
+     * paths only (a coarse clock, no system call); no background thread. */
+    purgeDelayMs: int({ default: 1000, min: -1, max: 3_600_000, scope: 'env' }),
   },
 });
 
@@ -35,35 +41,35 @@ export const envGate = defineBox({
 export const profiles = defineProfiles({
   /** Larger caches and pools: fewer refills and system calls, more memory held. */
   speed: {
-    'front.unifiedCache.capacity': 16384,
-    'front.unifiedCache.refillBatch': 64,
-    'front.unifiedCache.midCapacity': 4096,
-    'front.unifiedCache.midRefillBatch': 16,
-    'front.unifiedCache.maxBytesPerThread': MiB(32),
+    'unifiedCache.capacity': 16384,
+    'unifiedCache.refillBatch': 64,
+    'unifiedCache.midCapacity': 4096,
+    'unifiedCache.midRefillBatch': 16,
+    'unifiedCache.maxBytesPerThread': MiB(32),
     'superslab.poolLimit': 32,
     'superslab.releaseThreshold': 16,
-    'front.gate.largeCacheEntries': 256,
-    'front.gate.largeCacheBytes': MiB(512),
+    'large.cacheEntries': 256,
+    'large.cacheBytes': MiB(512),
   },
   /** The middle ground: every box as declared. */
   balanced: {},
   /** Small caches and pools: least memory held, more refills. */
   lean: {
-    'front.unifiedCache.capacity': 32,
-    'front.unifiedCache.refillBatch': 8,
-    'front.unifiedCache.midCapacity': 8,
-    'front.unifiedCache.midRefillBatch': 2,
-    'front.unifiedCache.maxBytesPerClass': KiB(128),
-    'front.unifiedCache.maxBytesPerThread': MiB(1),
+    'unifiedCache.capacity': 32,
+    'unifiedCache.refillBatch': 8,
+    'unifiedCache.midCapacity': 8,
+    'unifiedCache.midRefillBatch': 2,
+    'unifiedCache.maxBytesPerClass': KiB(128),
+    'unifiedCache.maxBytesPerThread': MiB(1),
     'superslab.poolLimit': 2,
     'superslab.releaseThreshold': 0,
-    'front.gate.largeCacheEntries': 4,
-    'front.gate.largeCacheBytes': MiB(16),
+    'large.cacheEntries': 4,
+    'large.cacheBytes': MiB(16),
   },
   /** Balanced, plus safe-linking of the unified caches' free lists (a build-time profile:
    * `profile: 'hardened'` in hakmem.config.ts; HAKMEM_PROFILE cannot turn it on at run time). */
   hardened: {
-    'front.unifiedCache.safeLinking': true,
+    'unifiedCache.safeLinking': true,
   },
 });
 

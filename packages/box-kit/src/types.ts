@@ -60,7 +60,7 @@ export type Knob = BoolKnob | IntKnob | BytesKnob | EnumKnob | IntListKnob;
 
 export type AnyKnobValue = boolean | number | string | readonly number[];
 
-/** Read access to a merged configuration by full knob path, e.g. `front.unifiedCache.capacity`. */
+/** Read access to a merged configuration by full knob path, e.g. `unifiedCache.capacity`. */
 export interface ConfigView {
   get(path: string): AnyKnobValue;
   num(path: string): number;
@@ -114,7 +114,7 @@ export interface BoxSpec<K extends Record<string, Knob>> {
   readonly packageName: string;
   /** The package's version, taken from its package.json. */
   readonly version: string;
-  /** Where the box's knobs sit in hakmem.config.ts, e.g. `front.unifiedCache`. */
+  /** Where the box's knobs sit in hakmem.config.ts, e.g. `unifiedCache`. */
   readonly configPath: string;
   /** C identifier prefix: `hk_<cPrefix>_...` / `HK_<CPREFIX>_...`. */
   readonly cPrefix: string;

@@ -2,8 +2,8 @@ import { counter, defineBox, int } from '@hakmem/box-kit';
 import pkg from '../package.json' with { type: 'json' };
 
 /** The remote queue: frees from a thread that does not own the block are pushed to the owner's queue. */
-export const remoteQueue = defineBox({
-  name: 'remote-queue',
+export const remote = defineBox({
+  name: 'remote',
   packageName: pkg.name,
   version: pkg.version,
   configPath: 'remote',

@@ -8,9 +8,9 @@ describe('box-superslab declaration', () => {
   });
 
   it('refuses a slab size that does not divide the SuperSlab into 4 to 64 slabs', () => {
-    expect(
-      ownInvariantProblems(superslab, { 'superslab.superslabSize': MiB(4), 'superslab.slabSize': KiB(16) }),
-    ).toEqual(['superslab.superslabSize / superslab.slabSize = 4194304 / 16384 must be in [4, 64]']);
+    expect(ownInvariantProblems(superslab, { 'superslab.size': MiB(4), 'superslab.slabSize': KiB(16) })).toEqual([
+      'superslab.size / superslab.slabSize = 4194304 / 16384 must be in [4, 64]',
+    ]);
   });
 
   it('keeps fewer empty SuperSlabs after a release than it allows before one', () => {

@@ -27,7 +27,7 @@ export const superslab = defineBox({
   envPrefix: 'SUPERSLAB_',
   knobs: {
     /** Size and alignment of one SuperSlab (a power of two; the range starts at 1 MiB). */
-    superslabSize: bytes({ default: MiB(2), min: MiB(1), max: MiB(4), scope: 'const' }),
+    size: bytes({ default: MiB(2), min: MiB(1), max: MiB(4), scope: 'const' }),
     /** Size of one slab inside a SuperSlab (a power of two). */
     slabSize: bytes({ default: KiB(64), min: KiB(16), max: MiB(1), scope: 'const' }),
     /** Empty SuperSlabs kept before any is released. */
@@ -37,34 +37,26 @@ export const superslab = defineBox({
     /** How an empty SuperSlab is released: unmap it, decommit it (madvise) and keep the range, or never release. */
     releaseMode: enumOf(['unmap', 'decommit', 'never'], { default: 'unmap', scope: 'env' }),
     /**
-     * Milliseconds an empty SuperSlab or a cached large mapping may wait unused before it is
-     * released (per releaseMode; large mappings are unmapped): -1 never, 0 at once. Checked on
-     * slow paths only (a coarse clock, no system call); no background thread.
-     */
-    purgeDelayMs: int({ default: 1000, min: -1, max: 3_600_000, scope: 'env' }),
-    /**
      * Bytes of free slabs in partly used SuperSlabs that keep their pages for reuse (the warm
      * pool, newest first): beyond this, the oldest give their pages back at once (madvise), the
-     * rest after purgeDelayMs. Many threads that empty and refill slabs all the time would
+     * rest after env.purgeDelayMs. Many threads that empty and refill slabs all the time would
      * otherwise keep a second's worth of them resident (64 threads exchanging blocks: 250 MB).
      */
     warmBytes: bytes({ default: MiB(16), min: 0, max: GiB(64), scope: 'env' }),
   },
   invariants: [
-    powerOfTwo(`${ss}.superslabSize`),
+    powerOfTwo(`${ss}.size`),
     powerOfTwo(`${ss}.slabSize`),
-    multipleOf(`${ss}.superslabSize`, `${ss}.slabSize`),
-    ratioWithin(`${ss}.superslabSize`, `${ss}.slabSize`, 4, 64),
+    multipleOf(`${ss}.size`, `${ss}.slabSize`),
+    ratioWithin(`${ss}.size`, `${ss}.slabSize`, 4, 64),
     rule({
-      name: `${ss}.superslabSize >= 4 * front.gate.midMax`,
-      rule: `${ss}.superslabSize must be >= 4 * front.gate.midMax`,
-      paths: [`${ss}.superslabSize`, 'front.gate.midMax'],
+      name: `${ss}.size >= 4 * front.midMax`,
+      rule: `${ss}.size must be >= 4 * front.midMax`,
+      paths: [`${ss}.size`, 'front.midMax'],
       check: (c) => {
-        const size = c.num(`${ss}.superslabSize`);
-        const mid = c.num('front.gate.midMax');
-        return size >= 4 * mid
-          ? undefined
-          : `${ss}.superslabSize = ${size} must be >= 4 * front.gate.midMax (${4 * mid})`;
+        const size = c.num(`${ss}.size`);
+        const mid = c.num('front.midMax');
+        return size >= 4 * mid ? undefined : `${ss}.size = ${size} must be >= 4 * front.midMax (${4 * mid})`;
       },
     }),
     lessThan(`${ss}.releaseThreshold`, `${ss}.poolLimit`),

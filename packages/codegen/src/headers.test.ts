@@ -24,10 +24,11 @@ describe.each(MODES)('%s headers', (mode) => {
       .filter((f) => f.endsWith('.h'))
       .sort();
     expect(headers).toEqual([
-      'env_gate_box.h',
-      'front_gate_box.h',
+      'env_box.h',
+      'front_box.h',
       'hakmem_build.h',
-      'remote_queue_box.h',
+      'large_box.h',
+      'remote_box.h',
       'superslab_box.h',
       'unified_cache_box.h',
     ]);

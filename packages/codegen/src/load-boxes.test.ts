@@ -9,11 +9,12 @@ describe('loadBoxes', () => {
   it('loads every box in header order, with a doc for every knob and counter', async () => {
     const decls = await loadBoxes();
     expect(decls.boxes.map((b) => b.box.name)).toEqual([
-      'front-gate',
+      'front',
       'unified-cache',
+      'large',
       'superslab',
-      'remote-queue',
-      'env-gate',
+      'remote',
+      'env',
     ]);
     expect(decls.boxes.map((b) => b.file)).toContain('packages/box-front/src/box.ts');
     for (const b of decls.boxes) {
@@ -28,6 +29,8 @@ describe('loadBoxes', () => {
   it('finds the declaration files of every box package', () => {
     expect(findDeclarationFiles().map((f) => f.split('/').slice(-3).join('/'))).toEqual([
       'box-front/src/box.ts',
+      'box-unified-cache/src/box.ts',
+      'box-large/src/box.ts',
       'box-superslab/src/box.ts',
       'box-remote/src/box.ts',
       'box-env/src/box.ts',

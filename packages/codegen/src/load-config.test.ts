@@ -24,24 +24,24 @@ function configProblems(raw: unknown): string[] {
 
 describe('config shape', () => {
   it('keys values by full knob path', () => {
-    const c = parseConfig({ profile: 'lean', front: { unifiedCache: { capacity: 64 } } }, decls, 'x');
+    const c = parseConfig({ profile: 'lean', unifiedCache: { capacity: 64 } }, decls, 'x');
     expect(c.profile).toBe('lean');
-    expect([...c.overrides]).toEqual([['front.unifiedCache.capacity', 64]]);
+    expect([...c.overrides]).toEqual([['unifiedCache.capacity', 64]]);
   });
 
   it('rejects an unknown key, naming its path and the known keys there', () => {
-    expect(configProblems({ front: { unifiedCache: { capacty: 128 } } })).toEqual([
-      'hakmem.config.ts: unknown key front.unifiedCache.capacty (known here: enabled, capacity, refillBatch, midCapacity, midRefillBatch, safeLinking, maxBytesPerClass, maxBytesPerThread, maxBytesTotal, depotBytes)',
+    expect(configProblems({ unifiedCache: { capacty: 128 } })).toEqual([
+      'hakmem.config.ts: unknown key unifiedCache.capacty (known here: enabled, capacity, refillBatch, midCapacity, midRefillBatch, safeLinking, maxBytesPerClass, maxBytesPerThread, maxBytesTotal, depotBytes)',
     ]);
     expect(configProblems({ frontt: {} })[0]).toMatch(/^hakmem.config.ts: unknown key frontt \(known here: .*front/);
   });
 
   it('rejects a wrongly typed value, naming the knob and what it expects', () => {
-    expect(configProblems({ front: { unifiedCache: { capacity: '128' } } })).toEqual([
-      'hakmem.config.ts: front.unifiedCache.capacity: expected an integer, got "128"',
+    expect(configProblems({ unifiedCache: { capacity: '128' } })).toEqual([
+      'hakmem.config.ts: unifiedCache.capacity: expected an integer, got "128"',
     ]);
-    expect(configProblems({ front: { unifiedCache: { enabled: 1 } } })).toEqual([
-      'hakmem.config.ts: front.unifiedCache.enabled: expected true or false, got 1',
+    expect(configProblems({ unifiedCache: { enabled: 1 } })).toEqual([
+      'hakmem.config.ts: unifiedCache.enabled: expected true or false, got 1',
     ]);
     expect(configProblems({ superslab: { releaseMode: 'sometimes' } })).toEqual([
       "hakmem.config.ts: superslab.releaseMode: expected one of 'unmap', 'decommit', 'never', got \"sometimes\"",

@@ -10,8 +10,8 @@ const GENERATOR = '@hakmem/codegen';
 export const GENERATOR_VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
-const FRONT_GATE = 'front.gate';
-const ENV_GATE = 'env';
+const FRONT = 'front';
+const ENV = 'env';
 
 export interface KnobModel {
   key: string;
@@ -176,7 +176,7 @@ export function buildModel(v: Validated, mode: Mode): Model {
     if (x === undefined) throw new Error(`no value for ${path}`);
     return x;
   };
-  const frontGateBox = decls.boxes.find((b) => b.box.configPath === FRONT_GATE);
+  const frontBox = decls.boxes.find((b) => b.box.configPath === FRONT);
   const knobsByPath = new Map<string, Knob>(
     decls.boxes.flatMap((sb) =>
       Object.entries(sb.box.knobs).map(([k, knob]): [string, Knob] => [`${sb.box.configPath}.${k}`, knob]),
@@ -189,10 +189,10 @@ export function buildModel(v: Validated, mode: Mode): Model {
       knobModel(sb, key, knob, valueOf(`${box.configPath}.${key}`), mode),
     );
     const includes = ['<stdbool.h>', '<stddef.h>', '<stdint.h>', '"hakmem_build.h"'];
-    if (box.configPath === ENV_GATE) {
+    if (box.configPath === ENV) {
       for (const other of decls.boxes) if (other !== sb) includes.push(`"${fileName(other.box.name)}"`);
-    } else if (frontGateBox && sb !== frontGateBox && Object.values(box.counters).some((c) => c.perClass)) {
-      includes.push(`"${fileName(frontGateBox.box.name)}"`);
+    } else if (frontBox && sb !== frontBox && Object.values(box.counters).some((c) => c.perClass)) {
+      includes.push(`"${fileName(frontBox.box.name)}"`);
     }
     const counters = Object.entries(box.counters).map(([name, c]) => {
       const doc = sb.counterDocs.get(name) ?? '';
@@ -233,12 +233,12 @@ export function buildModel(v: Validated, mode: Mode): Model {
   });
 
   const num = (path: string): number => valueOf(path) as number;
-  const cls = frontGateBox
+  const cls = frontBox
     ? sizeClasses(
-        valueOf(`${FRONT_GATE}.tinyClasses`) as readonly number[],
-        num(`${FRONT_GATE}.tinyMax`),
-        num(`${FRONT_GATE}.midMax`),
-        num(`${FRONT_GATE}.midClassesPerDoubling`),
+        valueOf(`${FRONT}.tinyClasses`) as readonly number[],
+        num(`${FRONT}.tinyMax`),
+        num(`${FRONT}.midMax`),
+        num(`${FRONT}.midClassesPerDoubling`),
       )
     : { tinyCount: 0, sizes: [], tinyIndex: [], granuleShift: 0, midIndex: [] };
   const wrap = (xs: readonly (number | string)[]): string =>

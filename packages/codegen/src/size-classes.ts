@@ -1,4 +1,4 @@
-/** The size-class tables codegen derives from the front.gate knobs. */
+/** The size-class tables codegen derives from the front knobs. */
 export interface SizeClasses {
   tinyCount: number;
   sizes: number[];
@@ -11,7 +11,7 @@ export interface SizeClasses {
 
 /**
  * Tiny classes as declared; mid classes tinyMax * 2^d * (k + j) / k for j = 1..k, d = 0, 1, ...
- * until midMax (k = midClassesPerDoubling). Assumes the front.gate invariants hold.
+ * until midMax (k = midClassesPerDoubling). Assumes the front invariants hold.
  */
 export function sizeClasses(tiny: readonly number[], tinyMax: number, midMax: number, k: number): SizeClasses {
   const sizes = [...tiny];

@@ -28,53 +28,53 @@ const tiny = [16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 44
 const cases: { invariant: string; config: object; line: string }[] = [
   {
     invariant: 'tinyClasses ascending multiples of 16',
-    config: { front: { gate: { tinyClasses: [16, 48, 32, ...tiny.slice(3)] } } },
-    line: 'front.gate.tinyClasses[2] = 32 must be > front.gate.tinyClasses[1] (48) (strictly ascending)',
+    config: { front: { tinyClasses: [16, 48, 32, ...tiny.slice(3)] } },
+    line: 'front.tinyClasses[2] = 32 must be > front.tinyClasses[1] (48) (strictly ascending)',
   },
   {
     invariant: 'tinyClasses ascending multiples of 16',
-    config: { front: { gate: { tinyClasses: [16, 40, ...tiny.slice(2)] } } },
-    line: 'front.gate.tinyClasses[1] = 40 must be a multiple of 16',
+    config: { front: { tinyClasses: [16, 40, ...tiny.slice(2)] } },
+    line: 'front.tinyClasses[1] = 40 must be a multiple of 16',
   },
   {
     invariant: 'tinyClasses end at tinyMax',
-    config: { front: { gate: { tinyClasses: tiny.slice(0, 16) } } },
-    line: 'front.gate.tinyClasses last = 512 must equal front.gate.tinyMax (1024)',
+    config: { front: { tinyClasses: tiny.slice(0, 16) } },
+    line: 'front.tinyClasses last = 512 must equal front.tinyMax (1024)',
   },
   {
-    invariant: 'front.gate.tinyMax power of two',
-    config: { front: { gate: { tinyMax: 768, tinyClasses: tiny.slice(0, 18) } } },
-    line: 'front.gate.tinyMax = 768 must be a power of two',
+    invariant: 'front.tinyMax power of two',
+    config: { front: { tinyMax: 768, tinyClasses: tiny.slice(0, 18) } },
+    line: 'front.tinyMax = 768 must be a power of two',
   },
   {
-    invariant: 'front.gate.midClassesPerDoubling power of two',
-    config: { front: { gate: { midClassesPerDoubling: 3 } } },
-    line: 'front.gate.midClassesPerDoubling = 3 must be a power of two',
+    invariant: 'front.midClassesPerDoubling power of two',
+    config: { front: { midClassesPerDoubling: 3 } },
+    line: 'front.midClassesPerDoubling = 3 must be a power of two',
   },
   {
     invariant: 'midMax = tinyMax * 2^n, n >= 1',
-    config: { front: { gate: { midMax: 12288 } } },
-    line: 'front.gate.midMax = 12288 must be front.gate.tinyMax (1024) times 2^n with n >= 1',
+    config: { front: { midMax: 12288 } },
+    line: 'front.midMax = 12288 must be front.tinyMax (1024) times 2^n with n >= 1',
   },
   {
     invariant: 'mid granule >= 16',
-    config: { front: { gate: { tinyMax: 256, tinyClasses: tiny.slice(0, 12), midClassesPerDoubling: 32 } } },
-    line: 'front.gate.tinyMax / front.gate.midClassesPerDoubling = 8 must be >= 16',
+    config: { front: { tinyMax: 256, tinyClasses: tiny.slice(0, 12), midClassesPerDoubling: 32 } },
+    line: 'front.tinyMax / front.midClassesPerDoubling = 8 must be >= 16',
   },
   {
-    invariant: 'front.unifiedCache.refillBatch <= front.unifiedCache.capacity',
-    config: { front: { unifiedCache: { capacity: 128, refillBatch: 256 } } },
-    line: 'front.unifiedCache.refillBatch = 256 must be <= front.unifiedCache.capacity (128)',
+    invariant: 'unifiedCache.refillBatch <= unifiedCache.capacity',
+    config: { unifiedCache: { capacity: 128, refillBatch: 256 } },
+    line: 'unifiedCache.refillBatch = 256 must be <= unifiedCache.capacity (128)',
   },
   {
-    invariant: 'front.unifiedCache.midRefillBatch <= front.unifiedCache.midCapacity',
-    config: { front: { unifiedCache: { midCapacity: 8, midRefillBatch: 9 } } },
-    line: 'front.unifiedCache.midRefillBatch = 9 must be <= front.unifiedCache.midCapacity (8)',
+    invariant: 'unifiedCache.midRefillBatch <= unifiedCache.midCapacity',
+    config: { unifiedCache: { midCapacity: 8, midRefillBatch: 9 } },
+    line: 'unifiedCache.midRefillBatch = 9 must be <= unifiedCache.midCapacity (8)',
   },
   {
-    invariant: 'superslab.superslabSize power of two',
-    config: { superslab: { superslabSize: 3 * 1048576 } },
-    line: 'superslab.superslabSize = 3145728 must be a power of two',
+    invariant: 'superslab.size power of two',
+    config: { superslab: { size: 3 * 1048576 } },
+    line: 'superslab.size = 3145728 must be a power of two',
   },
   {
     invariant: 'superslab.slabSize power of two',
@@ -82,19 +82,19 @@ const cases: { invariant: string; config: object; line: string }[] = [
     line: 'superslab.slabSize = 49152 must be a power of two',
   },
   {
-    invariant: 'superslab.superslabSize multiple of superslab.slabSize',
+    invariant: 'superslab.size multiple of superslab.slabSize',
     config: { superslab: { slabSize: 49152 } },
-    line: 'superslab.superslabSize = 2097152 must be a multiple of superslab.slabSize (49152)',
+    line: 'superslab.size = 2097152 must be a multiple of superslab.slabSize (49152)',
   },
   {
-    invariant: 'superslab.superslabSize / superslab.slabSize in [4, 64]',
-    config: { superslab: { superslabSize: 4194304, slabSize: 16384 } },
-    line: 'superslab.superslabSize / superslab.slabSize = 4194304 / 16384 must be in [4, 64]',
+    invariant: 'superslab.size / superslab.slabSize in [4, 64]',
+    config: { superslab: { size: 4194304, slabSize: 16384 } },
+    line: 'superslab.size / superslab.slabSize = 4194304 / 16384 must be in [4, 64]',
   },
   {
-    invariant: 'superslab.superslabSize >= 4 * front.gate.midMax',
-    config: { front: { gate: { midMax: 1048576 } } },
-    line: 'superslab.superslabSize = 2097152 must be >= 4 * front.gate.midMax (4194304)',
+    invariant: 'superslab.size >= 4 * front.midMax',
+    config: { front: { midMax: 1048576 } },
+    line: 'superslab.size = 2097152 must be >= 4 * front.midMax (4194304)',
   },
   {
     invariant: 'superslab.releaseThreshold < superslab.poolLimit',
@@ -121,21 +121,21 @@ describe('invariants', () => {
   }
 
   it('reports the exact line for refillBatch 256 > capacity 128 and nothing else', () => {
-    expect(problems({ front: { unifiedCache: { capacity: 128, refillBatch: 256 } } })).toEqual([
-      'front.unifiedCache.refillBatch = 256 must be <= front.unifiedCache.capacity (128)',
+    expect(problems({ unifiedCache: { capacity: 128, refillBatch: 256 } })).toEqual([
+      'unifiedCache.refillBatch = 256 must be <= unifiedCache.capacity (128)',
     ]);
   });
 
   it('checks the other profiles merged with the config, prefixed with the profile', () => {
     // balanced: 100 <= 128; speed: capacity 256; lean: capacity 32.
-    expect(problems({ front: { unifiedCache: { refillBatch: 100 } } })).toEqual([
-      'profile lean: front.unifiedCache.refillBatch = 100 must be <= front.unifiedCache.capacity (32)',
+    expect(problems({ unifiedCache: { refillBatch: 100 } })).toEqual([
+      'profile lean: unifiedCache.refillBatch = 100 must be <= unifiedCache.capacity (32)',
     ]);
   });
 
   it('reports ranges with the allowed interval', () => {
-    expect(problems({ front: { unifiedCache: { capacity: 70000 } } })).toContain(
-      'front.unifiedCache.capacity = 70000 must be in [1, 65535]',
+    expect(problems({ unifiedCache: { capacity: 70000 } })).toContain(
+      'unifiedCache.capacity = 70000 must be in [1, 65535]',
     );
   });
 });
@@ -157,18 +157,16 @@ describe('declarations', () => {
     };
     expect(() => validateDeclarations(withClash)).toThrow(DeclarationError);
     expect(() => validateDeclarations(withClash)).toThrow(
-      'packages/box-clash/src/box.ts: environment name HAKMEM_UNIFIED_CACHE_CAPACITY of clash.capacity is also used by front.unifiedCache.capacity; every environment name must be unique',
+      'packages/box-clash/src/box.ts: environment name HAKMEM_UNIFIED_CACHE_CAPACITY of clash.capacity is also used by unifiedCache.capacity; every environment name must be unique',
     );
   });
 
   it('refuse a profile that sets an unknown knob', () => {
     const bad: Declarations = {
       ...decls,
-      profiles: decls.profiles.map((p) =>
-        p.name === 'lean' ? { ...p, overrides: { 'front.unifiedCache.capacty': 1 } } : p,
-      ),
+      profiles: decls.profiles.map((p) => (p.name === 'lean' ? { ...p, overrides: { 'unifiedCache.capacty': 1 } } : p)),
     };
-    expect(() => validateDeclarations(bad)).toThrow('profile lean: unknown knob front.unifiedCache.capacty');
+    expect(() => validateDeclarations(bad)).toThrow('profile lean: unknown knob unifiedCache.capacty');
   });
 
   /** The declarations plus one test box (knobs: a, b run-time; c build-time; d diagnostic). */

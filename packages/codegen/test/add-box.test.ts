@@ -93,7 +93,7 @@ describe('a new box package alone', () => {
     }
     const build = readFileSync(path.join(copy, 'native', 'generated', 'standard', 'hakmem_build.h'), 'utf8');
     expect(build).toContain(
-      '#define HAKMEM_BOX_VERSIONS "box-front@0.1.0 box-superslab@0.1.0 box-remote@0.1.0 box-probe@0.0.7 box-env@',
+      '#define HAKMEM_BOX_VERSIONS "box-front@0.1.0 box-unified-cache@0.1.0 box-large@0.1.0 box-superslab@0.1.0 box-remote@0.1.0 box-probe@0.0.7 box-env@',
     );
     expect(existsSync(path.join(copy, 'packages', 'codegen', 'templates', 'probe_box.h.hbs'))).toBe(false);
   });
