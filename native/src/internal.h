@@ -111,7 +111,7 @@ hk_inline hk_unit_t *hk_unit_at(uintptr_t i, uintptr_t a) {
  * (1,024 B: 4 of them, 512 B: 8), where the lines a program touches first in each block, and
  * the links free writes there, evict each other although the cache has room. 16 bytes more
  * and the starts walk over all 64 sets, for 1.6-6.3 % fewer blocks per slab
- * (docs/performance.md, Changes tried).
+ * (docs/lab/2026-11-29-block-stride.md).
  * Blocks stay 16-byte aligned; an aligned allocation picks a class whose stride is a multiple
  * of the alignment (front_gate.c), so a 32- to 1,024-byte-aligned request that would fit one of
  * these classes takes a larger one (posix_memalign(64, 1000): 1,280 B, was 1,024). A pure
