@@ -1,6 +1,6 @@
 /*
  * batch - a thread holding far more blocks than its cache: refill and flush, slab free
- * lists (../shared/spec/workloads.md).
+ * lists (docs/workloads.md).
  *
  * One thread. For each of the 25 (n, size) pairs, n in 25, 100, 400, 1600, 6400 (outer)
  * and size in 16, 48, 256, 1024, 4096 B (inner), over and over: malloc n blocks of `size`,

@@ -3,7 +3,7 @@
  *
  * Every workload calls plain malloc/free/realloc only (never hak_*), so one binary
  * measures every allocator: the allocator under test is swapped in with LD_PRELOAD.
- * The workloads themselves are specified in ../shared/spec/workloads.md.
+ * The workloads themselves are specified in docs/workloads.md.
  *
  * What lives here:
  *   - key=value argument parsing (usage on stderr + exit 2 on an unknown key or a bad value)

@@ -1,5 +1,5 @@
 /*
- * exchange - every thread frees every other thread's blocks (../shared/spec/workloads.md).
+ * exchange - every thread frees every other thread's blocks (docs/workloads.md).
  *
  * `threads` threads share an array of `slots` atomic pointers, all empty. Each thread repeatedly
  * draws a size (splitmix64 seeded with seed + thread index: 88 % uniform in 16-1,023 B, 11 % in

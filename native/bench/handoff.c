@@ -1,7 +1,7 @@
 /*
  * handoff - the published producer/consumer test of Lever and Boreham ("malloc() Performance in
  * a Multithreaded Linux Environment", USENIX 2000), as allocator projects run it (mimalloc-bench's
- * xmalloc-test, `-w 2 -t 5 -s 64`; ../shared/spec/workloads.md).
+ * xmalloc-test, `-w 2 -t 5 -s 64`; docs/workloads.md).
  *
  * `workers` producer threads and `workers` consumer threads share one stack of batches, guarded
  * by a mutex and two condition variables and bounded at `depth` batches: a producer waits while

@@ -1,6 +1,6 @@
 /*
  * handover.h - the lane/hand-over loop shared by larson and thread_churn
- * (../shared/spec/workloads.md; after Larson & Krishnan's server simulation as
+ * (docs/workloads.md; after Larson & Krishnan's server simulation as
  * mimalloc-bench runs it: `larson 5 8 1000 5000 100 4141 2`).
  *
  * `threads` lanes. Each lane owns an array of `chunks` blocks of random size in [min,max].

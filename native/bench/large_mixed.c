@@ -1,6 +1,6 @@
 /*
  * large_mixed - large blocks that do not fit a small cache: mapping reuse, page faults,
- * zeroing, memory returned (../shared/spec/workloads.md).
+ * zeroing, memory returned (docs/workloads.md).
  *
  * As random_mixed (replace.h) with sizes 4 MiB - 32 MiB, ws 20, and every block written in
  * full when allocated (as std::make_unique<char[]> zeroes it): a table of `ws` slots, all

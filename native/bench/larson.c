@@ -1,6 +1,6 @@
 /*
  * larson - server simulation after Larson & Krishnan, as the published benchmark runs it
- * (mimalloc-bench `larson 5 8 1000 5000 100 4141 2`; ../shared/spec/workloads.md).
+ * (mimalloc-bench `larson 5 8 1000 5000 100 4141 2`; docs/workloads.md).
  *
  * `threads` lanes of `chunks` blocks of random size in [min,max]; a lane's thread performs
  * rounds x chunks replacements (500,000 by default), THEN hands its lane to a new thread,

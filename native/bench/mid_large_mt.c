@@ -1,5 +1,5 @@
 /*
- * mid_large_mt - the mid path and per-thread scaling (../shared/spec/workloads.md).
+ * mid_large_mt - the mid path and per-thread scaling (docs/workloads.md).
  *
  * `threads` threads, each with its own `ws` slots, random replace exactly as in
  * random_mixed (splitmix64 seeded with seed + thread index; free if the slot is full,

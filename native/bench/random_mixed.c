@@ -1,6 +1,6 @@
 /*
  * random_mixed - the tiny front path; the predecessor's single source of truth
- * (../shared/spec/workloads.md). Defaults: iters 20,000,000; ws 400; seed 1; min 16; max 1024.
+ * (docs/workloads.md). Defaults: iters 20,000,000; ws 400; seed 1; min 16; max 1024.
  * The loop is in replace.h (shared with vm_mixed).
  */
 #include "replace.h"

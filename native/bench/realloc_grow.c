@@ -1,6 +1,6 @@
 /*
  * realloc_grow - in-place growth, mremap, copy cost: a quadratic path shows at once
- * (../shared/spec/workloads.md).
+ * (docs/workloads.md).
  *
  * `count` buffers, grown in turn (interleaved): in round k every buffer, 0 first, is
  * realloc'ed to the round's size s_k, so each growth of buffer b finds buffer b+1's last

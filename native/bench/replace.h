@@ -1,6 +1,6 @@
 /*
  * replace.h - the single-threaded random-replace loop shared by random_mixed and vm_mixed
- * (../shared/spec/workloads.md; vm_mixed is "as random_mixed with sizes 512 KiB - 2 MiB").
+ * (docs/workloads.md; vm_mixed is "as random_mixed with sizes 512 KiB - 2 MiB").
  *
  * A table of `ws` slots, all empty. Each iteration draws one 64-bit random number r
  * (splitmix64 from `seed`); idx = r % ws; if the slot holds a block it is freed,

@@ -1,7 +1,7 @@
 /*
  * thread_churn - as larson, but each thread performs only `rounds` replacements (100 by
  * default) before handing its lane to a new thread: a new thread every hundred operations
- * (../shared/spec/workloads.md). Stresses thread creation and exit, heap adoption.
+ * (docs/workloads.md). Stresses thread creation and exit, heap adoption.
  * Defaults as larson: min 8; max 1000; chunks 5000; rounds 100; threads 2; seconds 5;
  * seed 4141. ops = replacements; the result line adds threads_created=<n>.
  *

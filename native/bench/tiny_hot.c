@@ -1,5 +1,5 @@
 /*
- * tiny_hot - the best case of the unified cache (../shared/spec/workloads.md).
+ * tiny_hot - the best case of the unified cache (docs/workloads.md).
  *
  * Repeatedly malloc a batch of `batch` blocks of `size` bytes, then free them in reverse
  * order. ops = mallocs + frees.

@@ -1,6 +1,6 @@
 /*
  * vm_mixed - the large path: mmap reuse, page-fault and syscall cost
- * (../shared/spec/workloads.md): as random_mixed with sizes 512 KiB - 2 MiB.
+ * (docs/workloads.md): as random_mixed with sizes 512 KiB - 2 MiB.
  * Defaults: iters 200,000; ws 64; seed 1; min 524288; max 2097152.
  * The loop is in replace.h (shared with random_mixed).
  */

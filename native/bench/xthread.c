@@ -1,5 +1,5 @@
 /*
- * xthread - the remote free queue alone (../shared/spec/workloads.md).
+ * xthread - the remote free queue alone (docs/workloads.md).
  *
  * threads/2 producers malloc blocks of 16..1024 bytes (splitmix64 seeded with
  * seed + producer index) and pass them through bounded single-producer/single-consumer

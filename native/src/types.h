@@ -65,8 +65,8 @@
  *     - the slab's free list (`free`, owner only);
  *     - a unified cache of the owning heap, the user's hands, a heap's remote queue.
  *   used == 0 means every block is back: the slab may return to the pool.
- *   Each transfer between these places adjusts `used` exactly once (the predecessor's
- *   double decrement, lessons.md, is the bug this rule prevents).
+ *   Each transfer between these places adjusts `used` exactly once: the predecessor's
+ *   double decrement is the bug this rule prevents (CONTRIBUTING.md, "What the predecessor taught").
  *
  *   Read by other threads: the unit map's owner and cls (to decide local or remote free).
  *   They change only while the slab has no live block, so a racing free cannot see them

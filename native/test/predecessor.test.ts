@@ -1,4 +1,4 @@
-// The runs that killed the predecessor (../shared/spec/lessons.md, "What crashed it"):
+// The runs that killed the predecessor (CONTRIBUTING.md, "What the predecessor taught"):
 // random_mixed for 10M iterations at ws=400 ran its pool dry (OOM), and ws=40,000
 // segfaulted. hakmem must finish both with exit 0 and a valid result line, in every build.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Syscall budget (../shared/spec/workloads.md, "The protocol"): strace -f -c over
+// Syscall budget (docs/workloads.md, "The protocol"): strace -f -c over
 // random_mixed at n and at 2n iterations; the difference is the steady-state count of
 // mmap/munmap/madvise/mremap, and the target is zero (the predecessor's madvise storm made
 // 1,081 madvise calls per million operations). batch the same way: its working set swings by

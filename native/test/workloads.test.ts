@@ -1,4 +1,4 @@
-// The workload programs (native/bench, ../shared/spec/workloads.md) at small sizes: each
+// The workload programs (native/bench, docs/workloads.md) at small sizes: each
 // runs under every library and under glibc with exit 0 and a valid result line; bad
 // arguments give usage and exit 2; soak mode prints epoch lines then the result line.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

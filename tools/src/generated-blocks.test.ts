@@ -1,7 +1,8 @@
 /**
  * Figures come from results files, never by hand: every generated block in README.md and
- * docs/*.md is exactly what its `hakmem table` command prints from a results file that git
- * tracks (docs/results/<date>-<sha>.json), and README has at least one such block.
+ * docs/**\/*.md (the lab notebook's pages included) is exactly what its `hakmem table` command
+ * prints from a results file that git tracks (docs/results/<date>-<sha>.json), and README has at
+ * least one such block.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,9 +15,9 @@ import { repoRoot } from './paths.ts';
 
 const docs = [
   'README.md',
-  ...fs
-    .readdirSync(path.join(repoRoot, 'docs'))
+  ...(fs.readdirSync(path.join(repoRoot, 'docs'), { recursive: true }) as string[])
     .filter((f) => f.endsWith('.md'))
+    .sort()
     .map((f) => `docs/${f}`),
 ];
 

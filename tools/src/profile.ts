@@ -9,7 +9,7 @@
  * and writes of the blocks it was given), in other libraries (libc's `memset`) and in the
  * kernel, per operation, and the symbols that take the most. An allocator can execute fewer
  * instructions and still lose, when the program's accesses to its blocks cost more (larson at
- * 16 threads, docs/performance.md).
+ * 16 threads, docs/lab/2026-11-29-larson-at-scale.md).
  */
 import fs from 'node:fs';
 import os from 'node:os';

@@ -1,6 +1,6 @@
 /**
  * The workloads and the arguments the tools run them with: the programs of
- * shared/spec/workloads.md (dist/native/bin/<name>), and the real programs of
+ * docs/workloads.md (dist/native/bin/<name>), and the real programs of
  * docs/real-workloads.md (redis, sqlite, lua, z3, gs: Debian's programs run by a driver,
  * tools/real/<name>/run, that preloads the allocator into the measured program only).
  */

@@ -1,6 +1,6 @@
 /** `strace -c`: the arguments that count a program's system calls, and the summary table it writes. */
 
-/** The calls the syscall budget counts (../shared/spec/workloads.md, "The protocol"). */
+/** The calls the syscall budget counts (docs/workloads.md, "The protocol"). */
 export const MEMORY_SYSCALLS = ['mmap', 'munmap', 'madvise', 'mremap', 'brk'] as const;
 
 /**
