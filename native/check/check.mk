@@ -24,7 +24,7 @@
 #
 # The sanitizer builds use clang (CHECK_CC): libFuzzer exists only there, and one compiler
 # for the three keeps their runtimes consistent. The allocator's objects define malloc, free
-# & co. (front/front_gate.c aliases them to hak_*); linked into a program those definitions would
+# & co. (front/front.c aliases them to hak_*); linked into a program those definitions would
 # replace the sanitizer runtime's interceptors (ASan and TSan would then neither see nor
 # check the program's own allocations, and the runtime's internal calls would land in
 # hakmem). So every global symbol that is not hak_* or hk_* is made local in the objects

@@ -13,7 +13,7 @@
  *   core           (none)           os.c: every system call, the clock, the free key, metadata
  *                                   memory; segment_map.c: what each 2 MiB of address space holds;
  *                                   manifest.c: the build's manifest
- *   env            env              env_gate.c: the environment snapshot; report.c: misuse and
+ *   env            env              env.c: the environment snapshot; report.c: misuse and
  *                                   corruption reports (env.onInvalid); purge.c: the time-based
  *                                   purge's clock and registry; stats.c: the OBSERVE report
  *   superslab      superslab        superslab.c: SuperSlabs, slab geometry, the pool
@@ -22,7 +22,7 @@
  *   unified_cache  unified-cache    unified_cache.c: the thread caches, foreign lists, budget;
  *                                   depot.c: chains of free blocks between threads
  *   large          large            large.c: large blocks in mappings of their own, their cache
- *   front          front            front_gate.c: malloc, free, realloc, calloc, aligned routing;
+ *   front          front            front.c: malloc, free, realloc, calloc, aligned routing;
  *                                   api.c: the rest of the API; misuse.c: what a bad pointer is;
  *                                   init.c: process and thread lifecycle, fork
  *
@@ -109,7 +109,7 @@ hk_inline unsigned hk_seg_kind(uintptr_t a) {
  * the links free writes there, evict each other although the cache has room; 16 bytes more and
  * the starts walk over all 64 sets, for a few per cent fewer blocks per slab. Blocks stay 16-byte
  * aligned; an aligned allocation picks a class whose stride is a multiple of the alignment
- * (front_gate.c), so a 32- to 1,024-byte-aligned request that would fit one of these classes
+ * (front.c), so a 32- to 1,024-byte-aligned request that would fit one of these classes
  * takes a larger one (posix_memalign(64, 1000): 1,280 B). A pure function of the generated
  * class table, so it needs no initialisation. */
 hk_inline size_t hk_block_stride(unsigned cls) {
@@ -185,7 +185,7 @@ void hk_os_write_err(const char *fmt, ...) HK_HIDDEN __attribute__((format(print
 
 /* ==== layer env ========================================================================== */
 
-/* ---- env_gate.c: the one-time environment snapshot, verbosity ----------------------- */
+/* ---- env.c: the one-time environment snapshot, verbosity ----------------------- */
 void hk_env_load(void) HK_HIDDEN;
 bool hk_env_provisional(void) HK_HIDDEN;
 const char *hk_env_profile_name(void) HK_HIDDEN;
@@ -402,7 +402,7 @@ hk_inline hk_block_t *hk_unified_cache_pop(hk_unified_cache_t *uc) {
   if (hk_likely(b != NULL)) {
     hk_block_t *next = hk_link_dec(b);
     if (HK_CHECKS && hk_unlikely(!hk_marked_free(b) || hk_link_bad(next))) return hk_unified_cache_poisoned(uc);
-    uc->head = next; /* (malloc's hit path repeats these lines, front_gate.c) */
+    uc->head = next; /* (malloc's hit path repeats these lines, front.c) */
     uc->room++;
     if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free */
   }
@@ -458,7 +458,7 @@ hk_inline unsigned hk_class_of(size_t size) {
   return size <= HK_FRONT_TINY_MAX ? hk_tiny_class(size) : hk_mid_class(size);
 }
 
-/* ---- front_gate.c, misuse.c: routing behind malloc and free, reports of bad pointers ------ */
+/* ---- front.c, misuse.c: routing behind malloc and free, reports of bad pointers ------ */
 void *hk_alloc_aligned(size_t align, size_t size) HK_HIDDEN;
 size_t hk_usable(const void *p) HK_HIDDEN;
 /* A misuse found: report it per env.onInvalid (Standard, OBSERVE) and return, so the caller

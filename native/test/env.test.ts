@@ -1,5 +1,5 @@
-// The environment loader of the real libraries (native/src/env/env_gate.c with the generated
-// env_gate_box.h), preloaded into ls: run-time profiles and overrides, invalid values, the
+// The environment loader of the real libraries (native/src/env/env.c with the generated
+// env_box.h), preloaded into ls: run-time profiles and overrides, invalid values, the
 // declared invariants checked at run time, the hash of the configuration in force (the same
 // hash codegen gives that configuration) and HAKMEM_VERBOSE=2's knob listing; profile files
 // (HAKMEM_PROFILE=<path>), good and bad. FAST reads no environment at all.

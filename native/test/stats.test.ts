@@ -214,7 +214,7 @@ describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
     expect(off.stderr).toBe('');
     const bad = await run(bin('tiny_hot'), tinyHot, { preload: observe.path, env: { HAKMEM_STATS: 'yes' } });
     expectOk(bad);
-    // one line naming the variable and the value (its wording belongs to env_gate.c), no report
+    // one line naming the variable and the value (its wording belongs to env.c), no report
     expect(bad.stderr.trim().split('\n'), bad.stderr).toHaveLength(1);
     expect(bad.stderr).toMatch(/HAKMEM_STATS="?yes/);
     expect(bad.stderr).not.toMatch(/hakmem stats|hakmem_stats/);

@@ -45,7 +45,7 @@ beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-cs-'));
   git('init', '-q', '-b', 'main');
   for (const [dir, files] of [
-    ['box-front', ['native/src/front_gate.c', 'native/src/unified_cache.c']],
+    ['box-front', ['native/src/front/front.c', 'native/src/unified_cache.c']],
     ['box-superslab', ['native/src/superslab/']], // a folder: every file in it
   ] as const) {
     write(
@@ -77,7 +77,7 @@ describe('check-changesets: which boxes changed, against which base', () => {
   });
 
   it('a release commit (declaration.json written) is the base on a linear main: nothing since it, nothing to do', () => {
-    write('native/src/front_gate.c', '/* old change */\n');
+    write('native/src/front/front.c', '/* old change */\n');
     commit('front: old change, before the release');
     write('packages/box-front/declaration.json', JSON.stringify(released));
     const rel = commit('release');
@@ -111,9 +111,9 @@ describe('check-changesets: which boxes changed, against which base', () => {
   it('uncommitted and untracked changes count (the working tree is compared)', () => {
     write('packages/box-front/declaration.json', JSON.stringify(released));
     commit('release');
-    write('native/src/front_gate.c', '/* edited, not committed */\n');
+    write('native/src/front/front.c', '/* edited, not committed */\n');
     expect(checkChangesets(root).problems).toEqual([
-      expect.stringMatching(/^box-front: native\/src\/front_gate\.c changed/),
+      expect.stringMatching(/^box-front: native\/src\/front\/front\.c changed/),
     ]);
   });
 
@@ -123,7 +123,7 @@ describe('check-changesets: which boxes changed, against which base', () => {
     const onMain = commit('main moves');
     git('update-ref', 'refs/remotes/origin/main', onMain);
     git('checkout', '-q', '-b', 'topic');
-    write('native/src/front_gate.c', '/* on the branch */\n');
+    write('native/src/front/front.c', '/* on the branch */\n');
     commit('branch work');
     const r = checkChangesets(root);
     expect(r.base).toEqual({ sha: onMain, why: 'the merge base with origin/main' });

@@ -1,6 +1,6 @@
 /**
  * What `hakmem tune` hands back: the winner as a HAKMEM_* environment line, a profile file that
- * HAKMEM_PROFILE selects at run time (native/src/env/env_gate.c reads it), a hakmem.config.ts that
+ * HAKMEM_PROFILE selects at run time (native/src/env/env.c reads it), a hakmem.config.ts that
  * codegen builds; tune.json (schema hakmem-tune/1, checked with ajv before it is written: every
  * run of the search, the verdict and the check of the other workloads), summary.md, and
  * report.html with the search's progress and the verdict (report-html.ts, chart.ts).
@@ -212,7 +212,7 @@ export function envLine(env: Readonly<Record<string, string>>): string {
 /**
  * A profile file for HAKMEM_PROFILE=<path>: `#` comments saying what it is, then one
  * HAKMEM_<KNOB>=VALUE line per run-time override (HAKMEM_PROFILE=<name> first when the profile
- * itself changed), the format native/src/env/env_gate.c reads.
+ * itself changed), the format native/src/env/env.c reads.
  */
 export function profileFile(
   c: Pick<Candidate, 'env' | 'settings' | 'configHash'>,

@@ -4,7 +4,7 @@
  * SuperSlab's header. free() of it then pushed the SuperSlab header onto a unified cache, and the
  * next malloc of that class handed the header out: the unit map was overwritten.
  * Found by native/check/stress.c (seed=4 threads=1 off=95, op 29 -> op 261).
- * Cause: front_gate.c large_alloc(): len = (off + size + SS - 1) & ~(SS - 1) with off = align
+ * Cause: front.c large_alloc(): len = (off + size + SS - 1) & ~(SS - 1) with off = align
  * = SS and size = 0 gave len = off, so user = base + off = base + len.
  * Build: make -C native check-stress (-> dist/native/check/bin/repro/aligned_zero_size)
  * Run:   LD_PRELOAD=dist/native/lib/libhakmem.so dist/native/check/bin/repro/aligned_zero_size

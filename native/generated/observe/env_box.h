@@ -42,7 +42,7 @@ typedef enum hk_env_stats_t {
 } hk_env_stats_t;
 static const char *const hk_env_stats_names[] HK_GEN_UNUSED = { "off", "1", "table", "json" };
 
-/* Run-time snapshot of the env knobs, read once at initialisation (native/src/env/env_gate.c). */
+/* Run-time snapshot of the env knobs, read once at initialisation (native/src/env/env.c). */
 typedef struct hk_env_env {
     hk_env_profile_t profile;
     int64_t verbose;
@@ -327,7 +327,7 @@ typedef struct hk_env_config_entry {
 #define HK_ENV_PROFILE_ORIGIN HK_ORIGIN_CONFIG
 #define HK_ENV_HASH_TEXT_MAX 1260
 
-/* Defines the snapshots (in native/src/env/env_gate.c), initialised to the build profile's values. */
+/* Defines the snapshots (in native/src/env/env.c), initialised to the build profile's values. */
 #define HK_ENV_DEFINE_SNAPSHOTS \
     hk_unified_cache_env_t hk_unified_cache_env = { .enabled = true, .capacity = 8192, .refill_batch = 32, .mid_capacity = 2048, .mid_refill_batch = 8, .max_bytes_per_class = ((size_t)8388608), .max_bytes_per_thread = ((size_t)8388608), .max_bytes_total = ((size_t)33554432), .depot_bytes = ((size_t)33554432) }; \
     hk_large_env_t hk_large_env = { .cache_entries = 64, .cache_bytes = ((size_t)134217728) }; \

@@ -11,7 +11,7 @@
 #define HK_LARGE_BOX_NAME "large"
 #define HK_LARGE_BOX_VERSION "0.1.0"
 
-/* Run-time snapshot of the env knobs, read once at initialisation (native/src/env/env_gate.c). */
+/* Run-time snapshot of the env knobs, read once at initialisation (native/src/env/env.c). */
 typedef struct hk_large_env {
     int64_t cache_entries;
     size_t cache_bytes;

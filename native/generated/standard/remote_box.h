@@ -11,7 +11,7 @@
 #define HK_REMOTE_BOX_NAME "remote"
 #define HK_REMOTE_BOX_VERSION "0.1.0"
 
-/* Run-time snapshot of the env knobs, read once at initialisation (native/src/env/env_gate.c). */
+/* Run-time snapshot of the env knobs, read once at initialisation (native/src/env/env.c). */
 typedef struct hk_remote_env {
     int64_t drain_threshold;
     int64_t drain_batch;

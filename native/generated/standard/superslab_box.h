@@ -19,7 +19,7 @@ typedef enum hk_superslab_release_mode_t {
 } hk_superslab_release_mode_t;
 static const char *const hk_superslab_release_mode_names[] HK_GEN_UNUSED = { "unmap", "decommit", "never" };
 
-/* Run-time snapshot of the env knobs, read once at initialisation (native/src/env/env_gate.c). */
+/* Run-time snapshot of the env knobs, read once at initialisation (native/src/env/env.c). */
 typedef struct hk_superslab_env {
     int64_t pool_limit;
     int64_t release_threshold;

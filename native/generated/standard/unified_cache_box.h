@@ -12,7 +12,7 @@
 #define HK_UNIFIED_CACHE_BOX_NAME "unified-cache"
 #define HK_UNIFIED_CACHE_BOX_VERSION "0.1.0"
 
-/* Run-time snapshot of the env knobs, read once at initialisation (native/src/env/env_gate.c). */
+/* Run-time snapshot of the env knobs, read once at initialisation (native/src/env/env.c). */
 typedef struct hk_unified_cache_env {
     bool enabled;
     int64_t capacity;

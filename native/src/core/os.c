@@ -20,7 +20,7 @@
 
 /* Every function here leaves errno as it found it: a system call that fails on the way to a
  * success (an in-place mremap with no room, a hinted mmap that lands elsewhere) must not show,
- * and a failure is reported by the caller (ENOMEM, front_gate.c). */
+ * and a failure is reported by the caller (ENOMEM, front.c). */
 
 /* ---- the mapping count (OBSERVE: superslab.mappings) --------------------------------------
  * The address ranges hakmem holds: each mapping made (a SuperSlab, a large mapping, a metadata

@@ -1,6 +1,6 @@
 /* api.c: the rest of the allocation API (front gate box): aligned allocation's entry points,
  * malloc_usable_size, malloc_trim, and hakmem.h's extras. Each is a few lines over
- * front_gate.c (malloc, free, calloc, realloc and the routing behind them) and large.c. */
+ * front.c (malloc, free, calloc, realloc and the routing behind them) and large.c. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* unified_cache.c: the unified cache box, slow halves. The fast halves (pop in malloc,
- * push in free) are inline in front_gate.c; this file refills an empty cache from the
+ * push in free) are inline in front.c; this file refills an empty cache from the
  * heap's slabs and flushes a full one back to them. */
 #include <errno.h>
 
@@ -306,7 +306,7 @@ static void drain_into_cache(hk_tls_t *t, hk_heap_t *h) {
 void *hk_unified_cache_refill(unsigned cls) {
   hk_tls_t *t = &hk_tls;
   hk_heap_t *h = t->heap;
-  HK_ASSERT(h != NULL); /* the front gate starts the thread first (front_gate.c, cache_refill) */
+  HK_ASSERT(h != NULL); /* the front gate starts the thread first (front.c, cache_refill) */
   hk_unified_cache_t *uc = &t->cache[cls];
   hk_block_t *b = hk_unified_cache_pop(uc); /* refilled meanwhile (thread start may allocate) */
   if (b != NULL) return b;

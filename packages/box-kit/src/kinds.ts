@@ -30,7 +30,7 @@ export interface KindInfo {
   readonly numeric: boolean;
   /** Whether C gets the value as an array (hk_<p>_<knob>[], a _COUNT macro) rather than an accessor. */
   readonly cArray: boolean;
-  /** The row kind of the environment loader (native/src/env/env_gate.c), for run-time kinds. */
+  /** The row kind of the environment loader (native/src/env/env.c), for run-time kinds. */
   readonly envRow: string | undefined;
   /** Why a configured value does not fit the kind, or undefined (ranges are checked apart). */
   typeProblem(knob: Knob, value: unknown): string | undefined;

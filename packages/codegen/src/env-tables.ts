@@ -1,6 +1,6 @@
 /**
  * The tables the Standard and OBSERVE builds read the environment with (env_box.h, used by
- * native/src/env/env_gate.c): per profile, every run-time knob's value; one row per environment
+ * native/src/env/env.c): per profile, every run-time knob's value; one row per environment
  * variable; the run-time form of every invariant that reads a run-time knob; and the whole
  * configuration in the order codegen hashes it, so the library can say which configuration is
  * in force after the environment's overrides, with the same hash codegen would give it.

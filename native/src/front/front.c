@@ -1,4 +1,4 @@
-/* front_gate.c: the front gate box's entry points. malloc and free themselves (size -> class
+/* front.c: the front gate box's entry points. malloc and free themselves (size -> class
  * by table, the unified cache pop and push inline), the slow paths they hand off to (refill,
  * a full cache, a remote free, large blocks in large.c), calloc, realloc and aligned
  * allocation's routing. The rest of the API is in api.c.

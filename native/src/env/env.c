@@ -1,4 +1,4 @@
-/* env_gate.c: the ENV gate box. In Standard and OBSERVE builds the HAKMEM_* variables
+/* env.c: the ENV gate box. In Standard and OBSERVE builds the HAKMEM_* variables
  * are read once, at initialisation, into the snapshot structs the generated headers
  * declare; nothing reads the environment afterwards. FAST builds contain no environment
  * reading at all: every knob is a constant there. The OBSERVE counters and their report
