@@ -248,7 +248,7 @@ static bool parse_profile_file(int *base, bool set[], int64_t value[], char *pro
       return false;
     }
     if (set_at[row]) {
-      snprintf(problem, len, "line %u: %s is set twice (line %u too)", no, name, set_at[row]);
+      snprintf(problem, len, "line %u: %.80s is set twice (line %u too)", no, name, set_at[row]);
       return false;
     }
     set_at[row] = no;
@@ -264,7 +264,8 @@ static bool parse_profile_file(int *base, bool set[], int64_t value[], char *pro
     } else {
       char accepted[256];
       if (!parse_value(&knobs[row], v, &value[row], accepted, sizeof accepted)) {
-        snprintf(problem, len, "line %u: %s=\"%.80s\" (%s): expected %s", no, name, v, knobs[row].path, accepted);
+        snprintf(problem, len, "line %u: %.80s=\"%.80s\" (%.80s): expected %.200s", no, name, v, knobs[row].path,
+                 accepted);
         return false;
       }
       set[row] = true;
@@ -277,7 +278,7 @@ static bool parse_profile_file(int *base, bool set[], int64_t value[], char *pro
 /* HAKMEM_PROFILE=<path>: reads and checks the file; true when it is in force (its profile
  * applied, then its values), false when it was refused with one line (nothing applied). */
 static bool load_profile_file(const char *path) {
-  char problem[400];
+  char problem[512]; /* the longest line parse_profile_file writes: 475 bytes */
   int base = -1;
   bool set[KNOB_COUNT];
   int64_t value[KNOB_COUNT];
