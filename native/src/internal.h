@@ -19,7 +19,7 @@
  *   superslab      superslab        superslab.c: SuperSlabs, slab geometry, the pool
  *   remote         remote           heap.c: heaps and their lifecycle; slabs.c: a heap's slabs;
  *                                   remote_queue.c: blocks going home to their owner
- *   unified_cache  unified-cache    unified_cache.c: the thread caches, foreign lists, budget;
+ *   unified_cache  unified-cache    unified_cache.c: the thread caches (others' blocks too), budget;
  *                                   depot.c: chains of free blocks between threads
  *   large          large            large.c: large blocks in mappings of their own, their cache
  *   front          front            front.c: malloc, free, realloc, calloc, aligned routing;
@@ -121,12 +121,12 @@ hk_inline bool hk_class_is_tiny(unsigned cls) { return cls < HK_TINY_CLASS_COUNT
 /* The free key: double frees, found without a search. hk_free_key is a random word, chosen
  * once per process before the first block exists (os.c). A free block's second word (every
  * block has two) holds it:
- *   - in every build, while the block is in a slab's free list, a remote queue, an outbox, a
- *     heap's pending list or a thread's foreign list;
+ *   - in every build, while the block is in a slab's free list, a remote queue, an outbox or a
+ *     heap's pending list;
  *   - in Standard and OBSERVE, also while it is in a unified cache (running or parked) or a
  *     depot chain.
  * A block handed to the program never holds it: Standard clears it in malloc's pop; FAST
- * clears it as blocks enter a cache or the depot (refill, drain, a foreign list passed on),
+ * clears it as blocks enter a cache or the depot (refill, drain, a flush into the depot),
  * since its pop and push do not touch it. So a free that finds the key is a double free:
  * Standard checks on every free; FAST checks on its slow paths (another heap's block, cache
  * full), where it drops the block so that it is never in two lists at once (a block in two
@@ -217,6 +217,13 @@ hk_inline void hk_due_note(_Atomic(uint64_t) *next, uint64_t due) {
 
 /* ---- stats.c: the OBSERVE counters and their report ---------------------------------- */
 void hk_stats_thread_exit(void) HK_HIDDEN;
+/* A thread whose exit hook has run (its counters folded) may still allocate and free, from a
+ * later pthread key destructor or glibc's own thread teardown: what it counts then is folded at
+ * once, or the report would show a queue drained of more blocks than were ever pushed. */
+#define HK_STATS_FOLD_IF_EXITED()                                             \
+  do {                                                                        \
+    if (HAKMEM_OBSERVE && hk_unlikely(hk_tls.exited)) hk_stats_thread_exit(); \
+  } while (0)
 void hk_stats_prepare(void) HK_HIDDEN;   /* from the constructor: keep a descriptor for the report */
 void hk_stats_report(void) HK_HIDDEN;    /* at exit, when HAKMEM_STATS=1 (OBSERVE) */
 void hk_stats_print_now(void) HK_HIDDEN; /* hak_stats_print */
@@ -422,10 +429,26 @@ void hk_unified_cache_overflow(hk_block_t *b, unsigned cls) HK_HIDDEN; /* cache 
 void hk_unified_cache_flush_all(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN;
 void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN;   /* thread exit: cached blocks stay with h */
 void hk_unified_cache_unpark(hk_tls_t *t, hk_heap_t *h) HK_HIDDEN; /* adoption: take them over */
-void hk_unified_cache_foreign(hk_tls_t *t, hk_block_t *b, unsigned cls) HK_HIDDEN; /* another heap's block, freed */
 void hk_unified_cache_set_limits(hk_tls_t *t) HK_HIDDEN;
 void hk_unified_cache_derive_limits(void) HK_HIDDEN;
 void hk_unified_cache_purge_depot(uint64_t now) HK_HIDDEN; /* registered purger: aged depot chains go home */
+
+/* free found a block of another heap (owner != this thread's heap) and this thread has a
+ * cache: the block joins the cache of its class as the thread's own do, and the thread's next
+ * malloc of the class hands it out, most recent first (THREAD CACHE in types.h). A thread that
+ * only frees others' blocks fills its cache and overflows: the overflow sends its own blocks
+ * to their slabs and the others' on as one chain (the depot, or home). FAST drops a block that
+ * holds the free key (above); one freed twice while in a cache, where FAST
+ * keeps no key, it cannot tell, as on its own path. */
+hk_inline void hk_unified_cache_foreign(hk_tls_t *t, hk_block_t *b, unsigned cls) {
+  if (!HK_CHECKS && hk_unlikely(hk_marked_free(b)))
+    return; /* FAST: in a slab or a queue already (Standard refused it in free) */
+  HK_UNIFIED_CACHE_COUNT(foreign_kept, 1);
+  hk_unified_cache_t *uc = &t->cache[cls];
+  if (hk_likely(uc->room > 0)) hk_unified_cache_push(uc, b);
+  else if (uc->limit == 0) hk_heap_give_block(t->heap, b); /* the cache is off: home */
+  else hk_unified_cache_overflow(b, cls);
+}
 
 /* ---- depot.c: chains of free blocks between thread caches -------------------------------- */
 bool hk_depot_put(unsigned cls, hk_block_t *head, hk_block_t *tail, uint32_t n) HK_HIDDEN; /* false: full */

@@ -107,15 +107,14 @@
  *   The unified cache lives in thread-local storage (initial-exec TLS, no call): one LIFO
  *   list per class with its limit and the room left under it. malloc pops, free pushes
  *   when the block's slab belongs to this thread's heap and room > 0. A block of another
- *   heap that a thread frees goes (on the slow path) to its foreign list for the class, which
- *   counts against the same room: the thread's next refill of the class takes those blocks
- *   before it asks its own slabs, so a block is reused by the thread that freed it, at once,
- *   and never waits in the queue of an owner that is not running (64 threads on 2 cores:
- *   each owner's queue held about a timeslice of its allocations, 1 GB in all). The blocks
- *   stay counted as used in their owners' slabs; when the room runs out, the foreign list goes
- *   back to the owners, a chain per run of one owner's blocks (REMOTE QUEUE). So a cache list
- *   may hold other heaps' blocks too, and every way out of a cache (flush, trim, exit) sends
- *   each block to its owner: its own slab, or the owner's queue. A fresh or exited
+ *   heap that a thread frees joins the same list (on the slow path): the thread's next malloc
+ *   of the class hands it out, most recent first, as tcmalloc's thread caches do, so a block
+ *   is reused by the thread that freed it, at once, while it is still in that CPU's cache, and
+ *   never waits in the queue of an owner that is not running (64 threads on 2 cores: each
+ *   owner's queue held about a timeslice of its allocations, 1 GB in all). The blocks stay
+ *   counted as used in their owners' slabs. So a cache list holds blocks of any heap, and
+ *   every way out of a cache (flush, trim, exit) sends each block where it belongs: this
+ *   heap's to their slabs, the others' on as one chain (DEPOT), or to their owners' queues. A fresh or exited
  *   thread has room 0 everywhere, so its first call falls into the slow path, which initialises;
  *   no "initialised?" test sits on the fast path. A new thread's limits start at about one
  *   page of blocks per class and double at each refill and overflow up to the class's limit
@@ -125,9 +124,9 @@
  *   back to the slabs), or else grows as far as the budget has left (unified_cache/unified_cache.c).
  *
  * DEPOT (unified_cache/depot.c; fed and drained in unified_cache.c)
- *   Per class, chains of free blocks that threads passed on: a foreign list whose class ran
- *   out of room, the other heaps' blocks of a cache that overflowed, a thread's exit. A refill
- *   of the class that finds its own cache, foreign list and its heap's returned blocks empty
+ *   Per class, chains of free blocks that threads passed on: the other heaps' blocks of a
+ *   cache that overflowed or of a thread that exited. A refill of the class that finds its
+ *   own cache and its heap's returned blocks empty
  *   takes the newest chain whole and makes it its cache list, without touching a block (the
  *   chains are kept in cache-list form: links as hk_link_enc writes them, the free key in
  *   Standard and OBSERVE, none in FAST). So a block freed by a thread that does not need it
@@ -137,7 +136,7 @@
  *   queues); a chain that waits purgeDelayMs goes home (env/purge.c), and malloc_trim empties it.
  *
  * REMOTE QUEUE (remote/remote_queue.c; abandonment, adoption and collection in remote/heap.c)
- *   Blocks go back to an owning heap (from a foreign list or a cache that overflowed, or freed
+ *   Blocks go back to an owning heap (from a cache that overflowed when the depot is full, or freed
  *   by a thread that has no cache: it exited, or no heap could be had) through the heap's
  *   `remote` list: a lock-free multi-producer stack (compare-and-swap on the head, one per
  *   chain of blocks; the owner takes the whole list with one exchange, so there is no ABA
@@ -374,11 +373,6 @@ typedef struct hk_tls {
    * unified_cache.c), so malloc's hit path reads it and the cache off one base, with no table
    * address to form, no shift and no multiply (hak_malloc). */
   uint16_t tiny_off[((HK_FRONT_TINY_MAX >> 4) + 1) << 4];
-  /* Blocks of other heaps this thread freed, per class, kept for its next refill of the class
-   * (THREAD CACHE): linked plainly through next, each holding the free key, and counted in
-   * the class's room as cached blocks are. */
-  hk_block_t *foreign[HK_CLASS_COUNT];
-  uint32_t foreign_n[HK_CLASS_COUNT];
 } hk_tls_t;
 _Static_assert(HK_CLASS_COUNT <= 256, "steal_next holds a class index in a byte");
 _Static_assert(sizeof(hk_unified_cache_t) == HK_CACHE_ENTRY_BYTES && offsetof(hk_tls_t, cache) == 0,

@@ -297,7 +297,7 @@ describe.each(LIBS.filter((l) => l.mode !== 'fast'))('$file: unifiedCache.maxByt
 
 // 64 threads swapping blocks of mixed sizes through shared slots (the exchange workload), on a
 // 2-core machine where each thread is descheduled most of the time: every block another thread
-// frees is kept and reused by the thread that freed it (its foreign list, the depot), so none
+// frees is kept and reused by the thread that freed it (its cache, the depot), so none
 // waits in the queue of an owner that is not running, and the caches share one budget. Peak RSS
 // was 0.5-1.3 GB (the owners' queues, the caches, a second's worth of free slabs kept warm);
 // tcmalloc holds about 130 MB, glibc 250 MB. About 75 MiB are live.

@@ -139,7 +139,7 @@ describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
     });
     expectOk(x);
     // Most of the 200,000 frees are of another thread's blocks: the consumers keep them in their
-    // foreign lists and pass them on through the depot, which the producers' refills take from.
+    // caches and pass them on through the depot, which the producers' refills take from.
     const xc = jsonReport(x.stderr).boxes['unified-cache']!;
     expect(xc.foreign_kept, x.stderr).toBeGreaterThan(100_000);
     expect(xc.depot_puts, x.stderr).toBeGreaterThan(0);
@@ -152,7 +152,7 @@ describe.sequential('HAKMEM_STATS with libhakmem-observe.so', () => {
   it('handoff: what the consumers free reaches the producers through the depot, a chain at a time', async () => {
     // Lever and Boreham's producer/consumer test: every block a consumer frees is a producer's. They
     // used to be pushed one by one onto the producer's queue, whose drain then read every one of
-    // them cold (a third of handoff's time); now the consumer keeps them (foreign list) and passes
+    // them cold (a third of handoff's time); now the consumer keeps them (its cache) and passes
     // them on in chains, which the producer's refill takes whole.
     const r = await run(bin('handoff'), ['seconds=1'], {
       preload: observe.path,

@@ -63,7 +63,7 @@ static inline size_t hk_unified_cache_max_bytes_per_thread(void) { return hk_uni
 #define HK_UNIFIED_CACHE_MAX_BYTES_TOTAL_BUILD ((size_t)33554432)
 static inline size_t hk_unified_cache_max_bytes_total(void) { return hk_unified_cache_env.max_bytes_total; }
 
-/* unifiedCache.depotBytes — bytes, run-time (HAKMEM_UNIFIED_CACHE_DEPOT_BYTES): The depot: chains of free blocks that threads passed on (a foreign list that ran out of room), per class, for any thread's next refill of the class, taken whole without a look at a block. It holds at most this many bytes (0: none, such blocks go home to their owners' queues); malloc_trim empties it. */
+/* unifiedCache.depotBytes — bytes, run-time (HAKMEM_UNIFIED_CACHE_DEPOT_BYTES): The depot: chains of free blocks that threads passed on (a cache that ran out of room), per class, for any thread's next refill of the class, taken whole without a look at a block. It holds at most this many bytes (0: none, such blocks go home to their owners' queues); malloc_trim empties it. */
 #define HK_UNIFIED_CACHE_DEPOT_BYTES_BUILD ((size_t)33554432)
 static inline size_t hk_unified_cache_depot_bytes(void) { return hk_unified_cache_env.depot_bytes; }
 
@@ -73,10 +73,8 @@ static inline size_t hk_unified_cache_depot_bytes(void) { return hk_unified_cach
     X(misses, HK_CLASS_COUNT, "Allocations that found the cache empty, per class.") \
     X(refills, 1, "Refills from a slab.") \
     X(flushes, 1, "Flushes of a full cache back to the slabs.") \
-    X(foreign_kept, 1, "Blocks of other threads' heaps freed by this thread and kept in its foreign lists for reuse.") \
-    X(foreign_reused, 1, "Foreign blocks a refill took instead of asking the thread's own slabs.") \
-    X(foreign_returned, 1, "Foreign blocks sent back to their owners (the class's room ran out and the depot was full, trim).") \
-    X(depot_puts, 1, "Blocks put into the depot (a foreign list that ran out of room, a thread's exit).") \
+    X(foreign_kept, 1, "Blocks of other threads' heaps freed by this thread into its own cache, for its next mallocs.") \
+    X(depot_puts, 1, "Blocks put into the depot (the other heaps' blocks of a cache that overflowed, a thread's exit).") \
     X(depot_takes, 1, "Blocks a refill took from the depot, a chain at a time.") \
     /* end */
 /* The same list under a name built from the C prefix, for code that walks every box with
@@ -87,10 +85,8 @@ typedef struct hk_unified_cache_counters {
     uint64_t misses[HK_CLASS_COUNT]; /* Allocations that found the cache empty, per class. */
     uint64_t refills; /* Refills from a slab. */
     uint64_t flushes; /* Flushes of a full cache back to the slabs. */
-    uint64_t foreign_kept; /* Blocks of other threads' heaps freed by this thread and kept in its foreign lists for reuse. */
-    uint64_t foreign_reused; /* Foreign blocks a refill took instead of asking the thread's own slabs. */
-    uint64_t foreign_returned; /* Foreign blocks sent back to their owners (the class's room ran out and the depot was full, trim). */
-    uint64_t depot_puts; /* Blocks put into the depot (a foreign list that ran out of room, a thread's exit). */
+    uint64_t foreign_kept; /* Blocks of other threads' heaps freed by this thread into its own cache, for its next mallocs. */
+    uint64_t depot_puts; /* Blocks put into the depot (the other heaps' blocks of a cache that overflowed, a thread's exit). */
     uint64_t depot_takes; /* Blocks a refill took from the depot, a chain at a time. */
 } hk_unified_cache_counters_t;
 extern __thread hk_unified_cache_counters_t hk_unified_cache_tls_counters;

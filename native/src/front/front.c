@@ -21,6 +21,7 @@ static void *hk_tiny_poisoned(size_t size) __attribute__((cold));
 static void hk_free_slow(void *p);                 /* NULL, large, not ours */
 static void hk_free_full(void *p);                 /* own block, cache full */
 static void hk_free_remote(void *p, hk_unit_t *u); /* another heap's block */
+static void hk_free_remote_rest(void *p, hk_unit_t *u);
 
 /* ---- the fast paths --------------------------------------------------------------- */
 
@@ -111,6 +112,7 @@ static hk_noinline void *hk_alloc_slow(size_t size) {
   hk_process_init(); /* a large block may be the process's first */
   void *p = hk_large_alloc(size, 16, &fresh);
   if (p == NULL) errno = ENOMEM;
+  HK_STATS_FOLD_IF_EXITED();
   return p;
 }
 
@@ -125,13 +127,35 @@ static hk_noinline void hk_free_full(void *p) {
   hk_unified_cache_overflow(p, cls);
 }
 
-/* A block of another heap. While its owner's thread runs, the block is kept in this thread's
- * foreign list for its class, to be reused here (THREAD CACHE in types.h); a thread that only
- * frees gets its heap and cache for that. When the owner's thread has exited, the block goes
- * straight back to its slab (hk_free_to_exited), so the memory of threads that are gone comes
- * back without malloc_trim; so it does when this thread has no cache (it has exited, or no
- * heap could be had): to the owner's queue. */
+/* A block of another heap. While its owner's thread runs, the block joins this thread's cache
+ * for its class, to be reused here (THREAD CACHE in types.h): the common case, a push as on
+ * free's own path, in a function that needs no stack frame. The rest is hk_free_remote_rest. */
 static hk_noinline void hk_free_remote(void *p, hk_unit_t *u) {
+  hk_heap_t *owner = u->owner;
+  hk_tls_t HK_TLS_SEG *t = hk_tls_fs();
+  if (hk_likely(owner != NULL && t->heap != NULL &&
+                atomic_load_explicit(&owner->state, memory_order_relaxed) != HK_HEAP_ABANDONED)) {
+    hk_unified_cache_t HK_TLS_SEG *uc = hk_tls_cache_at(t, u->tc_off);
+    /* FAST: a block that holds the key is in a slab or a queue already (Standard refused it) */
+    if (hk_likely(uc->room > 0) && (HK_CHECKS || hk_likely(!hk_marked_free(p)))) {
+      HK_UNIFIED_CACHE_COUNT(foreign_kept, 1);
+      uc->room--;
+      if (HK_CHECKS) hk_mark_free(p);
+      ((hk_block_t *)p)->next = hk_link_enc(p, uc->head);
+      uc->head = p;
+      return;
+    }
+  }
+  hk_free_remote_rest(p, u);
+}
+
+/* hk_free_remote's other cases. The slab is in the pool (owner NULL): a double free. The cache
+ * of the class is full: hk_unified_cache_foreign flushes. When the owner's thread has exited,
+ * the block goes straight back to its slab (hk_free_to_exited), so the memory of threads that
+ * are gone comes back without malloc_trim; so it does when this thread has no cache (it has
+ * exited, or no heap could be had): to the owner's queue. A thread that only frees gets its
+ * heap and cache here. */
+static hk_noinline void hk_free_remote_rest(void *p, hk_unit_t *u) {
   hk_tls_t *t = &hk_tls;
   hk_heap_t *owner = u->owner;
   if (owner == NULL) { /* the slab is in the pool: a double free */
@@ -141,6 +165,7 @@ static hk_noinline void hk_free_remote(void *p, hk_unit_t *u) {
   if (hk_unlikely(atomic_load_explicit(&owner->state, memory_order_relaxed) == HK_HEAP_ABANDONED ||
                   (hk_remote_push_batch() > 1 && t->exited))) {
     hk_free_to_exited(owner, p, t->exited);
+    HK_STATS_FOLD_IF_EXITED();
     return;
   }
   if (hk_unlikely(t->heap == NULL) && !t->exited) hk_thread_init();
@@ -149,6 +174,7 @@ static hk_noinline void hk_free_remote(void *p, hk_unit_t *u) {
     return;
   }
   hk_remote_free(owner, p);
+  HK_STATS_FOLD_IF_EXITED();
 }
 
 /* NULL, large blocks, and pointers that are not ours. */
@@ -158,6 +184,7 @@ static hk_noinline void hk_free_slow(void *p) {
   switch (hk_seg_kind(a)) {
   case HK_SEG_LARGE:
     if (!hk_large_free(p)) hk_invalid("free", p); /* an interior or already freed pointer: left alone */
+    HK_STATS_FOLD_IF_EXITED();
     return;
   default: /* not ours: a wild or stack pointer, or a block of another allocator */ hk_invalid("free", p); return;
   }

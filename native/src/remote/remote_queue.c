@@ -1,5 +1,5 @@
 /* remote_queue.c: the remote free box's queue. Blocks going home to the heap that owns their
- * slab, from a thread that is not its owner (a foreign list or cache that could not keep them,
+ * slab, from a thread that is not its owner (a cache that could not keep them,
  * a thread without a cache), are pushed onto that heap's lock-free list; the owner takes them
  * back in batches when it refills. What happens to a heap whose thread has exited is heap.c. */
 #include "internal.h"

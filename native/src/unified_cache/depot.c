@@ -1,13 +1,12 @@
 /* depot.c: the depot (unified cache box). Chains of free blocks that threads passed on, per
- * class, for any thread's next refill of the class: the place between thread caches that a
- * foreign list overflows into instead of sending its blocks home (THREAD CACHE and DEPOT in
+ * class, for any thread's next refill of the class: the place between thread caches that the
+ * other heaps' blocks of a cache that overflows go to instead of going home (THREAD CACHE and DEPOT in
  * types.h). A chain is kept in the form a cache list has (links as hk_link_enc writes them;
  * the free key in Standard and OBSERVE, none in FAST), so a refill makes a whole chain its
  * cache list without touching a block: the blocks are first touched when malloc hands them
  * out, and a producer whose blocks a consumer frees gets them back at a cost per chain, not
  * per block. Bounded by unifiedCache.depotBytes; what does not fit goes home. Each
- * class has its own lock, taken on slow paths only (a refill, a foreign list that ran out of
- * room), for a handful of stores. */
+ * class has its own lock, taken on slow paths only (a refill, a cache that overflowed), for a handful of stores. */
 #define _GNU_SOURCE /* PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP */
 #include "internal.h"
 

@@ -79,139 +79,6 @@ static int32_t cache_give_back(hk_unified_cache_t *uc, unsigned cls, hk_heap_t *
   return i;
 }
 
-/* ---- foreign blocks (THREAD CACHE in types.h) ----------------------------------------------
- * Is next, read from a foreign list, a block that can be one? Standard follows a foreign list
- * only through blocks that are in a SuperSlab (the segment map's load never faults) and hold
- * the free key: a list a use after free has written is cut there and reported. */
-static inline bool foreign_next_ok(const hk_block_t *next, unsigned cls) {
-  if (!HK_CHECKS || next == NULL) return true;
-  if (hk_likely(hk_seg_kind((uintptr_t)next) == HK_SEG_SUPERSLAB && hk_marked_free(next))) return true;
-  hk_corrupt_list("a foreign list", next, cls);
-  return false;
-}
-
-/* The foreign list of cls into the depot, for any thread's next refill (depot.c), as a chain
- * in cache-list form: each block's key cleared in FAST, its link encoded where safe-linking
- * is on; one walk over blocks this thread freed lately. False (the list unchanged) when the
- * depot has no room for it. */
-static bool foreign_to_depot(hk_tls_t *t, unsigned cls) {
-  hk_block_t *head = t->foreign[cls], *tail = head;
-  uint32_t held = t->foreign_n[cls], n = 0;
-  /* Every walk of a list stops at its count: a FAST double free can link a block twice, and a
-   * list must never lead round in a loop. */
-  for (hk_block_t *b = head; b != NULL && n < held; n++) {
-    hk_block_t *next = n + 1 < held ? b->next : NULL;
-    if (!foreign_next_ok(next, cls)) next = NULL; /* (reported) the rest is left out */
-    hk_mark_cached(b);
-    b->next = hk_link_enc(b, next);
-    tail = b;
-    b = next;
-  }
-  if (!hk_depot_put(cls, head, tail, n)) {
-    hk_block_t *b = head;
-    for (uint32_t i = 0; i < n; i++) { /* back to the foreign list's form */
-      hk_block_t *next = hk_link_dec(b);
-      hk_mark_free(b);
-      b->next = next;
-      b = next;
-    }
-    t->foreign_n[cls] = n;
-    t->cache[cls].room += (int32_t)(held - n); /* what a corrupted list lost */
-    return false;
-  }
-  t->foreign[cls] = NULL;
-  t->foreign_n[cls] = 0;
-  t->cache[cls].room += (int32_t)held; /* all of them leave, whatever a corrupted list let through */
-  return true;
-}
-
-/* The foreign list of cls back to its owners, a chain per run of one owner's blocks (one push
- * each); its blocks leave the class's room. */
-static void foreign_home(hk_tls_t *t, unsigned cls) {
-  hk_block_t *b = t->foreign[cls];
-  uint32_t n = t->foreign_n[cls];
-  t->foreign[cls] = NULL;
-  t->foreign_n[cls] = 0;
-  t->cache[cls].room += (int32_t)n; /* all of them leave, whatever a corrupted list lets through */
-  HK_UNIFIED_CACHE_COUNT(foreign_returned, n);
-  while (b != NULL && n > 0) {
-    hk_heap_t *owner = hk_unit_of((uintptr_t)b)->owner;
-    hk_block_t *tail = b, *next;
-    uint32_t k = 1;
-    while (k < n && (next = tail->next) != NULL && foreign_next_ok(next, cls) &&
-           hk_unit_of((uintptr_t)next)->owner == owner) {
-      tail = next;
-      k++;
-    }
-    next = k < n ? tail->next : NULL;
-    if (!foreign_next_ok(next, cls)) next = NULL; /* (reported above) the rest is left out */
-    n -= k;
-    hk_remote_send(owner, b, tail, k);
-    b = next;
-  }
-}
-
-/* The foreign list of cls leaves: into the depot if it has room, else back to its owners. */
-static void foreign_return(hk_tls_t *t, unsigned cls) {
-  if (!foreign_to_depot(t, cls)) foreign_home(t, cls);
-}
-
-/* The refill of cls takes the foreign list (the cache list is empty): its blocks become the
- * cache list, and the first is handed out. Returns it. */
-static hk_block_t *foreign_take(hk_tls_t *t, unsigned cls) {
-  hk_unified_cache_t *uc = &t->cache[cls];
-  hk_block_t *first = t->foreign[cls];
-  uint32_t n = t->foreign_n[cls];
-  t->foreign[cls] = NULL;
-  t->foreign_n[cls] = 0;
-  hk_block_t *head = NULL, *last = NULL, *b = first->next;
-  uint32_t moved = 0;
-  for (; b != NULL && moved + 1 < n && foreign_next_ok(b, cls); moved++) {
-    hk_block_t *next = b->next;
-    hk_mark_cached(b); /* FAST's cached blocks hold no key */
-    if (last != NULL) last->next = hk_link_enc(last, b);
-    else head = b;
-    last = b;
-    b = next;
-  }
-  if (last != NULL) last->next = hk_link_enc(last, NULL);
-  uc->head = head;
-  uc->room += (int32_t)(n - moved); /* n were held; moved still are */
-  HK_UNIFIED_CACHE_COUNT(foreign_reused, n);
-  hk_mark_clear(first); /* handed out */
-  return first;
-}
-
-/* free found a block of another heap (owner != this thread's heap) and this thread has a
- * cache: the block joins the foreign list of its class, for this thread's next refill of the
- * class. When the class has no room, the foreign list passes on (depot, or home) once it holds
- * a refill's worth: a cache does not grow for blocks it only passes on (a consumer's limits stay
- * at their first ones, a few blocks for the larger classes), but it passes them on in batches,
- * not a lock per few blocks; so a class holds at most its limit and one refill batch. A block
- * that already holds the key was freed twice: FAST drops it here (Standard refused it in free),
- * so it is never in two lists. */
-void hk_unified_cache_foreign(hk_tls_t *t, hk_block_t *b, unsigned cls) {
-  hk_unified_cache_t *uc = &t->cache[cls];
-  if (hk_unlikely(hk_marked_free(b))) return;
-  hk_mark_free(b);
-  if (hk_unlikely(uc->room <= 0)) {
-    if (uc->limit == 0) { /* the cache is off: straight back to the owner */
-      hk_remote_send(hk_unit_of((uintptr_t)b)->owner, b, b, 1);
-      return;
-    }
-    if (t->foreign_n[cls] >= class_refill[cls]) foreign_return(t, cls);
-    else if (t->foreign_n[cls] == 0) { /* the cache list fills the room: half of it goes */
-      HK_UNIFIED_CACHE_COUNT(flushes, 1);
-      cache_give_back(uc, cls, t->heap, (int32_t)uc->limit - uc->room - (int32_t)(uc->limit / 2));
-    }
-  }
-  HK_UNIFIED_CACHE_COUNT(foreign_kept, 1);
-  b->next = t->foreign[cls];
-  t->foreign[cls] = b;
-  t->foreign_n[cls]++;
-  uc->room--;
-}
-
 /* The thread's budget: maxBytesTotal shared by the threads that hold a heap, at most
  * maxBytesPerThread. One load of a counter that changes only as threads start and exit. */
 static inline uint64_t thread_budget(void) {
@@ -243,7 +110,6 @@ static void cache_make_room(hk_tls_t *t, unsigned cls, uint64_t need, uint64_t b
     have -= (uint64_t)(uc->limit - nl) * hk_class_size[v];
     uc->room -= (int32_t)(uc->limit - nl);
     uc->limit = nl;
-    if (uc->room < 0 && t->foreign_n[v] != 0) foreign_return(t, v);
     if (uc->room < 0) cache_give_back(uc, v, t->heap, -uc->room);
   }
   t->limit_bytes = have;
@@ -320,7 +186,6 @@ void *hk_unified_cache_refill(unsigned cls) {
     drain_into_cache(t, h);
     if ((b = hk_unified_cache_pop(uc)) != NULL) return b; /* the drain brought blocks of this class */
   }
-  if (t->foreign[cls] != NULL) return foreign_take(t, cls); /* blocks of others this thread freed */
   unsigned want = class_refill[cls];
   if (want > uc->limit + 1) want = uc->limit + 1;
   hk_block_t *chain;
@@ -353,7 +218,7 @@ hk_block_t *hk_unified_cache_poisoned(hk_unified_cache_t *uc) {
   unsigned cls = (unsigned)(uc - t->cache);
   hk_corrupt_list("a unified cache", uc->head, cls);
   uc->head = NULL;
-  uc->room = (int32_t)uc->limit - (int32_t)t->foreign_n[cls]; /* the foreign list still holds its blocks */
+  uc->room = (int32_t)uc->limit;
   return hk_unified_cache_refill(cls);
 }
 
@@ -366,13 +231,6 @@ void hk_unified_cache_overflow(hk_block_t *b, unsigned cls) {
   if (uc->limit == 0) {
     hk_slab_give(h, b);
     return;
-  }
-  if (t->foreign_n[cls] != 0) { /* others' blocks make way for this thread's own */
-    foreign_return(t, cls);
-    if (uc->room > 0) {
-      hk_unified_cache_push(uc, b);
-      return;
-    }
   }
   if (uc->limit < class_limit[cls]) { /* slow start: room for more instead of a flush */
     cache_grow(t, cls);
@@ -387,20 +245,15 @@ void hk_unified_cache_overflow(hk_block_t *b, unsigned cls) {
   hk_unified_cache_push(uc, b);
 }
 
-/* Debug: the cache list and the foreign list of a class hold limit - room blocks, each of
- * its class, each owned by some heap (the foreign list: by another than t's). */
+/* Debug: the cache list of a class holds limit - room blocks (or more, from a depot chain),
+ * each of its class and owned by some heap. */
 static void check_cache(const hk_tls_t *t, unsigned cls) {
 #if HK_DEBUG
   const hk_unified_cache_t *uc = &t->cache[cls];
   int32_t n = 0, held = (int32_t)uc->limit - uc->room; /* a chain from the depot may hold more than the limit */
   for (const hk_block_t *b = uc->head; b && n <= held; b = hk_link_dec(b), n++)
     HK_ASSERT(hk_unit_of((uintptr_t)b)->owner != NULL && hk_unit_of((uintptr_t)b)->cls == cls);
-  uint32_t f = 0;
-  for (const hk_block_t *b = t->foreign[cls]; b && f <= t->foreign_n[cls]; b = b->next, f++)
-    HK_ASSERT(hk_unit_of((uintptr_t)b)->owner != t->heap && hk_unit_of((uintptr_t)b)->cls == cls && hk_marked_free(b));
-  HK_ASSERT(f == t->foreign_n[cls]);
-  HK_ASSERT(!HK_CHECKS ||
-            n + (int32_t)f == (int32_t)uc->limit - uc->room); /* FAST: a double free may have changed it */
+  HK_ASSERT(!HK_CHECKS || n == held); /* FAST: a double free may have changed it */
 #else
   (void)t, (void)cls;
 #endif
@@ -428,7 +281,6 @@ void hk_unified_cache_purge_depot(uint64_t now) {
 void hk_unified_cache_flush_all(hk_tls_t *t, hk_heap_t *h) {
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     check_cache(t, c);
-    if (t->foreign_n[c] != 0) foreign_home(t, c);
     uint32_t n;
     for (hk_block_t *b; (b = hk_depot_take(c, &n)) != NULL;) hk_heap_give_chain(h, b, n);
   }
@@ -459,9 +311,6 @@ void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) {
   bool park = atomic_load_explicit(&hk_parked_heaps, memory_order_relaxed) < HK_PARK_MAX;
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     check_cache(t, c);
-    if (t->foreign_n[c] != 0) foreign_return(t, c); /* to the depot, or home */
-  }
-  for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_unified_cache_t *uc = &t->cache[c];
     uint32_t held = uc->head ? (uint32_t)((int32_t)uc->limit - uc->room) : 0;
     uint32_t keep = park && hk_class_is_tiny(c) ? class_refill[c] : 0;

@@ -43,7 +43,7 @@ export const unifiedCache = defineBox({
      * default, one or two threads maxBytesPerThread. As threads come and go, each thread's
      * limits follow at its next refill. */
     maxBytesTotal: bytes({ default: MiB(32), min: MiB(1), max: GiB(64), scope: 'env' }),
-    /** The depot: chains of free blocks that threads passed on (a foreign list that ran out of
+    /** The depot: chains of free blocks that threads passed on (a cache that ran out of
      * room), per class, for any thread's next refill of the class, taken whole without a look at
      * a block. It holds at most this many bytes (0: none, such blocks go home to their owners'
      * queues); malloc_trim empties it. */
@@ -62,13 +62,9 @@ export const unifiedCache = defineBox({
     refills: counter(),
     /** Flushes of a full cache back to the slabs. */
     flushes: counter(),
-    /** Blocks of other threads' heaps freed by this thread and kept in its foreign lists for reuse. */
+    /** Blocks of other threads' heaps freed by this thread into its own cache, for its next mallocs. */
     foreignKept: counter(),
-    /** Foreign blocks a refill took instead of asking the thread's own slabs. */
-    foreignReused: counter(),
-    /** Foreign blocks sent back to their owners (the class's room ran out and the depot was full, trim). */
-    foreignReturned: counter(),
-    /** Blocks put into the depot (a foreign list that ran out of room, a thread's exit). */
+    /** Blocks put into the depot (the other heaps' blocks of a cache that overflowed, a thread's exit). */
     depotPuts: counter(),
     /** Blocks a refill took from the depot, a chain at a time. */
     depotTakes: counter(),
