@@ -18,7 +18,7 @@ export default defineConfig(
       // Written by codegen; its text is checked byte for byte by `codegen --check`.
       'packages/codegen/src/config.generated.ts',
       // Test inputs that are wrong on purpose (bad box declarations, type errors to detect).
-      'packages/codegen/test/fixtures/',
+      'packages/codegen/fixtures/',
     ],
   },
   js.configs.recommended,

@@ -1,15 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// One root config for every package: tests sit beside the code (packages/*/src/*.test.ts),
-// plus package-level test dirs, the native specs (native/test) and the tools.
+// One root config for every package: tests sit beside the code (packages/*/src/*.test.ts,
+// tools/src), and the native specs have one tree of their own (native/test).
 export default defineConfig({
   test: {
-    include: [
-      'packages/**/src/**/*.test.ts',
-      'packages/**/test/**/*.test.ts',
-      'native/test/**/*.test.ts',
-      'tools/**/*.test.ts',
-    ],
+    include: ['packages/**/src/**/*.test.ts', 'native/test/**/*.test.ts', 'tools/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     // Stops the run at once, with one line, on a machine that lacks a prerequisite (npm run setup).
     globalSetup: ['tools/src/prereqs-global-setup.ts'],

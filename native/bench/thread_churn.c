@@ -6,7 +6,7 @@
  * seed 4141. ops = replacements; the result line adds threads_created=<n>.
  *
  * (This is what `larson` measured before it followed the published benchmark. Not to be
- * confused with the C test native/tests/thread_churn.c, an RSS-bound check.)
+ * confused with the C test native/test/threads/thread_churn.c, an RSS-bound check.)
  * The loop, the self-checks (tags) and soak mode are in handover.h.
  */
 #include "handover.h"

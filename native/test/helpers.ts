@@ -1,4 +1,4 @@
-// Shared helpers for the native specs (native/test/*.test.ts): where the build puts things,
+// Shared helpers for the native specs (native/test/**/*.test.ts): where the build puts things,
 // running a program with or without LD_PRELOAD, reading workload result lines, and a
 // cross-file lock so the heavy native specs never run at the same time (vitest runs test
 // files in parallel; on a 2-core machine two of these at once would only time out).

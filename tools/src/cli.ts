@@ -469,7 +469,7 @@ program
 program
   .command('misuse')
   .description(
-    "every misuse case of native/tests (misuse list, double_free_remote) under glibc, the peers and hakmem's builds: how each run ended (docs/reliability.md's table)",
+    "every misuse case of native/test (misuse list, double_free_remote) under glibc, the peers and hakmem's builds: how each run ended (docs/reliability.md's table)",
   )
   .option('--allocators <list>', 'comma list', 'glibc,mimalloc,scudo,hakmem-fast,hakmem')
   .option('--lib <NAME=PATH>', 'add another allocator library (repeatable)', collect, [])

@@ -1,7 +1,7 @@
 /**
  * `npm run faults` / `hakmem faults`: failure injection after SQLite's out-of-memory tests
  * (issue 29). For each allocator (hakmem's three builds by default; the peers on request) and
- * each scenario of native/tests/faults.c, a baseline run under faultinj.so counts the calls the
+ * each scenario of native/test/os-faults/faults.c, a baseline run under faultinj.so counts the calls the
  * scenario makes (mmap, mremap, munmap, madvise; pthread_setspecific of keys >= 32), then one
  * run per failure point:
  *

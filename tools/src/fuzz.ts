@@ -1,7 +1,7 @@
 /**
  * `npm run fuzz -- --seconds N`: builds the libFuzzer target (make -C native check-fuzz:
- * native/check/fuzz_hak.c with the allocator objects, -fsanitize=fuzzer,address,undefined)
- * and runs it for N seconds on a copy of the committed seed corpus (native/check/corpus/ is
+ * native/test/check/fuzz_hak.c with the allocator objects, -fsanitize=fuzzer,address,undefined)
+ * and runs it for N seconds on a copy of the committed seed corpus (native/test/check/corpus/ is
  * never modified). A crash leaves its input in the temporary directory, printed with the
  * command that replays it; the exit status is libFuzzer's (0 = nothing found).
  */
@@ -13,7 +13,7 @@ import path from 'node:path';
 import { distDir, repoRoot } from './paths.ts';
 
 export const FUZZ_BIN = path.join(distDir, 'native', 'check', 'bin', 'fuzz_hak');
-export const FUZZ_CORPUS = path.join(repoRoot, 'native', 'check', 'corpus');
+export const FUZZ_CORPUS = path.join(repoRoot, 'native', 'test', 'check', 'corpus');
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('fuzz')

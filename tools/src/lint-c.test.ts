@@ -17,18 +17,18 @@ describe('clang-format over the C sources', () => {
     const files = cSources();
     expect(files).toContain('native/src/core/os.c');
     expect(files).toContain('native/include/hakmem.h');
-    expect(files).toContain('native/tests/cxx_new_delete.cpp');
+    expect(files).toContain('native/test/api/cxx_new_delete.cpp');
     expect(files.some((f) => f.startsWith('native/generated/'))).toBe(false);
     expect(isFormattedC('native/generated/fast/hakmem_build.h')).toBe(false);
-    expect(isFormattedC('packages/codegen/test/fixtures/probe.c')).toBe(false);
+    expect(isFormattedC('packages/codegen/fixtures/probe.c')).toBe(false);
     expect(isFormattedC('native/src/README.md')).toBe(false);
   });
 
-  it('formats native/src with a 2-space indent and native/tests with 4', () => {
+  it('formats native/src with a 2-space indent and native/test with 4', () => {
     expect(formatAs('native/src/x.c', MESSY)).toBe(
       'int f(int x) {\n  if (x > 0) return x;\n  int *p = &x;\n  return *p;\n}\n',
     );
-    expect(formatAs('native/tests/x.c', MESSY)).toBe(
+    expect(formatAs('native/test/x.c', MESSY)).toBe(
       'int f(int x)\n{\n    if (x > 0) return x;\n    int *p = &x;\n    return *p;\n}\n',
     );
   });

@@ -2,7 +2,7 @@
  * The C part of `npm run lint` / `npm run format`: clang-format over every tracked C and C++
  * source, in check mode (`--dry-run -Werror`, exit 1 and the offending lines on stderr) or with
  * `--fix` (rewrites in place). The style is `.clang-format` at the root, overridden per directory
- * (native/tests, native/bench, tools/native keep their 4-space indent). CI uses Debian 12's
+ * (native/test, native/bench, tools/native keep their 4-space indent). CI uses Debian 12's
  * clang-format 14 (prereqs.ts); another major version may format a few constructs differently.
  *
  *   tsx tools/src/lint-c.ts           check
@@ -18,7 +18,7 @@ export const C_FORMAT_EXCLUDED: ReadonlyMap<string, string> = new Map([
   // No .clang-format with DisableFormat inside it: Nx restores that directory from its cache as
   // codegen's output, which would drop a file codegen does not write.
   ['native/generated/', 'written by codegen; `codegen --check` compares it byte for byte'],
-  ['packages/codegen/test/fixtures/', 'test inputs whose exact text the tests read'],
+  ['packages/codegen/fixtures/', 'test inputs whose exact text the tests read'],
 ]);
 
 const C_SOURCE = /\.(c|h|cc|cpp|hpp)$/;

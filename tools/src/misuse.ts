@@ -1,7 +1,7 @@
 /**
  * `hakmem misuse`: docs/reliability.md's misuse × allocator table from real runs. Every case of
- * native/tests/misuse.c (`misuse list`) and the cross-thread double free of
- * native/tests/double_free_remote.c, under glibc, each Debian peer (mimalloc, Scudo) and
+ * native/test/misuse/misuse.c (`misuse list`) and the cross-thread double free of
+ * native/test/double-free/double_free_remote.c, under glibc, each Debian peer (mimalloc, Scudo) and
  * hakmem's FAST and Standard by LD_PRELOAD, each run `runs` times through hk-run, which reports
  * how the process ended. A run is read as:
  *

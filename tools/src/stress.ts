@@ -1,5 +1,5 @@
 /**
- * `npm run stress -- --minutes N --seed S`: the seeded stress test (native/check/stress.c)
+ * `npm run stress -- --minutes N --seed S`: the seeded stress test (native/test/stress/stress.c)
  * run again and again with successive seeds under each hakmem library (LD_PRELOAD) and
  * glibc as the control, for N minutes; prints every failing seed with the command that
  * replays it. Builds what it needs first (make -C native libs check-stress).

@@ -28,7 +28,7 @@ static inline void chain_append(hk_block_t **head, hk_block_t **last, hk_block_t
  * hands them out: slab by slab, each slab's free list first, then its fresh blocks in
  * ascending addresses, as the peers carve fresh memory. A program that writes its blocks in
  * the order it got them then streams forward, which the hardware prefetchers follow
- * (native/tests/carve_order.c). Returns the count. */
+ * (native/test/api/carve_order.c). Returns the count. */
 unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, int how, hk_block_t **out) {
   hk_block_t *chain = NULL, *last = NULL;
   unsigned got = 0;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DeclarationError } from './errors.ts';
 import { findDeclarationFiles, loadBoxes } from './load-boxes.ts';
 
-const fixture = (name: string): string => fileURLToPath(new URL(`../test/fixtures/boxes/${name}`, import.meta.url));
+const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/boxes/${name}`, import.meta.url));
 
 describe('loadBoxes', () => {
   it('loads every box in header order, with a doc for every knob and counter', async () => {
@@ -41,7 +41,7 @@ describe('loadBoxes', () => {
     const files = [...findDeclarationFiles(), fixture('missing-doc.ts')];
     await expect(loadBoxes(files)).rejects.toThrow(DeclarationError);
     await expect(loadBoxes(files)).rejects.toThrow(
-      'packages/codegen/test/fixtures/boxes/missing-doc.ts: knob undocumented.bare has no doc comment; write /** what it does */ above it',
+      'packages/codegen/fixtures/boxes/missing-doc.ts: knob undocumented.bare has no doc comment; write /** what it does */ above it',
     );
   });
 
