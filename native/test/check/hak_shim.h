@@ -12,12 +12,13 @@
 
 #include "hakmem.h"
 
-static inline __attribute__((unused)) int hak_shim_posix_memalign(void **out, size_t align, size_t size) {
-  if (align < sizeof(void *) || (align & (align - 1)) != 0) return EINVAL;
-  void *p = hak_aligned_alloc(align, size);
-  if (p == NULL) return ENOMEM;
-  *out = p;
-  return 0;
+static inline __attribute__((unused)) int hak_shim_posix_memalign(void **out, size_t align, size_t size)
+{
+    if (align < sizeof(void *) || (align & (align - 1)) != 0) return EINVAL;
+    void *p = hak_aligned_alloc(align, size);
+    if (p == NULL) return ENOMEM;
+    *out = p;
+    return 0;
 }
 
 #define malloc hak_malloc

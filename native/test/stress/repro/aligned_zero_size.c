@@ -15,23 +15,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-int main(void) {
-  void *mid = malloc(200000); /* a SuperSlab gets mapped */
-  void *p = aligned_alloc((size_t)2 << 20, 0);
-  size_t u = malloc_usable_size(p);
-  printf("aligned_alloc(2 MiB, 0) = %p, usable %zu, mid block %p\n", p, u, mid);
-  /* a zero-size block owns no byte, but it must be a block of its own: its usable size comes
+int main(void)
+{
+    void *mid = malloc(200000); /* a SuperSlab gets mapped */
+    void *p = aligned_alloc((size_t)2 << 20, 0);
+    size_t u = malloc_usable_size(p);
+    printf("aligned_alloc(2 MiB, 0) = %p, usable %zu, mid block %p\n", p, u, mid);
+    /* a zero-size block owns no byte, but it must be a block of its own: its usable size comes
    * from its own mapping (so >= 0 and its header valid), not from the SuperSlab behind it */
-  int bad = 0;
-  if (u > 0 && ((uintptr_t)p & (((size_t)2 << 20) - 1)) == 0) {
-    /* free it and ask for its class: we get the SuperSlab header back */
-    free(p);
-    void *q = malloc(u);
-    printf("free(p); malloc(%zu) = %p%s\n", u, q, q == p ? "  <- the SuperSlab header" : "");
-    bad = q == p;
-  }
-  void *r = aligned_alloc((size_t)4 << 20, 0);
-  printf("aligned_alloc(4 MiB, 0) = %p, usable %zu\n", r, malloc_usable_size(r));
-  puts(bad ? "aligned_zero_size: BUG" : "aligned_zero_size: ok");
-  return bad;
+    int bad = 0;
+    if (u > 0 && ((uintptr_t)p & (((size_t)2 << 20) - 1)) == 0) {
+        /* free it and ask for its class: we get the SuperSlab header back */
+        free(p);
+        void *q = malloc(u);
+        printf("free(p); malloc(%zu) = %p%s\n", u, q, q == p ? "  <- the SuperSlab header" : "");
+        bad = q == p;
+    }
+    void *r = aligned_alloc((size_t)4 << 20, 0);
+    printf("aligned_alloc(4 MiB, 0) = %p, usable %zu\n", r, malloc_usable_size(r));
+    puts(bad ? "aligned_zero_size: BUG" : "aligned_zero_size: ok");
+    return bad;
 }
