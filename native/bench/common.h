@@ -7,8 +7,9 @@
  *
  * What lives here:
  *   - key=value argument parsing (usage on stderr + exit 2 on an unknown key or a bad value)
- *   - splitmix64, the one random generator of every workload
- *   - a monotonic clock, the current RSS (from /proc/self/statm)
+ *   - from native/common/hk_program.h, shared with the tests: splitmix64, the one random
+ *     generator of every workload (hk_splitmix64), the monotonic clock (hk_now), the current
+ *     RSS (hk_rss_kb)
  *   - the result line  "<name> ops=<n> seconds=<s> mops=<m>"  and the soak-mode epoch line
  *     "epoch=<i> ops=<n> seconds=<s> mops=<m> rss_kb=<k>"
  *   - hk_die(): message on stderr, exit 1 (used for NULL from malloc and failed self-checks)
@@ -28,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hk_program.h"
+
 #define HK_UNUSED __attribute__((unused))
 #define HK_NOINLINE __attribute__((noinline))
 #define HK_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -45,45 +48,6 @@ static HK_UNUSED __attribute__((noreturn, format(printf, 2, 3))) void hk_die(con
     fputc('\n', stderr);
     fflush(stdout);
     exit(1);
-}
-
-/* ---------------------------------------------------------------- random */
-
-/* splitmix64 (Steele, Lea, Flood 2014; the reference constants). */
-static inline uint64_t hk_splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-/* ---------------------------------------------------------------- clock, RSS */
-
-static inline double hk_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Current resident set size in KiB, from /proc/self/statm (field 2 = resident pages). Read with
- * open/read into a buffer on the stack: no stdio, so sampling RSS allocates nothing. */
-static HK_UNUSED long hk_rss_kb(void)
-{
-    char buf[128];
-    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    long size = 0, resident = -1;
-    if (sscanf(buf, "%ld %ld", &size, &resident) != 2 || resident < 0)
-        return -1;
-    return resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 /* ---------------------------------------------------------------- arguments */

@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hk_program.h" /* hk_splitmix64, hk_now, hk_rss_kb: shared with the workloads */
+
 #define CHECK_MAX_PRINT 40
 
 static const char *check_name = "test";
@@ -157,31 +159,6 @@ static __attribute__((unused)) void marked_check_free(char **v, unsigned long lo
         free(v[i]);
     }
     free(v);
-}
-
-static __attribute__((unused)) uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static __attribute__((unused)) long rss_kb(void)
-{
-    FILE *f = fopen("/proc/self/statm", "r");
-    long size = 0, resident = -1;
-    if (!f) return -1;
-    if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = -1;
-    fclose(f);
-    return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
-static __attribute__((unused)) double now_sec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* A watchdog: if the test is still running after `seconds`, say so and die (a deadlock

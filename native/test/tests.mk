@@ -26,10 +26,10 @@ TESTS_API_NAMES := api_hak
 TESTS_BINS      := $(addprefix $(TESTS_BIN_DIR)/,$(TESTS_C_NAMES) $(TESTS_CXX_NAMES)) $(TESTS_BIN_DIR)/ctor_lib.so \
                    $(TESTS_BIN_DIR)/faultinj.so
 TESTS_API_BINS  := $(addprefix $(TESTS_BIN_DIR)/,$(TESTS_API_NAMES))
-TESTS_HEADERS   := $(wildcard $(TESTS_SRC_DIR)/*.h)
-TESTS_CFLAGS    := -fno-builtin -I$(TESTS_SRC_DIR)
+TESTS_HEADERS   := $(wildcard $(TESTS_SRC_DIR)/*.h) $(wildcard $(ROOT)/native/common/*.h)
+TESTS_CFLAGS    := -fno-builtin -I$(TESTS_SRC_DIR) -I$(ROOT)/native/common
 TESTS_CXX       ?= $(if $(CXX),$(CXX),g++)
-TESTS_CXXFLAGS  := -O2 -g -Wall -Wextra -Werror -std=gnu++17 -pthread -fno-builtin -I$(TESTS_SRC_DIR)
+TESTS_CXXFLAGS  := -O2 -g -Wall -Wextra -Werror -std=gnu++17 -pthread -fno-builtin -I$(TESTS_SRC_DIR) -I$(ROOT)/native/common
 HAKMEM_SO       := $(DIST)/lib/libhakmem.so
 
 # The source of a program by its file name: the one native/test/<topic>/<file>.
@@ -61,9 +61,9 @@ $(TESTS_BIN_DIR)/ctor_lib.so: $(call tests_src,ctor_lib.c)
 
 # the failure injector (issue 29): preloaded before an allocator, it fails its mmap, mremap, munmap,
 # madvise or thread-key registration on a schedule (FAULTINJ); the os-faults spec and `npm run faults`
-$(TESTS_BIN_DIR)/faultinj.so: $(call tests_src,faultinj.c)
+$(TESTS_BIN_DIR)/faultinj.so: $(call tests_src,faultinj.c) $(wildcard $(ROOT)/native/common/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+	$(CC) $(CFLAGS) -I$(ROOT)/native/common -fPIC -shared -o $@ $< -ldl
 
 define TESTS_API_RULE
 $(TESTS_BIN_DIR)/$(1): $(call tests_src,$(1).c) $(TESTS_HEADERS) $(ROOT)/native/include/hakmem.h $(HAKMEM_SO)

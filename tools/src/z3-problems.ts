@@ -25,7 +25,7 @@ export interface Problem {
   text: string;
 }
 
-/** splitmix64 (the workloads' generator, native/bench/common.h), as BigInt. */
+/** splitmix64 (the workloads' generator, native/common/hk_program.h), as BigInt. */
 export function splitmix64(seed: bigint): () => bigint {
   let s = BigInt.asUintN(64, seed);
   return () => {

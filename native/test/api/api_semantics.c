@@ -474,7 +474,7 @@ static void test_usable_size(void)
     uint64_t rng = 12345;
     for (int i = 0; i < N; i++) {
         size_t req;
-        uint64_t r = splitmix64(&rng);
+        uint64_t r = hk_splitmix64(&rng);
         switch (i % 4) {
         case 0: req = r % 1025; break;                                            /* tiny */
         case 1: req = 1025 + r % (64 * KiB); break;                               /* mid */

@@ -79,11 +79,11 @@ static void test_grow_shrink(size_t max_mib)
     uint64_t *p = malloc(n);
     if (!p) check_fatal("malloc(16) failed");
     fill_words(p, 0, n / 8, seed);
-    long rss0 = rss_kb() / 1024;
-    double t0 = now_sec();
+    long rss0 = hk_rss_kb() / 1024;
+    double t0 = hk_now();
     p = grow_by(p, &n, 4 * KIB, 4 * KIB - 16, seed, &moves, "grow");
     p = grow_by(p, &n, max, 4 * KIB, seed, &moves, "grow");
-    double secs = now_sec() - t0;
+    double secs = hk_now() - t0;
     long peak = peak_rss_mib();
     printf("realloc_growth: grow %zu MiB in %.3f s, %zu moves, peak RSS %ld MiB\n", max_mib, secs, moves, peak);
     CHECK(secs < 20.0, "growing to %zu MiB by 4 KiB took %.1f s (want < 20 s: a copy per growth?)", max_mib, secs);
@@ -151,14 +151,14 @@ static void *worker(void *arg)
         size_t side_len[SIDE] = { 0 };
         for (unsigned step = 0; step < 64; step++) {
             p = grow_by(p, &n, n + 512 * KIB, 64 * KIB, seed, &moves, "threads");
-            unsigned k = (unsigned)(splitmix64(&rng) % SIDE);
+            unsigned k = (unsigned)(hk_splitmix64(&rng) % SIDE);
             if (side[k]) {
                 size_t bad = pattern_find_bad(side[k], side_len[k], id * 100 + k);
                 CHECK(bad == (size_t)-1, "thread %u: side block %u byte %zu wrong", id, k, bad);
                 free(side[k]);
             }
-            side_len[k] =
-                (splitmix64(&rng) & 1) ? 2 * MIB + (splitmix64(&rng) % (3 * MIB)) : 16 + splitmix64(&rng) % 4000;
+            side_len[k] = (hk_splitmix64(&rng) & 1) ? 2 * MIB + (hk_splitmix64(&rng) % (3 * MIB))
+                                                    : 16 + hk_splitmix64(&rng) % 4000;
             side[k] = malloc(side_len[k]);
             if (!side[k]) check_fatal("thread %u: malloc(%zu) failed", id, side_len[k]);
             pattern_fill(side[k], side_len[k], id * 100 + k);

@@ -15,7 +15,7 @@ int main(int argc, char **argv)
     check_name = "trim";
     long bound_kb = argc > 1 ? atol(argv[1]) : 16384;
     static char *small[SMALL], *large[LARGE];
-    long start = rss_kb();
+    long start = hk_rss_kb();
     for (int i = 0; i < SMALL; i++) {
         size_t n = 64 + (size_t)(i % 16) * 120; /* 64 .. 1864 B, tiny and mid classes */
         small[i] = malloc(n);
@@ -27,12 +27,12 @@ int main(int argc, char **argv)
         CHECK(large[i] != NULL, "malloc(1 MiB)");
         if (large[i]) memset(large[i], 1, (size_t)1 << 20);
     }
-    long peak = rss_kb();
+    long peak = hk_rss_kb();
     for (int i = 0; i < SMALL; i++) free(small[i]);
     for (int i = 0; i < LARGE; i++) free(large[i]);
-    long freed = rss_kb();
+    long freed = hk_rss_kb();
     malloc_trim(0);
-    long trimmed = rss_kb();
+    long trimmed = hk_rss_kb();
     printf("trim: rss_kb start=%ld peak=%ld freed=%ld trimmed=%ld bound=%ld\n", start, peak, freed, trimmed, bound_kb);
     CHECK(peak - start > 100000, "the test did not grow the heap (peak %ld, start %ld)", peak, start);
     CHECK(trimmed - start <= bound_kb, "after malloc_trim %ld KiB above the start (bound %ld)", trimmed - start,

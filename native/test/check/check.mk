@@ -53,6 +53,8 @@ CHECK_ASAN  := -fsanitize=address,undefined -fno-sanitize-recover=all
 CHECK_TSAN  := -fsanitize=thread
 CHECK_FUZZ  := -fsanitize=address,undefined -fno-sanitize-recover=all
 CHECK_HDRS  := $(HDR) $(wildcard $(CHECK_GEN)/*.h)
+# the programs' shared helpers (splitmix64, the clock), never the allocator's objects
+CHECK_PROG  := -I$(ROOT)/native/common
 
 .PHONY: check-debug check-stress check-asan check-tsan check-fuzz check-all check-run-asan check-run-tsan
 check-all: check-debug check-stress check-asan check-tsan check-fuzz
@@ -61,9 +63,9 @@ check-debug:
 	$(MAKE) -C $(ROOT)/native DIST=$(CHECK_DEBUG_DIST) CFLAGS="$(CHECK_DEBUG_CFLAGS)" libs include tests tests-api
 
 check-stress: $(CHECK_BIN)/stress
-$(CHECK_BIN)/stress: $(STRESS_SRC)/stress.c
+$(CHECK_BIN)/stress: $(STRESS_SRC)/stress.c $(ROOT)/native/common/hk_program.h
 	@mkdir -p $(@D)
-	$(CC) -O2 -g -Wall -Wextra -Werror -std=gnu11 -pthread -fno-builtin -o $@ $< -lpthread
+	$(CC) -O2 -g -Wall -Wextra -Werror -std=gnu11 -pthread -fno-builtin $(CHECK_PROG) -o $@ $< -lpthread
 
 # reproducers of reported bugs (plain malloc API, for LD_PRELOAD): regression tests once fixed
 CHECK_REPRO_BINS := $(patsubst $(STRESS_SRC)/repro/%.c,$(CHECK_BIN)/repro/%,$(wildcard $(STRESS_SRC)/repro/*.c))
@@ -86,18 +88,18 @@ $(eval $(call CHECK_VARIANT,tsan,$(CHECK_TSAN)))
 $(eval $(call CHECK_VARIANT,fuzz,$(CHECK_FUZZ) -fsanitize=fuzzer-no-link))
 
 check-asan: $(CHECK_BIN)/stress-asan
-$(CHECK_BIN)/stress-asan: $(STRESS_SRC)/stress.c $(CHECK_OBJ_asan) $(ROOT)/native/include/hakmem.h
+$(CHECK_BIN)/stress-asan: $(STRESS_SRC)/stress.c $(ROOT)/native/common/hk_program.h $(CHECK_OBJ_asan) $(ROOT)/native/include/hakmem.h
 	@mkdir -p $(@D)
-	$(CHECK_CC) $(CHECK_SAN_BASE) $(CHECK_ASAN) -DSTRESS_HAK -o $@ $< $(CHECK_OBJ_asan) -lpthread
+	$(CHECK_CC) $(CHECK_SAN_BASE) $(CHECK_PROG) $(CHECK_ASAN) -DSTRESS_HAK -o $@ $< $(CHECK_OBJ_asan) -lpthread
 
 CHECK_TSAN_BINS := $(addprefix $(CHECK_BIN)/,stress-tsan mt_cross_free-tsan thread_churn-tsan)
 check-tsan: $(CHECK_TSAN_BINS)
-$(CHECK_BIN)/stress-tsan: $(STRESS_SRC)/stress.c $(CHECK_OBJ_tsan) $(ROOT)/native/include/hakmem.h
+$(CHECK_BIN)/stress-tsan: $(STRESS_SRC)/stress.c $(ROOT)/native/common/hk_program.h $(CHECK_OBJ_tsan) $(ROOT)/native/include/hakmem.h
 	@mkdir -p $(@D)
-	$(CHECK_CC) $(CHECK_SAN_BASE) $(CHECK_TSAN) -DSTRESS_HAK -o $@ $< $(CHECK_OBJ_tsan) -lpthread
+	$(CHECK_CC) $(CHECK_SAN_BASE) $(CHECK_PROG) $(CHECK_TSAN) -DSTRESS_HAK -o $@ $< $(CHECK_OBJ_tsan) -lpthread
 $(CHECK_BIN)/%-tsan: $(ROOT)/native/test/threads/%.c $(CHECK_SRC)/hak_shim.h $(CHECK_OBJ_tsan) $(ROOT)/native/include/hakmem.h
 	@mkdir -p $(@D)
-	$(CHECK_CC) $(CHECK_SAN_BASE) $(CHECK_TSAN) -fno-builtin -I$(ROOT)/native/test -include $(CHECK_SRC)/hak_shim.h \
+	$(CHECK_CC) $(CHECK_SAN_BASE) $(CHECK_PROG) $(CHECK_TSAN) -fno-builtin -I$(ROOT)/native/test -include $(CHECK_SRC)/hak_shim.h \
 		-o $@ $< $(CHECK_OBJ_tsan) -lpthread -ldl
 
 check-fuzz: $(CHECK_BIN)/fuzz_hak

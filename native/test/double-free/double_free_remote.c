@@ -41,7 +41,7 @@ static void *later_thread(void *arg)
         for (int i = 0; i < N; i++) {
             /* half of them of the double-freed block's size (its class is where the damage is) */
             n[i] = (i & 1) && shared_size <= 100000 ? shared_size
-                                                    : sizes[splitmix64(&rng) % (sizeof sizes / sizeof sizes[0])];
+                                                    : sizes[hk_splitmix64(&rng) % (sizeof sizes / sizeof sizes[0])];
             p[i] = malloc(n[i]);
             if (!p[i]) check_fatal("thread %u: malloc(%zu) failed", id, n[i]);
             pattern_fill(p[i], n[i], id * 1000 + (unsigned)i);

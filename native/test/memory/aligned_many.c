@@ -45,7 +45,7 @@ int main(int argc, char **argv)
     char **ptr = mmap(NULL, count * sizeof *ptr, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (ptr == MAP_FAILED) check_fatal("mmap of the pointer array failed");
     free(malloc(64));
-    long rss0 = rss_kb(), vm0 = status_kb("VmSize");
+    long rss0 = hk_rss_kb(), vm0 = status_kb("VmSize");
     unsigned long failed = 0, misaligned = 0;
     for (size_t i = 0; i < count; i++) {
         void *p = NULL;
@@ -58,7 +58,7 @@ int main(int argc, char **argv)
         memset(p, (int)(i & 0xff), size);
         ptr[i] = p;
     }
-    long rss1 = rss_kb(), vm1 = status_kb("VmSize");
+    long rss1 = hk_rss_kb(), vm1 = status_kb("VmSize");
     for (size_t i = 0; i < count; i++) {
         if (ptr[i] == NULL) continue;
         CHECK(ptr[i][0] == (char)(i & 0xff) && ptr[i][size - 1] == (char)(i & 0xff), "block %zu changed", i);

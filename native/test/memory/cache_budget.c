@@ -38,7 +38,7 @@ static void phase(size_t size, size_t mib, long *peak)
         if (v[i] == NULL) check_fatal("malloc(%zu) failed at block %zu", size, i);
         memset(v[i], (int)(i & 0x7f), size);
     }
-    long r = rss_kb();
+    long r = hk_rss_kb();
     if (r > *peak) *peak = r;
     for (size_t i = 0; i < n; i++) {
         CHECK(v[i][0] == (char)(i & 0x7f) && v[i][size - 1] == (char)(i & 0x7f), "block %zu of %zu B lost its contents",
@@ -90,11 +90,11 @@ static void threads_mode(unsigned n, size_t mib, unsigned long long bound_mb)
     pthread_barrier_init(&freed, NULL, n + 1);
     pthread_barrier_init(&measured, NULL, n + 1);
     free(malloc(64));
-    long start = rss_kb();
+    long start = hk_rss_kb();
     for (unsigned i = 0; i < n; i++)
         if (pthread_create(&t[i], NULL, holder, NULL) != 0) check_fatal("pthread_create failed");
     pthread_barrier_wait(&freed);
-    long after = rss_kb();
+    long after = hk_rss_kb();
     pthread_barrier_wait(&measured);
     for (unsigned i = 0; i < n; i++) pthread_join(t[i], NULL);
     free(t);
@@ -123,10 +123,10 @@ int main(int argc, char **argv)
         return check_finish();
     }
     free(malloc(64));
-    long start = rss_kb(), peak = start;
+    long start = hk_rss_kb(), peak = start;
     phase(1024, mib, &peak);
     phase(4096, mib, &peak);
-    long after = rss_kb();
+    long after = hk_rss_kb();
     printf("cache_budget: rss_kb start=%ld peak=%ld after=%ld held_kb=%ld\n", start, peak, after, after - start);
     CHECK(peak - start >= (long)mib * 1024 / 2, "the phases never held %llu MiB (peak %ld KiB above the start)", mib,
           peak - start);

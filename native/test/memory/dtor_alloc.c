@@ -95,9 +95,9 @@ int main(int argc, char **argv)
             if (pthread_create(&th[n], NULL, thread_main, NULL) != 0) check_fatal("pthread_create failed");
         for (unsigned k = 0; k < n; k++) pthread_join(th[k], NULL);
         done += n;
-        if (early == 0 && done >= threads / 10) early = rss_kb();
+        if (early == 0 && done >= threads / 10) early = hk_rss_kb();
     }
-    long final = rss_kb();
+    long final = hk_rss_kb();
     free(g_kept);
     printf("dtor_alloc: threads=%llu round=%u prior=%u allocs=%lu rss_kb early=%ld final=%ld bound_kb=%llu\n", threads,
            g_round, g_prior, g_allocs, early, final, rss_mb * 1024);

@@ -54,25 +54,25 @@ int main(int argc, char **argv)
     g_ptr = mmap(NULL, g_blocks * sizeof *g_ptr, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (g_ptr == MAP_FAILED) check_fatal("mmap of the pointer array failed");
     free(malloc(64)); /* the main thread has a heap of its own, as any real program's has */
-    long start = rss_kb();
+    long start = hk_rss_kb();
     pthread_t th;
     if (pthread_create(&th, NULL, thread_main, NULL) != 0) check_fatal("pthread_create failed");
     pthread_join(th, NULL);
     CHECK(g_null == 0, "%lu mallocs of %zu bytes returned NULL", g_null, g_size);
-    long peak = rss_kb();
+    long peak = hk_rss_kb();
     for (size_t i = 0; i < g_blocks; i++) {
         char *p = g_ptr[i];
         if (p == NULL) continue;
         CHECK(p[0] == (char)i && p[g_size - 1] == (char)i, "block %zu changed while allocated", i);
         free(p);
     }
-    double t0 = now_sec();
-    long freed = rss_kb(), final = freed;
-    while (final > (long)(rss_mb * 1024) && (now_sec() - t0) * 1000 < (double)wait_ms) {
+    double t0 = hk_now();
+    long freed = hk_rss_kb(), final = freed;
+    while (final > (long)(rss_mb * 1024) && (hk_now() - t0) * 1000 < (double)wait_ms) {
         usleep(20000);
-        final = rss_kb();
+        final = hk_rss_kb();
     }
-    double ms = (now_sec() - t0) * 1000;
+    double ms = (hk_now() - t0) * 1000;
     munmap(g_ptr, g_blocks * sizeof *g_ptr);
     printf("exited_free: size=%zu blocks=%zu rss_kb start=%ld peak=%ld freed=%ld final=%ld ms=%.0f bound_kb=%llu\n",
            g_size, g_blocks, start, peak, freed, final, ms, rss_mb * 1024);

@@ -24,7 +24,7 @@ static size_t size_of(int k) { return 300 * KIB + (size_t)k * 64 * KIB; }
 static void shuffle(int *a, int n, uint64_t *seed)
 {
     for (int i = n - 1; i > 0; i--) {
-        int j = (int)(splitmix64(seed) % (uint64_t)(i + 1)), t = a[i];
+        int j = (int)(hk_splitmix64(seed) % (uint64_t)(i + 1)), t = a[i];
         a[i] = a[j];
         a[j] = t;
     }
@@ -51,10 +51,10 @@ int main(void)
     shuffle(order, N, &seed);
     for (int i = 0; i < N; i++) free(at[order[i]]);
 
-    double t0 = now_sec();
+    double t0 = hk_now();
     shuffle(order, N, &seed);
     for (int i = 0; i < N; i++) got[order[i]] = alloc_touch(size_of(order[i]) - 1000);
-    double t1 = now_sec();
+    double t1 = hk_now();
     if (t1 - t0 > 0.5) printf("large_fit: phase 1 took %.0f ms, address checks skipped\n", (t1 - t0) * 1e3);
     else
         for (int k = 0; k < N; k++)
@@ -63,9 +63,9 @@ int main(void)
     shuffle(order, N, &seed);
     for (int i = 0; i < N; i++) free(got[order[i]]);
 
-    t0 = now_sec();
+    t0 = hk_now();
     for (int k = 0; k < N - 1; k++) got[k] = alloc_touch(size_of(k) + 8 * KIB);
-    t1 = now_sec();
+    t1 = hk_now();
     if (t1 - t0 > 0.5) printf("large_fit: phase 2 took %.0f ms, address checks skipped\n", (t1 - t0) * 1e3);
     else
         for (int k = 0; k < N - 1; k++)

@@ -22,20 +22,20 @@ int main(int argc, char **argv)
     CHECK_ARGS(argc, argv, { "bound_mb", &bound_mb });
     static char *big[N], *small[N];
     free(malloc(64));
-    long start = rss_kb();
+    long start = hk_rss_kb();
     for (int i = 0; i < N; i++) {
         big[i] = malloc((size_t)2 << 20);
         if (big[i] == NULL) check_fatal("malloc(2 MiB) failed");
         memset(big[i], 1, (size_t)2 << 20);
     }
     for (int i = 0; i < N; i++) free(big[i]);
-    long freed = rss_kb();
+    long freed = hk_rss_kb();
     for (int i = 0; i < N; i++) {
         small[i] = malloc(300 << 10);
         if (small[i] == NULL) check_fatal("malloc(300 KiB) failed");
         memset(small[i], 2, 300 << 10);
     }
-    long after = rss_kb();
+    long after = hk_rss_kb();
     for (int i = 0; i < N; i++) {
         CHECK(small[i][0] == 2 && small[i][(300 << 10) - 1] == 2, "block %d lost its contents", i);
         free(small[i]);

@@ -42,7 +42,7 @@ static void *thread_main(void *arg)
     uint64_t seed = 0x1234 + id;
     char **mine = g_ptr[id];
     for (size_t i = 0; i < g_blocks; i++) {
-        size_t size = g_min + splitmix64(&seed) % (g_max - g_min + 1);
+        size_t size = g_min + hk_splitmix64(&seed) % (g_max - g_min + 1);
         char *p = malloc(size);
         mine[i] = p;
         if (p == NULL) {
@@ -83,11 +83,11 @@ int main(int argc, char **argv)
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     if (stack_kb) pthread_attr_setstacksize(&attr, (size_t)stack_kb << 10);
-    long start = rss_kb();
+    long start = hk_rss_kb();
     for (size_t i = 0; i < g_threads; i++)
         if (pthread_create(&th[i], &attr, thread_main, (void *)i) != 0) check_fatal("pthread_create %zu failed", i);
     pthread_barrier_wait(&g_hold);
-    long alive = rss_kb(), hwm = hwm_kb();
+    long alive = hk_rss_kb(), hwm = hwm_kb();
     pthread_barrier_wait(&g_go);
     for (size_t i = 0; i < g_threads; i++) pthread_join(th[i], NULL);
     if (!g_free) /* the blocks of exited threads, freed by main */
@@ -97,7 +97,7 @@ int main(int argc, char **argv)
                 if (p && p[0] != (char)(i + j)) check_fatal("thread %zu: block %zu changed", i, j);
                 free(p);
             }
-    long exited = rss_kb(), after = exited;
+    long exited = hk_rss_kb(), after = exited;
     if (pause_ms) {
         usleep((useconds_t)pause_ms * 1000);
         for (int i = 0; i < 64; i++) { /* slow paths: the allocator may look at the clock here */
@@ -105,7 +105,7 @@ int main(int argc, char **argv)
             escape(p);
             free(p);
         }
-        after = rss_kb();
+        after = hk_rss_kb();
     }
     for (size_t i = 0; i < g_threads; i++) free(g_ptr[i]);
     free(g_ptr);

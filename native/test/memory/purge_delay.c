@@ -45,7 +45,7 @@ int main(int argc, char **argv)
     char **small = calloc(nsmall ? nsmall : 1, sizeof *small);
     char **big = calloc(large ? large : 1, sizeof *big);
     if (small == NULL || big == NULL) check_fatal("calloc of the pointer arrays failed");
-    long start = rss_kb();
+    long start = hk_rss_kb();
     for (size_t i = 0; i < large; i++) {
         big[i] = malloc((size_t)1 << 20);
         CHECK(big[i] != NULL, "malloc(1 MiB)");
@@ -56,17 +56,17 @@ int main(int argc, char **argv)
         CHECK(small[i] != NULL, "malloc(%d)", SMALL_SIZE);
         if (small[i]) memset(small[i], (int)i, SMALL_SIZE);
     }
-    long peak = rss_kb();
+    long peak = hk_rss_kb();
     for (size_t i = 0; i < nsmall; i++) free(small[i]);
     for (size_t i = 0; i < large; i++) free(big[i]);
-    long freed = rss_kb();
+    long freed = hk_rss_kb();
     usleep((useconds_t)wait_ms * 1000);
     for (int i = 0; i < 32; i++) { /* slow paths: the allocator may look at the clock here */
         void *p = malloc((size_t)1 << 20);
         escape(p);
         free(p);
     }
-    long after = rss_kb();
+    long after = hk_rss_kb();
     free(small);
     free(big);
     printf(

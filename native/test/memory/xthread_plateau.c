@@ -34,7 +34,7 @@ static void *thread_main(void *arg)
     unsigned long long ops = 0;
     while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
         for (int k = 0; k < 256; k++) {
-            uint64_t r = splitmix64(&seed);
+            uint64_t r = hk_splitmix64(&seed);
             size_t size = g_min + (r >> 32) % (g_max - g_min + 1);
             char *p = malloc(size);
             if (p == NULL) {
@@ -66,17 +66,17 @@ int main(int argc, char **argv)
     g_slot = calloc(g_slots, sizeof *g_slot);
     pthread_t *th = calloc(g_threads, sizeof *th);
     if (g_slot == NULL || th == NULL) check_fatal("calloc of the tables failed");
-    long start = rss_kb();
+    long start = hk_rss_kb();
     for (size_t i = 0; i < g_threads; i++)
         if (pthread_create(&th[i], NULL, thread_main, (void *)i) != 0) check_fatal("pthread_create %zu failed", i);
-    double t0 = now_sec();
+    double t0 = hk_now();
     long third = -1, last = -1, peak = 0;
     printf("xthread_plateau: threads=%llu slots=%llu size=%llu..%llu seconds=%llu rss_kb start=%ld\n", g_threads,
            g_slots, g_min, g_max, seconds, start);
     for (unsigned long long s = every; s <= seconds; s += every) {
         double wake = t0 + (double)s;
-        for (double n = now_sec(); n < wake; n = now_sec()) usleep((useconds_t)((wake - n) * 1e6) + 1);
-        last = rss_kb();
+        for (double n = hk_now(); n < wake; n = hk_now()) usleep((useconds_t)((wake - n) * 1e6) + 1);
+        last = hk_rss_kb();
         if (last > peak) peak = last;
         if (third < 0 && s * 3 >= seconds) third = last;
         printf("  t=%llus rss_kb=%ld\n", s, last);
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
     }
     g_stop = 1;
     for (size_t i = 0; i < g_threads; i++) pthread_join(th[i], NULL);
-    long joined = rss_kb();
+    long joined = hk_rss_kb();
     size_t live = 0, bytes = 0;
     for (size_t i = 0; i < g_slots; i++) {
         char *p = g_slot[i];
@@ -94,7 +94,7 @@ int main(int argc, char **argv)
         free(p);
         g_slot[i] = NULL;
     }
-    long freed = rss_kb(), final = freed;
+    long freed = hk_rss_kb(), final = freed;
     if (pause_ms) {
         usleep((useconds_t)pause_ms * 1000);
         for (int i = 0; i < 64; i++) { /* slow paths: the allocator may look at the clock here */
@@ -102,7 +102,7 @@ int main(int argc, char **argv)
             escape(p);
             free(p);
         }
-        final = rss_kb();
+        final = hk_rss_kb();
     }
     double grow = third > 0 ? 100.0 * (double)(last - third) / (double)third : 0;
     printf("xthread_plateau: ops=%llu live=%zu live_kb=%zu rss_kb third=%ld last=%ld peak=%ld joined=%ld freed=%ld "

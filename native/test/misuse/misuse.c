@@ -39,7 +39,7 @@ static void workload(unsigned seed)
     uint64_t rng = seed * 2654435761u + 1;
     for (int round = 0; round < 3; round++) {
         for (int i = 0; i < N; i++) {
-            n[i] = sizes[splitmix64(&rng) % (sizeof sizes / sizeof sizes[0])];
+            n[i] = sizes[hk_splitmix64(&rng) % (sizeof sizes / sizeof sizes[0])];
             if (n[i] > 100000 && (i % 64) != 0) n[i] = 64; /* a few large ones */
             p[i] = malloc(n[i]);
             if (!p[i]) check_fatal("malloc(%zu) failed", n[i]);

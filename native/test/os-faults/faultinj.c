@@ -40,6 +40,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "hk_program.h"
+
 enum { S_MMAP, S_MREMAP, S_MUNMAP, S_MADVISE, S_SETSPECIFIC, S_MEM, S_COUNT };
 static const char *const site_names[S_COUNT] = { "mmap", "mremap", "munmap", "madvise", "setspecific", "mem" };
 
@@ -142,21 +144,13 @@ static void configure(void)
     pthread_mutex_unlock(&lock);
 }
 
-static uint64_t mix(uint64_t z)
-{
-    z += 0x9e3779b97f4a7c15ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 static int rule_fires(const rule_t *r, unsigned long long i /* 1-based call number */)
 {
     switch (r->mode) {
     case M_NTH: return i == r->n;
     case M_EVERY: return i % r->n == 0;
     case M_AFTER: return i > r->n;
-    case M_PROB: return (double)(mix(r->seed * 0x100000001b3ULL + i) >> 11) * 0x1.0p-53 < r->p;
+    case M_PROB: return (double)(hk_splitmix64_of(r->seed * 0x100000001b3ULL + i) >> 11) * 0x1.0p-53 < r->p;
     default: return 0;
     }
 }

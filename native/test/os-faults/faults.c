@@ -129,7 +129,7 @@ static void *threads_worker(void *arg)
     unsigned id = (unsigned)(uintptr_t)arg;
     uint64_t rng = id + 1;
     for (unsigned i = 0; i < PER_THREAD; i++) {
-        size_t n = 16 + (size_t)(splitmix64(&rng) % (i % 8 == 7 ? 65536 : 1024));
+        size_t n = 16 + (size_t)(hk_splitmix64(&rng) % (i % 8 == 7 ? 65536 : 1024));
         blk_t *b = &shared_blocks[id][i];
         b->n = n, b->seed = id * PER_THREAD + i;
         b->p = alloc(n, b->seed);
@@ -169,9 +169,9 @@ static void run_large(void)
     blk_t b[12] = { { 0 } };
     uint64_t rng = 7;
     for (unsigned i = 0; i < 60; i++) {
-        blk_t *s = &b[splitmix64(&rng) % 12];
+        blk_t *s = &b[hk_splitmix64(&rng) % 12];
         release(s);
-        size_t n = 300 * 1024 + (size_t)(splitmix64(&rng) % (8 * MIB - 300 * 1024));
+        size_t n = 300 * 1024 + (size_t)(hk_splitmix64(&rng) % (8 * MIB - 300 * 1024));
         s->n = n, s->seed = i;
         if (i % 3 == 0) {
             errno = SENTINEL;
@@ -277,7 +277,7 @@ static void *exit_worker(void *arg)
     uint64_t rng = 100 + id;
     for (unsigned i = 0; i < EXIT_BLOCKS; i++) {
         blk_t *b = &exit_blocks[id][i];
-        b->n = 16 + (size_t)(splitmix64(&rng) % 2048);
+        b->n = 16 + (size_t)(hk_splitmix64(&rng) % 2048);
         b->seed = 1000 * id + i;
         b->p = alloc(b->n, b->seed);
         if (i % 4 == 3) release(&exit_blocks[id][i - 1]); /* some freed locally, most left for main */

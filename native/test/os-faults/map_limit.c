@@ -113,7 +113,7 @@ static unsigned long long large_pct = 30;
 
 static size_t pick_size(uint64_t *rng, int *large)
 {
-    uint64_t r = splitmix64(rng);
+    uint64_t r = hk_splitmix64(rng);
     unsigned kind = (unsigned)(r % 100);
     *large = 0;
     if (kind >= large_pct)
@@ -140,11 +140,11 @@ int main(int argc, char **argv)
     uint64_t rng = seed;
     unsigned long long requests = 0, refused = 0, refused_large = 0;
     for (unsigned long long op = 0; op < ops; op++) {
-        slot_t *s = &v[splitmix64(&rng) % slots];
+        slot_t *s = &v[hk_splitmix64(&rng) % slots];
         if (s->p) {
             size_t bad = sample_find_bad(s->p, s->n, s->n, s->seed);
             CHECK(bad == (size_t)-1, "op %llu: a block of %zu B changed at byte %zu", op, s->n, bad);
-            if (splitmix64(&rng) % 4 == 0) { /* realloc: grow or shrink, keep the prefix */
+            if (hk_splitmix64(&rng) % 4 == 0) { /* realloc: grow or shrink, keep the prefix */
                 int large;
                 size_t m = pick_size(&rng, &large);
                 requests++;

@@ -58,6 +58,6 @@ int main(int argc, char **argv)
         CHECK(ret != (void *)2, "thread %llu: a block lost its contents", i);
     }
     malloc_trim(0);
-    printf("thread_key_fail: threads=%llu rss_kb=%ld\n", threads, rss_kb());
+    printf("thread_key_fail: threads=%llu rss_kb=%ld\n", threads, hk_rss_kb());
     return check_finish();
 }

@@ -46,6 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hk_program.h"
+
 #ifdef STRESS_HAK
 #include "hakmem.h"
 #define A_MALLOC hak_malloc
@@ -102,13 +104,8 @@ enum {
 };
 
 /* ---- random numbers (splitmix64 / xorshift) --------------------------------------- */
-static inline uint64_t mix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
+/* Seeds and keys are mixed with hk_splitmix64_of (hk_program.h); each thread's operations
+ * come from its own xorshift64 stream. */
 typedef struct {
     uint64_t s;
 } rng_t;
@@ -271,18 +268,14 @@ static slot_t g_exchange[EXCHANGE];
 static pthread_mutex_t g_exchange_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic uint64_t g_ops_done;
 static _Atomic int g_stop;
-static struct timespec g_t0;
+static double g_t0; /* hk_now() at the start */
 
-static double elapsed(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - g_t0.tv_sec) + (double)(t.tv_nsec - g_t0.tv_nsec) / 1e9;
-}
+static double elapsed(void) { return hk_now() - g_t0; }
 
 static uint64_t new_key(tstate_t *ts, unsigned slot)
 {
-    return mix64(g_seed ^ mix64(((uint64_t)ts->index << 40) ^ ((uint64_t)slot << 20) ^ mix64(++ts->gen)));
+    return hk_splitmix64_of(
+        g_seed ^ hk_splitmix64_of(((uint64_t)ts->index << 40) ^ ((uint64_t)slot << 20) ^ hk_splitmix64_of(++ts->gen)));
 }
 
 static void verify(tstate_t *ts, const slot_t *s, const char *when)
@@ -467,7 +460,7 @@ static void *worker_main(void *arg)
     tstate_t *ts = &w->ts;
     t_pos.thread = ts->index;
     t_pos.life = ts->gen >> 40;
-    rng_t r = { mix64(g_seed * 0x100000001b3ull + ts->index * 7919u + (t_pos.life << 32)) | 1 };
+    rng_t r = { hk_splitmix64_of(g_seed * 0x100000001b3ull + ts->index * 7919u + (t_pos.life << 32)) | 1 };
     for (uint64_t i = 0; i < w->ops; i++) {
         t_pos.op = i;
         if ((i & 255) == 0 && (atomic_load_explicit(&g_stop, memory_order_relaxed) ||
@@ -518,7 +511,7 @@ int main(int argc, char **argv)
     printf("stress: api=%s seed=%" PRIu64 " ops=%" PRIu64 " threads=%u seconds=%g slots=%u life=%" PRIu64 "\n", A_NAME,
            g_seed, g_ops, g_threads, g_seconds, g_slots, g_life);
     fflush(stdout);
-    clock_gettime(CLOCK_MONOTONIC, &g_t0);
+    g_t0 = hk_now();
 
     worker_t *w =
         calloc(g_threads, sizeof *w); /* the harness's own memory (plain build: the allocator under test too) */

@@ -47,7 +47,7 @@ static void *worker(void *arg)
     unsigned seed[WORKER_SLOTS] = { 0 };
     while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
         for (int k = 0; k < 256; k++) {
-            uint64_t r = splitmix64(&rng);
+            uint64_t r = hk_splitmix64(&rng);
             unsigned i = (unsigned)(r % WORKER_SLOTS);
             if (slot[i]) {
                 if (pattern_find_bad(slot[i], size[i] < 256 ? size[i] : 256, seed[i]) != (size_t)-1)
@@ -56,7 +56,7 @@ static void *worker(void *arg)
                     free(slot[i]);
                     slot[i] = NULL;
                 } else { /* realloc keeps the first min(old,new) bytes */
-                    size_t ns = pick_size(splitmix64(&rng));
+                    size_t ns = pick_size(hk_splitmix64(&rng));
                     void *q = realloc(slot[i], ns);
                     if (!q) {
                         atomic_fetch_add(&g_worker_errors, 1);
@@ -122,7 +122,7 @@ static int churn(uint64_t seed, int rounds)
     memset(b, 0, sizeof(b));
     uint64_t rng = seed;
     for (int k = 0; k < rounds; k++) {
-        uint64_t r = splitmix64(&rng);
+        uint64_t r = hk_splitmix64(&rng);
         int i = (int)(r % S);
         if (b[i].p) {
             if (pattern_find_bad(b[i].p, b[i].size, b[i].seed) != (size_t)-1) errors++;
@@ -131,7 +131,7 @@ static int churn(uint64_t seed, int rounds)
                 b[i].p = NULL;
                 continue;
             }
-            size_t ns = pick_size(splitmix64(&rng)) / 4 + 1;
+            size_t ns = pick_size(hk_splitmix64(&rng)) / 4 + 1;
             unsigned char *q = realloc(b[i].p, ns);
             if (!q) {
                 errors++;
@@ -221,7 +221,7 @@ static void child(unsigned index)
  * moment the child exits instead of polling. */
 static int wait_child(pid_t pid, double timeout, int *status)
 {
-    double deadline = now_sec() + timeout;
+    double deadline = hk_now() + timeout;
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
@@ -229,7 +229,7 @@ static int wait_child(pid_t pid, double timeout, int *status)
         pid_t r = waitpid(pid, status, WNOHANG);
         if (r == pid) return 0;
         if (r < 0 && errno != EINTR) return -1;
-        double left = deadline - now_sec();
+        double left = deadline - hk_now();
         if (left <= 0) return 1;
         if (left > 0.1) left = 0.1; /* re-check waitpid now and then in any case */
         struct timespec ts = { 0, (long)(left * 1e9) };
@@ -247,7 +247,7 @@ int main(int argc, char **argv)
         return 2;
     }
     check_watchdog((unsigned)(60 + forks / 2 + child_timeout * 2));
-    double t0 = now_sec();
+    double t0 = hk_now();
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
@@ -260,7 +260,7 @@ int main(int argc, char **argv)
     unsigned long ok = 0, hung = 0, crashed = 0, failed = 0;
     for (unsigned long long f = 0; f < forks; f++) {
         for (int i = 0; i < PARENT_BLOCKS; i++) {
-            uint64_t r = splitmix64(&rng);
+            uint64_t r = hk_splitmix64(&rng);
             g_parent[i].size = pick_size(r) / 8 + 1;
             g_parent[i].seed = (unsigned)(r >> 32);
             g_parent[i].p = malloc(g_parent[i].size);
@@ -304,6 +304,6 @@ int main(int argc, char **argv)
     CHECK(atomic_load(&g_worker_errors) == 0, "the parent's worker threads saw %lu errors (damaged blocks or NULL)",
           atomic_load(&g_worker_errors));
     printf("fork_stress: forks=%llu workers=%llu ok=%lu hung=%lu crashed=%lu failed=%lu seconds=%.2f\n", forks, workers,
-           ok, hung, crashed, failed, now_sec() - t0);
+           ok, hung, crashed, failed, hk_now() - t0);
     return check_finish();
 }

@@ -146,7 +146,7 @@ static void *work(void *arg)
             drain(me);
             sched_yield();
         }
-        uint64_t r = splitmix64(&rng);
+        uint64_t r = hk_splitmix64(&rng);
         uint32_t size = pick_size(r);
         block_t *b = malloc(size);
         if (!b) {
@@ -192,7 +192,7 @@ int main(int argc, char **argv)
     g_w = aligned_alloc(64, sizeof(worker_t) * threads);
     if (!g_w) check_fatal("cannot allocate the worker table");
     memset(g_w, 0, sizeof(worker_t) * threads);
-    double t0 = now_sec();
+    double t0 = hk_now();
     for (unsigned i = 0; i < g_threads; i++) {
         g_w[i].index = i;
         g_w[i].quota = ops / threads + (i < ops % threads);
@@ -206,7 +206,7 @@ int main(int argc, char **argv)
         bad += g_w[i].bad;
         oom += g_w[i].oom;
     }
-    double secs = now_sec() - t0;
+    double secs = hk_now() - t0;
     CHECK(oom == 0, "malloc returned NULL %llu times", (unsigned long long)oom);
     CHECK(bad == 0, "%llu blocks were damaged between malloc and free", (unsigned long long)bad);
     CHECK(oom || remote + local == ops, "freed %llu blocks (%llu remote, %llu local), want %llu",

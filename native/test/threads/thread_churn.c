@@ -57,7 +57,7 @@ static void *thread_main(void *arg)
     unsigned seed[PER_THREAD];
     unsigned long failures = 0;
     for (int i = 0; i < PER_THREAD; i++) {
-        uint64_t r = splitmix64(&rng);
+        uint64_t r = hk_splitmix64(&rng);
         size[i] = pick_size(r);
         seed[i] = (unsigned)(r >> 20);
         mine[i] = malloc(size[i]);
@@ -116,8 +116,8 @@ int main(int argc, char **argv)
         return 2;
     }
     check_watchdog(180);
-    double t0 = now_sec();
-    long rss_start = rss_kb();
+    double t0 = hk_now();
+    long rss_start = hk_rss_kb();
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 256 * 1024);
@@ -136,11 +136,11 @@ int main(int argc, char **argv)
             free_handoffs();
             since_handoff = 0;
         }
-        if (made == threads / 2) rss_mid = rss_kb();
+        if (made == threads / 2) rss_mid = hk_rss_kb();
     }
     free_handoffs();
     pthread_attr_destroy(&attr);
-    long rss_end = rss_kb();
+    long rss_end = hk_rss_kb();
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     CHECK(g_thread_failures == 0, "%lu blocks were damaged or not allocated inside the threads", g_thread_failures);
@@ -149,6 +149,6 @@ int main(int argc, char **argv)
           rss_mb, rss_mb * 1024);
     printf("thread_churn: threads=%llu concurrency=%llu rss_start_kb=%ld rss_mid_kb=%ld rss_kb=%ld "
            "bound_kb=%llu maxrss_kb=%ld seconds=%.2f\n",
-           threads, concurrency, rss_start, rss_mid, rss_end, rss_mb * 1024, ru.ru_maxrss, now_sec() - t0);
+           threads, concurrency, rss_start, rss_mid, rss_end, rss_mb * 1024, ru.ru_maxrss, hk_now() - t0);
     return check_finish();
 }
