@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { marginalPerOp, parseCollected } from './instructions.ts';
+import { marginalPerOp } from './instructions.ts';
 import { instructionsTable, syscallsTable } from './format-counts.ts';
 
-describe('callgrind parsing', () => {
-  it('reads the Collected total and computes the marginal cost', () => {
-    expect(parseCollected('==2586== Events    : Ir\n==2586== Collected : 19443316\n==2586==\n')).toBe(19443316);
-    expect(parseCollected('nothing')).toBeNull();
+describe('marginal instructions', () => {
+  it('are the difference of the counts at 2n and n over the difference of the operations', () => {
     expect(marginalPerOp(19443316, 38702318, 200000, 400000)).toBeCloseTo(96.295, 3);
     expect(marginalPerOp(1, 2, 5, 5)).toBeNull();
   });

@@ -7,15 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { parseResultLine } from '@hakmem/parse-output';
+import { parseCallgrindCollected, parseResultLine } from '@hakmem/parse-output';
 import type { Allocator, InstructionCount } from './types.ts';
 import { programOf, type WorkloadSpec, withArg } from './workloads.ts';
-
-/** The total from callgrind's `==pid== Collected : N` line. */
-export function parseCollected(stderr: string): number | null {
-  const m = [...stderr.matchAll(/==\d+==\s+Collected\s*:\s*(\d+)/g)].pop();
-  return m ? Number(m[1]) : null;
-}
 
 export function marginalPerOp(irN: number, ir2N: number, opsN: number, ops2N: number): number | null {
   const dOps = ops2N - opsN;
@@ -41,7 +35,7 @@ async function callgrind(
         stdin: 'ignore',
       },
     );
-    const ir = parseCollected(String(r.stderr));
+    const ir = parseCallgrindCollected(String(r.stderr));
     const res = parseResultLine(String(r.stdout), path.basename(exe));
     if (r.exitCode !== 0 || ir === null || !res) {
       throw new Error(

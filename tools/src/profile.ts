@@ -16,7 +16,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { markdownTable } from 'markdown-table';
-import { parseResultLine } from '@hakmem/parse-output';
+import {
+  type AnnotatedLine,
+  parsePerfAnnotate,
+  parsePerfReport,
+  parseResultLine,
+  type PerfRow,
+} from '@hakmem/parse-output';
 import { collectContext } from './context.ts';
 import { resolveAllocators } from './find-allocators.ts';
 import { median } from './stats.ts';
@@ -26,40 +32,6 @@ import { programOf, selectWorkloads, splitList, UsageError } from './workloads.t
 import { createResultsDir, updateLatest, writeFiles } from './write-results.ts';
 
 export const PROFILE_SCHEMA = 'hakmem-profile/1';
-
-/** One row of `perf report --sort dso,sym --show-total-period -t ';'`. */
-export interface PerfRow {
-  /** CPU seconds (the cpu-clock period is in nanoseconds). */
-  seconds: number;
-  dso: string;
-  symbol: string;
-  kernel: boolean;
-}
-
-/** The rows of a `perf report --stdio --show-total-period --sort dso,sym -t ';'` listing; with
- * `comms`, of one sorted by `comm,dso,sym`, keeping only the rows of those commands. */
-export function parsePerfReport(text: string, comms?: readonly string[]): PerfRow[] {
-  const rows: PerfRow[] = [];
-  const skip = comms ? 1 : 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || !line.includes(';')) continue;
-    const f = line.split(';').map((x) => x.trim());
-    if (f.length < 4 + skip || !/^[\d.]+%$/.test(f[0]!)) continue;
-    if (comms && !comms.includes(f[2]!)) continue;
-    const period = Number(f[1]);
-    if (!Number.isFinite(period)) continue;
-    const dso = f[2 + skip]!;
-    const sym = f.slice(3 + skip).join(';');
-    const m = /^\[(.)\]\s+(.*)$/.exec(sym);
-    rows.push({
-      seconds: period / 1e9,
-      dso,
-      symbol: m ? m[2]! : sym,
-      kernel: m ? m[1] === 'k' : dso.startsWith('[kernel'),
-    });
-  }
-  return rows;
-}
 
 /**
  * How perf samples. `system-wide` (`perf record -a`, needs root or perf_event_paranoid <= 0):
@@ -96,23 +68,6 @@ export function classify(row: PerfRow, o: { program: string; allocatorDso: strin
   }
   if (row.dso === o.program) return 'program';
   return 'libraries';
-}
-
-/** One instruction of an annotated symbol: its address, its text, its share of the symbol's samples (%). */
-export interface AnnotatedLine {
-  addr: string;
-  instr: string;
-  pct: number;
-}
-
-/** The instructions of `perf annotate --stdio --no-source -s SYMBOL` (every object holding it, concatenated). */
-export function parsePerfAnnotate(text: string): AnnotatedLine[] {
-  const out: AnnotatedLine[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^\s*([\d.]+)\s*:\s+([0-9a-f]+):\s+(.*\S)\s*$/.exec(line);
-    if (m) out.push({ pct: Number(m[1]), addr: m[2]!, instr: m[3]!.replace(/\s+/g, ' ') });
-  }
-  return out;
 }
 
 export interface ProfileRun {
