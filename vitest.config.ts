@@ -7,7 +7,7 @@ export default defineConfig({
     include: ['packages/**/src/**/*.test.ts', 'native/test/**/*.test.ts', 'tools/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     // Stops the run at once, with one line, on a machine that lacks a prerequisite (npm run setup).
-    globalSetup: ['tools/src/prereqs-global-setup.ts'],
+    globalSetup: ['tools/src/bench/prereqs-global-setup.ts'],
     // A loaded 2-core machine: generous defaults; native specs set their own.
     testTimeout: 120_000,
     hookTimeout: 120_000,

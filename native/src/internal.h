@@ -4,10 +4,10 @@
  * what their own layer and the layers below it declare (the functions, globals and inline
  * helpers in that layer's section of this file, the types listed with it in the table below,
  * the knob accessors of the boxes those folders belong to), never what a higher layer does:
- * `npm run lint` checks it (tools/src/lint-layers.ts). Calls therefore run downward; where a
- * lower layer must make something above happen later (the time-based purge), the higher layer
- * registers a function at process start. types.h (the memory layout) and this file describe
- * every layer and sit above the folders.
+ * `npm run lint` checks it (tools/src/commands/lint-layers.ts). Calls therefore run downward;
+ * where a lower layer must make something above happen later (the time-based purge), the higher
+ * layer registers a function at process start. types.h (the memory layout) and this file
+ * describe every layer and sit above the folders.
  *
  *   layer          box              what it holds
  *   core           (none)           os.c: every system call, the clock, the free key, metadata

@@ -11,11 +11,11 @@ import { XMLValidator } from 'fast-xml-parser';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildNative } from './build-native.ts';
+import { buildNative } from './bench/build-native.ts';
 import { defaultBinDir, defaultLibDir, repoRoot, toolsDir } from './paths.ts';
-import { assertBenchResults } from './results-schema.ts';
-import { validateAbResults } from './ab.ts';
-import { CSV_COLUMNS } from './write-csv.ts';
+import { assertBenchResults } from './results/results-schema.ts';
+import { validateAbResults } from './commands/ab.ts';
+import { CSV_COLUMNS } from './results/write-csv.ts';
 
 // The root vitest config's 120 s defaults are too tight when beforeAll has to build first.
 vi.setConfig({ testTimeout: 600_000, hookTimeout: 900_000 });

@@ -2,18 +2,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { buildNative } from './build-native.ts';
-import { installPeers } from './peers.ts';
-import { runSetup } from './setup.ts';
+import { buildNative } from './bench/build-native.ts';
+import { installPeers } from './commands/peers.ts';
+import { runSetup } from './commands/setup.ts';
 import { defaultBinDir, defaultLibDir, defaultResultsDir, repoRoot } from './paths.ts';
-import { runBench } from './run-bench.ts';
-import { runAb } from './ab.ts';
-import { runSoak } from './soak.ts';
-import { MIN_MT_ROUNDS } from './plan-rounds.ts';
-import { readBenchResults } from './read-results.ts';
-import { UsageError } from './workloads.ts';
-import { tableFromResults } from './table-from-results.ts';
-import type { FaultScenario as FaultScenarioName } from './faults.ts';
+import { runBench } from './commands/bench.ts';
+import { runAb } from './commands/ab.ts';
+import { runSoak } from './commands/soak.ts';
+import { MIN_MT_ROUNDS } from './bench/plan-rounds.ts';
+import { readBenchResults } from './results/read-results.ts';
+import { UsageError } from './bench/workloads.ts';
+import { tableFromResults } from './commands/table.ts';
+import type { FaultScenario as FaultScenarioName } from './commands/faults.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -208,8 +208,8 @@ commonRunOptions(
     ),
 ).action(async (command: string[], o) => {
   if (o.build) await buildNative();
-  const { runTune, parseDuration } = await import('./tune.ts');
-  const { writeTune, othersTable, worseLine, oneLine } = await import('./tune-report.ts');
+  const { runTune, parseDuration } = await import('./commands/tune.ts');
+  const { writeTune, othersTable, worseLine, oneLine } = await import('./commands/tune-report.ts');
   const r = await runTune({
     workload: o.workload,
     command,
@@ -304,7 +304,7 @@ commonRunOptions(
     .option('--lib-dir <dir>', 'where the hakmem libraries are', defaultLibDir),
 ).action(async (o) => {
   if (o.build) await buildNative();
-  const { runProfile } = await import('./profile.ts');
+  const { runProfile } = await import('./commands/profile.ts');
   const r = await runProfile({
     workloads: o.workloads,
     allocators: o.allocators,
@@ -349,7 +349,7 @@ program
   .option('--lib-dir <dir>', 'where the hakmem libraries are', defaultLibDir)
   .option('--no-build', 'skip building (codegen -> native through Nx) first')
   .action(async (o) => {
-    const f = await import('./faults.ts');
+    const f = await import('./commands/faults.ts');
     const list = (v: string | undefined, allowed: readonly string[], what: string) => {
       if (v === undefined) return undefined;
       const xs = v.split(',').filter(Boolean);
@@ -411,7 +411,7 @@ program
   )
   .option('--counts', 'instead: the instruction and steady-state system-call counts, workloads by allocators')
   .action(async (file: string, o: { workloads?: string; allocators?: string; against?: string; counts?: boolean }) => {
-    const { readMisuseResults, misuseTableFromResults } = await import('./misuse.ts');
+    const { readMisuseResults, misuseTableFromResults } = await import('./commands/misuse.ts');
     const misuse = readMisuseResults(file);
     if (misuse) {
       if (o.workloads || o.allocators || o.against || o.counts)
@@ -420,7 +420,7 @@ program
       process.stdout.write(misuseTableFromResults(misuse, { source }));
       return;
     }
-    const { readProfileResults, profileTableFromResults } = await import('./profile.ts');
+    const { readProfileResults, profileTableFromResults } = await import('./commands/profile.ts');
     const profile = readProfileResults(file);
     if (profile) {
       const source = displayPath(fs.statSync(file).isDirectory() ? path.join(file, 'profile.json') : file);
@@ -451,7 +451,7 @@ program
     [],
   )
   .action(async (base: string, next: string, o: { allow: string[] }) => {
-    const { compareResults, compareTable } = await import('./compare.ts');
+    const { compareResults, compareTable } = await import('./commands/compare.ts');
     const b = readBenchResults(base);
     const n = readBenchResults(next);
     const c = compareResults(b.results, n.results, { allow: o.allow });
@@ -482,7 +482,7 @@ program
   .option('--no-build', 'skip building (codegen -> native through Nx) first')
   .action(async (o) => {
     if (o.build) await buildNative();
-    const { runMisuse } = await import('./misuse.ts');
+    const { runMisuse } = await import('./commands/misuse.ts');
     const r = await runMisuse({
       allocators: o.allocators,
       libs: o.lib,
@@ -508,7 +508,7 @@ program
   .option('--bin-dir <dir>', 'workload programs', defaultBinDir)
   .action(async (o: { update: boolean; build: boolean; libDir: string; binDir: string }) => {
     if (o.build) await buildNative();
-    const { runBudget } = await import('./budget.ts');
+    const { runBudget } = await import('./commands/budget.ts');
     const r = await runBudget({
       update: o.update,
       libDir: path.resolve(o.libDir),
@@ -527,7 +527,7 @@ program
   .argument('[files...]', 'Markdown files holding "<!-- generated: hakmem table ... -->" blocks', ['README.md'])
   .option('--check', 'change nothing; exit 1 naming every file whose blocks are stale', false)
   .action(async (files: string[], o: { check: boolean }) => {
-    const { updateFigures } = await import('./figures.ts');
+    const { updateFigures } = await import('./commands/figures.ts');
     const r = updateFigures(
       files.map((f) => path.resolve(f)),
       repoRoot,
@@ -553,7 +553,7 @@ program
   .argument('<lib>', 'a libhakmem .so or .a (any copy, anywhere)')
   .option('--json', 'print JSON', false)
   .action(async (lib: string, o: { json: boolean }) => {
-    const { runInfo } = await import('./info.ts');
+    const { runInfo } = await import('./commands/info.ts');
     const r = runInfo(lib, { json: o.json });
     process.stdout.write(r.stdout);
     process.stderr.write(r.stderr);

@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import GithubSlugger from 'github-slugger';
 import { marked, type Token } from 'marked';
 import { describe, expect, it } from 'vitest';
-import { findGeneratedBlocks } from './generated-blocks.ts';
+import { findGeneratedBlocks } from './report/generated-blocks.ts';
 import { repoRoot } from './paths.ts';
 
 /** The Markdown files a reader of the repository follows links in (repository-relative). */

@@ -1,5 +1,5 @@
 /*
- * faults - the scenarios of the failure-injection sweep (issue 29; tools/src/faults.ts,
+ * faults - the scenarios of the failure-injection sweep (issue 29; tools/src/commands/faults.ts,
  * `npm run faults`). Each run is one scenario, under faultinj.so (which fails the allocator's
  * mmap, mremap, munmap, madvise or thread-key registration on a schedule) or without it, the
  * baseline. Whatever fails, every call must keep the allocator's contract:

@@ -1,9 +1,14 @@
 // When the OS says no (issue 29): the four defects, each under every library (glibc, the
 // control, runs the same programs), and a short failure-injection sweep of every build
-// (tools/src/faults.ts; the full sweep is `npm run faults`).
+// (tools/src/commands/faults.ts; the full sweep is `npm run faults`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseObserveReport } from '@hakmem/parse-output';
-import { FAULT_SCENARIOS, resolveFaultTargets, runFaultSweep, summarizeFaults } from '../../../tools/src/faults.ts';
+import {
+  FAULT_SCENARIOS,
+  resolveFaultTargets,
+  runFaultSweep,
+  summarizeFaults,
+} from '../../../tools/src/commands/faults.ts';
 import {
   LIBS,
   LIBDIR,
