@@ -2,20 +2,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { buildNative } from './bench/build-native.ts';
-import { installPeers } from './commands/peers.ts';
-import { runSetup } from './commands/setup.ts';
 import { defaultBinDir, defaultLibDir, defaultResultsDir, repoRoot } from './paths.ts';
-import { runBench } from './commands/bench.ts';
-import { runAb } from './commands/ab.ts';
-import { runSoak } from './commands/soak.ts';
 import { MIN_MT_ROUNDS } from './bench/plan-rounds.ts';
-import { readBenchResults } from './results/read-results.ts';
 import { UsageError } from './bench/workloads.ts';
-import { tableFromResults } from './commands/table.ts';
 import type { FaultScenario as FaultScenarioName } from './commands/faults.ts';
 
+// Each command imports its module when it runs (the report's charting alone takes seconds to
+// load): `hakmem lint-c`, which npm run lint calls, starts as fast as a bare script.
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const buildNative = async () => (await import('./bench/build-native.ts')).buildNative();
+const readBenchResults = async (file: string) => (await import('./results/read-results.ts')).readBenchResults(file);
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -30,6 +26,21 @@ function positiveNumber(v: string): number {
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+/** A comma list whose every item is one of `allowed`. */
+function oneOf(v: string, allowed: readonly string[], what: string): string[] {
+  const xs = v.split(',').filter(Boolean);
+  const bad = xs.filter((x) => !allowed.includes(x));
+  if (bad.length || !xs.length)
+    throw new InvalidArgumentError(`unknown ${what} '${bad.join(',') || v}' (allowed: ${allowed.join(', ')})`);
+  return xs;
+}
 
 /** A file by its real path (bench-results/latest moves on), relative when under the current directory. */
 function displayPath(file: string): string {
@@ -92,6 +103,7 @@ commonRunOptions(
     .option('--strict', 'exit 1 when any run failed or crashed', false),
 ).action(async (o) => {
   if (o.build) await buildNative();
+  const { runBench } = await import('./commands/bench.ts');
   const r = await runBench({
     workloads: o.workloads,
     allocators: o.allocators,
@@ -136,6 +148,7 @@ commonRunOptions(
     .option('--lib-dir <dir>', 'where the Standard library is (run-time knobs)', defaultLibDir),
 ).action(async (o) => {
   if (o.build) await buildNative();
+  const { runAb } = await import('./commands/ab.ts');
   const r = await runAb({
     a: o.a,
     b: o.b,
@@ -265,6 +278,7 @@ commonRunOptions(
     .option('--lib-dir <dir>', 'where the hakmem libraries are', defaultLibDir),
 ).action(async (o) => {
   if (o.build) await buildNative();
+  const { runSoak } = await import('./commands/soak.ts');
   const r = await runSoak({
     workload: o.workload,
     allocator: o.allocator,
@@ -427,7 +441,8 @@ program
       process.stdout.write(profileTableFromResults(profile, { source, ...o }));
       return;
     }
-    const r = readBenchResults(file);
+    const { tableFromResults } = await import('./commands/table.ts');
+    const r = await readBenchResults(file);
     process.stdout.write(
       tableFromResults(r.results, {
         source: displayPath(r.path),
@@ -452,8 +467,8 @@ program
   )
   .action(async (base: string, next: string, o: { allow: string[] }) => {
     const { compareResults, compareTable } = await import('./commands/compare.ts');
-    const b = readBenchResults(base);
-    const n = readBenchResults(next);
+    const b = await readBenchResults(base);
+    const n = await readBenchResults(next);
     const c = compareResults(b.results, n.results, { allow: o.allow });
     process.stdout.write(
       compareTable(c, b.results, n.results, { base: displayPath(b.path), new: displayPath(n.path) }),
@@ -566,6 +581,7 @@ program
     "install Debian's mimalloc, jemalloc, tcmalloc and Scudo (LLVM's, libclang-rt-14-dev) (as root with apt-get), or print the command to do it",
   )
   .action(async () => {
+    const { installPeers } = await import('./commands/peers.ts');
     const r = await installPeers((l) => process.stdout.write(`${l}\n`));
     if (r.error) process.exitCode = 1;
   });
@@ -576,8 +592,111 @@ program
     'install the Debian packages the build, the tests and the benchmark need (as root with apt-get), or print the command to do it',
   )
   .action(async () => {
+    const { runSetup } = await import('./commands/setup.ts');
     const r = await runSetup({ log: (l) => process.stdout.write(`${l}\n`) });
     if (r.status === 'needs-root' || r.status === 'failed') process.exitCode = 1;
+  });
+
+// The repository's own checks and chores: what the npm scripts run (npm run lint, stress, ...).
+program.commandsGroup('Repository commands (the npm scripts run these):');
+
+program
+  .command('check-prereqs')
+  .description('exit 1 with one line naming the missing Debian packages (npm run setup installs them)')
+  .action(async () => {
+    const { runCheckPrereqs } = await import('./commands/check-prereqs.ts');
+    process.exitCode = runCheckPrereqs();
+  });
+
+program
+  .command('lint-c')
+  .description('clang-format over every tracked C and C++ source: check (exit 1 with the offending lines)')
+  .option('--fix', 'rewrite the files in place instead', false)
+  .option('--list', 'print the files it covers instead', false)
+  .action(async (o: { fix: boolean; list: boolean }) => {
+    const { runLintC } = await import('./commands/lint-c.ts');
+    process.exitCode = runLintC(o);
+  });
+
+program
+  .command('lint-layers')
+  .description(
+    "exit 1 naming every native/src folder that names a higher layer's functions or types (the layers: top of native/src/internal.h)",
+  )
+  .action(async () => {
+    const { runLintLayers } = await import('./commands/lint-layers.ts');
+    process.exitCode = runLintLayers();
+  });
+
+program
+  .command('check-changesets')
+  .description('exit 1 naming every box whose declaration or C files changed without a large enough changeset')
+  .option('--since <ref>', 'compare with this commit (default: the merge base with origin/main, or the last release)')
+  .option('-v, --verbose', 'also list the boxes that are covered', false)
+  .action(async (o: { since?: string; verbose: boolean }) => {
+    const { runCheckChangesets } = await import('./commands/check-changesets.ts');
+    process.exitCode = await runCheckChangesets(o, repoRoot);
+  });
+
+program
+  .command('release')
+  .description(
+    'a release as a dry run: versions and changelogs from the changesets, codegen, the native build, the tests, dist/release/ (nothing published, tagged or committed)',
+  )
+  .option('--skip-tests', 'do not run vitest', false)
+  .action(async (o: { skipTests: boolean }) => {
+    const { release } = await import('./commands/release.ts');
+    try {
+      await release({ root: repoRoot, skipTests: o.skipTests });
+    } catch (e) {
+      const err = e as Error & { stderr?: string };
+      log(`release: ${err.message.split('\n')[0]}${err.stderr ? `\n${err.stderr.slice(-4000)}` : ''}`);
+      process.exitCode = 1;
+    }
+  });
+
+const STRESS_TARGETS = ['glibc', 'libhakmem', 'libhakmem-fast', 'libhakmem-observe'];
+
+program
+  .command('stress')
+  .description(
+    'the seeded stress test (native/test/stress) with successive seeds under every hakmem library and glibc; prints each failing seed with its replay command',
+  )
+  .option('--minutes <n>', 'how long to keep running new seeds', positiveNumber, 1)
+  .option('--seed <s>', 'first seed (successive seeds follow)', nonNegativeInt, Date.now() % 1_000_000)
+  .option('--seconds <s>', 'length of one run', positiveInt, 3)
+  .option('--only <names>', `comma list of targets (${STRESS_TARGETS.join(', ')})`, (v: string) =>
+    oneOf(v, STRESS_TARGETS, 'target'),
+  )
+  .option('--known', 'also the inputs of known, reported allocator bugs (known=1)', false)
+  .option('--no-build', 'do not run make first')
+  .action(
+    async (o: { minutes: number; seed: number; seconds: number; only?: string[]; known: boolean; build: boolean }) => {
+      const { runStress } = await import('./commands/stress.ts');
+      process.exitCode = await runStress(o);
+    },
+  );
+
+program
+  .command('fuzz')
+  .description('libFuzzer on the hak_* API (ASan + UBSan), from a copy of the seed corpus (native/test/check/corpus)')
+  .option('--seconds <n>', 'libFuzzer -max_total_time', positiveInt, 60)
+  .option('--jobs <n>', 'parallel fuzzing processes (libFuzzer -fork)', positiveInt, 1)
+  .option('--known', 'also the inputs of known, reported allocator bugs (FUZZ_HAK_KNOWN=1)', false)
+  .option('--keep', 'keep the temporary corpus directory', false)
+  .option('--no-build', 'do not run make first')
+  .action(async (o: { seconds: number; jobs: number; known: boolean; keep: boolean; build: boolean }) => {
+    const { runFuzz } = await import('./commands/fuzz.ts');
+    process.exitCode = await runFuzz(o);
+  });
+
+program
+  .command('z3-problems')
+  .description("write the z3 real workload's SMT-LIB problems into tools/real/z3/problems/ (committed)")
+  .option('--check', 'change nothing; exit 1 naming the files that differ from the generator', false)
+  .action(async (o: { check: boolean }) => {
+    const { runZ3Problems } = await import('./commands/z3-problems.ts');
+    process.exitCode = runZ3Problems(o);
   });
 
 try {

@@ -5,11 +5,11 @@ import { PREREQS, checkPrereqs, findMissing } from './prereqs.ts';
 import { fakeMachine } from './prereqs-fixture.ts';
 import { repoRoot } from '../paths.ts';
 
-const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
+const hakmem = path.join(repoRoot, 'tools', 'bin', 'hakmem.mjs');
 const checkScript = (env: Record<string, string>) => {
   const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
   delete childEnv.HAKMEM_CHROMIUM;
-  return execa(tsx, ['tools/src/commands/check-prereqs.ts'], {
+  return execa(process.execPath, [hakmem, 'check-prereqs'], {
     cwd: repoRoot,
     env: childEnv,
     extendEnv: false,

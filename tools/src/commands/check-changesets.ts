@@ -1,5 +1,5 @@
 /**
- * `npm run check-changesets [-- --since REF]`: every box whose declaration or C files changed
+ * `npm run check-changesets [-- --since REF]` (`hakmem check-changesets`): every box whose declaration or C files changed
  * comes with a changeset for its package, and with a large enough bump.
  *
  * A box package owns packages/<box>/src (its declaration; tests left out) and the native/src
@@ -23,7 +23,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 
 export type Bump = 'none' | 'patch' | 'minor' | 'major';
 const RANK: Record<Bump, number> = { none: 0, patch: 1, minor: 2, major: 3 };
@@ -250,11 +249,13 @@ export async function currentDeclarations(): Promise<Map<string, DeclarationLike
   return packageDeclarations(await loadBoxes());
 }
 
-export async function main(argv: readonly string[], root: string): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: { since: { type: 'string' }, verbose: { type: 'boolean', short: 'v', default: false } },
-  });
+export interface CheckChangesetsOptions {
+  since?: string;
+  verbose?: boolean;
+}
+
+/** Prints the problems (stderr) or what is covered (stdout); the exit status: 0, 1, or 2 on a git error. */
+export async function runCheckChangesets(values: CheckChangesetsOptions, root: string): Promise<number> {
   try {
     const r = checkChangesets(root, { since: values.since, declarations: await currentDeclarations() });
     for (const line of r.problems) console.error(`check-changesets: ${line}`);
@@ -272,9 +273,4 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
     }
     throw e;
   }
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
-  const { repoRoot } = await import('../paths.ts');
-  process.exitCode = await main(process.argv.slice(2), repoRoot);
 }

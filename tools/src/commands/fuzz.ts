@@ -5,7 +5,6 @@
  * never modified). A crash leaves its input in the temporary directory, printed with the
  * command that replays it; the exit status is libFuzzer's (0 = nothing found).
  */
-import { Command } from 'commander';
 import { execa } from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,28 +14,27 @@ import { distDir, repoRoot } from '../paths.ts';
 export const FUZZ_BIN = path.join(distDir, 'native', 'check', 'bin', 'fuzz_hak');
 export const FUZZ_CORPUS = path.join(repoRoot, 'native', 'test', 'check', 'corpus');
 
-async function main(argv: string[]): Promise<number> {
-  const program = new Command('fuzz')
-    .description('libFuzzer on the hak_* API (ASan + UBSan), from a copy of the seed corpus')
-    .option('--seconds <n>', 'libFuzzer -max_total_time', '60')
-    .option('--jobs <n>', 'parallel fuzzing processes (libFuzzer -fork)', '1')
-    .option('--known', 'also the inputs of known, reported allocator bugs (FUZZ_HAK_KNOWN=1)')
-    .option('--keep', 'keep the temporary corpus directory')
-    .option('--no-build', 'do not run make first');
-  program.parse(argv, { from: 'user' });
-  const o = program.opts<{ seconds: string; jobs: string; known?: boolean; keep?: boolean; build: boolean }>();
+export interface FuzzOptions {
+  seconds: number;
+  jobs: number;
+  known?: boolean;
+  keep?: boolean;
+  build: boolean;
+}
+
+export async function runFuzz(o: FuzzOptions): Promise<number> {
   if (o.build) await execa('make', ['-C', path.join(repoRoot, 'native'), 'check-fuzz'], { stdio: 'inherit' });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-fuzz-'));
   const corpus = path.join(work, 'corpus');
   fs.cpSync(FUZZ_CORPUS, corpus, { recursive: true });
   const args = [
-    `-max_total_time=${Number(o.seconds)}`,
+    `-max_total_time=${o.seconds}`,
     `-artifact_prefix=${work}/`,
     '-print_final_stats=1',
     '-rss_limit_mb=4096',
     '-timeout=20',
     '-max_len=512', // up to 128 operations per input
-    ...(Number(o.jobs) > 1 ? [`-fork=${Number(o.jobs)}`] : []),
+    ...(o.jobs > 1 ? [`-fork=${o.jobs}`] : []),
     corpus,
   ];
   console.log(`fuzz: ${path.relative(repoRoot, FUZZ_BIN)} ${args.join(' ')}`);
@@ -54,14 +52,4 @@ async function main(argv: string[]): Promise<number> {
   }
   console.log(`fuzz: ${r.exitCode === 0 ? 'nothing found' : `exit ${r.exitCode ?? r.signal}`}`);
   return r.exitCode ?? 1;
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error(err instanceof Error ? err.message : err);
-      process.exit(2);
-    },
-  );
 }

@@ -5,12 +5,11 @@
  * (native/test, native/bench, tools/native keep their 4-space indent). CI uses Debian 12's
  * clang-format 14 (prereqs.ts); another major version may format a few constructs differently.
  *
- *   tsx tools/src/commands/lint-c.ts           check
- *   tsx tools/src/commands/lint-c.ts --fix     rewrite
- *   tsx tools/src/commands/lint-c.ts --list    print the files it covers
+ *   hakmem lint-c           check
+ *   hakmem lint-c --fix     rewrite
+ *   hakmem lint-c --list    print the files it covers
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../paths.ts';
 
 /** Files clang-format leaves alone, with the reason (paths relative to the root; a trailing `/` is a directory). */
@@ -44,13 +43,13 @@ export function cSources(cwd: string = repoRoot): string[] {
     .sort();
 }
 
-function main(argv: string[]): number {
+/** Checks (or with `fix` rewrites, or with `list` prints) the C sources; the exit status. */
+export function runLintC({ fix = false, list = false }: { fix?: boolean; list?: boolean } = {}): number {
   const files = cSources();
-  if (argv.includes('--list')) {
+  if (list) {
     process.stdout.write(files.map((f) => `${f}\n`).join(''));
     return 0;
   }
-  const fix = argv.includes('--fix');
   const version = spawnSync('clang-format', ['--version'], { encoding: 'utf8' });
   if (version.error || version.status !== 0) {
     process.stderr.write('lint: clang-format not found; run: npm run setup\n');
@@ -69,5 +68,3 @@ function main(argv: string[]): number {
   process.stderr.write(`lint: ${files.length} C sources ${fix ? 'formatted' : 'clang-formatted'}\n`);
   return 0;
 }
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exitCode = main(process.argv.slice(2));

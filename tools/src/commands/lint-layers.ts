@@ -12,11 +12,10 @@
  *
  * Besides, every function a folder defines for other files (non-static `hk_*`) must be declared
  * in its own layer's section, and no C file sits outside a layer folder. Comments and strings
- * are not read. `tsx tools/src/commands/lint-layers.ts` prints one line per problem and exits 1.
+ * are not read. `hakmem lint-layers` prints one line per problem and exits 1.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../paths.ts';
 
 export interface LayerRules {
@@ -134,14 +133,16 @@ export function checkLayers(root: string = repoRoot): string[] {
   return problems.sort();
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+/** Prints one line per problem (stderr), or that there is none (stdout); the exit status. */
+export function runLintLayers(): number {
   const problems = checkLayers();
   if (problems.length) {
     for (const p of problems) console.error(p);
     console.error(
       `lint: ${problems.length} layer problem(s); the rule and its exceptions are at the top of native/src/internal.h`,
     );
-    process.exit(1);
+    return 1;
   }
   console.log('lint: every native/src folder names only its own layer and the ones below');
+  return 0;
 }

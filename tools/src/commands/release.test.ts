@@ -41,6 +41,11 @@ describe.skipIf(skip)('npm run release (dry run) in a temporary clone', () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hakmem-release-test-'));
     clone = path.join(tmp, 'hakmem');
     await execa('git', ['clone', '-q', repoRoot, clone]);
+    // As CI's clone of main, whatever branch this checkout is on: changesets diffs against the
+    // branch `main` and check-changesets against origin/main, both HEAD here (a feature branch's
+    // own box changes are its business, not the release's).
+    git('checkout', '-q', '-B', 'main');
+    git('update-ref', 'refs/remotes/origin/main', 'HEAD');
     // node_modules: the main checkout's, except the workspace links (@hakmem/*, .bin), which are
     // relative and so point into the clone once copied as links (npm ci would take minutes).
     const nm = path.join(clone, 'node_modules');
@@ -74,7 +79,7 @@ describe.skipIf(skip)('npm run release (dry run) in a temporary clone', () => {
       path.join(clone, '.changeset', 'ss-test.md'),
       '---\n"@hakmem/box-superslab": patch\n---\n\nReleased by the release test.\n',
     );
-    const r = await execa(path.join(nm, '.bin', 'tsx'), ['tools/src/commands/release.ts', '--skip-tests'], {
+    const r = await execa(path.join(nm, '.bin', 'hakmem'), ['release', '--skip-tests'], {
       cwd: clone,
       reject: false,
       all: true,
@@ -149,7 +154,7 @@ describe.skipIf(skip)('npm run release (dry run) in a temporary clone', () => {
   });
 
   it('after the release, check-changesets passes in the clone', async () => {
-    const r = await execa(path.join(clone, 'node_modules/.bin/tsx'), ['tools/src/commands/check-changesets.ts'], {
+    const r = await execa(path.join(clone, 'node_modules/.bin/hakmem'), ['check-changesets'], {
       cwd: clone,
       reject: false,
     });

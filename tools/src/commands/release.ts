@@ -1,5 +1,5 @@
 /**
- * `npm run release [-- --skip-tests]`: a release, as a dry run — nothing is published, tagged
+ * `npm run release [-- --skip-tests]` (`hakmem release`): a release, as a dry run — nothing is published, tagged
  * or committed.
  *
  *   1. the release plan (`changeset status --output`); nothing pending: stop;
@@ -18,7 +18,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 
 export interface PlannedRelease {
@@ -159,19 +158,4 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
     'release: versions, changelogs, headers and declaration.json are changed in the working tree: review, then commit ("release: …"); nothing was published',
   );
   return { version, releases, outDir, files: [...files, 'SHA256SUMS'] };
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: { 'skip-tests': { type: 'boolean', default: false } },
-  });
-  const { repoRoot } = await import('../paths.ts');
-  try {
-    await release({ root: repoRoot, skipTests: values['skip-tests'] });
-  } catch (e) {
-    const err = e as Error & { stderr?: string; stdout?: string };
-    process.stderr.write(`release: ${err.message.split('\n')[0]}\n${err.stderr ? `${err.stderr.slice(-4000)}\n` : ''}`);
-    process.exitCode = 1;
-  }
 }

@@ -8,7 +8,6 @@
  * and adopted) and a few seconds of operations. threads=1 runs replay exactly; threaded
  * runs replay the same per-thread operation streams (interleavings differ).
  */
-import { Command } from 'commander';
 import { execa } from 'execa';
 import path from 'node:path';
 import { defaultLibDir, distDir, repoRoot } from '../paths.ts';
@@ -42,34 +41,26 @@ export interface StressFailure {
   detail: string;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const program = new Command('stress')
-    .description('randomised stress test of every hakmem library (and glibc) against a model')
-    .option('--minutes <n>', 'how long to keep running new seeds', '1')
-    .option('--seed <s>', 'first seed (successive seeds follow)', String(Date.now() % 1_000_000))
-    .option('--seconds <s>', 'length of one run', '3')
-    .option('--only <names>', 'comma-separated targets (glibc,libhakmem,libhakmem-fast,libhakmem-observe)')
-    .option('--known', 'also the inputs of known, reported allocator bugs (known=1)')
-    .option('--no-build', 'do not run make first');
-  program.parse(argv, { from: 'user' });
-  const o = program.opts<{
-    minutes: string;
-    seed: string;
-    seconds: string;
-    only?: string;
-    known?: boolean;
-    build: boolean;
-  }>();
+export interface StressOptions {
+  minutes: number;
+  seed: number;
+  seconds: number;
+  only?: string[];
+  known?: boolean;
+  build: boolean;
+}
+
+export async function runStress(o: StressOptions): Promise<number> {
   if (o.build) {
     await execa('make', ['-C', path.join(repoRoot, 'native'), 'libs', 'check-stress'], { stdio: 'inherit' });
   }
-  const only = o.only?.split(',');
+  const only = o.only;
   const targets = stressTargets().filter((t) => !only || only.includes(t.name));
-  const deadline = Date.now() + Number(o.minutes) * 60_000;
-  const runSeconds = Number(o.seconds);
+  const deadline = Date.now() + o.minutes * 60_000;
+  const runSeconds = o.seconds;
   const extra = o.known ? ['known=1'] : [];
   const failures: StressFailure[] = [];
-  let seed = Number(o.seed);
+  let seed = o.seed;
   let runs = 0;
   console.log(`stress: ${targets.map((t) => t.name).join(', ')} for ${o.minutes} min from seed ${seed}`);
   while (Date.now() < deadline) {
@@ -102,14 +93,4 @@ async function main(argv: string[]): Promise<number> {
     for (const f of failures) console.log(`  ${f.target} seed=${f.seed} ${f.how}: ${f.command}`);
   }
   return failures.length ? 1 : 0;
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error(err instanceof Error ? err.message : err);
-      process.exit(2);
-    },
-  );
 }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { splitmix64, staleZ3Files, Z3_PROBLEMS_DIR, z3Problems } from './z3-problems.ts';
 
 describe('z3 problems', () => {
-  it('the committed files are the generator output (npx tsx tools/src/commands/z3-problems.ts rewrites them)', () => {
+  it('the committed files are the generator output (npx hakmem z3-problems rewrites them)', () => {
     expect(staleZ3Files()).toEqual([]);
     expect(fs.readdirSync(Z3_PROBLEMS_DIR).sort()).toEqual(z3Problems().map((p) => p.file));
   });

@@ -2,8 +2,8 @@
  * The SMT-LIB problems of the `z3` real workload (docs/real-workloads.md), written by this
  * script into tools/real/z3/problems/ and committed:
  *
- *     npx tsx tools/src/commands/z3-problems.ts            # rewrite the files
- *     npx tsx tools/src/commands/z3-problems.ts --check    # exit 1 when the committed files differ
+ *     npx hakmem z3-problems            # rewrite the files
+ *     npx hakmem z3-problems --check    # exit 1 when the committed files differ
  *
  * Every problem's answer is known by construction and declared in the file as
  * `(set-info :status sat|unsat)`: a satisfiable one is built around a solution chosen first
@@ -296,19 +296,21 @@ export function staleZ3Files(dir = Z3_PROBLEMS_DIR): string[] {
   return [...stale, ...have.filter((f) => !(f in want))].sort();
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  if (process.argv.includes('--check')) {
+/** Rewrites the committed files, or with `check` exits 1 naming the stale ones; the exit status. */
+export function runZ3Problems({ check = false }: { check?: boolean } = {}): number {
+  if (check) {
     const stale = staleZ3Files();
     if (stale.length) {
       process.stderr.write(
-        `z3-problems: ${stale.join(', ')} in ${path.relative(process.cwd(), Z3_PROBLEMS_DIR)} differ from the generator; run: npx tsx tools/src/commands/z3-problems.ts\n`,
+        `z3-problems: ${stale.join(', ')} in ${path.relative(process.cwd(), Z3_PROBLEMS_DIR)} differ from the generator; run: npx hakmem z3-problems\n`,
       );
-      process.exitCode = 1;
+      return 1;
     }
-  } else {
-    fs.rmSync(Z3_PROBLEMS_DIR, { recursive: true, force: true });
-    fs.mkdirSync(Z3_PROBLEMS_DIR, { recursive: true });
-    for (const [f, text] of Object.entries(z3ProblemFiles())) fs.writeFileSync(path.join(Z3_PROBLEMS_DIR, f), text);
-    process.stdout.write(`z3-problems: wrote ${Object.keys(z3ProblemFiles()).length} files to ${Z3_PROBLEMS_DIR}\n`);
+    return 0;
   }
+  fs.rmSync(Z3_PROBLEMS_DIR, { recursive: true, force: true });
+  fs.mkdirSync(Z3_PROBLEMS_DIR, { recursive: true });
+  for (const [f, text] of Object.entries(z3ProblemFiles())) fs.writeFileSync(path.join(Z3_PROBLEMS_DIR, f), text);
+  process.stdout.write(`z3-problems: wrote ${Object.keys(z3ProblemFiles()).length} files to ${Z3_PROBLEMS_DIR}\n`);
+  return 0;
 }
