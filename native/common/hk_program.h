@@ -6,6 +6,8 @@
  *     hk_splitmix64_of(x): its output for the state x as a pure function (mixing seeds into keys)
  *   - hk_now(): the monotonic clock in seconds
  *   - hk_rss_kb(): the current resident set size in KiB, read without allocating
+ *   - hk_write_err(s, len), hk_write_errf(fmt, ...): a message to stderr with write(2), no stdio
+ *     and no allocation (safe in a signal handler, a forked child, or with the allocator broken)
  *
  * Header-only (static functions): each program stays one translation unit and links nothing more.
  * A workload's random sequence is its published definition (docs/workloads.md): change nothing here
@@ -14,7 +16,9 @@
 #ifndef HAKMEM_PROGRAM_H
 #define HAKMEM_PROGRAM_H
 
+#include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
@@ -51,6 +55,28 @@ static __attribute__((unused)) long hk_rss_kb(void) {
   long size = 0, resident = -1;
   if (sscanf(buf, "%ld %ld", &size, &resident) != 2 || resident < 0) return -1;
   return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Every byte of s to stderr, again after a signal; errno is left as it was. */
+static inline void hk_write_err(const char *s, size_t len) {
+  int saved = errno;
+  while (len > 0) {
+    ssize_t w = write(2, s, len);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) break;
+    s += w, len -= (size_t)w;
+  }
+  errno = saved;
+}
+
+/* One message formatted into 512 bytes on the stack (a longer one is cut), then hk_write_err. */
+static __attribute__((unused, format(printf, 1, 2))) void hk_write_errf(const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n > 0) hk_write_err(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
 #endif /* HAKMEM_PROGRAM_H */

@@ -181,7 +181,8 @@ void hk_os_decommit(void *p, size_t len) HK_HIDDEN;
 uint64_t hk_clock_ms(void) HK_HIDDEN;          /* CLOCK_MONOTONIC_COARSE in ms (vDSO), never 0 */
 void hk_os_free_key_init(void) HK_HIDDEN;      /* hk_free_key: secret, before the first block exists */
 void *hk_os_meta_alloc(size_t size) HK_HIDDEN; /* zeroed, never freed; takes hk_meta_lock */
-void hk_os_write_err(const char *fmt, ...) HK_HIDDEN __attribute__((format(printf, 1, 2)));
+void hk_os_write_all(int fd, const char *s, size_t len) HK_HIDDEN;                          /* every byte, errno kept */
+void hk_os_write_err(const char *fmt, ...) HK_HIDDEN __attribute__((format(printf, 1, 2))); /* one line */
 
 /* ==== layer env ========================================================================== */
 

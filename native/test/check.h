@@ -167,9 +167,8 @@ static void check_watchdog_fire(int sig)
 {
     (void)sig;
     static const char msg[] = ": FAIL: watchdog expired (deadlock or far too slow)\n";
-    ssize_t r = write(2, check_name, strlen(check_name));
-    r = write(2, msg, sizeof(msg) - 1);
-    (void)r;
+    hk_write_err(check_name, strlen(check_name));
+    hk_write_err(msg, sizeof(msg) - 1);
     _exit(3);
 }
 

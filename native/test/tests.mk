@@ -55,7 +55,7 @@ endef
 $(foreach n,$(TESTS_CXX_NAMES),$(eval $(call TESTS_CXX_RULE,$(n))))
 
 # a library whose constructor allocates: preloaded by init_paths' spec
-$(TESTS_BIN_DIR)/ctor_lib.so: $(call tests_src,ctor_lib.c)
+$(TESTS_BIN_DIR)/ctor_lib.so: $(call tests_src,ctor_lib.c) $(TESTS_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(TESTS_CFLAGS) -fPIC -shared -o $@ $< -ldl
 

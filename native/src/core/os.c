@@ -335,23 +335,29 @@ void *hk_os_meta_alloc(size_t size) {
   return p;
 }
 
-/* One line to a file descriptor without stdio's buffers or any allocation. */
-static void vwrite_fd(int fd, const char *fmt, va_list ap) {
-  char buf[512];
-  int n = vsnprintf(buf, sizeof buf, fmt, ap);
-  if (n < 0) return;
-  size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+/* The library's one writer of what it prints (warnings, HAKMEM_VERBOSE, the stats report):
+ * write(2) until all of it is out, again after a signal, without stdio's buffers or any
+ * allocation, leaving errno as it was. A closed or full descriptor drops the rest. */
+void hk_os_write_all(int fd, const char *s, size_t len) {
   int saved = errno;
-  ssize_t w = write(fd, buf, len);
-  (void)w;
+  while (len > 0) {
+    ssize_t w = write(fd, s, len);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) break;
+    s += w, len -= (size_t)w;
+  }
   errno = saved;
 }
 
+/* One line, formatted into 512 bytes on the stack (longer lines are cut). */
 void hk_os_write_err(const char *fmt, ...) {
+  char buf[512];
   va_list ap;
   va_start(ap, fmt);
-  vwrite_fd(2, fmt, ap);
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
+  if (n < 0) return;
+  hk_os_write_all(2, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
 /* The free key (internal.h): nonzero from the start, made secret before any block exists. */

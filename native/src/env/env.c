@@ -463,15 +463,8 @@ static void fall_back_to_build(void) {
 
 /* ---- what HAKMEM_VERBOSE prints ----------------------------------------------------------- */
 
-/* Writes a text of any length to stderr (hk_os_write_err stops at one 512-byte line). */
-static void write_err(const char *s) {
-  size_t len = strlen(s);
-  while (len > 0) {
-    ssize_t w = write(2, s, len);
-    if (w <= 0) return;
-    s += w, len -= (size_t)w;
-  }
-}
+/* A text of any length to stderr (hk_os_write_err stops at one 512-byte line). */
+static void write_err(const char *s) { hk_os_write_all(2, s, strlen(s)); }
 
 static void announce(void) {
   static char line[4096];

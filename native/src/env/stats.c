@@ -70,21 +70,13 @@ void hk_stats_thread_exit(void) {
   pthread_mutex_unlock(&stats_lock);
 }
 
-/* ---- output: a buffer written with write(2), no stdio, no allocation ----------------- */
+/* ---- output: a buffer written with hk_os_write_all, no stdio, no allocation ---------- */
 
 static char out_buf[4096];
 static size_t out_len;
 
 static void out_flush(void) {
-  size_t done = 0;
-  int saved = errno;
-  while (done < out_len) {
-    ssize_t w = write(report_fd, out_buf + done, out_len - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) break;
-    done += (size_t)w;
-  }
-  errno = saved;
+  hk_os_write_all(report_fd, out_buf, out_len);
   out_len = 0;
 }
 

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hk_program.h"
+
 int ctor_lib_ok;
 
 static void at_exit_alloc(void)
@@ -19,7 +21,7 @@ static void at_exit_alloc(void)
     char *q = calloc(3, 1000);
     if (!p || !q || q[2999] != 0) {
         static const char msg[] = "ctor_lib: atexit allocation failed\n";
-        (void)!write(2, msg, sizeof msg - 1);
+        hk_write_err(msg, sizeof msg - 1);
         _exit(3);
     }
     snprintf(p, 300, "ctor_lib: atexit ok\n");

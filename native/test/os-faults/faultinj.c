@@ -64,10 +64,7 @@ static void die(const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    if (n > 0) {
-        ssize_t w = write(2, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-        (void)w;
-    }
+    if (n > 0) hk_write_err(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
     _exit(2);
 }
 

@@ -158,8 +158,7 @@ static void report(const char *what, const char *detail)
         w += n;
     }
     put(&w, "\n");
-    ssize_t rc = write(2, buf, (size_t)(w - buf));
-    (void)rc;
+    hk_write_err(buf, (size_t)(w - buf));
 }
 static __attribute__((noreturn)) void fail(const char *what, size_t a, size_t b)
 {

@@ -99,12 +99,7 @@ static int child_errors;
 static void child_fail(const char *what, size_t a, size_t b)
 {
     child_errors++;
-    if (child_errors <= 5) {
-        char buf[256];
-        int n = snprintf(buf, sizeof(buf), "fork_stress: child %d: %s (%zu, %zu)\n", (int)getpid(), what, a, b);
-        ssize_t w = write(2, buf, (size_t)n);
-        (void)w;
-    }
+    if (child_errors <= 5) hk_write_errf("fork_stress: child %d: %s (%zu, %zu)\n", (int)getpid(), what, a, b);
 }
 
 typedef struct churn_arg {
