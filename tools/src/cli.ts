@@ -465,11 +465,17 @@ program
     collect,
     [],
   )
-  .action(async (base: string, next: string, o: { allow: string[] }) => {
+  .option(
+    '--allocators <list>',
+    'only these allocators, in this order (comma list; each must be in both files): rows, and regressions, of the others are not shown',
+    collect,
+    [],
+  )
+  .action(async (base: string, next: string, o: { allow: string[]; allocators: string[] }) => {
     const { compareResults, compareTable } = await import('./commands/compare.ts');
     const b = await readBenchResults(base);
     const n = await readBenchResults(next);
-    const c = compareResults(b.results, n.results, { allow: o.allow });
+    const c = compareResults(b.results, n.results, { allow: o.allow, allocators: o.allocators });
     process.stdout.write(
       compareTable(c, b.results, n.results, { base: displayPath(b.path), new: displayPath(n.path) }),
     );

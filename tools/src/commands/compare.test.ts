@@ -226,6 +226,19 @@ describe('compareResults', () => {
     expect(text).toContain('Only in NEW: workloads batch.');
   });
 
+  it('--allocators keeps only the named allocators, in that order, and refuses one a file lacks', () => {
+    const slow = results({ speed: { hakmem: 0.9 } });
+    const c = compareResults(results(), slow, { allocators: ['mimalloc,hakmem-fast'] });
+    expect(c.rows.map((r) => r.allocator)).toEqual(['mimalloc', 'hakmem-fast']);
+    expect(c.failures).toEqual([]); // Standard's regression is not among the rows asked for
+    expect(compareResults(results(), slow, { allocators: ['hakmem'] }).failures.map((r) => r.allocator)).toEqual([
+      'hakmem',
+    ]);
+    expect(() => compareResults(results(), results(), { allocators: ['jemalloc'] })).toThrow(
+      '--allocators: jemalloc is not an allocator both files ran (they share hakmem-fast, hakmem, mimalloc)',
+    );
+  });
+
   it('refuses files with no workload or no allocator in common', () => {
     expect(() => compareResults(results(), results({ workloads: [{ name: 'larson', args: [] }] }))).toThrow(
       'no workload in both files: BASE has random_mixed; NEW has larson',

@@ -153,6 +153,8 @@ function side(xs: readonly (number | null)[]): SideFigure {
 export interface CompareOptions {
   /** Workloads whose regressions are shown but do not fail (--allow, repeatable or comma lists). */
   allow?: readonly string[];
+  /** Only these allocators (--allocators, comma lists), in this order; each must be in both files. */
+  allocators?: readonly string[];
 }
 
 const sameArgs = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -168,9 +170,16 @@ export function compareResults(base: BenchResults, next: BenchResults, o: Compar
     throw new UsageError(
       `no workload in both files: BASE has ${bw.map((w) => w.name).join(', ')}; NEW has ${nw.map((w) => w.name).join(', ')}`,
     );
-  const allocators = ba.filter((a) => na.includes(a));
-  if (allocators.length === 0)
+  const inBoth = ba.filter((a) => na.includes(a));
+  if (inBoth.length === 0)
     throw new UsageError(`no allocator in both files: BASE has ${ba.join(', ')}; NEW has ${na.join(', ')}`);
+  const only = (o.allocators ?? []).flatMap(splitList);
+  const absent = only.filter((a) => !inBoth.includes(a));
+  if (absent.length)
+    throw new UsageError(
+      `--allocators: ${absent.join(', ')} is not an allocator both files ran (they share ${inBoth.join(', ')})`,
+    );
+  const allocators = only.length ? only : inBoth;
   const skipped: Comparison['skipped'] = [];
   const workloads = shared.filter((w) => {
     const x = nw.find((y) => y.name === w.name)!;

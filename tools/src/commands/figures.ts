@@ -24,18 +24,20 @@ function blockFile(argv: readonly string[], file: string): string {
   return file;
 }
 
-/** `compare BASE NEW [--allow W]`: the comparison, whatever its verdict (the block shows it; it does not fail). */
+/** `compare BASE NEW [--allow W] [--allocators A,B]`: the comparison, whatever its verdict (the block shows it; it does not fail). */
 function renderCompare(argv: readonly string[], root: string): string {
   const parsed = new Command('compare')
     .exitOverride()
     .argument('<base>')
     .argument('<new>')
     .option('--allow <workloads>', '', (v: string, prev: string[] = []) => [...prev, v], [])
+    .option('--allocators <list>', '', (v: string, prev: string[] = []) => [...prev, v], [])
     .parse(argv.slice(1), { from: 'user' });
   const [bf, nf] = parsed.args.map((f) => blockFile(argv, f));
   const b = readBenchResults(path.join(root, bf!));
   const n = readBenchResults(path.join(root, nf!));
-  const c = compareResults(b.results, n.results, { allow: parsed.opts<{ allow: string[] }>().allow });
+  const o = parsed.opts<{ allow: string[]; allocators: string[] }>();
+  const c = compareResults(b.results, n.results, { allow: o.allow, allocators: o.allocators });
   return compareTable(c, b.results, n.results, { base: bf!, new: nf! });
 }
 

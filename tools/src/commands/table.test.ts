@@ -201,7 +201,7 @@ describe('tableFromResults --against and --counts', () => {
       opsAt2N: 2000,
       perOp,
     });
-    f.instructions = [ins('hakmem-fast', 56.04), ins('mimalloc', null)];
+    f.instructions = [ins('hakmem-fast', 56.04), { ...ins('mimalloc', null), error: 'exit SIGABRT' }];
     f.syscalls = [
       {
         workload: 'xthread',
@@ -212,11 +212,22 @@ describe('tableFromResults --against and --counts', () => {
         steady: { mmap: 3 },
         steadyPer1e8Ops: 1400,
       },
+      // counted, but the run of 2n made no more operations than the run of n
+      {
+        workload: 'xthread',
+        allocator: 'mimalloc',
+        n: 1,
+        atN: {},
+        at2N: {},
+        steady: { mmap: 2 },
+        steadyPer1e8Ops: null,
+      },
     ];
     const out = tableFromResults(f, { source: 'f', counts: true });
     expect(out).toMatch(/\| instructions \/ op +\| +hakmem-fast +\| +glibc +\| +mimalloc +\|/);
     expect(out).toMatch(/\| random_mixed +\| +56\.0 +\| +– +\| +FAILED +\|/);
-    expect(out).toMatch(/\| xthread +\| +– +\| +1400\.0 +\| +– +\|/);
+    expect(out).toMatch(/\| xthread +\| +– +\| +1400\.0 +\| +n\/a +\|/);
+    expect(out).toContain('n/a: the run of 2n made no more operations than the run of n');
     expect(out).not.toMatch(/\| instructions.*\n(\|.*\n)*\| xthread/);
     expect(() => tableFromResults(fixture(), { source: 'f', counts: true })).toThrow(
       /holds no instruction or system-call counts \(run bench with --instructions or --syscalls\)/,

@@ -153,7 +153,8 @@ function againstTable(
 /**
  * `--counts`: the instruction counts (callgrind, bench --instructions) and the steady-state
  * system calls (strace, bench --syscalls) the file holds, workloads as rows and allocators as
- * columns. A count that failed reads FAILED; a pair not counted, –.
+ * columns. A count that failed reads FAILED; a pair not counted, –; n/a, a pair counted whose run of
+ * 2n made no more operations than its run of n (a workload that runs for a time, slowed by strace).
  */
 function countsTables(
   r: BenchResults,
@@ -162,7 +163,8 @@ function countsTables(
   allocators: readonly string[],
 ): string {
   const parts: string[] = [];
-  const wide = <T extends { workload: string; allocator: string }>(
+  let na = false;
+  const wide = <T extends { workload: string; allocator: string; error?: string }>(
     rows: readonly T[],
     corner: string,
     value: (x: T) => number | null,
@@ -175,7 +177,8 @@ function countsTables(
         const x = rows.find((y) => y.workload === w && y.allocator === a);
         if (!x) return '–';
         const v = value(x);
-        return v == null ? 'FAILED' : v.toFixed(1);
+        if (v == null && !x.error) na = true;
+        return v == null ? (x.error ? 'FAILED' : 'n/a') : v.toFixed(1);
       }),
     ]);
     return markdownTable([[corner, ...allocators], ...body], { align: ['l', ...allocators.map(() => 'r' as const)] });
@@ -190,6 +193,9 @@ function countsTables(
     );
   const legend =
     'Instructions per operation: callgrind under LD_PRELOAD, (I(2n) - I(n)) / (ops(2n) - ops(n)), so start-up cancels. ' +
-    'System calls: mmap, munmap, madvise, mremap and brk between a run of n and one of 2n operations (strace), per 10^8 operations.';
+    'System calls: mmap, munmap, madvise, mremap and brk between a run of n and one of 2n operations (strace), per 10^8 operations.' +
+    (na
+      ? ' n/a: the run of 2n made no more operations than the run of n (a workload that runs for a time, slowed by strace).'
+      : '');
   return `${provenanceLine(r, source, workloads)}\n\n${parts.join('\n\n')}\n\n${legend}\n`;
 }
