@@ -56,9 +56,9 @@ static __attribute__((unused)) uint64_t cache_bytes(const hk_tls_t *t) {
 }
 
 /* Up to n blocks from the head of uc (class cls) leave (fewer when a double free shortened the
- * list): h's own to their slabs, other heaps' into the depot as one chain (or home if it is
- * full); room rises by as many. Returns how many went. */
-static int32_t cache_give_back(hk_unified_cache_t *uc, unsigned cls, hk_heap_t *h, int32_t n) {
+ * list): h's own to their slabs, other heaps' into the depot as one chain when `depot`, else (or
+ * when the depot is full) home; room rises by as many. Returns how many went. */
+static int32_t cache_give_back(hk_unified_cache_t *uc, unsigned cls, hk_heap_t *h, int32_t n, bool depot) {
   hk_block_t *fh = NULL, *ft = NULL;
   uint32_t fn = 0;
   int32_t i = 0;
@@ -75,7 +75,7 @@ static int32_t cache_give_back(hk_unified_cache_t *uc, unsigned cls, hk_heap_t *
     fn++;
   }
   uc->room += i;
-  if (fn != 0 && !hk_depot_put(cls, fh, ft, fn)) hk_heap_give_chain(h, fh, fn);
+  if (fn != 0 && !(depot && hk_depot_put(cls, fh, ft, fn))) hk_heap_give_chain(h, fh, fn);
   return i;
 }
 
@@ -110,7 +110,7 @@ static void cache_make_room(hk_tls_t *t, unsigned cls, uint64_t need, uint64_t b
     have -= (uint64_t)(uc->limit - nl) * hk_class_size[v];
     uc->room -= (int32_t)(uc->limit - nl);
     uc->limit = nl;
-    if (uc->room < 0) cache_give_back(uc, v, t->heap, -uc->room);
+    if (uc->room < 0) cache_give_back(uc, v, t->heap, -uc->room, true);
   }
   t->limit_bytes = have;
 }
@@ -241,7 +241,7 @@ void hk_unified_cache_overflow(hk_block_t *b, unsigned cls) {
   }
   HK_UNIFIED_CACHE_COUNT(flushes, 1);
   hk_purge_maybe(); /* frees drive the purge too: one load while nothing waits */
-  cache_give_back(uc, cls, h, (int32_t)uc->limit - uc->room - (int32_t)(uc->limit / 2)); /* down to half */
+  cache_give_back(uc, cls, h, (int32_t)uc->limit - uc->room - (int32_t)(uc->limit / 2), true); /* down to half */
   hk_unified_cache_push(uc, b);
 }
 
@@ -314,7 +314,13 @@ void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) {
     hk_unified_cache_t *uc = &t->cache[c];
     uint32_t held = uc->head ? (uint32_t)((int32_t)uc->limit - uc->room) : 0;
     uint32_t keep = park && hk_class_is_tiny(c) ? class_refill[c] : 0;
-    if (held > keep) held -= (uint32_t)cache_give_back(uc, c, h, (int32_t)(held - keep));
+    /* other heaps' blocks go home, not into the depot: from there the next refill of any thread
+     * would take them, and blocks of a heap whose thread never frees them home (larson's main
+     * thread allocated every lane before the clock, then waits) would circulate among the
+     * workers for good, every free of them a foreign one and neighbouring blocks in use by
+     * different threads (larson, 2 threads: 1.38x faster with them home, 1.13x with 1 thread;
+     * the price, about 5 MB held in the waiting thread's queue: docs/memory.md) */
+    if (held > keep) held -= (uint32_t)cache_give_back(uc, c, h, (int32_t)(held - keep), false);
     h->parked[c].head = uc->head;
     h->parked[c].count = held;
     any |= uc->head != NULL;
