@@ -59,7 +59,7 @@ static inline size_t hk_unified_cache_max_bytes_per_class(void) { return hk_unif
 #define HK_UNIFIED_CACHE_MAX_BYTES_PER_THREAD_BUILD ((size_t)8388608)
 static inline size_t hk_unified_cache_max_bytes_per_thread(void) { return hk_unified_cache_env.max_bytes_per_thread; }
 
-/* unifiedCache.maxBytesTotal — bytes, run-time (HAKMEM_UNIFIED_CACHE_MAX_BYTES_TOTAL): All threads' caches together hold at most about this many bytes at their limits: a thread's budget is maxBytesTotal divided by the threads that hold a heap, never more than maxBytesPerThread (nor less than a class's first limit: about a page, or one block). So the memory caches keep does not grow with the thread count: 64 threads get 512 KiB each by default, one or two threads maxBytesPerThread. As threads come and go, each thread's limits follow at its next refill. */
+/* unifiedCache.maxBytesTotal — bytes, run-time (HAKMEM_UNIFIED_CACHE_MAX_BYTES_TOTAL): All threads' caches together grow by at most about this many bytes beyond their first limits (about a page, or one block, per class): a thread's budget is its first limits plus maxBytesTotal divided by the threads that hold a heap, never more than maxBytesPerThread. So the memory caches keep does not grow with the thread count: 64 threads may grow by 512 KiB each by default, one or two threads to maxBytesPerThread. As threads come and go, each thread's limits follow at its next refill. */
 #define HK_UNIFIED_CACHE_MAX_BYTES_TOTAL_BUILD ((size_t)33554432)
 static inline size_t hk_unified_cache_max_bytes_total(void) { return hk_unified_cache_env.max_bytes_total; }
 

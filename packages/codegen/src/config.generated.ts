@@ -36,7 +36,7 @@ export interface HakmemConfig {
     readonly maxBytesPerClass?: number;
     /** A thread's caches together hold at most this many bytes at their limits. A class whose limit would grow past it takes the room from the other classes (their limits halve, in turn, never below their first limit); when nothing can give, the limit stays. */
     readonly maxBytesPerThread?: number;
-    /** All threads' caches together hold at most about this many bytes at their limits: a thread's budget is maxBytesTotal divided by the threads that hold a heap, never more than maxBytesPerThread (nor less than a class's first limit: about a page, or one block). So the memory caches keep does not grow with the thread count: 64 threads get 512 KiB each by default, one or two threads maxBytesPerThread. As threads come and go, each thread's limits follow at its next refill. */
+    /** All threads' caches together grow by at most about this many bytes beyond their first limits (about a page, or one block, per class): a thread's budget is its first limits plus maxBytesTotal divided by the threads that hold a heap, never more than maxBytesPerThread. So the memory caches keep does not grow with the thread count: 64 threads may grow by 512 KiB each by default, one or two threads to maxBytesPerThread. As threads come and go, each thread's limits follow at its next refill. */
     readonly maxBytesTotal?: number;
     /** The depot: chains of free blocks that threads passed on (a cache that ran out of room), per class, for any thread's next refill of the class, taken whole without a look at a block. It holds at most this many bytes (0: none, such blocks go home to their owners' queues); malloc_trim empties it. */
     readonly depotBytes?: number;
