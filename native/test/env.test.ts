@@ -105,6 +105,20 @@ describe.each(['standard', 'observe'] as const)('%s: the environment', (mode) =>
     expect(knobLines(lines).get('unifiedCache.capacity')).toEqual(['8192', 'default']);
   });
 
+  it('a variable that names no knob but is close to one prints one line naming it; others pass in silence', async () => {
+    const lines = await withEnv(lib, {
+      HAKMEM_SUPERSLAB_PURGE_DELAY_MS: '0', // a knob's words, and more
+      HAKMEM_UNIFIED_CACHE_CAPACTY: '64', // a typo: one edit
+      HAKMEM_DIST: '/tmp', // a tool's own variable: near no knob
+    });
+    expect(lines.sort()).toEqual([
+      'hakmem: ignoring HAKMEM_SUPERSLAB_PURGE_DELAY_MS: no knob has that name; did you mean HAKMEM_PURGE_DELAY_MS? (HAKMEM_VERBOSE=2 lists them)',
+      'hakmem: ignoring HAKMEM_UNIFIED_CACHE_CAPACTY: no knob has that name; did you mean HAKMEM_UNIFIED_CACHE_CAPACITY? (HAKMEM_VERBOSE=2 lists them)',
+    ]);
+    // the knobs themselves and HAKMEM_PROFILE are not reported
+    expect(await withEnv(lib, { HAKMEM_PURGE_DELAY_MS: '0', HAKMEM_PROFILE: 'lean' })).toEqual([]);
+  });
+
   const broken: { env: Record<string, string>; line: string; knob: string; kept: string }[] = [
     {
       env: { HAKMEM_UNIFIED_CACHE_REFILL_BATCH: '1000', HAKMEM_UNIFIED_CACHE_CAPACITY: '4' },

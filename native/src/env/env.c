@@ -520,6 +520,76 @@ static void announce(void) {
   }
 }
 
+/* ---- a variable that names no knob, close to one that does --------------------------------
+ * HAKMEM_SUPERSLAB_PURGE_DELAY_MS for HAKMEM_PURGE_DELAY_MS, HAKMEM_PURGE_DELAY_M: a knob's name
+ * misremembered or mistyped changes nothing, and in silence the user believes it is in force.
+ * A HAKMEM_* variable that is not a knob's (nor HAKMEM_PROFILE) prints one line naming the
+ * closest knob's variable when there is one: the words of one name (split at '_', after
+ * HAKMEM_) all among the other's, or at most two edits apart (names of six letters or more).
+ * Variables near no knob (a tool's own, HAKMEM_DIST) pass in silence. */
+#define NAME_MAX_LEN 64
+
+/* Every '_'-separated word of a (length na) is a word of b. */
+static bool words_within(const char *a, size_t na, const char *b, size_t nb) {
+  for (size_t i = 0; i < na;) {
+    size_t j = i;
+    while (j < na && a[j] != '_') j++;
+    bool found = false;
+    for (size_t k = 0; k < nb && !found;) {
+      size_t l = k;
+      while (l < nb && b[l] != '_') l++;
+      found = l - k == j - i && j > i && memcmp(a + i, b + k, j - i) == 0;
+      k = l + 1;
+    }
+    if (!found) return false;
+    i = j + 1;
+  }
+  return na > 0;
+}
+
+/* Levenshtein distance of a and b (each at most NAME_MAX_LEN), with two rows on the stack. */
+static size_t edits(const char *a, size_t na, const char *b, size_t nb) {
+  size_t row[2][NAME_MAX_LEN + 1];
+  for (size_t j = 0; j <= nb; j++) row[0][j] = j;
+  for (size_t i = 1; i <= na; i++) {
+    size_t *cur = row[i & 1], *prev = row[(i - 1) & 1];
+    cur[0] = i;
+    for (size_t j = 1; j <= nb; j++) {
+      size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]), del = prev[j] + 1, ins = cur[j - 1] + 1;
+      cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+    }
+  }
+  return row[na & 1][nb];
+}
+
+static void warn_unknown_variables(void) {
+  static const char prefix[] = "HAKMEM_";
+  const size_t np = sizeof prefix - 1;
+  for (char **e = environ; e != NULL && *e != NULL; e++) {
+    const char *v = *e, *eq = strchr(v, '=');
+    if (eq == NULL || strncmp(v, prefix, np) != 0) continue;
+    size_t len = (size_t)(eq - v);
+    if (len - np > NAME_MAX_LEN || (len == 14 && strncmp(v, "HAKMEM_PROFILE", len) == 0)) continue;
+    const char *best = NULL;
+    size_t best_edits = SIZE_MAX;
+    bool known = false;
+    for (size_t i = 0; i < KNOB_COUNT && !known; i++) {
+      const char *k = knobs[i].env;
+      size_t kl = strlen(k);
+      if (kl == len && strncmp(v, k, len) == 0) known = true;
+      if (known || kl - np > NAME_MAX_LEN) continue;
+      const char *a = v + np, *b = k + np;
+      size_t na = len - np, nb = kl - np, d = SIZE_MAX;
+      if (words_within(a, na, b, nb) || words_within(b, nb, a, na)) d = 0;
+      else if (na >= 6 && (d = edits(a, na, b, nb)) > 2) d = SIZE_MAX;
+      if (d < best_edits) best_edits = d, best = k;
+    }
+    if (!known && best != NULL)
+      hk_os_write_err("hakmem: ignoring %.*s: no knob has that name; did you mean %s? (HAKMEM_VERBOSE=2 lists them)\n",
+                      (int)len, v, best);
+  }
+}
+
 void hk_env_load(void) {
   int saved_errno = errno; /* runs inside the first malloc, which must leave errno alone */
   provisional = environ == NULL;
@@ -547,6 +617,11 @@ void hk_env_load(void) {
   for (size_t i = 0; i < KNOB_COUNT; i++) from_env[i] = load_knob(&knobs[i]);
   if (check_invariants() > 0) fall_back_to_build();
   hash_config();
+  static bool looked; /* the variables are looked at once, when the environment is there */
+  if (!provisional && !looked) {
+    looked = true;
+    warn_unknown_variables();
+  }
   if (!provisional && !announced && hk_env_verbose() >= 1) {
     announced = true;
     announce();
