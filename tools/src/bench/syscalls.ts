@@ -48,6 +48,8 @@ export async function measureSyscalls(o: {
   binDir: string;
   workloads: readonly WorkloadSpec[];
   allocators: readonly Allocator[];
+  /** The allocators a workload runs with (bench leaves out the pairs it skips by design). */
+  allocatorsFor?: (w: WorkloadSpec) => readonly Allocator[];
   quick: boolean;
   log?: (l: string) => void;
 }): Promise<SyscallCount[]> {
@@ -56,7 +58,7 @@ export async function measureSyscalls(o: {
     const exe = path.join(o.binDir, programOf(w.name));
     const n = o.quick ? w.scale.quickN : w.scale.n;
     const base = o.quick ? w.quick : w.full;
-    for (const a of o.allocators) {
+    for (const a of o.allocatorsFor?.(w) ?? o.allocators) {
       try {
         const r1 = await straceRun(exe, withArg(base, w.scale.key, n), a);
         const r2 = await straceRun(exe, withArg(base, w.scale.key, 2 * n), a);

@@ -51,6 +51,8 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     workloads.map((w) => w.name),
     allocators,
   );
+  const runsOn = (name: string) =>
+    allocators.filter((a) => !skipped.some((s) => s.workload === name && s.allocator === a.name));
   for (const s of skipped) o.log(`note: ${s.allocator} skipped on ${s.workload}: ${s.reason}`);
   const roundsText = describeRounds(workloads);
   const baseline = baselineOf(allocators);
@@ -67,8 +69,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       workloads,
       allocators,
       rounds: plan.single,
-      allocatorsFor: (w) =>
-        allocators.filter((a) => !skipped.some((s) => s.workload === w.name && s.allocator === a.name)),
+      allocatorsFor: (w) => runsOn(w.name),
       timeoutSeconds: o.timeoutSeconds,
       onStart: (e) => progress.start(e),
       onDone: (e, r) => progress.done(e, r),
@@ -122,6 +123,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       binDir: o.binDir,
       workloads: specs.filter((w) => !w.real),
       allocators,
+      allocatorsFor: (w) => runsOn(w.name), // a pair skipped by design is not traced either
       quick: o.quick,
       log: o.log,
     });
