@@ -415,7 +415,7 @@ program
   )
   .argument(
     '<results>',
-    'a results.json (hakmem-bench/3, or an older /2 or /1 summarised again), a profile.json (hakmem profile), a misuse.json (hakmem misuse), or a directory holding one',
+    'a results.json (hakmem-bench/3, or an older /2 or /1 summarised again), a profile.json (hakmem profile), a misuse.json (hakmem misuse), a tune.json (hakmem tune), or a directory holding one',
   )
   .option('--workloads <list>', 'comma list: only these workloads, in this order')
   .option('--allocators <list>', 'comma list: only these allocators, in this order (verdicts among them)')
@@ -432,6 +432,15 @@ program
         throw new UsageError(`${file} is a misuse results file: hakmem table takes no options for it`);
       const source = displayPath(fs.statSync(file).isDirectory() ? path.join(file, 'misuse.json') : file);
       process.stdout.write(misuseTableFromResults(misuse, { source }));
+      return;
+    }
+    const { readTuneResults, tuneTableFromResults } = await import('./commands/tune-report.ts');
+    const tune = readTuneResults(file);
+    if (tune) {
+      if (o.workloads || o.allocators || o.against || o.counts)
+        throw new UsageError(`${file} is a tune results file: hakmem table takes no options for it`);
+      const source = displayPath(fs.statSync(file).isDirectory() ? path.join(file, 'tune.json') : file);
+      process.stdout.write(tuneTableFromResults(tune, { source }));
       return;
     }
     const { readProfileResults, profileTableFromResults } = await import('./commands/profile.ts');

@@ -13,6 +13,7 @@ import { readBenchResults } from '../results/read-results.ts';
 import { tableFromResults } from './table.ts';
 import { compareResults, compareTable } from './compare.ts';
 import { misuseTableFromResults, readMisuseResults } from './misuse.ts';
+import { readTuneResults, tuneTableFromResults } from './tune-report.ts';
 
 /** A results path of a block: inside the repository. */
 function blockFile(argv: readonly string[], file: string): string {
@@ -60,6 +61,12 @@ export function renderBlock(argv: readonly string[], root: string): string {
   const o = parsed.opts<{ workloads?: string; allocators?: string; against?: string; counts?: boolean }>();
   const misuse = readMisuseResults(path.join(root, file));
   if (misuse) return misuseTableFromResults(misuse, { source: file });
+  const tune = readTuneResults(path.join(root, file));
+  if (tune) {
+    if (o.workloads || o.allocators || o.against || o.counts)
+      throw new GeneratedBlockError(`generated block "hakmem ${argv.join(' ')}": a tune results file takes no options`);
+    return tuneTableFromResults(tune, { source: file });
+  }
   const profile = readProfileResults(path.join(root, file));
   if (profile) return profileTableFromResults(profile, { source: file, ...o });
   const r = readBenchResults(path.join(root, file));

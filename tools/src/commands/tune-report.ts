@@ -5,6 +5,7 @@
  * run of the search, the verdict and the check of the other workloads), summary.md, and
  * report.html with the search's progress and the verdict (report-html.ts, chart.ts).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { AnyKnobValue } from '@hakmem/box-kit';
 import { Ajv } from 'ajv';
@@ -18,6 +19,7 @@ import { candidateConfig, describeOverrides, type Candidate } from './tune-space
 import { CONTROL, failureReason, type Trial } from './tune-search.ts';
 import { TUNE_SCHEMA, type TuneResults } from './tune.ts';
 import { createResultsDir, updateLatest, writeFiles } from '../results/write-results.ts';
+import { ResultsFileError } from '../results/read-results.ts';
 
 const estimate = {
   type: ['object', 'null'],
@@ -628,4 +630,73 @@ export async function writeTune(
   const written = writeFiles(dir, files);
   updateLatest(outDir, dir, 'latest-tune');
   return { dir, summary, files: written };
+}
+
+/** A tune.json (or a directory holding one), checked against its schema; null when the file is another kind. */
+export function readTuneResults(file: string): TuneResults | null {
+  const p = fs.existsSync(file) && fs.statSync(file).isDirectory() ? path.join(file, 'tune.json') : file;
+  if (!fs.existsSync(p)) return null;
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(p, 'utf8'));
+  } catch {
+    return null;
+  }
+  if ((data as { schema?: unknown } | null)?.schema !== TUNE_SCHEMA) return null;
+  if (!validateTuneResults(data)) {
+    const e = validateTuneResults.errors?.[0];
+    throw new ResultsFileError(
+      `${file}: not a valid ${TUNE_SCHEMA} file: ${e?.instancePath || '/'} ${e?.message ?? ''}`,
+      1,
+    );
+  }
+  return data as unknown as TuneResults;
+}
+
+/** A tune's result for hakmem table and hakmem figures: where it comes from, the search in one row, the
+ *  verdict in its own words, and the winner's effect on the other workloads when it was checked. */
+export function tuneTableFromResults(r: TuneResults, o: { source: string }): string {
+  const c = r.config;
+  const x = r.context;
+  const provenance = [
+    `Source: ${o.source}`,
+    `git ${x.gitSha.slice(0, 12)}${x.gitDirty ? ' (dirty)' : ''}`,
+    `${x.date.slice(0, 19)}Z`,
+    `hakmem tune ${c.target.label}, ${path.basename(c.library)} config ${c.controlConfigHash}, seed ${c.seed}`,
+    `${x.cpuModel}, ${x.nproc} CPUs`,
+  ].join(' · ');
+  const v = r.verdict;
+  const finalist = v.overrides ? describeOverrides(v.overrides) : '–';
+  const searched = r.trials.filter((t) => t.phase === 'search').length;
+  const table = markdownTable(
+    [
+      [
+        'target',
+        'budget (took)',
+        'knobs',
+        'candidates run (refused)',
+        'search runs',
+        'best candidate',
+        `${c.objective === 'speed' ? c.target.metric.unit : 'peak RSS'} best / default [95% CI]`,
+        'peak RSS best / default [95% CI]',
+        'verdict',
+      ],
+      [
+        c.target.label,
+        `${Math.round(c.budgetSeconds)} s (${Math.round(r.elapsedSeconds)} s)`,
+        String(c.space.length),
+        `${r.candidates.length} (${r.refused.length})`,
+        String(searched),
+        finalist,
+        fmtEstimate(c.objective === 'speed' ? v.speed : v.memory),
+        fmtEstimate(v.rss),
+        v.result,
+      ],
+    ],
+    { align: ['l', 'r', 'r', 'r', 'r', 'l', 'r', 'r', 'l'] },
+  );
+  const out = [provenance, '', table, '', `${v.summary}.`];
+  const others = othersTable(r);
+  if (others) out.push('', others, '', `${worseLine(r)}.`);
+  return `${out.join('\n')}\n`;
 }

@@ -78,7 +78,7 @@ describe('generated blocks', () => {
       const files = b.argv.slice(1, b.argv[0] === 'compare' ? 3 : 2);
       for (const results of files) {
         expect(results, `${file}: ${b.argv.join(' ')}`).toMatch(
-          /^docs\/results\/\d{4}-\d{2}-\d{2}-[0-9a-f]{7,40}(-[a-z0-9]+)?\.json$/,
+          /^docs\/results\/\d{4}-\d{2}-\d{2}-[0-9a-f]{7,40}(-[a-z0-9]+)*\.json$/,
         );
         const tracked = await execa('git', ['ls-files', '--error-unmatch', results], { cwd: repoRoot, reject: false });
         expect(tracked.exitCode, `${results} is not committed`).toBe(0);
