@@ -4,7 +4,6 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { defaultBinDir, defaultLibDir, defaultResultsDir, repoRoot } from './paths.ts';
 import { MIN_MT_ROUNDS } from './bench/plan-rounds.ts';
-import { UsageError } from './bench/workloads.ts';
 import type { FaultScenario as FaultScenarioName } from './commands/faults.ts';
 
 // Each command imports its module when it runs (the report's charting alone takes seconds to
@@ -425,40 +424,8 @@ program
   )
   .option('--counts', 'instead: the instruction and steady-state system-call counts, workloads by allocators')
   .action(async (file: string, o: { workloads?: string; allocators?: string; against?: string; counts?: boolean }) => {
-    const { readMisuseResults, misuseTableFromResults } = await import('./commands/misuse.ts');
-    const misuse = readMisuseResults(file);
-    if (misuse) {
-      if (o.workloads || o.allocators || o.against || o.counts)
-        throw new UsageError(`${file} is a misuse results file: hakmem table takes no options for it`);
-      const source = displayPath(fs.statSync(file).isDirectory() ? path.join(file, 'misuse.json') : file);
-      process.stdout.write(misuseTableFromResults(misuse, { source }));
-      return;
-    }
-    const { readTuneResults, tuneTableFromResults } = await import('./commands/tune-report.ts');
-    const tune = readTuneResults(file);
-    if (tune) {
-      if (o.workloads || o.allocators || o.against || o.counts)
-        throw new UsageError(`${file} is a tune results file: hakmem table takes no options for it`);
-      const source = displayPath(fs.statSync(file).isDirectory() ? path.join(file, 'tune.json') : file);
-      process.stdout.write(tuneTableFromResults(tune, { source }));
-      return;
-    }
-    const { readProfileResults, profileTableFromResults } = await import('./commands/profile.ts');
-    const profile = readProfileResults(file);
-    if (profile) {
-      const source = displayPath(fs.statSync(file).isDirectory() ? path.join(file, 'profile.json') : file);
-      process.stdout.write(profileTableFromResults(profile, { source, ...o }));
-      return;
-    }
-    const { tableFromResults } = await import('./commands/table.ts');
-    const r = await readBenchResults(file);
-    process.stdout.write(
-      tableFromResults(r.results, {
-        source: displayPath(r.path),
-        ...o,
-        upgradedFrom: r.upgradedFrom,
-      }),
-    );
+    const { resultsTable } = await import('./commands/figures.ts');
+    process.stdout.write(resultsTable(file, o, displayPath));
   });
 
 program

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import { UsageError } from '../bench/workloads.ts';
 import { findGeneratedBlocks, GeneratedBlockError, regenerateBlocks } from '../report/generated-blocks.ts';
 import { profileTableFromResults, readProfileResults } from './profile.ts';
 import { readBenchResults } from '../results/read-results.ts';
@@ -59,18 +60,38 @@ export function renderBlock(argv: readonly string[], root: string): string {
     .parse(argv.slice(1), { from: 'user' });
   const file = blockFile(argv, parsed.args[0]!);
   const o = parsed.opts<{ workloads?: string; allocators?: string; against?: string; counts?: boolean }>();
-  const misuse = readMisuseResults(path.join(root, file));
-  if (misuse) return misuseTableFromResults(misuse, { source: file });
-  const tune = readTuneResults(path.join(root, file));
-  if (tune) {
+  return resultsTable(path.join(root, file), o, () => file);
+}
+
+/**
+ * hakmem table's output for any kind of results file (or a directory holding one): a misuse.json,
+ * a tune.json, a profile.json or a bench results.json, tried in that order. `sourceOf` names the
+ * file read in the header line. A misuse or tune file takes none of the options.
+ */
+export function resultsTable(
+  file: string,
+  o: { workloads?: string; allocators?: string; against?: string; counts?: boolean },
+  sourceOf: (read: string) => string,
+): string {
+  const inside = (name: string) => (fs.statSync(file).isDirectory() ? path.join(file, name) : file);
+  const noOptions = (kind: string) => {
     if (o.workloads || o.allocators || o.against || o.counts)
-      throw new GeneratedBlockError(`generated block "hakmem ${argv.join(' ')}": a tune results file takes no options`);
-    return tuneTableFromResults(tune, { source: file });
+      throw new UsageError(`${file} is a ${kind} results file: hakmem table takes no options for it`);
+  };
+  const misuse = readMisuseResults(file);
+  if (misuse) {
+    noOptions('misuse');
+    return misuseTableFromResults(misuse, { source: sourceOf(inside('misuse.json')) });
   }
-  const profile = readProfileResults(path.join(root, file));
-  if (profile) return profileTableFromResults(profile, { source: file, ...o });
-  const r = readBenchResults(path.join(root, file));
-  return tableFromResults(r.results, { source: file, ...o, upgradedFrom: r.upgradedFrom });
+  const tune = readTuneResults(file);
+  if (tune) {
+    noOptions('tune');
+    return tuneTableFromResults(tune, { source: sourceOf(inside('tune.json')) });
+  }
+  const profile = readProfileResults(file);
+  if (profile) return profileTableFromResults(profile, { source: sourceOf(inside('profile.json')), ...o });
+  const r = readBenchResults(file);
+  return tableFromResults(r.results, { source: sourceOf(r.path), ...o, upgradedFrom: r.upgradedFrom });
 }
 
 export interface FiguresOutcome {

@@ -24,7 +24,7 @@ import { markdownTable } from 'markdown-table';
 import { collectContext } from '../bench/context.ts';
 import { resolveAllocators } from '../bench/find-allocators.ts';
 import { distDir } from '../paths.ts';
-import { ResultsFileError } from '../results/read-results.ts';
+import { readJsonOfSchema, ResultsFileError } from '../results/read-results.ts';
 import { runMeasured, tail } from '../bench/run-measured.ts';
 import type { Allocator, RunContext } from '../types.ts';
 import { splitList, UsageError } from '../bench/workloads.ts';
@@ -294,15 +294,9 @@ export function misuseTableFromResults(r: MisuseResults, o: { source: string }):
 
 /** A misuse results file, or null when `file` is not one (another kind of results file). */
 export function readMisuseResults(file: string): MisuseResults | null {
-  const p = fs.existsSync(file) && fs.statSync(file).isDirectory() ? path.join(file, 'misuse.json') : file;
-  if (!fs.existsSync(p)) return null;
-  let data: unknown;
-  try {
-    data = JSON.parse(fs.readFileSync(p, 'utf8'));
-  } catch {
-    return null;
-  }
-  if ((data as { schema?: unknown } | null)?.schema !== MISUSE_SCHEMA) return null;
+  const read = readJsonOfSchema(file, 'misuse.json', MISUSE_SCHEMA);
+  if (!read) return null;
+  const data = read.data;
   const d = data as MisuseResults;
   if (!d.context || !d.config || !Array.isArray(d.config.cases) || !Array.isArray(d.results))
     throw new ResultsFileError(`${file}: a ${MISUSE_SCHEMA} file needs context, config (with cases) and results`, 1);

@@ -27,7 +27,7 @@ import { collectContext } from '../bench/context.ts';
 import { resolveAllocators } from '../bench/find-allocators.ts';
 import { median } from '../results/stats.ts';
 import type { Allocator, RunContext } from '../types.ts';
-import { ResultsFileError } from '../results/read-results.ts';
+import { readJsonOfSchema, ResultsFileError } from '../results/read-results.ts';
 import { programOf, selectWorkloads, splitList, UsageError } from '../bench/workloads.ts';
 import { createResultsDir, updateLatest, writeFiles } from '../results/write-results.ts';
 
@@ -469,15 +469,9 @@ export async function runProfile(
  * profile and is not one.
  */
 export function readProfileResults(file: string): ProfileResults | null {
-  const p = fs.existsSync(file) && fs.statSync(file).isDirectory() ? path.join(file, 'profile.json') : file;
-  if (!fs.existsSync(p)) return null;
-  let data: unknown;
-  try {
-    data = JSON.parse(fs.readFileSync(p, 'utf8'));
-  } catch {
-    return null;
-  }
-  if ((data as { schema?: unknown } | null)?.schema !== PROFILE_SCHEMA) return null;
+  const read = readJsonOfSchema(file, 'profile.json', PROFILE_SCHEMA);
+  if (!read) return null;
+  const data = read.data;
   const d = data as ProfileResults;
   if (!Array.isArray(d.runs) || !Array.isArray(d.summary) || !d.context || !d.config)
     throw new ResultsFileError(`${file}: a ${PROFILE_SCHEMA} file needs context, config, runs and summary`, 1);

@@ -5,7 +5,6 @@
  * run of the search, the verdict and the check of the other workloads), summary.md, and
  * report.html with the search's progress and the verdict (report-html.ts, chart.ts).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { AnyKnobValue } from '@hakmem/box-kit';
 import { Ajv } from 'ajv';
@@ -19,7 +18,7 @@ import { candidateConfig, describeOverrides, type Candidate } from './tune-space
 import { CONTROL, failureReason, type Trial } from './tune-search.ts';
 import { TUNE_SCHEMA, type TuneResults } from './tune.ts';
 import { createResultsDir, updateLatest, writeFiles } from '../results/write-results.ts';
-import { ResultsFileError } from '../results/read-results.ts';
+import { readJsonOfSchema, ResultsFileError } from '../results/read-results.ts';
 
 const estimate = {
   type: ['object', 'null'],
@@ -634,15 +633,9 @@ export async function writeTune(
 
 /** A tune.json (or a directory holding one), checked against its schema; null when the file is another kind. */
 export function readTuneResults(file: string): TuneResults | null {
-  const p = fs.existsSync(file) && fs.statSync(file).isDirectory() ? path.join(file, 'tune.json') : file;
-  if (!fs.existsSync(p)) return null;
-  let data: unknown;
-  try {
-    data = JSON.parse(fs.readFileSync(p, 'utf8'));
-  } catch {
-    return null;
-  }
-  if ((data as { schema?: unknown } | null)?.schema !== TUNE_SCHEMA) return null;
+  const read = readJsonOfSchema(file, 'tune.json', TUNE_SCHEMA);
+  if (!read) return null;
+  const data = read.data;
   if (!validateTuneResults(data)) {
     const e = validateTuneResults.errors?.[0];
     throw new ResultsFileError(

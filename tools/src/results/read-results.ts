@@ -18,6 +18,23 @@ import { hakmemBuildsOf, summarize } from './summarize.ts';
 import { BENCH_SCHEMA, type BenchResults } from '../types.ts';
 import { isThreadedWorkload } from '../bench/plan-rounds.ts';
 
+/**
+ * The parsed JSON of `file` (or of `name` inside it when it is a directory) when its `schema` is
+ * `schema`, with the path read; null when there is no such file, it is not JSON, or it is another
+ * kind of results file (hakmem table and hakmem figures try each kind in turn).
+ */
+export function readJsonOfSchema(file: string, name: string, schema: string): { data: unknown; path: string } | null {
+  const p = fs.existsSync(file) && fs.statSync(file).isDirectory() ? path.join(file, name) : file;
+  if (!fs.existsSync(p)) return null;
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(p, 'utf8'));
+  } catch {
+    return null;
+  }
+  return (data as { schema?: unknown } | null)?.schema === schema ? { data, path: p } : null;
+}
+
 /** A results file that cannot be used; `exitCode` 2 when the path is wrong, 1 when the content is. */
 export class ResultsFileError extends Error {
   override name = 'ResultsFileError';
