@@ -245,8 +245,9 @@ hk_inline hk_unit_t *hk_unit_at(uintptr_t i, uintptr_t a) {
                        ((a >> (HK_SLAB_SHIFT - 5)) & ((uintptr_t)(HK_UNITS - 1) << 5)));
 }
 
-/* Is a the start of one of the blocks of u's slab? a lies in u's unit, so n = a - base is at
- * least 0 and below a SuperSlab's size. With magic = ceil(2^64 / d) for the block stride d
+/* Is a the start of one of the blocks of u's slab? a and base lie in one SuperSlab (2 MiB), so
+ * n = (a - base) modulo 2^32, from their low 32 bits, is below a SuperSlab's size when a >= base
+ * and at least 2^32 - 2 MiB (rejected below like any other n < 2^32) when a < base. With magic = ceil(2^64 / d) for the block stride d
  * (plus 1 when d is a power of two), q = n * magic modulo 2^64 is k * eps for n = k * d, where
  * eps = d * magic - 2^64 is between 1 and d, and at least magic (far above any k * eps) for
  * every other n < 2^32 (Lemire, Kaser and Kurz, "Faster remainder by direct computation",
@@ -254,8 +255,12 @@ hk_inline hk_unit_t *hk_unit_at(uintptr_t i, uintptr_t a) {
  * test for "a multiple of d" and "below the last block" at once: a subtraction, a multiply, a
  * compare (limit is 0 for a free slab and for unit 0, so every check fails). */
 hk_inline bool hk_block_start(const hk_unit_t *u, uintptr_t a) {
-  return (uint64_t)(a - u->base) * u->magic < (uint64_t)u->limit;
+  return (uint64_t)((uint32_t)a - u->base) * u->magic < u->limit;
 }
+
+/* The address of u's slab's first block, for a in the same SuperSlab: a SuperSlab is aligned to
+ * its size (2 MiB), so it never crosses a 4 GiB boundary and a's upper 32 bits are the base's. */
+hk_inline uintptr_t hk_unit_base(const hk_unit_t *u, uintptr_t a) { return (a & ~(uintptr_t)UINT32_MAX) | u->base; }
 
 /* The bytes u's slab's blocks cover (capacity * stride), from its limit: for reports. */
 hk_inline size_t hk_unit_span(const hk_unit_t *u) {

@@ -266,19 +266,23 @@ struct hk_heap;
  * all the time, so that frees from other threads read lines nobody is writing. Written
  * only while the unit's slab has no live block (formatting, acquiring, returning).
  * base, magic and limit let Standard check that a freed address is the start of one of the
- * slab's blocks with a subtraction, a multiply and a compare (hk_block_start in internal.h);
+ * slab's blocks with a copy, a subtraction, a multiply and a compare, each operand read
+ * straight from memory (hk_block_start in internal.h);
  * limit is 0 while the slab is in the pool and for unit 0, so every check fails. */
 typedef struct hk_unit {
   struct hk_heap *owner; /* NULL while the slab is in the pool, and always for unit 0 (the header) */
-  uintptr_t base;        /* the slab's first block */
   uint64_t magic;        /* 2^64 / the block stride, rounded up; + 1 for a power of two (hk_block_start) */
-  uint32_t limit;        /* capacity * (stride * magic mod 2^64): the block starts' products lie below */
+  uint64_t limit;        /* capacity * (stride * magic mod 2^64): the block starts' products lie below.
+                          * Below 2^32, but 64 bits wide so that free compares with it in memory */
+  uint32_t base;         /* the low 32 bits of the slab's first block's address: enough, as a
+                          * SuperSlab spans 2 MiB (hk_block_start) */
   uint8_t cls;
   uint8_t pad;
   uint16_t tc_off; /* offsetof(hk_tls_t, cache[cls]) = cls * HK_CACHE_ENTRY_BYTES: free adds instead of multiplying */
 } hk_unit_t;
 #define HK_CACHE_ENTRY_BYTES 16 /* sizeof(hk_unified_cache_t), which starts hk_tls_t (asserted below) */
 _Static_assert(sizeof(hk_unit_t) == 32, "hk_unit_at scales by 32");
+_Static_assert(HK_SUPERSLAB_SIZE <= ((uint64_t)1 << 32), "hk_unit_t keeps the low 32 bits of a slab's base");
 
 /* The slab state, owner only (or the pool lock while the slab is in the pool). */
 typedef struct __attribute__((aligned(64))) hk_slab {

@@ -23,7 +23,8 @@ static void describe(const char *call, const void *p, char *out, size_t n) {
     }
     if (u->owner == NULL) { /* the slab is in the pool: it keeps its class and base until reused */
       size_t size = hk_class_size[u->cls];
-      if (u->base != 0 && a >= u->base && (a - u->base) % hk_block_stride(u->cls) == 0 &&
+      uintptr_t base = hk_unit_base(u, a);
+      if (u->base != 0 && a >= base && (a - base) % hk_block_stride(u->cls) == 0 &&
           hk_marked_free((const hk_block_t *)p) && strcmp(call, "free") == 0)
         snprintf(out, n, "double free of %p (class %u, %zu B)", p, u->cls, size);
       else snprintf(out, n, "invalid pointer %p (not a live block: freed twice, or never allocated)", p);
@@ -38,8 +39,9 @@ static void describe(const char *call, const void *p, char *out, size_t n) {
       else snprintf(out, n, "invalid pointer %p (class %u, %zu B)", p, u->cls, size);
       return;
     }
-    if (a >= u->base && a - u->base < hk_unit_span(u)) {
-      uintptr_t start = u->base + (a - u->base) / size * size;
+    uintptr_t base = hk_unit_base(u, a);
+    if (a >= base && a - base < hk_unit_span(u)) {
+      uintptr_t start = base + (a - base) / size * size;
       snprintf(out, n, "invalid pointer %p (%zu B into the block %p of class %u, %zu B)", p, (size_t)(a - start),
                (void *)start, u->cls, size);
       return;

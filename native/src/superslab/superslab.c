@@ -123,9 +123,9 @@ static void slab_stamp(hk_slab_t *s, void *owner, unsigned cls) {
     hk_unit_t *un = &ss->units[u];
     un->cls = (uint8_t)cls;
     un->tc_off = (uint16_t)(cls * HK_CACHE_ENTRY_BYTES);
-    un->base = (uintptr_t)hk_slab_area(s);
+    un->base = (uint32_t)(uintptr_t)hk_slab_area(s);
     un->magic = class_magic[cls];
-    un->limit = owner ? s->capacity * (uint32_t)(hk_block_stride(cls) * class_magic[cls]) : 0;
+    un->limit = owner ? (uint64_t)s->capacity * (uint32_t)(hk_block_stride(cls) * class_magic[cls]) : 0;
     atomic_store_explicit((_Atomic(void *) *)&un->owner, owner, memory_order_release);
   }
 }
@@ -422,10 +422,10 @@ bool hk_slab_valid(const hk_slab_t *s, const void *owner, bool walk) {
   HK_ASSERT(s->listed == (s->free != NULL || s->carved < s->capacity));
   hk_superslab_t *ss = hk_superslab_of((uintptr_t)s);
   unsigned first = hk_slab_index(s), units = 1u << (tier_shift(s->tier) - HK_SLAB_SHIFT);
-  uint32_t limit = s->capacity * (uint32_t)(hk_block_stride(s->cls) * class_magic[s->cls]);
+  uint64_t limit = (uint64_t)s->capacity * (uint32_t)(hk_block_stride(s->cls) * class_magic[s->cls]);
   for (unsigned u = first ? first : 1; u < first + units; u++) {
     const hk_unit_t *un = &ss->units[u];
-    HK_ASSERT(un->owner == owner && un->cls == s->cls && un->base == (uintptr_t)hk_slab_area(s));
+    HK_ASSERT(un->owner == owner && un->cls == s->cls && un->base == (uint32_t)(uintptr_t)hk_slab_area(s));
     HK_ASSERT(un->magic == class_magic[s->cls] && un->limit == limit);
     HK_ASSERT(ss->slabs[u].head == s);
   }
