@@ -63,8 +63,8 @@ static inline size_t hk_unified_cache_max_bytes_per_thread(void) { return hk_uni
 #define HK_UNIFIED_CACHE_MAX_BYTES_TOTAL_BUILD ((size_t)33554432)
 static inline size_t hk_unified_cache_max_bytes_total(void) { return hk_unified_cache_env.max_bytes_total; }
 
-/* unifiedCache.depotBytes — bytes, run-time (HAKMEM_UNIFIED_CACHE_DEPOT_BYTES): The depot: chains of free blocks that threads passed on (a cache that ran out of room), per class, for any thread's next refill of the class, taken whole without a look at a block. It holds at most this many bytes (0: none, such blocks go home to their owners' queues); malloc_trim empties it. */
-#define HK_UNIFIED_CACHE_DEPOT_BYTES_BUILD ((size_t)33554432)
+/* unifiedCache.depotBytes — bytes, run-time (HAKMEM_UNIFIED_CACHE_DEPOT_BYTES): The depot: chains of free blocks that threads passed on (a cache that ran out of room), per class, for any thread's next refill of the class, taken whole without a look at a block. It holds at most this many bytes (0: none, such blocks go home to their owners' queues); malloc_trim empties it. 32 MiB was too little for 64 threads (exchange): the blocks it refused went home and waited in their owners' slabs and queues while other heaps carved new slabs, and RSS kept growing (issue 24, docs/memory.md). */
+#define HK_UNIFIED_CACHE_DEPOT_BYTES_BUILD ((size_t)67108864)
 static inline size_t hk_unified_cache_depot_bytes(void) { return hk_unified_cache_env.depot_bytes; }
 
 /* Counters: compiled in only in OBSERVE (HK_UNIFIED_CACHE_COUNT is ((void)0) otherwise). */

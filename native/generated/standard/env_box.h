@@ -104,7 +104,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_unified_cache_env.max_bytes_per_class = ((size_t)8388608);
         hk_unified_cache_env.max_bytes_per_thread = ((size_t)33554432);
         hk_unified_cache_env.max_bytes_total = ((size_t)33554432);
-        hk_unified_cache_env.depot_bytes = ((size_t)33554432);
+        hk_unified_cache_env.depot_bytes = ((size_t)67108864);
         hk_large_env.cache_entries = 256;
         hk_large_env.cache_bytes = ((size_t)536870912);
         hk_superslab_env.pool_limit = 32;
@@ -129,7 +129,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_unified_cache_env.max_bytes_per_class = ((size_t)8388608);
         hk_unified_cache_env.max_bytes_per_thread = ((size_t)8388608);
         hk_unified_cache_env.max_bytes_total = ((size_t)33554432);
-        hk_unified_cache_env.depot_bytes = ((size_t)33554432);
+        hk_unified_cache_env.depot_bytes = ((size_t)67108864);
         hk_large_env.cache_entries = 64;
         hk_large_env.cache_bytes = ((size_t)134217728);
         hk_superslab_env.pool_limit = 8;
@@ -179,7 +179,7 @@ static inline void hk_env_apply_profile(int p) {
         hk_unified_cache_env.max_bytes_per_class = ((size_t)8388608);
         hk_unified_cache_env.max_bytes_per_thread = ((size_t)8388608);
         hk_unified_cache_env.max_bytes_total = ((size_t)33554432);
-        hk_unified_cache_env.depot_bytes = ((size_t)33554432);
+        hk_unified_cache_env.depot_bytes = ((size_t)67108864);
         hk_large_env.cache_entries = 64;
         hk_large_env.cache_bytes = ((size_t)134217728);
         hk_superslab_env.pool_limit = 8;
@@ -235,7 +235,7 @@ typedef struct hk_env_knob {
     {"HAKMEM_UNIFIED_CACHE_MAX_BYTES_PER_CLASS", "unifiedCache.maxBytesPerClass", HK_KNOB_BYTES, 4096, 1073741824, NULL, 0, &hk_unified_cache_env.max_bytes_per_class, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_UNIFIED_CACHE_MAX_BYTES_PER_THREAD", "unifiedCache.maxBytesPerThread", HK_KNOB_BYTES, 65536, 68719476736, NULL, 0, &hk_unified_cache_env.max_bytes_per_thread, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_UNIFIED_CACHE_MAX_BYTES_TOTAL", "unifiedCache.maxBytesTotal", HK_KNOB_BYTES, 1048576, 68719476736, NULL, 0, &hk_unified_cache_env.max_bytes_total, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
-    {"HAKMEM_UNIFIED_CACHE_DEPOT_BYTES", "unifiedCache.depotBytes", HK_KNOB_BYTES, 0, 68719476736, NULL, 0, &hk_unified_cache_env.depot_bytes, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT}}, \
+    {"HAKMEM_UNIFIED_CACHE_DEPOT_BYTES", "unifiedCache.depotBytes", HK_KNOB_BYTES, 0, 68719476736, NULL, 0, &hk_unified_cache_env.depot_bytes, false, {HK_ORIGIN_DEFAULT, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_LARGE_CACHE_ENTRIES", "large.cacheEntries", HK_KNOB_INT, 0, 1024, NULL, 0, &hk_large_env.cache_entries, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_LARGE_CACHE_BYTES", "large.cacheBytes", HK_KNOB_BYTES, 0, 17179869184, NULL, 0, &hk_large_env.cache_bytes, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
     {"HAKMEM_SUPERSLAB_POOL_LIMIT", "superslab.poolLimit", HK_KNOB_INT, 1, 65536, NULL, 0, &hk_superslab_env.pool_limit, false, {HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT, HK_ORIGIN_PROFILE, HK_ORIGIN_DEFAULT}}, \
@@ -329,7 +329,7 @@ typedef struct hk_env_config_entry {
 
 /* Defines the snapshots (in native/src/env/env.c), initialised to the build profile's values. */
 #define HK_ENV_DEFINE_SNAPSHOTS \
-    hk_unified_cache_env_t hk_unified_cache_env = { .enabled = true, .capacity = 8192, .refill_batch = 32, .mid_capacity = 2048, .mid_refill_batch = 8, .max_bytes_per_class = ((size_t)8388608), .max_bytes_per_thread = ((size_t)8388608), .max_bytes_total = ((size_t)33554432), .depot_bytes = ((size_t)33554432) }; \
+    hk_unified_cache_env_t hk_unified_cache_env = { .enabled = true, .capacity = 8192, .refill_batch = 32, .mid_capacity = 2048, .mid_refill_batch = 8, .max_bytes_per_class = ((size_t)8388608), .max_bytes_per_thread = ((size_t)8388608), .max_bytes_total = ((size_t)33554432), .depot_bytes = ((size_t)67108864) }; \
     hk_large_env_t hk_large_env = { .cache_entries = 64, .cache_bytes = ((size_t)134217728) }; \
     hk_superslab_env_t hk_superslab_env = { .pool_limit = 8, .release_threshold = 2, .release_mode = HK_SUPERSLAB_RELEASE_MODE_UNMAP, .warm_bytes = ((size_t)16777216) }; \
     hk_remote_env_t hk_remote_env = { .drain_threshold = 1, .drain_batch = 4096, .push_batch = 1 }; \

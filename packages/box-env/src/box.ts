@@ -61,6 +61,7 @@ export const profiles = defineProfiles({
     'unifiedCache.midRefillBatch': 2,
     'unifiedCache.maxBytesPerClass': KiB(128),
     'unifiedCache.maxBytesPerThread': MiB(1),
+    'unifiedCache.depotBytes': MiB(32),
     'superslab.poolLimit': 2,
     'superslab.releaseThreshold': 0,
     'large.cacheEntries': 4,

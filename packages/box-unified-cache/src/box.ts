@@ -46,8 +46,10 @@ export const unifiedCache = defineBox({
     /** The depot: chains of free blocks that threads passed on (a cache that ran out of
      * room), per class, for any thread's next refill of the class, taken whole without a look at
      * a block. It holds at most this many bytes (0: none, such blocks go home to their owners'
-     * queues); malloc_trim empties it. */
-    depotBytes: bytes({ default: MiB(32), min: 0, max: GiB(64), scope: 'env' }),
+     * queues); malloc_trim empties it. 32 MiB was too little for 64 threads (exchange): the
+     * blocks it refused went home and waited in their owners' slabs and queues while other heaps
+     * carved new slabs, and RSS kept growing (issue 24, docs/memory.md). */
+    depotBytes: bytes({ default: MiB(64), min: 0, max: GiB(64), scope: 'env' }),
   },
   invariants: [
     atMost(`${unifiedCachePath}.refillBatch`, `${unifiedCachePath}.capacity`),

@@ -38,7 +38,7 @@ export interface HakmemConfig {
     readonly maxBytesPerThread?: number;
     /** All threads' caches together grow by at most about this many bytes beyond their first limits (about a page, or one block, per class): a thread's budget is its first limits plus maxBytesTotal divided by the threads that hold a heap, never more than maxBytesPerThread. So the memory caches keep does not grow with the thread count: 64 threads may grow by 512 KiB each by default, one or two threads to maxBytesPerThread. As threads come and go, each thread's limits follow at its next refill. */
     readonly maxBytesTotal?: number;
-    /** The depot: chains of free blocks that threads passed on (a cache that ran out of room), per class, for any thread's next refill of the class, taken whole without a look at a block. It holds at most this many bytes (0: none, such blocks go home to their owners' queues); malloc_trim empties it. */
+    /** The depot: chains of free blocks that threads passed on (a cache that ran out of room), per class, for any thread's next refill of the class, taken whole without a look at a block. It holds at most this many bytes (0: none, such blocks go home to their owners' queues); malloc_trim empties it. 32 MiB was too little for 64 threads (exchange): the blocks it refused went home and waited in their owners' slabs and queues while other heaps carved new slabs, and RSS kept growing (issue 24, docs/memory.md). */
     readonly depotBytes?: number;
   };
   /** Large blocks: requests above front.midMax, each in a mapping of its own, and the cache of freed mappings kept for reuse. */
