@@ -76,6 +76,7 @@ static inline size_t hk_unified_cache_depot_bytes(void) { return hk_unified_cach
     X(foreign_kept, 1, "Blocks of other threads' heaps freed by this thread into its own cache, for its next mallocs.") \
     X(depot_puts, 1, "Blocks put into the depot (the other heaps' blocks of a cache that overflowed, a thread's exit).") \
     X(depot_takes, 1, "Blocks a refill took from the depot, a chain at a time.") \
+    X(depot_refused, 1, "Blocks the depot turned away because it held depotBytes already: they went home to their owners' queues and slabs instead, where only their owner's refills find them.") \
     /* end */
 /* The same list under a name built from the C prefix, for code that walks every box with
    HK_ENV_COUNTER_BOXES(X) and pastes HK_##p##_FIELDS. */
@@ -88,6 +89,7 @@ typedef struct hk_unified_cache_counters {
     uint64_t foreign_kept; /* Blocks of other threads' heaps freed by this thread into its own cache, for its next mallocs. */
     uint64_t depot_puts; /* Blocks put into the depot (the other heaps' blocks of a cache that overflowed, a thread's exit). */
     uint64_t depot_takes; /* Blocks a refill took from the depot, a chain at a time. */
+    uint64_t depot_refused; /* Blocks the depot turned away because it held depotBytes already: they went home to their owners' queues and slabs instead, where only their owner's refills find them. */
 } hk_unified_cache_counters_t;
 extern __thread hk_unified_cache_counters_t hk_unified_cache_tls_counters;
 #define HK_UNIFIED_CACHE_COUNT(name, n) (hk_unified_cache_tls_counters.name += (uint64_t)(n))

@@ -62,7 +62,10 @@ bool hk_depot_put(unsigned cls, hk_block_t *head, hk_block_t *tail, uint32_t n) 
   uint64_t bytes = (uint64_t)n * hk_class_size[cls];
   uint64_t cap = (uint64_t)hk_unified_cache_depot_bytes();
   int64_t delay = hk_env_purge_delay_ms(); /* 0: nothing waits, so nothing waits here */
-  if (delay == 0 || atomic_load_explicit(&depot_bytes, memory_order_relaxed) + bytes > cap) return false;
+  if (delay == 0 || atomic_load_explicit(&depot_bytes, memory_order_relaxed) + bytes > cap) {
+    HK_UNIFIED_CACHE_COUNT(depot_refused, delay != 0 ? n : 0); /* off (delay 0) refuses nothing */
+    return false;
+  }
   depot_class_t *d = &depot[cls];
   pthread_mutex_lock(&d->lock);
   depot_chain_t *top = d->top;

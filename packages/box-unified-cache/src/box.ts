@@ -70,5 +70,8 @@ export const unifiedCache = defineBox({
     depotPuts: counter(),
     /** Blocks a refill took from the depot, a chain at a time. */
     depotTakes: counter(),
+    /** Blocks the depot turned away because it held depotBytes already: they went home to their
+     * owners' queues and slabs instead, where only their owner's refills find them. */
+    depotRefused: counter(),
   },
 });
