@@ -421,4 +421,20 @@ describe('hakmem soak', () => {
     expect(XMLValidator.validate(fs.readFileSync(path.join(dir, 'chart-soak.svg'), 'utf8'))).toBe(true);
     expect(fs.readFileSync(path.join(dir, 'results.csv'), 'utf8').split('\n')[0]).toBe('epoch,ops,seconds,mops,rss_kb');
   });
+
+  it('runs a variant with its keys added (exchange:threads=4), and refuses keys that are its own', async () => {
+    const r = await hakmem(['soak', '--workload', 'exchange:threads=4', '--minutes', '0.05', '--epoch', '1']);
+    expect(r.exitCode, r.all).toBe(0);
+    const dir = path.dirname(r.stdout.match(/^report: (.+)$/m)![1]!);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
+    expect(json.config.argv[0]).toBe('threads=4');
+    expect(json.config.workload).toBe('exchange:threads=4');
+    expect(json.epochs.length).toBeGreaterThanOrEqual(2);
+    const bad = await hakmem(['soak', '--workload', 'exchange:seconds=9', '--minutes', '0.05']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('soak sets seconds and epoch itself');
+    const unknown = await hakmem(['soak', '--workload', 'exchange:threads=x']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain('is not key=<number>');
+  });
 });

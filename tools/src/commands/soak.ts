@@ -18,7 +18,7 @@ import { renderReportHtml } from '../report/report-html.ts';
 import { runMeasured, tail } from '../bench/run-measured.ts';
 import { coefficientOfVariation, median, quantile } from '../results/stats.ts';
 import type { EpochLine, RunContext, RunStatus } from '../types.ts';
-import { UsageError, workloadSpec } from '../bench/workloads.ts';
+import { programOf, UsageError, workloadSpec } from '../bench/workloads.ts';
 import { createResultsDir, updateLatest, writeFiles } from '../results/write-results.ts';
 
 export interface SoakStats {
@@ -118,17 +118,18 @@ export async function runSoak(o: {
 }): Promise<{ dir: string; table: string; results: SoakResults }> {
   if (workloadSpec(o.workload).real)
     throw new UsageError(`soak runs a native workload's soak mode; ${o.workload} is a real program, which has none`);
-  if (o.workload.includes(':'))
-    throw new UsageError(
-      `soak runs a workload at its own settings; "${o.workload}" has arguments (bench and ab take name:key=value)`,
-    );
-  const exe = path.join(o.binDir, o.workload);
+  // A variant (exchange:threads=64) adds its keys to the program's own settings; soak sets the time.
+  const sets = o.workload.split(':').slice(1);
+  const own = sets.find((s) => /^(seconds|epoch)=/.test(s));
+  if (own)
+    throw new UsageError(`"${o.workload}": soak sets seconds and epoch itself (--minutes, --epoch); drop "${own}"`);
+  const exe = path.join(o.binDir, programOf(o.workload));
   if (!fs.existsSync(exe)) throw new Error(`workload program ${exe} is missing (npm run build)`);
   const extra = (o.libs ?? []).length > 0;
   const { allocators } = resolveAllocators({ list: extra ? 'glibc' : o.allocator, libs: o.libs, libDir: o.libDir });
   const alloc = extra ? allocators[allocators.length - 1]! : allocators[0]!;
   const seconds = o.minutes * 60;
-  const argv = [`seconds=${seconds}`, `epoch=${o.epochSeconds}`];
+  const argv = [...sets, `seconds=${seconds}`, `epoch=${o.epochSeconds}`];
   o.log(`soak: ${o.workload} under ${alloc.name} for ${formatDuration(seconds)}, epochs of ${o.epochSeconds}s`);
   const context = await collectContext([alloc]);
   const t0 = Date.now();
