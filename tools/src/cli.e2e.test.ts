@@ -427,6 +427,7 @@ describe('hakmem soak', () => {
     expect(r.exitCode, r.all).toBe(0);
     const dir = path.dirname(r.stdout.match(/^report: (.+)$/m)![1]!);
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
+    expect(json.status).toBe('ok');
     expect(json.config.argv[0]).toBe('threads=4');
     expect(json.config.workload).toBe('exchange:threads=4');
     expect(json.epochs.length).toBeGreaterThanOrEqual(2);

@@ -147,7 +147,7 @@ export async function runSoak(o: {
     },
   });
   const epochs = parseEpochLines(m.stdout);
-  const status = classifyRun(m.report, parseResultLine(m.stdout, o.workload));
+  const status = classifyRun(m.report, parseResultLine(m.stdout, programOf(o.workload)));
   if (status !== 'ok')
     o.log(`soak: the run ${describeFailure(status, m.report?.code ?? null, m.report?.signal ?? null)}`);
   const stats = soakStats(epochs);
