@@ -247,8 +247,8 @@ hk_inline hk_unit_t *hk_unit_at(uintptr_t i, uintptr_t a) {
 
 /* Is a the start of one of the blocks of u's slab? a and base lie in one SuperSlab (2 MiB), so
  * n = (a - base) modulo 2^32, from their low 32 bits, is below a SuperSlab's size when a >= base
- * and at least 2^32 - 2 MiB (rejected below like any other n < 2^32) when a < base. With magic = ceil(2^64 / d) for the block stride d
- * (plus 1 when d is a power of two), q = n * magic modulo 2^64 is k * eps for n = k * d, where
+ * and at least 2^32 - 2 MiB (rejected below like any other n < 2^32) when a < base. With
+ * magic = ceil(2^64 / d) for the block stride d (plus 1 when d is a power of two), q = n * magic modulo 2^64 is k * eps for n = k * d, where
  * eps = d * magic - 2^64 is between 1 and d, and at least magic (far above any k * eps) for
  * every other n < 2^32 (Lemire, Kaser and Kurz, "Faster remainder by direct computation",
  * 2019). So q < limit = capacity * eps holds exactly for the starts of the slab's blocks, one
