@@ -137,6 +137,16 @@ extern uintptr_t hk_free_key HK_HIDDEN;
 hk_inline bool hk_marked_free(const hk_block_t *b) { return ((const uintptr_t *)b)[1] == hk_free_key; }
 hk_inline void hk_mark_free(hk_block_t *b) { ((uintptr_t *)b)[1] = hk_free_key; }
 hk_inline void hk_mark_clear(hk_block_t *b) { ((uintptr_t *)b)[1] = 0; }
+/* The end of a cache list. FAST ends its lists at NULL, and malloc's hit path tests for it.
+ * Standard ends them at hk_list_end, a read-only pair of words whose second is 0, never the
+ * free key (os.c keeps the key nonzero): the key test its pop makes anyway then fails at the end
+ * as it fails at a poisoned block, so the hit path has one test for both, and the slow path
+ * it falls to (the refill, through hk_unified_cache_pop) tells them apart. Every list that
+ * becomes a cache's (a refill's chain, a depot chain, a parked cache, the thread's initial
+ * image) ends at HK_LIST_END. */
+extern const uintptr_t hk_list_end[2] HK_HIDDEN;
+#define HK_LIST_END (HK_CHECKS ? (hk_block_t *)hk_list_end : (hk_block_t *)NULL)
+
 /* A free block entering a unified cache (or the depot): marked in Standard, unmarked in FAST. */
 hk_inline void hk_mark_cached(hk_block_t *b) {
   if (HK_CHECKS) hk_mark_free(b);
@@ -164,7 +174,7 @@ hk_inline hk_block_t *hk_link_dec(const hk_block_t *slot) {
  * is a poisoned list. */
 hk_inline bool hk_link_bad(const hk_block_t *next) {
   uintptr_t a = (uintptr_t)next;
-  return HK_SAFE_LINKING && ((a & 15) != 0 || (a != 0 && hk_seg_kind(a) != HK_SEG_SUPERSLAB));
+  return HK_SAFE_LINKING && ((a & 15) != 0 || (next != HK_LIST_END && hk_seg_kind(a) != HK_SEG_SUPERSLAB));
 }
 
 /* ---- os.c: every mmap, mremap, munmap and madvise in one place --------------------- */
@@ -412,13 +422,12 @@ hk_block_t *hk_unified_cache_poisoned(hk_unified_cache_t *uc) HK_HIDDEN __attrib
  * address of the writer's choosing. */
 hk_inline hk_block_t *hk_unified_cache_pop(hk_unified_cache_t *uc) {
   hk_block_t *b = uc->head;
-  if (hk_likely(b != NULL)) {
-    hk_block_t *next = hk_link_dec(b);
-    if (HK_CHECKS && hk_unlikely(!hk_marked_free(b) || hk_link_bad(next))) return hk_unified_cache_poisoned(uc);
-    uc->head = next; /* (malloc's hit path repeats these lines, front.c) */
-    uc->room++;
-    if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free */
-  }
+  if (b == HK_LIST_END) return NULL;
+  hk_block_t *next = hk_link_dec(b);
+  if (HK_CHECKS && hk_unlikely(!hk_marked_free(b) || hk_link_bad(next))) return hk_unified_cache_poisoned(uc);
+  uc->head = next; /* (malloc's hit path repeats these lines, front.c) */
+  uc->room++;
+  if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free */
   return b;
 }
 

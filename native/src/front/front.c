@@ -31,10 +31,13 @@ HK_EXPORT void *hak_malloc(size_t size) {
     HK_KEEP_IN_RDX(t);
     hk_unified_cache_t HK_TLS_SEG *uc = hk_tls_cache_at(t, t->tiny_off[size + 15]);
     hk_block_t *b = uc->head;
-    if (hk_likely(b != NULL)) {
-      /* Standard: still free (see hk_unified_cache_pop); the report is a tail call, so the hit path keeps nothing */
+    /* FAST: the list's end is NULL. Standard: one key test for a block still free (see
+     * hk_unified_cache_pop) and for the end (HK_LIST_END holds no key); what fails it, the end or
+     * a poisoned block, goes to the refill, whose pop tells them apart: a tail call, so the hit
+     * path keeps nothing */
+    if (hk_likely(HK_CHECKS ? hk_marked_free(b) : b != NULL)) {
       hk_block_t *next = hk_link_dec(b);
-      if (HK_CHECKS && hk_unlikely(!hk_marked_free(b) || hk_link_bad(next))) return hk_tiny_poisoned(size);
+      if (HK_CHECKS && hk_unlikely(hk_link_bad(next))) return hk_tiny_poisoned(size);
       uc->head = next;
       uc->room++;
       if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free */

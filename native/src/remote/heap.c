@@ -156,7 +156,7 @@ void hk_heap_give_block(hk_heap_t *h, hk_block_t *b) {
 /* A chain of n blocks in cache-list form (hk_link_dec follows it) goes home, block by block.
  * The walk stops at n: a FAST double free can link a block twice. */
 void hk_heap_give_chain(hk_heap_t *h, hk_block_t *b, uint32_t n) {
-  for (uint32_t i = 0; i < n && b != NULL; i++) {
+  for (uint32_t i = 0; i < n && b != NULL && b != HK_LIST_END; i++) {
     hk_block_t *next = hk_link_dec(b);
     hk_heap_give_block(h, b);
     b = next;
@@ -171,7 +171,7 @@ _Atomic(uint32_t) hk_parked_heaps;
 void hk_heap_flush_parked(hk_heap_t *h) {
   if (!atomic_load_explicit(&h->has_parked, memory_order_acquire)) return;
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
-    if (h->parked[c].head != NULL) hk_heap_give_chain(h, h->parked[c].head, h->parked[c].count);
+    if (h->parked[c].count != 0) hk_heap_give_chain(h, h->parked[c].head, h->parked[c].count);
     h->parked[c].head = NULL;
     h->parked[c].count = 0;
   }

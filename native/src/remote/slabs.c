@@ -73,7 +73,7 @@ unsigned hk_slab_take(hk_heap_t *h, unsigned cls, unsigned want, int how, hk_blo
     }
     HK_ASSERT(hk_slab_valid(s, h, false)); /* the SLAB accounting of types.h */
   }
-  if (last != NULL) last->next = hk_link_enc(last, NULL);
+  if (last != NULL) last->next = hk_link_enc(last, HK_LIST_END); /* a cache's list */
   *out = chain;
   return got;
 }

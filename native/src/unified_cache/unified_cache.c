@@ -9,7 +9,10 @@
 #define TINY_OFF(cls) (uint16_t) offsetof(hk_tls_t, cache[cls])
 #define TINY_OFF4(cls) TINY_OFF(cls), TINY_OFF(cls), TINY_OFF(cls), TINY_OFF(cls)
 #define TINY_OFF16(cls) TINY_OFF4(cls), TINY_OFF4(cls), TINY_OFF4(cls), TINY_OFF4(cls) /* one entry per size */
-__thread hk_tls_t hk_tls HK_TLS_MODEL = {.tiny_off = {HK_TINY_CLASS_INDEX_MAP(TINY_OFF16)}};
+/* Where Standard's cache lists end (HK_LIST_END, internal.h): no block, never written. */
+const uintptr_t hk_list_end[2] __attribute__((aligned(16))) = {0, 0};
+__thread hk_tls_t hk_tls HK_TLS_MODEL = {.cache = {[0 ... HK_CLASS_COUNT - 1] = {.head = HK_LIST_END}},
+                                         .tiny_off = {HK_TINY_CLASS_INDEX_MAP(TINY_OFF16)}};
 static uint32_t class_refill[HK_CLASS_COUNT]; /* blocks per refill */
 static uint32_t class_limit[HK_CLASS_COUNT];  /* blocks a cache may hold */
 /* Slow start: a thread's cache of a class starts at this limit, so its first refill carves
@@ -59,10 +62,10 @@ static __attribute__((unused)) uint64_t cache_bytes(const hk_tls_t *t) {
  * list): h's own to their slabs, other heaps' into the depot as one chain when `depot`, else (or
  * when the depot is full) home; room rises by as many. Returns how many went. */
 static int32_t cache_give_back(hk_unified_cache_t *uc, unsigned cls, hk_heap_t *h, int32_t n, bool depot) {
-  hk_block_t *fh = NULL, *ft = NULL;
+  hk_block_t *fh = HK_LIST_END, *ft = NULL; /* the chain may become a cache's list (the depot) */
   uint32_t fn = 0;
   int32_t i = 0;
-  for (; i < n && uc->head; i++) {
+  for (; i < n && uc->head != HK_LIST_END; i++) {
     hk_block_t *b = uc->head;
     uc->head = hk_link_dec(b);
     if (hk_likely(hk_unit_of((uintptr_t)b)->owner == h)) {
@@ -222,7 +225,7 @@ hk_block_t *hk_unified_cache_poisoned(hk_unified_cache_t *uc) {
   hk_tls_t *t = &hk_tls;
   unsigned cls = (unsigned)(uc - t->cache);
   hk_corrupt_list("a unified cache", uc->head, cls);
-  uc->head = NULL;
+  uc->head = HK_LIST_END;
   uc->room = (int32_t)uc->limit;
   return hk_unified_cache_refill(cls);
 }
@@ -256,7 +259,7 @@ static void check_cache(const hk_tls_t *t, unsigned cls) {
 #if HK_DEBUG
   const hk_unified_cache_t *uc = &t->cache[cls];
   int32_t n = 0, held = (int32_t)uc->limit - uc->room; /* a chain from the depot may hold more than the limit */
-  for (const hk_block_t *b = uc->head; b && n <= held; b = hk_link_dec(b), n++)
+  for (const hk_block_t *b = uc->head; b != HK_LIST_END && n <= held; b = hk_link_dec(b), n++)
     HK_ASSERT(hk_unit_of((uintptr_t)b)->owner != NULL && hk_unit_of((uintptr_t)b)->cls == cls);
   HK_ASSERT(!HK_CHECKS || n == held); /* FAST: a double free may have changed it */
 #else
@@ -292,8 +295,8 @@ void hk_unified_cache_flush_all(hk_tls_t *t, hk_heap_t *h) {
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_unified_cache_t *uc = &t->cache[c];
     int32_t held = (int32_t)uc->limit - uc->room;
-    if (uc->head != NULL && held > 0) hk_heap_give_chain(h, uc->head, (uint32_t)held);
-    uc->head = NULL;
+    if (uc->head != HK_LIST_END && held > 0) hk_heap_give_chain(h, uc->head, (uint32_t)held);
+    uc->head = HK_LIST_END;
     uc->room = 0;
     uc->limit = 0;
   }
@@ -317,7 +320,7 @@ void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) {
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     check_cache(t, c);
     hk_unified_cache_t *uc = &t->cache[c];
-    uint32_t held = uc->head ? (uint32_t)((int32_t)uc->limit - uc->room) : 0;
+    uint32_t held = uc->head != HK_LIST_END ? (uint32_t)((int32_t)uc->limit - uc->room) : 0;
     uint32_t keep = park && hk_class_is_tiny(c) ? class_refill[c] : 0;
     /* other heaps' blocks go home, not into the depot: from there the next refill of any thread
      * would take them, and blocks of a heap whose thread never frees them home (larson's main
@@ -326,10 +329,10 @@ void hk_unified_cache_park(hk_tls_t *t, hk_heap_t *h) {
      * different threads (larson, 2 threads: 1.38x faster with them home, 1.13x with 1 thread;
      * the price, about 5 MB held in the waiting thread's queue: docs/memory.md) */
     if (held > keep) held -= (uint32_t)cache_give_back(uc, c, h, (int32_t)(held - keep), false);
-    h->parked[c].head = uc->head;
+    h->parked[c].head = uc->head; /* a cache's list: it ends at HK_LIST_END */
     h->parked[c].count = held;
-    any |= uc->head != NULL;
-    uc->head = NULL;
+    any |= uc->head != HK_LIST_END;
+    uc->head = HK_LIST_END;
     uc->room = 0;
     uc->limit = 0;
   }
@@ -354,8 +357,8 @@ void hk_unified_cache_unpark(hk_tls_t *t, hk_heap_t *h) {
   uint64_t bytes = 0;
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     hk_unified_cache_t *uc = &t->cache[c];
-    uc->head = h->parked[c].head;
     uint32_t held = h->parked[c].count;
+    uc->head = held ? h->parked[c].head : HK_LIST_END;
     if (held) {
       uint32_t warm = 4 * class_refill[c] < class_limit[c] ? 4 * class_refill[c] : class_limit[c];
       if (warm > uc->limit) uc->limit = warm;
