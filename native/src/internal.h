@@ -252,15 +252,14 @@ hk_inline hk_unit_t *hk_unit_of(uintptr_t a) {
 hk_inline hk_unit_t *hk_unit_at(uintptr_t i, uintptr_t a) {
   __asm__("" : "+r"(i)); /* keep i: gcc would rebuild i << SHIFT as a & mask, two instructions more */
   return (hk_unit_t *)((i << HK_SUPERSLAB_SHIFT) + offsetof(hk_superslab_t, units) +
-                       ((a >> (HK_SLAB_SHIFT - 6)) & ((uintptr_t)(HK_UNITS - 1) << 6)));
+                       ((a >> (HK_SLAB_SHIFT - 5)) & ((uintptr_t)(HK_UNITS - 1) << 5)));
 }
 
 /* Is a the start of one of the blocks of u's slab? a and base lie in one SuperSlab (2 MiB), so
  * n = (a - base) modulo 2^32, from their low 32 bits, is below a SuperSlab's size when a >= base
  * and at least 2^32 - 2 MiB (rejected below like any other n < 2^32) when a < base. With
- * magic = ceil(2^64 / d) for the block stride d (plus 1 when d is a power of two, plus 1 more
- * when that is even: the heap tags of types.h need it odd), q = n * magic modulo 2^64 is k * eps
- * for n = k * d, where eps = d * magic - 2^64 is between 1 and 2d, and at least magic (far above any k * eps) for
+ * magic = ceil(2^64 / d) for the block stride d (plus 1 when d is a power of two), q = n * magic modulo 2^64 is k * eps for n = k * d, where
+ * eps = d * magic - 2^64 is between 1 and d, and at least magic (far above any k * eps) for
  * every other n < 2^32 (Lemire, Kaser and Kurz, "Faster remainder by direct computation",
  * 2019). So q < limit = capacity * eps holds exactly for the starts of the slab's blocks, one
  * test for "a multiple of d" and "below the last block" at once: a subtraction, a multiply, a
@@ -321,10 +320,9 @@ hk_inline void hk_slab_list_unlink(hk_slab_t **list, hk_slab_t *s) {
 /* ---- superslab.c: SuperSlabs, slabs and the pool ---------------------------------------- */
 extern pthread_mutex_t hk_pool_lock HK_HIDDEN;
 void hk_superslab_init(void) HK_HIDDEN;
-extern uint64_t hk_heap_tag_max HK_HIDDEN; /* heaps numbered beyond it share one tag (HEAP TAGS in types.h) */
 /* A free slab for class cls, formatted and stamped with its owner (an opaque heap pointer):
  * from the pool, else (may_map) from a new SuperSlab; NULL when none could be had. */
-hk_slab_t *hk_slab_from_pool(unsigned cls, void *owner, uint64_t tag, bool may_map) HK_HIDDEN; /* tag: HEAP TAGS */
+hk_slab_t *hk_slab_from_pool(unsigned cls, void *owner, bool may_map) HK_HIDDEN;
 void hk_slab_to_pool(hk_slab_t *s) HK_HIDDEN; /* a slab with no block out, back to the pool */
 size_t hk_superslab_trim(void) HK_HIDDEN;     /* malloc_trim: release every empty SuperSlab */
 #if HK_DEBUG

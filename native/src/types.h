@@ -267,26 +267,11 @@ struct hk_heap;
  * only while the unit's slab has no live block (formatting, acquiring, returning).
  * base, magic and limit let Standard check that a freed address is the start of one of the
  * slab's blocks with a copy, a subtraction, a multiply and a compare, each operand read
- * straight from memory (hk_block_start in internal.h); kbase folds the owner into the same
- * test (HEAP TAGS below), which Standard's free makes instead of comparing owners;
- * limit is 0 while the slab is in the pool and for unit 0, so every check fails.
- *
- * HEAP TAGS. Every heap has a tag, a multiple of HK_TAG_STEP (8 SuperSlabs' bytes): heap number
- * k (in order of creation, from 1) has k * HK_TAG_STEP while k <= hk_heap_tag_max (about four
- * million at the default sizes; later heaps share the tag hk_heap_tag_max + 1, and their frees
- * take the slow path, correctly). A thread's tag is its heap's (0 without a heap). A unit keeps
- * kbase = base - tag(owner) * magic^-1 (mod 2^64; magic is odd), so Standard's free computes
- *   x = (a - kbase) * magic - tag(thread) = (a - base) * magic + tag(owner) - tag(thread)
- * and x < limit says at once "a starts a block of this slab" and "its owner is my heap": with the
- * same tags it is hk_block_start's product; with different ones the difference, a nonzero
- * multiple of HK_TAG_STEP below magic / 2, moves every product a SuperSlab's addresses can give
- * (below 3 SuperSlabs' bytes from 0 for multiples of the stride, beyond magic - 4 of them from 0
- * and from 2^64 for the rest) away from [0, limit) (superslab.c, hk_superslab_init, derives the
- * bound). A copy, a subtraction, a multiply, a subtraction, a compare: one more than the block
- * test alone, where comparing owners took three. */
+ * straight from memory (hk_block_start in internal.h);
+ * limit is 0 while the slab is in the pool and for unit 0, so every check fails. */
 typedef struct hk_unit {
   struct hk_heap *owner; /* NULL while the slab is in the pool, and always for unit 0 (the header) */
-  uint64_t magic;        /* 2^64 / the block stride, rounded up; + 1 for a power of two; odd (hk_block_start) */
+  uint64_t magic;        /* 2^64 / the block stride, rounded up; + 1 for a power of two (hk_block_start) */
   uint64_t limit;        /* capacity * (stride * magic mod 2^64): the block starts' products lie below.
                           * Below 2^32, but 64 bits wide so that free compares with it in memory */
   uint32_t base;         /* the low 32 bits of the slab's first block's address: enough, as a
@@ -294,12 +279,9 @@ typedef struct hk_unit {
   uint8_t cls;
   uint8_t pad;
   uint16_t tc_off; /* offsetof(hk_tls_t, cache[cls]) = cls * HK_CACHE_ENTRY_BYTES: free adds instead of multiplying */
-  uint64_t kbase;  /* the slab's first block's address - tag(owner) * magic^-1 (HEAP TAGS above) */
-  char pad2[24];
 } hk_unit_t;
 #define HK_CACHE_ENTRY_BYTES 16 /* sizeof(hk_unified_cache_t), which starts hk_tls_t (asserted below) */
-_Static_assert(sizeof(hk_unit_t) == 64, "hk_unit_at scales by 64");
-#define HK_TAG_STEP ((uint64_t)8 * HK_SUPERSLAB_SIZE) /* HEAP TAGS above */
+_Static_assert(sizeof(hk_unit_t) == 32, "hk_unit_at scales by 32");
 _Static_assert(HK_SUPERSLAB_SIZE <= ((uint64_t)1 << 32), "hk_unit_t keeps the low 32 bits of a slab's base");
 
 /* The slab state, owner only (or the pool lock while the slab is in the pool). */
@@ -373,7 +355,6 @@ typedef struct hk_heap {
   hk_slab_t *partial[HK_CLASS_COUNT];
   hk_parked_t parked[HK_CLASS_COUNT];
   uint64_t parked_since; /* when its thread parked them (ms): the purge flushes them after purgeDelayMs */
-  uint64_t tag;          /* HEAP TAGS above; set once, when the heap is made */
 } hk_heap_t;
 
 /* room = limit - (blocks held): free pushes while room > 0, one compare on a field it
@@ -387,7 +368,6 @@ typedef struct hk_unified_cache {
 typedef struct hk_tls {
   hk_unified_cache_t cache[HK_CLASS_COUNT]; /* first: a class's cache is at cls * sizeof(hk_unified_cache_t) */
   hk_heap_t *heap;                          /* NULL before the first refill and after the thread's exit hook */
-  uint64_t tag;                             /* heap->tag, 0 without a heap (HEAP TAGS above) */
   bool exited;                              /* the exit hook ran: later allocations borrow a heap per call (init.c) */
   uint8_t steal_next;   /* the class whose limit gives next when a cache outgrows maxBytesPerThread */
   uint64_t limit_bytes; /* the sum over classes of limit * class size (unified_cache.c) */

@@ -22,7 +22,6 @@ static void hk_free_slow(void *p);                 /* NULL, large, not ours */
 static void hk_free_full(void *p);                 /* own block, cache full */
 static void hk_free_remote(void *p, hk_unit_t *u); /* another heap's block */
 static void hk_free_remote_rest(void *p, hk_unit_t *u);
-static void hk_free_checked(void *p, hk_unit_t *u); /* Standard: not this heap's block start */
 
 /* ---- the fast paths --------------------------------------------------------------- */
 
@@ -55,15 +54,14 @@ HK_EXPORT void hak_free(void *p) {
   uintptr_t i = a >> HK_SUPERSLAB_SHIFT;
   if (hk_likely(i < HK_SEGMAP_LEN && hk_seg_load(i) == HK_SEG_SUPERSLAB)) {
     hk_unit_t *u = hk_unit_at(i, a);
+    hk_heap_t *owner = u->owner;
+    /* Standard: the start of a live block, or a misuse (a free slab's unit has cap 0) */
+    if (HK_CHECKS && hk_unlikely(!hk_block_start(u, a) || hk_marked_free(p))) {
+      hk_invalid("free", p);
+      return;
+    }
     hk_tls_t HK_TLS_SEG *t = hk_tls_fs();
-    /* FAST: the block's owner is this thread's heap. Standard: that, and a is the start of one of
-     * its slab's blocks (a free slab's unit has limit 0), in one test (HEAP TAGS in types.h);
-     * then the block must not be free already. What fails goes to hk_free_checked. */
-    if (hk_likely(HK_CHECKS ? (a - u->kbase) * u->magic - t->tag < u->limit : u->owner == t->heap)) {
-      if (HK_CHECKS && hk_unlikely(hk_marked_free(p))) {
-        hk_invalid("free", p);
-        return;
-      }
+    if (hk_likely(owner == t->heap)) {
       hk_unified_cache_t HK_TLS_SEG *uc = hk_tls_cache_at(t, u->tc_off);
       if (hk_likely(--uc->room >= 0)) { /* one decrement-and-test */
         if (HK_CHECKS) hk_mark_free(p);
@@ -74,8 +72,7 @@ HK_EXPORT void hak_free(void *p) {
       hk_free_full(p); /* undoes the decrement; recomputes what it needs, so the hit path keeps nothing live */
       return;
     }
-    if (HK_CHECKS) hk_free_checked(p, u);
-    else hk_free_remote(p, u);
+    hk_free_remote(p, u);
     return;
   }
   hk_free_slow(p);
@@ -120,28 +117,6 @@ static hk_noinline void *hk_alloc_slow(size_t size) {
   if (p == NULL) errno = ENOMEM;
   HK_STATS_FOLD_IF_EXITED();
   return p;
-}
-
-/* Standard: free's one test failed. A misuse (not a block start, or a block already free), a
- * block of another heap, or one of this thread's heap when that heap's tag is shared (HEAP
- * TAGS in types.h: a heap numbered beyond hk_heap_tag_max). */
-static hk_noinline void hk_free_checked(void *p, hk_unit_t *u) {
-  if (!hk_block_start(u, (uintptr_t)p) || hk_marked_free(p)) {
-    hk_invalid("free", p);
-    return;
-  }
-  hk_tls_t *t = &hk_tls;
-  if (u->owner != t->heap) {
-    hk_free_remote(p, u);
-    return;
-  }
-  hk_unified_cache_t *uc = &t->cache[u->cls];
-  if (uc->room > 0) {
-    hk_unified_cache_push(uc, p);
-    return;
-  }
-  uc->room--; /* as free's hit path leaves it for hk_free_full */
-  hk_free_full(p);
 }
 
 /* A block of this thread's heap, and its cache is full (or disabled). */

@@ -84,7 +84,6 @@ bool hk_thread_init(void) {
   hk_heap_t *h = hk_heap_acquire();
   if (h == NULL) return false;
   t->heap = h;
-  t->tag = h->tag <= hk_heap_tag_max * HK_TAG_STEP ? h->tag : 0; /* a shared tag is nobody's: the slow path */
   hk_unified_cache_set_limits(t);
   hk_unified_cache_unpark(t, h);
   /* May allocate (keys beyond the first 32): the heap is already usable. If that allocation
@@ -126,7 +125,6 @@ static void thread_exit(void *arg) {
   hk_unified_cache_park(t, h);
   hk_remote_flush();
   t->heap = NULL;
-  t->tag = 0;
   t->exited = true;
   hk_heap_abandon(h);
   hk_stats_thread_exit(); /* last: abandoning the heap counts too (heaps_abandoned) */

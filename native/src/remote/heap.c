@@ -50,9 +50,6 @@ hk_heap_t *hk_heap_acquire(void) {
   }
   hk_heap_t *h = hk_os_meta_alloc(sizeof(hk_heap_t));
   if (h == NULL) return NULL;
-  static _Atomic(uint64_t) heaps_made;
-  uint64_t k = atomic_fetch_add_explicit(&heaps_made, 1, memory_order_relaxed) + 1;
-  h->tag = (k <= hk_heap_tag_max ? k : hk_heap_tag_max + 1) * HK_TAG_STEP; /* HEAP TAGS in types.h */
   atomic_fetch_add_explicit(&hk_heaps_active, 1, memory_order_relaxed);
   atomic_store_explicit(&h->state, HK_HEAP_ACTIVE, memory_order_relaxed);
   hk_heap_t *head = atomic_load_explicit(&hk_heaps, memory_order_relaxed);

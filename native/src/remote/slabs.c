@@ -8,7 +8,7 @@
 
 /* A new slab of class cls for h, at the head of its partial list (refills take from there). */
 static hk_slab_t *slab_acquire(hk_heap_t *h, unsigned cls, bool may_map) {
-  hk_slab_t *s = hk_slab_from_pool(cls, h, h->tag, may_map);
+  hk_slab_t *s = hk_slab_from_pool(cls, h, may_map);
   if (s == NULL) return NULL;
   s->listed = 1;
   hk_slab_list_push(&h->partial[cls], s);

@@ -3,11 +3,8 @@
  * The layout is explained in types.h. */
 #include "internal.h"
 
-static uint8_t class_tier[HK_CLASS_COUNT]; /* the tier whose slabs hold each class */
-static uint64_t
-    class_magic[HK_CLASS_COUNT];            /* ceil(2^64 / block stride), + 1 for a power of two, odd: hk_block_start */
-static uint64_t class_minv[HK_CLASS_COUNT]; /* magic^-1 modulo 2^64: a unit's kbase (HEAP TAGS in types.h) */
-uint64_t hk_heap_tag_max;
+static uint8_t class_tier[HK_CLASS_COUNT];   /* the tier whose slabs hold each class */
+static uint64_t class_magic[HK_CLASS_COUNT]; /* ceil(2^64 / block stride), + 1 for a power of two: hk_block_start */
 pthread_mutex_t hk_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Pool state, all under hk_pool_lock. */
@@ -48,30 +45,13 @@ static inline unsigned tier_shift(unsigned tier) {
 }
 
 void hk_superslab_init(void) {
-  uint64_t mmin = UINT64_MAX, dmax = 0;
   for (unsigned c = 0; c < HK_CLASS_COUNT; c++) {
     unsigned t = 0;
     while (t + 1 < HK_TIERS && ((size_t)1 << tier_shift(t)) < 8 * (size_t)hk_class_size[c]) t++;
     class_tier[c] = (uint8_t)t;
     uint64_t d = hk_block_stride(c);
-    uint64_t m = UINT64_MAX / d + 1 + ((d & (d - 1)) == 0); /* so that d * magic mod 2^64 is not 0 */
-    m |= 1; /* odd, so that it has an inverse (HEAP TAGS in types.h): eps = d * magic mod 2^64 stays below 2d */
-    uint64_t inv = m;                               /* right to 3 bits: m * m = 1 modulo 8 for odd m */
-    for (int i = 0; i < 5; i++) inv *= 2 - m * inv; /* Newton: each step doubles the bits, 96 > 64 */
-    class_magic[c] = m;
-    class_minv[c] = inv;
-    if (m < mmin) mmin = m;
-    if (d > dmax) dmax = d;
+    class_magic[c] = UINT64_MAX / d + 1 + ((d & (d - 1)) == 0); /* so that d * magic mod 2^64 is not 0 */
   }
-  /* HEAP TAGS (types.h): the products of a's in one SuperSlab (|a - base| < SuperSlab) that are
-   * not block starts lie in [magic - 2d - 2 SuperSlabs, 2^64 - that]; the multiples of the
-   * stride within 2 SuperSlabs' bytes of 0 (above or below), and the limit below 2 of them. A tag
-   * difference of k * HK_TAG_STEP (8 SuperSlabs) with 1 <= |k| <= hk_heap_tag_max + 1 moves the
-   * latter past the limit, and must not move the former down to it: */
-  hk_heap_tag_max = (mmin - 2 * dmax - 4 * (uint64_t)HK_SUPERSLAB_SIZE) / HK_TAG_STEP - 2;
-  /* The debug build shares the tag from the fourth heap on, so its specs, most of which start
-   * more threads, also take the shared tag's slow path (hk_free_checked, front.c). */
-  if (HK_DEBUG && hk_heap_tag_max > 3) hk_heap_tag_max = 3;
 }
 
 static void superslab_unlink(hk_superslab_t *ss) {
@@ -134,7 +114,7 @@ static inline size_t slab_end_offset(const hk_slab_t *s) {
 
 /* Stamp owner, class and block geometry into every unit the slab covers (free reads them
  * there). With no owner (the slab goes to the pool) cap is 0: every block check fails. */
-static void slab_stamp(hk_slab_t *s, void *owner, uint64_t tag, unsigned cls) {
+static void slab_stamp(hk_slab_t *s, void *owner, unsigned cls) {
   hk_superslab_t *ss = hk_superslab_of((uintptr_t)s);
   unsigned first = hk_slab_index(s);
   unsigned units = 1u << (tier_shift(s->tier) - HK_SLAB_SHIFT);
@@ -146,7 +126,6 @@ static void slab_stamp(hk_slab_t *s, void *owner, uint64_t tag, unsigned cls) {
     un->base = (uint32_t)(uintptr_t)hk_slab_area(s);
     un->magic = class_magic[cls];
     un->limit = owner ? (uint64_t)s->capacity * (uint32_t)(hk_block_stride(cls) * class_magic[cls]) : 0;
-    un->kbase = (uint64_t)(uintptr_t)hk_slab_area(s) - tag * class_minv[cls];
     atomic_store_explicit((_Atomic(void *) *)&un->owner, owner, memory_order_release);
   }
 }
@@ -398,7 +377,7 @@ static hk_slab_t *pool_take(unsigned tier, bool may_map) {
 void hk_slab_to_pool(hk_slab_t *s) {
   HK_ASSERT(s->used == 0 && !s->in_pool); /* every block back, not in the pool yet */
   HK_ASSERT(hk_slab_valid(s, hk_unit_of((uintptr_t)hk_slab_area(s))->owner, true));
-  slab_stamp(s, NULL, 0, s->cls); /* no owner, no span; the class stays for misuse reports (misuse.c) */
+  slab_stamp(s, NULL, s->cls); /* no owner, no span; the class stays for misuse reports (misuse.c) */
   s->free = NULL;
   s->carved = 0;
   s->used = 0;
@@ -448,7 +427,6 @@ bool hk_slab_valid(const hk_slab_t *s, const void *owner, bool walk) {
     const hk_unit_t *un = &ss->units[u];
     HK_ASSERT(un->owner == owner && un->cls == s->cls && un->base == (uint32_t)(uintptr_t)hk_slab_area(s));
     HK_ASSERT(un->magic == class_magic[s->cls] && un->limit == limit);
-    HK_ASSERT(((uint64_t)(uintptr_t)hk_slab_area(s) - un->kbase) * un->magic % HK_TAG_STEP == 0); /* a tag */
     HK_ASSERT(ss->slabs[u].head == s);
   }
   if (walk) {
@@ -486,10 +464,9 @@ bool hk_superslab_valid(const hk_superslab_t *ss) {
 }
 #endif
 
-/* A free slab for class cls, formatted for it and stamped with its owner (an opaque heap) and the
- * owner's tag (HEAP TAGS in types.h): from
+/* A free slab for class cls, formatted for it and stamped with its owner (an opaque heap): from
  * the pool; else, if may_map, from a new SuperSlab. NULL when none could be had. */
-hk_slab_t *hk_slab_from_pool(unsigned cls, void *owner, uint64_t tag, bool may_map) {
+hk_slab_t *hk_slab_from_pool(unsigned cls, void *owner, bool may_map) {
   hk_slab_t *s = pool_take(class_tier[cls], may_map);
   if (s == NULL) return NULL;
   HK_SUPERSLAB_COUNT(slabs_carved, 1);
@@ -500,6 +477,6 @@ hk_slab_t *hk_slab_from_pool(unsigned cls, void *owner, uint64_t tag, bool may_m
   s->carved = 0;
   s->free = NULL;
   s->used = 0;
-  slab_stamp(s, owner, tag, cls);
+  slab_stamp(s, owner, cls);
   return s;
 }
