@@ -258,10 +258,10 @@ hk_inline hk_unit_t *hk_unit_at(uintptr_t i, uintptr_t a) {
 /* Is a the start of one of the blocks of u's slab? a and base lie in one SuperSlab (2 MiB), so
  * n = (a - base) modulo 2^32, from their low 32 bits, is below a SuperSlab's size when a >= base
  * and at least 2^32 - 2 MiB (rejected below like any other n < 2^32) when a < base. With
- * magic = ceil(2^64 / d) for the block stride d (plus 1 when d is a power of two), q = n * magic modulo 2^64 is k * eps for n = k * d, where
- * eps = d * magic - 2^64 is between 1 and d, and at least magic (far above any k * eps) for
- * every other n < 2^32 (Lemire, Kaser and Kurz, "Faster remainder by direct computation",
- * 2019). So q < limit = capacity * eps holds exactly for the starts of the slab's blocks, one
+ * magic = ceil(2^64 / d) for the block stride d (plus 1 when d is a power of two), q = n * magic
+ * modulo 2^64 is k * eps for n = k * d, where eps = d * magic - 2^64 is between 1 and d, and at
+ * least magic (far above any k * eps) for every other n < 2^32 (Lemire, Kaser and Kurz, "Faster
+ * remainder by direct computation", 2019). So q < limit = capacity * eps holds exactly for the starts of the slab's blocks, one
  * test for "a multiple of d" and "below the last block" at once: a subtraction, a multiply, a
  * compare (limit is 0 for a free slab and for unit 0, so every check fails). */
 hk_inline bool hk_block_start(const hk_unit_t *u, uintptr_t a) {
@@ -422,7 +422,7 @@ hk_block_t *hk_unified_cache_poisoned(hk_unified_cache_t *uc) HK_HIDDEN __attrib
  * address of the writer's choosing. */
 hk_inline hk_block_t *hk_unified_cache_pop(hk_unified_cache_t *uc) {
   hk_block_t *b = uc->head;
-  if (b == HK_LIST_END) return NULL;
+  if (hk_unlikely(b == HK_LIST_END)) return NULL; /* malloc of a mid class hits here (front.c, class_alloc) */
   hk_block_t *next = hk_link_dec(b);
   if (HK_CHECKS && hk_unlikely(!hk_marked_free(b) || hk_link_bad(next))) return hk_unified_cache_poisoned(uc);
   uc->head = next; /* (malloc's hit path repeats these lines, front.c) */
