@@ -381,24 +381,16 @@ hk_inline bool hk_remote_due(hk_heap_t *h) {
 
 /* ==== layer unified_cache ================================================================ */
 
-/* ---- the thread's block, addressed off %fs ---------------------------------------------
+/* ---- the thread's block ---------------------------------------------------------------
  * hk_tls has the initial-exec model: its offset from the thread pointer is one constant for
- * the process, which gcc loads from the GOT (it folds &hk_tls - thread pointer to that load).
- * malloc's and free's hit paths address hk_tls through a __seg_fs pointer holding that
- * offset, so every access is one %fs:-prefixed instruction and the thread's address is never
- * formed (an `add %fs:0` fewer in each). Where that cannot be used (clang, sanitizers, which
- * would check the offset as an address, other targets) hk_tls_fs() is simply &hk_tls. */
+ * the process, which gcc loads from the GOT and adds to %fs:0, so the hit paths form the
+ * thread's address once (an `add %fs:0`) and reach the cache through a plain pointer.
+ * Addressing the cache off %fs instead (a __seg_fs pointer holding the offset, one instruction
+ * fewer in each of malloc and free: 1e7f037) made tiny_hot 13 % slower on Intel Sapphire Rapids,
+ * as did the same free-then-malloc pair in a 20-line program (docs/lab/2026-12-07-tls-segment.md):
+ * the cache's head and room are stored and loaded back on every call, and on that core a load
+ * through a segment prefix waits longer for the store before it. */
 extern __thread hk_tls_t hk_tls HK_TLS_MODEL HK_HIDDEN;
-#if defined(__x86_64__) && defined(__SEG_FS) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
-    !defined(__SANITIZE_THREAD__) && !defined(HK_TSAN)
-#define HK_TLS_SEG __seg_fs
-hk_inline hk_tls_t HK_TLS_SEG *hk_tls_fs(void) {
-  return (hk_tls_t HK_TLS_SEG *)((uintptr_t)&hk_tls - (uintptr_t)__builtin_thread_pointer());
-}
-#else
-#define HK_TLS_SEG
-hk_inline hk_tls_t *hk_tls_fs(void) { return &hk_tls; }
-#endif
 /* Keep x in rdx (an empty asm, no instruction): malloc's hit path then has the block, not the
  * cache's address, in rax, where it is returned, and saves a final mov. x86-64 only. */
 #ifdef __x86_64__
@@ -407,8 +399,8 @@ hk_inline hk_tls_t *hk_tls_fs(void) { return &hk_tls; }
 #define HK_KEEP_IN_RDX(x) ((void)0)
 #endif
 /* The unified cache at byte offset off in the thread's block (off: a unit's tc_off, or tiny_off[]). */
-hk_inline hk_unified_cache_t HK_TLS_SEG *hk_tls_cache_at(hk_tls_t HK_TLS_SEG *t, size_t off) {
-  return (hk_unified_cache_t HK_TLS_SEG *)((char HK_TLS_SEG *)t + off);
+hk_inline hk_unified_cache_t *hk_tls_cache_at(hk_tls_t *t, size_t off) {
+  return (hk_unified_cache_t *)((char *)t + off);
 }
 
 /* A unified cache's list holds a block without the free key: reported, and the list is
