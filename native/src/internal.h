@@ -383,14 +383,31 @@ hk_inline bool hk_remote_due(hk_heap_t *h) {
 
 /* ---- the thread's block ---------------------------------------------------------------
  * hk_tls has the initial-exec model: its offset from the thread pointer is one constant for
- * the process, which gcc loads from the GOT and adds to %fs:0, so the hit paths form the
- * thread's address once (an `add %fs:0`) and reach the cache through a plain pointer.
- * Addressing the cache off %fs instead (a __seg_fs pointer holding the offset, one instruction
- * fewer in each of malloc and free: 1e7f037) made tiny_hot 13 % slower on Intel Sapphire Rapids,
- * as did the same free-then-malloc pair in a 20-line program (docs/lab/2026-12-07-tls-segment.md):
- * the cache's head and room are stored and loaded back on every call, and on that core a load
- * through a segment prefix waits longer for the store before it. */
+ * the process, which gcc loads from the GOT. malloc's and free's hit paths reach the cache in
+ * one of two ways, chosen per build by measurement (docs/lab/2026-12-07-tls-segment.md):
+ *   - FAST forms the thread's address (the offset plus %fs:0, an `add %fs:0`) and reaches the
+ *     cache through a plain pointer;
+ *   - Standard and OBSERVE address it through a __seg_fs pointer holding the offset, so that
+ *     every access is one %fs:-prefixed instruction and the address is never formed (one
+ *     instruction fewer in each of malloc and free, 1e7f037).
+ * On an Intel Sapphire Rapids VM, FAST's tiny_hot took 1.14 times as long addressed off %fs
+ * (and the same free-then-malloc pair in a 20-line program 1.27 times), with no workload of the
+ * matrix faster that way; Standard's larson took 1.07 times as long through the plain pointer,
+ * for no significant gain on tiny_hot. Why that core behaves so was not measured (it counts no
+ * cycles); the AMD EPYC the earlier figures came from could not be measured again. Where __seg_fs
+ * cannot be used (clang, sanitizers, which would check the offset as an address, other targets)
+ * hk_tls_fs() is simply &hk_tls in every build. */
 extern __thread hk_tls_t hk_tls HK_TLS_MODEL HK_HIDDEN;
+#if HK_CHECKS && defined(__x86_64__) && defined(__SEG_FS) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__) && !defined(HK_TSAN)
+#define HK_TLS_SEG __seg_fs
+hk_inline hk_tls_t HK_TLS_SEG *hk_tls_fs(void) {
+  return (hk_tls_t HK_TLS_SEG *)((uintptr_t)&hk_tls - (uintptr_t)__builtin_thread_pointer());
+}
+#else
+#define HK_TLS_SEG
+hk_inline hk_tls_t *hk_tls_fs(void) { return &hk_tls; }
+#endif
 /* Keep x in rdx (an empty asm, no instruction): malloc's hit path then has the block, not the
  * cache's address, in rax, where it is returned, and saves a final mov. x86-64 only. */
 #ifdef __x86_64__
@@ -399,8 +416,8 @@ extern __thread hk_tls_t hk_tls HK_TLS_MODEL HK_HIDDEN;
 #define HK_KEEP_IN_RDX(x) ((void)0)
 #endif
 /* The unified cache at byte offset off in the thread's block (off: a unit's tc_off, or tiny_off[]). */
-hk_inline hk_unified_cache_t *hk_tls_cache_at(hk_tls_t *t, size_t off) {
-  return (hk_unified_cache_t *)((char *)t + off);
+hk_inline hk_unified_cache_t HK_TLS_SEG *hk_tls_cache_at(hk_tls_t HK_TLS_SEG *t, size_t off) {
+  return (hk_unified_cache_t HK_TLS_SEG *)((char HK_TLS_SEG *)t + off);
 }
 
 /* A unified cache's list holds a block without the free key: reported, and the list is

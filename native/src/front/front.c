@@ -27,9 +27,9 @@ static void hk_free_remote_rest(void *p, hk_unit_t *u);
 
 HK_EXPORT void *hak_malloc(size_t size) {
   if (hk_likely(size <= HK_FRONT_TINY_MAX)) {
-    hk_tls_t *t = &hk_tls;
+    hk_tls_t HK_TLS_SEG *t = hk_tls_fs();
     HK_KEEP_IN_RDX(t);
-    hk_unified_cache_t *uc = hk_tls_cache_at(t, t->tiny_off[size + 15]);
+    hk_unified_cache_t HK_TLS_SEG *uc = hk_tls_cache_at(t, t->tiny_off[size + 15]);
     hk_block_t *b = uc->head;
     /* FAST: the list's end is NULL. Standard: one key test for a block still free (see
      * hk_unified_cache_pop) and for the end (HK_LIST_END holds no key); what fails it, the end or
@@ -60,9 +60,9 @@ HK_EXPORT void hak_free(void *p) {
       hk_invalid("free", p);
       return;
     }
-    hk_tls_t *t = &hk_tls;
+    hk_tls_t HK_TLS_SEG *t = hk_tls_fs();
     if (hk_likely(owner == t->heap)) {
-      hk_unified_cache_t *uc = hk_tls_cache_at(t, u->tc_off);
+      hk_unified_cache_t HK_TLS_SEG *uc = hk_tls_cache_at(t, u->tc_off);
       if (hk_likely(--uc->room >= 0)) { /* one decrement-and-test */
         if (HK_CHECKS) hk_mark_free(p);
         ((hk_block_t *)p)->next = hk_link_enc(p, uc->head);
@@ -135,10 +135,10 @@ static hk_noinline void hk_free_full(void *p) {
  * free's own path, in a function that needs no stack frame. The rest is hk_free_remote_rest. */
 static hk_noinline void hk_free_remote(void *p, hk_unit_t *u) {
   hk_heap_t *owner = u->owner;
-  hk_tls_t *t = &hk_tls;
+  hk_tls_t HK_TLS_SEG *t = hk_tls_fs();
   if (hk_likely(owner != NULL && t->heap != NULL &&
                 atomic_load_explicit(&owner->state, memory_order_relaxed) != HK_HEAP_ABANDONED)) {
-    hk_unified_cache_t *uc = hk_tls_cache_at(t, u->tc_off);
+    hk_unified_cache_t HK_TLS_SEG *uc = hk_tls_cache_at(t, u->tc_off);
     /* FAST: a block that holds the key is in a slab or a queue already (Standard refused it) */
     if (hk_likely(uc->room > 0) && (HK_CHECKS || hk_likely(!hk_marked_free(p)))) {
       HK_UNIFIED_CACHE_COUNT(foreign_kept, 1);
