@@ -423,10 +423,19 @@ program
     "instead: this allocator's ratio to each of the others, per workload, with intervals",
   )
   .option('--counts', 'instead: the instruction and steady-state system-call counts, workloads by allocators')
-  .action(async (file: string, o: { workloads?: string; allocators?: string; against?: string; counts?: boolean }) => {
-    const { resultsTable } = await import('./commands/figures.ts');
-    process.stdout.write(resultsTable(file, o, displayPath));
-  });
+  .option(
+    '--standard <allocator>',
+    'with --against: the build that stands for Standard in the Standard / FAST column (default: hakmem)',
+  )
+  .action(
+    async (
+      file: string,
+      o: { workloads?: string; allocators?: string; against?: string; counts?: boolean; standard?: string },
+    ) => {
+      const { resultsTable } = await import('./commands/figures.ts');
+      process.stdout.write(resultsTable(file, o, displayPath));
+    },
+  );
 
 program
   .command('compare')

@@ -57,9 +57,16 @@ export function renderBlock(argv: readonly string[], root: string): string {
     .option('--allocators <list>')
     .option('--against <allocator>')
     .option('--counts')
+    .option('--standard <allocator>')
     .parse(argv.slice(1), { from: 'user' });
   const file = blockFile(argv, parsed.args[0]!);
-  const o = parsed.opts<{ workloads?: string; allocators?: string; against?: string; counts?: boolean }>();
+  const o = parsed.opts<{
+    workloads?: string;
+    allocators?: string;
+    against?: string;
+    counts?: boolean;
+    standard?: string;
+  }>();
   return resultsTable(path.join(root, file), o, () => file);
 }
 
@@ -70,12 +77,12 @@ export function renderBlock(argv: readonly string[], root: string): string {
  */
 export function resultsTable(
   file: string,
-  o: { workloads?: string; allocators?: string; against?: string; counts?: boolean },
+  o: { workloads?: string; allocators?: string; against?: string; counts?: boolean; standard?: string },
   sourceOf: (read: string) => string,
 ): string {
   const inside = (name: string) => (fs.statSync(file).isDirectory() ? path.join(file, name) : file);
   const noOptions = (kind: string) => {
-    if (o.workloads || o.allocators || o.against || o.counts)
+    if (o.workloads || o.allocators || o.against || o.counts || o.standard)
       throw new UsageError(`${file} is a ${kind} results file: hakmem table takes no options for it`);
   };
   const misuse = readMisuseResults(file);

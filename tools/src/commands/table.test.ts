@@ -177,6 +177,28 @@ describe('tableFromResults --against and --counts', () => {
     expect(out).toContain('Standard / FAST: hakmem over hakmem-fast, per round');
     // against one build with the other as a column: no second copy of the same ratio
     expect(tableFromResults(g, { source: 'f', against: 'hakmem' })).not.toContain('Standard / FAST');
+    // --standard names another build as Standard: its ratio to FAST comes from the rounds
+    const other = tableFromResults(g, {
+      source: 'f',
+      against: 'hakmem-fast',
+      allocators: 'hakmem-fast,glibc',
+      standard: 'mimalloc',
+    });
+    expect(other).toContain('Standard / FAST: mimalloc over hakmem-fast, per round');
+    expect(other).not.toMatch(/\| random_mixed +\| .* \| +0\.950 \[0\.95–0\.95\] +\|/);
+    // and as one of the columns, no second copy either
+    const shown = tableFromResults(g, {
+      source: 'f',
+      against: 'hakmem-fast',
+      allocators: 'hakmem-fast,hakmem,mimalloc',
+      standard: 'mimalloc',
+    });
+    expect(shown).not.toContain('Standard / FAST');
+    expect(shown).toMatch(/\| hakmem-fast vs +\| +hakmem +\| +mimalloc +\|$/m);
+    expect(() => tableFromResults(g, { source: 'f', against: 'hakmem-fast', standard: 'jemalloc' })).toThrow(
+      '--standard: jemalloc not in the results file',
+    );
+    expect(() => tableFromResults(g, { source: 'f', standard: 'hakmem' })).toThrow('--standard goes with --against');
   });
   it('refuses an allocator the file does not have, or both views at once', () => {
     expect(() => tableFromResults(fixture(), { source: 'f', against: 'jemalloc' })).toThrow(

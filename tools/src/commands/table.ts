@@ -23,6 +23,11 @@ export interface TableOptions {
   against?: string;
   /** Print the instruction and system-call counts instead of the summary (`--counts`). */
   counts?: boolean;
+  /**
+   * With `--against`: the build that stands for Standard in the Standard / FAST column (`--standard`;
+   * default hakmem), for a run that holds more than one Standard build.
+   */
+  standard?: string;
 }
 
 function pick(list: string | undefined, known: readonly string[], what: string): string[] {
@@ -69,7 +74,10 @@ export function tableFromResults(r: BenchResults, o: TableOptions): string {
   const fileAllocators = r.config.allocators.map((a) => a.name);
   const workloads = pick(o.workloads, fileWorkloads, 'workloads');
   const allocators = pick(o.allocators, fileAllocators, 'allocators');
-  if (o.against != null) return againstTable(r, o.source, workloads, allocators, o.against);
+  if (o.standard != null && o.against == null) throw new UsageError('--standard goes with --against');
+  if (o.standard != null && !fileAllocators.includes(o.standard))
+    throw new UsageError(`--standard: ${o.standard} not in the results file (it has ${fileAllocators.join(', ')})`);
+  if (o.against != null) return againstTable(r, o.source, workloads, allocators, o.against, o.standard ?? 'hakmem');
   if (o.counts) return countsTables(r, o.source, workloads, allocators);
   let rows;
   let verdicts;
@@ -114,6 +122,7 @@ function againstTable(
   workloads: readonly string[],
   allocators: readonly string[],
   against: string,
+  standard: string,
 ): string {
   const fileAllocators = r.config.allocators.map((a) => a.name);
   if (!fileAllocators.includes(against))
@@ -122,14 +131,23 @@ function againstTable(
   if (peers.length === 0) throw new UsageError(`--against ${against}: no other allocator to compare it with`);
   const planned = Object.fromEntries(r.config.workloads.map((x) => [x.name, x.rounds]));
   // Standard / FAST as its own column, unless one of them is the named allocator and the other a column already.
-  const pair = ['hakmem', 'hakmem-fast'];
+  const pair = [standard, 'hakmem-fast'];
+  // the verdicts carry hakmem over hakmem-fast; another Standard build's ratio comes from the rounds
+  const sfOf = (w: string, rounds: number) => {
+    if (standard === 'hakmem') return r.verdicts.find((v) => v.workload === w)?.standardOverFast;
+    const e = pairedRatioEstimate(
+      mopsByRound(r.runs, w, standard, rounds),
+      mopsByRound(r.runs, w, 'hakmem-fast', rounds),
+    );
+    return e.n === 0 ? null : { ratio: e.ratio, ci: e.ci };
+  };
   const sfShown =
     !(pair.includes(against) && peers.some((p) => pair.includes(p))) &&
-    r.verdicts.some((v) => workloads.includes(v.workload) && v.standardOverFast?.ratio != null);
+    workloads.some((w) => sfOf(w, roundsOf(r.runs, w, planned))?.ratio != null);
   const body = workloads.map((w) => {
     const rounds = roundsOf(r.runs, w, planned);
     const mine = mopsByRound(r.runs, w, against, rounds);
-    const sf = r.verdicts.find((v) => v.workload === w)?.standardOverFast;
+    const sf = sfOf(w, rounds);
     return [
       w,
       ...peers.map((p) => {
@@ -145,7 +163,7 @@ function againstTable(
     align: ['l', ...header.slice(1).map(() => 'r' as const)],
   });
   const legend = sfShown
-    ? `${AGAINST_LEGEND} Standard / FAST: hakmem over hakmem-fast, per round, from the same rounds.`
+    ? `${AGAINST_LEGEND} Standard / FAST: ${standard} over hakmem-fast, per round, from the same rounds.`
     : AGAINST_LEGEND;
   return `${provenanceLine(r, source, workloads)}\n\n${table}\n\n${legend}\n`;
 }
