@@ -392,7 +392,7 @@ hk_inline bool hk_remote_due(hk_heap_t *h) {
  *     instruction fewer in each of malloc and free, 1e7f037).
  * On an Intel Sapphire Rapids VM, FAST's tiny_hot took 1.14 times as long addressed off %fs
  * (and the same free-then-malloc pair in a 20-line program 1.27 times), with no workload of the
- * matrix faster that way; Standard's larson took 1.07 times as long through the plain pointer,
+ * matrix faster that way; Standard's larson took 1.08 to 1.09 times as long through the plain pointer,
  * for no significant gain on tiny_hot. Why that core behaves so was not measured (it counts no
  * cycles); the AMD EPYC the earlier figures came from could not be measured again. Where __seg_fs
  * cannot be used (clang, sanitizers, which would check the offset as an address, other targets)
