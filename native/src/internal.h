@@ -261,9 +261,10 @@ hk_inline hk_unit_t *hk_unit_at(uintptr_t i, uintptr_t a) {
  * magic = ceil(2^64 / d) for the block stride d (plus 1 when d is a power of two), q = n * magic
  * modulo 2^64 is k * eps for n = k * d, where eps = d * magic - 2^64 is between 1 and d, and at
  * least magic (far above any k * eps) for every other n < 2^32 (Lemire, Kaser and Kurz, "Faster
- * remainder by direct computation", 2019). So q < limit = capacity * eps holds exactly for the starts of the slab's blocks, one
- * test for "a multiple of d" and "below the last block" at once: a subtraction, a multiply, a
- * compare (limit is 0 for a free slab and for unit 0, so every check fails). */
+ * remainder by direct computation", 2019). So q < limit = capacity * eps holds exactly for the
+ * starts of the slab's blocks, one test for "a multiple of d" and "below the last block" at once:
+ * a subtraction, a multiply, a compare (limit is 0 for a free slab and for unit 0, so every check
+ * fails). */
 hk_inline bool hk_block_start(const hk_unit_t *u, uintptr_t a) {
   return (uint64_t)((uint32_t)a - u->base) * u->magic < u->limit;
 }

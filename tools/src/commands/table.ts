@@ -132,14 +132,13 @@ function againstTable(
   const planned = Object.fromEntries(r.config.workloads.map((x) => [x.name, x.rounds]));
   // Standard / FAST as its own column, unless one of them is the named allocator and the other a column already.
   const pair = [standard, 'hakmem-fast'];
-  // the verdicts carry hakmem over hakmem-fast; another Standard build's ratio comes from the rounds
+  // per round, as summarize computes the verdicts' hakmem over hakmem-fast, for whichever build is Standard
   const sfOf = (w: string, rounds: number) => {
-    if (standard === 'hakmem') return r.verdicts.find((v) => v.workload === w)?.standardOverFast;
     const e = pairedRatioEstimate(
       mopsByRound(r.runs, w, standard, rounds),
       mopsByRound(r.runs, w, 'hakmem-fast', rounds),
     );
-    return e.n === 0 ? null : { ratio: e.ratio, ci: e.ci };
+    return e.n === 0 ? null : e;
   };
   const sfShown =
     !(pair.includes(against) && peers.some((p) => pair.includes(p))) &&
