@@ -432,7 +432,7 @@ hk_block_t *hk_unified_cache_poisoned(hk_unified_cache_t *uc) HK_HIDDEN __attrib
  * address of the writer's choosing. */
 hk_inline hk_block_t *hk_unified_cache_pop(hk_unified_cache_t *uc) {
   hk_block_t *b = uc->head;
-  if (hk_unlikely(b == HK_LIST_END)) return NULL; /* malloc of a mid class hits here (front.c, class_alloc) */
+  if (hk_unlikely(b == HK_LIST_END)) return NULL; /* an aligned allocation's class hits here (front.c, class_alloc) */
   hk_block_t *next = hk_link_dec(b);
   if (HK_CHECKS && hk_unlikely(!hk_marked_free(b) || hk_link_bad(next))) return hk_unified_cache_poisoned(uc);
   uc->head = next; /* (malloc's hit path repeats these lines, front.c) */

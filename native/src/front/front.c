@@ -18,6 +18,9 @@
 static void *hk_alloc_slow(size_t size);
 static void *hk_tiny_refill(size_t size);
 static void *hk_tiny_poisoned(size_t size) __attribute__((cold));
+static void *hk_mid_refill(size_t size);
+static void *hk_mid_poisoned(size_t size) __attribute__((cold));
+static void *hk_large_malloc(size_t size);
 static void hk_free_slow(void *p);                 /* NULL, large, not ours */
 static void hk_free_full(void *p);                 /* own block, cache full */
 static void hk_free_remote(void *p, hk_unit_t *u); /* another heap's block */
@@ -109,8 +112,36 @@ static inline void *class_alloc(unsigned cls) {
   return cache_refill(cls);
 }
 
+/* Above the tiny classes: a mid class's pop, the same lines as malloc's own (one key test in
+ * Standard for a free block and for the list's end), in a function that needs no stack frame:
+ * what it hands off to (the refill, a poisoned list, a large block) is a tail call taking size. */
 static hk_noinline void *hk_alloc_slow(size_t size) {
-  if (size <= HK_FRONT_MID_MAX) return class_alloc(hk_mid_class(size));
+  if (hk_likely(size <= HK_FRONT_MID_MAX)) {
+    hk_tls_t HK_TLS_SEG *t = hk_tls_fs();
+    hk_unified_cache_t HK_TLS_SEG *uc = hk_tls_cache_at(t, (size_t)hk_mid_class(size) * HK_CACHE_ENTRY_BYTES);
+    HK_KEEP_IN_RDX(uc);
+    hk_block_t *b = uc->head;
+    if (hk_likely(HK_CHECKS ? hk_marked_free(b) : b != NULL)) {
+      hk_block_t *next = hk_link_dec(b);
+      if (HK_CHECKS && hk_unlikely(hk_link_bad(next))) return hk_mid_poisoned(size);
+      uc->head = next;
+      uc->room++;
+      if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free */
+      HK_UNIFIED_CACHE_COUNT_AT(hits, hk_mid_class(size), 1);
+      return b;
+    }
+    return hk_mid_refill(size);
+  }
+  return hk_large_malloc(size);
+}
+
+static hk_noinline void *hk_mid_refill(size_t size) { return cache_refill(hk_mid_class(size)); }
+
+static hk_noinline void *hk_mid_poisoned(size_t size) {
+  return hk_unified_cache_poisoned(&hk_tls.cache[hk_mid_class(size)]);
+}
+
+static hk_noinline void *hk_large_malloc(size_t size) {
   bool fresh;
   hk_process_init(); /* a large block may be the process's first */
   void *p = hk_large_alloc(size, 16, &fresh);

@@ -183,14 +183,14 @@ static void c_realloc_stack(void)
 /* A use-after-free write of 8 bytes to a freed block's first word: an attacker's address
  * must never come out of malloc. */
 static char target[256] __attribute__((aligned(64)));
-static void c_uaf_poison(void)
+static void uaf_poison(size_t size)
 {
-    void *p = malloc(64);
+    void *p = malloc(size);
     escape(p);
     free(p);
     *(void **)p = target + 64;
     escape(p);
-    void *a = malloc(64), *b = malloc(64);
+    void *a = malloc(size), *b = malloc(size);
     escape(a);
     escape(b);
     CHECK(a != target + 64 && b != target + 64, "malloc handed out the address written into a freed block (%p)",
@@ -198,6 +198,10 @@ static void c_uaf_poison(void)
     free(a);
     free(b);
 }
+
+static void c_uaf_poison(void) { uaf_poison(64); }
+/* The same in a mid class: malloc takes mid blocks on a path of its own (front.c, hk_alloc_slow). */
+static void c_uaf_poison_mid(void) { uaf_poison(4096); }
 
 static const struct {
     const char *name;
@@ -220,6 +224,7 @@ static const struct {
     { "realloc_interior", c_realloc_interior },
     { "realloc_stack", c_realloc_stack },
     { "uaf_poison", c_uaf_poison },
+    { "uaf_poison_mid", c_uaf_poison_mid },
 };
 
 int main(int argc, char **argv)

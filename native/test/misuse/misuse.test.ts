@@ -35,6 +35,9 @@ const CASES: Record<string, RegExp> = {
   uaf_poison: new RegExp(
     `malloc\\(\\): corrupted free list of class \\d+ \\(64 B\\) in a unified cache: ${P} is not a free block`,
   ),
+  uaf_poison_mid: new RegExp(
+    `malloc\\(\\): corrupted free list of class \\d+ \\(4096 B\\) in a unified cache: ${P} is not a free block`,
+  ),
 };
 /** The cases FAST contains without a check on its fast path (docs/reliability.md). */
 const FAST_CONTAINS = [

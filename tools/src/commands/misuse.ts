@@ -62,6 +62,7 @@ const WHAT: Record<string, string> = {
   realloc_interior: '`realloc(p + 16, 200)`',
   realloc_stack: '`realloc(&local, 200)`',
   uaf_poison: 'after `free(p)`, `*(void **)p = target`',
+  uaf_poison_mid: 'the same, 4 KiB',
   double_free_remote: 'a block freed twice after the thread that allocated it exited',
 };
 
