@@ -97,11 +97,15 @@ describe('checkBudget', () => {
 describe('the committed instruction budget', () => {
   let current: BudgetEntry[] = [];
   beforeAll(async () => {
-    const needed = [...BUDGET_BUILDS.map((b) => path.join(defaultLibDir, b.file)), path.join(defaultBinDir, 'batch')];
+    const needed = [
+      ...BUDGET_BUILDS.map((b) => path.join(defaultLibDir, b.file)),
+      path.join(defaultBinDir, 'batch'),
+      path.join(defaultBinDir, 'mid_large_mt'),
+    ];
     if (needed.some((f) => !fs.existsSync(f))) await buildNative({ quiet: true });
   }, 600_000);
 
-  it('covers FAST and Standard on random_mixed, tiny_hot and batch', () => {
+  it('covers FAST and Standard on random_mixed, tiny_hot, batch and mid_large_mt on one thread', () => {
     const b = readBudget();
     const pairs = b.budgets.map((x) => `${x.workload} ${x.allocator}`).sort();
     const want = BUDGET_SIZES.flatMap((s) => BUDGET_BUILDS.map((x) => `${s.workload} ${x.allocator}`)).sort();
