@@ -28,26 +28,34 @@ static void hk_free_remote_rest(void *p, hk_unit_t *u);
 
 /* ---- the fast paths --------------------------------------------------------------- */
 
+/* The pop of malloc's hit path, for the tiny classes (hak_malloc) and the mid ones
+ * (hk_alloc_slow). FAST: the list's end is NULL. Standard: one key test for a block still free
+ * (see hk_unified_cache_pop) and for the end (HK_LIST_END holds no key); what fails it, the end
+ * or a poisoned block, goes to refill, whose pop tells them apart. refill and poisoned take
+ * size, still in its register, and are tail calls: the hit path copies and keeps nothing. cls
+ * is only counted (OBSERVE). */
+hk_inline void *cache_pop(hk_unified_cache_t HK_TLS_SEG *uc, size_t size, unsigned cls, void *(*refill)(size_t),
+                          void *(*poisoned)(size_t)) {
+  hk_block_t *b = uc->head;
+  if (hk_likely(HK_CHECKS ? hk_marked_free(b) : b != NULL)) {
+    hk_block_t *next = hk_link_dec(b);
+    if (HK_CHECKS && hk_unlikely(hk_link_bad(next))) return poisoned(size);
+    uc->head = next;
+    uc->room++;
+    if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free */
+    HK_UNIFIED_CACHE_COUNT_AT(hits, cls, 1);
+    (void)cls;
+    return b;
+  }
+  return refill(size);
+}
+
 HK_EXPORT void *hak_malloc(size_t size) {
   if (hk_likely(size <= HK_FRONT_TINY_MAX)) {
     hk_tls_t HK_TLS_SEG *t = hk_tls_fs();
     HK_KEEP_IN_RDX(t);
-    hk_unified_cache_t HK_TLS_SEG *uc = hk_tls_cache_at(t, t->tiny_off[size + 15]);
-    hk_block_t *b = uc->head;
-    /* FAST: the list's end is NULL. Standard: one key test for a block still free (see
-     * hk_unified_cache_pop) and for the end (HK_LIST_END holds no key); what fails it, the end or
-     * a poisoned block, goes to the refill, whose pop tells them apart: a tail call, so the hit
-     * path keeps nothing */
-    if (hk_likely(HK_CHECKS ? hk_marked_free(b) : b != NULL)) {
-      hk_block_t *next = hk_link_dec(b);
-      if (HK_CHECKS && hk_unlikely(hk_link_bad(next))) return hk_tiny_poisoned(size);
-      uc->head = next;
-      uc->room++;
-      if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free */
-      HK_UNIFIED_CACHE_COUNT_AT(hits, hk_tiny_class(size), 1);
-      return b;
-    }
-    return hk_tiny_refill(size); /* takes size, still in its register: the hit path copies nothing */
+    return cache_pop(hk_tls_cache_at(t, t->tiny_off[size + 15]), size, hk_tiny_class(size), hk_tiny_refill,
+                     hk_tiny_poisoned);
   }
   return hk_alloc_slow(size);
 }
@@ -112,25 +120,15 @@ static inline void *class_alloc(unsigned cls) {
   return cache_refill(cls);
 }
 
-/* Above the tiny classes: a mid class's pop, the same lines as malloc's own (one key test in
- * Standard for a free block and for the list's end), in a function that needs no stack frame:
- * what it hands off to (the refill, a poisoned list, a large block) is a tail call taking size. */
+/* Above the tiny classes: a mid class's pop, malloc's own (cache_pop), in a function that needs
+ * no stack frame: what it hands off to (the refill, a poisoned list, a large block) is a tail
+ * call taking size. */
 static hk_noinline void *hk_alloc_slow(size_t size) {
   if (hk_likely(size <= HK_FRONT_MID_MAX)) {
     hk_tls_t HK_TLS_SEG *t = hk_tls_fs();
     hk_unified_cache_t HK_TLS_SEG *uc = hk_tls_cache_at(t, (size_t)hk_mid_class(size) * HK_CACHE_ENTRY_BYTES);
     HK_KEEP_IN_RDX(uc);
-    hk_block_t *b = uc->head;
-    if (hk_likely(HK_CHECKS ? hk_marked_free(b) : b != NULL)) {
-      hk_block_t *next = hk_link_dec(b);
-      if (HK_CHECKS && hk_unlikely(hk_link_bad(next))) return hk_mid_poisoned(size);
-      uc->head = next;
-      uc->room++;
-      if (HK_CHECKS) hk_mark_clear(b); /* handed out: no longer free */
-      HK_UNIFIED_CACHE_COUNT_AT(hits, hk_mid_class(size), 1);
-      return b;
-    }
-    return hk_mid_refill(size);
+    return cache_pop(uc, size, hk_mid_class(size), hk_mid_refill, hk_mid_poisoned);
   }
   return hk_large_malloc(size);
 }
